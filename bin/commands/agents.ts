@@ -1,0 +1,60 @@
+import { getAgent, listAgents, registerAgent } from '../../lib/agents.js';
+import { heartbeatAgent, unregisterAgent } from '../../lib/claims.js';
+import { parseDuration } from '../../lib/durations.js';
+import { listTasks } from '../../lib/tasks.js';
+import { type Context, ago, c, print, printJson, statusColor, table } from '../output.js';
+import { open } from './workspace.js';
+
+export async function register(
+  ctx: Context,
+  id: string,
+  role: string | undefined,
+  opts: { capabilities?: string[] },
+) {
+  const agent = await registerAgent(
+    open(ctx),
+    { id, role, capabilities: opts.capabilities },
+    { actor: ctx.actor },
+  );
+  if (ctx.json) return printJson(agent);
+  const caps = agent.capabilities.length ? ` capabilities: ${agent.capabilities.join(', ')}` : '';
+  print(`${c.green('registered')} ${c.bold(agent.id)} (${agent.role})${caps}`);
+  print(`next: ${ctx.invocation} t next ${agent.id}`);
+}
+
+export async function list(ctx: Context) {
+  const agents = listAgents(open(ctx));
+  if (ctx.json) return printJson(agents);
+  if (agents.length === 0) return print('no agents: orc a register <id> [role]');
+  print(
+    await table(
+      ['id', 'role', 'state', 'last seen', 'capabilities'],
+      agents.map((a) => [a.id, a.role, statusColor(a.state), ago(a.lastSeen), a.capabilities.join(', ')]),
+    ),
+  );
+}
+
+export async function show(ctx: Context, id: string) {
+  const ws = open(ctx);
+  const agent = getAgent(ws, id);
+  const claims = await listTasks(ws, { agent: id, status: 'claimed' });
+  if (ctx.json) return printJson({ ...agent, claims });
+  print(`${c.bold(agent.id)} (${agent.role}) ${statusColor(agent.state)}, last seen ${ago(agent.lastSeen)}`);
+  if (agent.capabilities.length) print(`capabilities: ${agent.capabilities.join(', ')}`);
+  for (const t of claims) print(`  holds ${t.id} ${JSON.stringify(t.title)} until ${t.claim!.expiresAt}`);
+}
+
+export async function heartbeat(ctx: Context, id: string, opts: { ttl?: string }) {
+  const ttlMs = opts.ttl === undefined ? undefined : parseDuration(opts.ttl, '--ttl');
+  const result = await heartbeatAgent(open(ctx), id, { ttlMs, actor: ctx.actor });
+  if (ctx.json) return printJson(result);
+  print(`${c.green('alive')} ${id}; renewed ${result.renewed.length} claim(s)`);
+}
+
+export async function unregister(ctx: Context, id: string) {
+  const result = await unregisterAgent(open(ctx), id, { actor: ctx.actor });
+  if (ctx.json) return printJson(result);
+  print(
+    `${c.yellow('unregistered')} ${id}; released ${result.releasedTasks.length} task(s), ${result.releasedLocks.length} lock(s)`,
+  );
+}

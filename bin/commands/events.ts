@@ -1,0 +1,94 @@
+import { parseSince } from '../../lib/durations.js';
+import { invalidInput, quote } from '../../lib/errors.js';
+import {
+  type EventFilter,
+  type OrcEvent,
+  matchesEvent,
+  readEvents,
+  readEventsFrom,
+} from '../../lib/events.js';
+import { logEvent } from '../../lib/log.js';
+import { type Context, c, print, printJson, warn } from '../output.js';
+import { open } from './workspace.js';
+
+type EventsOptions = {
+  agent?: string;
+  type?: string;
+  subject?: string;
+  since?: string;
+  last?: string;
+  follow?: boolean;
+};
+
+function formatEvent(e: OrcEvent): string {
+  const data = Object.keys(e.data).length ? ` ${c.gray(JSON.stringify(e.data))}` : '';
+  return `${c.gray(e.ts)} ${c.bold(e.type)} ${e.subject} ${c.cyan(e.actor)}${data}`;
+}
+
+export async function eventsCommand(ctx: Context, opts: EventsOptions) {
+  const ws = open(ctx);
+  let last: number | undefined;
+  if (opts.last !== undefined) {
+    last = Number(opts.last);
+    if (!Number.isInteger(last) || last < 0)
+      throw invalidInput(`--last ${quote(opts.last)} must be a whole number`);
+  }
+  const filter: EventFilter = {
+    actor: opts.agent,
+    type: opts.type,
+    subject: opts.subject,
+    since: opts.since === undefined ? undefined : parseSince(opts.since),
+    last,
+  };
+  const read = readEvents(ws, filter);
+  for (const bad of read.corrupt)
+    warn(ctx, `events.jsonl line ${bad.line} is not a valid event; skipped: ${bad.text}`, 'CORRUPT_LINE');
+  const emit = (e: OrcEvent) => (ctx.json ? print(JSON.stringify(e)) : print(formatEvent(e)));
+  if (!opts.follow) {
+    if (ctx.json) return printJson(read.events);
+    if (read.events.length === 0) print('no events match');
+    for (const e of read.events) emit(e);
+    return;
+  }
+  // Following streams JSON lines; it ends with Ctrl-C (or SIGTERM).
+  for (const e of read.events) emit(e);
+  let offset = read.offset;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const more = readEventsFrom(ws, offset);
+      offset = more.offset;
+      for (const bad of more.corrupt)
+        warn(ctx, `events.jsonl: a line is not a valid event; skipped: ${bad.text}`, 'CORRUPT_LINE');
+      for (const e of more.events) if (matchesEvent(e, { ...filter, last: undefined })) emit(e);
+    }, 200);
+    const stop = () => {
+      clearInterval(timer);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export async function logCommand(
+  ctx: Context,
+  type: string,
+  data: string | undefined,
+  opts: { subject?: string },
+) {
+  let parsed: Record<string, unknown> | undefined;
+  if (data !== undefined) {
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      throw invalidInput(`event data ${quote(data)} is not JSON: pass an object such as '{"version":"2.0"}'`);
+    }
+  }
+  const event = await logEvent(
+    open(ctx),
+    { type, subject: opts.subject, data: parsed },
+    { actor: ctx.actor },
+  );
+  if (ctx.json) return printJson(event);
+  print(formatEvent(event));
+}

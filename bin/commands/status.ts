@@ -1,0 +1,45 @@
+import { statusSummary } from '../../lib/status.js';
+import { type Context, ago, c, cell, print, printJson, statusColor, table } from '../output.js';
+import { open } from './workspace.js';
+
+export async function statusCommand(ctx: Context) {
+  const s = await statusSummary(open(ctx));
+  if (ctx.json) return printJson(s);
+  print(c.bold(`orc workspace ${s.root}`));
+  if (s.workstreams.length === 0) print('no workstreams yet: orc ws create <name>');
+  else {
+    print(
+      await table(
+        ['workstream', 'pri', 'ready', 'open', 'claimed', 'done', 'failed', 'cancelled'],
+        s.workstreams.map((w) => [
+          w.status === 'archived' ? c.gray(`${w.name} (archived)`) : w.name,
+          w.priority,
+          w.counts.ready,
+          w.counts.open,
+          w.counts.claimed,
+          w.counts.done,
+          w.counts.failed,
+          w.counts.cancelled,
+        ]),
+      ),
+    );
+  }
+  const live = s.agents.filter((a) => a.state === 'live').length;
+  print(
+    `agents: ${live} live, ${s.agents.length - live} stale${s.agents.length ? ` (${s.agents.map((a) => `${a.id} ${statusColor(a.state)}`).join(', ')})` : ''}`,
+  );
+  for (const cl of s.claims) {
+    print(
+      `  ${cl.agent} holds ${cl.task} ${JSON.stringify(cell(cl.title, 40))} ${cl.expired ? c.red('lease expired') : `lease ends ${ago(cl.expiresAt)}`}`,
+    );
+  }
+  print(`locks: ${s.locks.length}`);
+  for (const l of s.locks)
+    print(`  ${JSON.stringify(l.resource)} held by ${l.owner}, expires ${ago(l.expiresAt)}`);
+  if (s.recentEvents.length) {
+    print('recent events:');
+    for (const e of s.recentEvents) print(c.gray(`  ${ago(e.ts)}  ${e.type}  ${e.subject}  ${e.actor}`));
+  }
+  if (s.corruptEventLines)
+    print(c.yellow(`events.jsonl has ${s.corruptEventLines} corrupt line(s): see orc events`));
+}

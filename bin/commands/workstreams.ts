@@ -1,0 +1,70 @@
+import { loadTasks } from '../../lib/task-index.js';
+import { TASK_STATUSES } from '../../lib/task-schema.js';
+import {
+  archiveWorkstream,
+  createWorkstream,
+  getWorkstream,
+  listWorkstreams,
+  updateWorkstream,
+} from '../../lib/workstreams.js';
+import { compareTasks } from '../../lib/tasks.js';
+import { type Context, c, cell, print, printJson, statusColor, table } from '../output.js';
+import { open } from './workspace.js';
+
+export async function create(ctx: Context, name: string, description?: string, priority?: string) {
+  const w = await createWorkstream(open(ctx), { name, description, priority }, { actor: ctx.actor });
+  if (ctx.json) return printJson(w);
+  print(`${c.green('created')} workstream ${c.bold(w.name)} (priority ${w.priority})`);
+}
+
+export async function list(ctx: Context) {
+  const ws = open(ctx);
+  const tasks = await loadTasks(ws);
+  const streams = listWorkstreams(ws).map((w) => {
+    const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<string, number>;
+    for (const t of tasks.values()) if (t.workstream === w.name) counts[t.status]!++;
+    return { ...w, counts };
+  });
+  if (ctx.json) return printJson(streams);
+  if (streams.length === 0) return print('no workstreams yet: orc ws create <name> [description] [priority]');
+  print(
+    await table(
+      ['name', 'pri', 'status', ...TASK_STATUSES, 'description'],
+      streams.map((w) => [
+        w.name,
+        w.priority,
+        statusColor(w.status),
+        ...TASK_STATUSES.map((s) => w.counts[s]!),
+        cell(w.description, 40),
+      ]),
+    ),
+  );
+}
+
+export async function show(ctx: Context, name: string) {
+  const ws = open(ctx);
+  const w = getWorkstream(ws, name);
+  const tasks = [...(await loadTasks(ws)).values()].filter((t) => t.workstream === name).sort(compareTasks);
+  if (ctx.json) return printJson({ ...w, tasks });
+  print(`${c.bold(w.name)}  priority ${w.priority}  ${statusColor(w.status)}`);
+  if (w.description) print(w.description);
+  if (tasks.length === 0) return print('no tasks');
+  print(
+    await table(
+      ['id', 'pri', 'status', 'title', 'agent'],
+      tasks.map((t) => [t.id, t.priority, statusColor(t.status), cell(t.title), t.claim?.agent ?? '']),
+    ),
+  );
+}
+
+export async function update(ctx: Context, name: string, opts: { description?: string; priority?: string }) {
+  const w = await updateWorkstream(open(ctx), name, opts, { actor: ctx.actor });
+  if (ctx.json) return printJson(w);
+  print(`${c.green('updated')} workstream ${c.bold(w.name)}`);
+}
+
+export async function archive(ctx: Context, name: string) {
+  const w = await archiveWorkstream(open(ctx), name, { actor: ctx.actor });
+  if (ctx.json) return printJson(w);
+  print(`${c.green('archived')} workstream ${c.bold(w.name)}`);
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { reportError } from './report.js';
+import { lazy } from './run.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+const init = () => import('./commands/init.js');
+const workstreams = () => import('./commands/workstreams.js');
+const tasks = () => import('./commands/tasks.js');
+const agents = () => import('./commands/agents.js');
+const locks = () => import('./commands/locks.js');
+const events = () => import('./commands/events.js');
+const status = () => import('./commands/status.js');
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function build(json: boolean): Command {
+  const program = new Command('orc')
+    .description('Coordinate a team of AI agents through plain files in your repo.')
+    .version(version, '-V, --version')
+    .option('--json', 'print one JSON document on stdout (errors as JSON on stderr)')
+    .option('-d, --dir <path>', 'the workspace folder (default: $ORCHESTRATOR_DIR, else found upwards)')
+    .option('--actor <name>', 'who to record in events (default: $ORC_ACTOR, else your user name)')
+    .showSuggestionAfterError()
+    // Agents asked for JSON get commander's own errors as JSON instead (see reportError).
+    .configureOutput({ writeErr: (text) => json || process.stderr.write(text) })
+    .exitOverride();
+
+  program
+    .command('init [dir]')
+    .description('make a workspace (safe to re-run)')
+    .action(lazy(init, 'initCommand'));
+  program
+    .command('status')
+    .description('workstreams, agents, claims, locks and recent events')
+    .action(lazy(status, 'statusCommand'));
+
+  const ws = program
+    .command('ws')
+    .alias('workstream')
+    .description('workstreams: create, list, show, update, archive');
+  ws.command('create <name> [description] [priority]')
+    .description('create a workstream')
+    .action(lazy(workstreams, 'create'));
+  ws.command('list').description('list workstreams with task counts').action(lazy(workstreams, 'list'));
+  ws.command('show <name>').description('a workstream and its tasks').action(lazy(workstreams, 'show'));
+  ws.command('update <name>')
+    .description('change a workstream')
+    .option('--description <text>')
+    .option('--priority <n>', 'lower is more urgent')
+    .action(lazy(workstreams, 'update'));
+  ws.command('archive <name>')
+    .description('archive a workstream (keeps its tasks)')
+    .action(lazy(workstreams, 'archive'));
+
+  const t = program
+    .command('t')
+    .alias('task')
+    .description('tasks: add, list, claim, next, complete, fail, …');
+  t.command('add <ws> <title> [description] [priority]')
+    .description('add a task to a workstream')
+    .option('--dep <id>', 'a task that must be done first (repeatable)', collect)
+    .option('--tag <tag>', 'a tag, matched against agent capabilities (repeatable)', collect)
+    .action(lazy(tasks, 'add'));
+  t.command('list [ws]')
+    .description('list tasks, most urgent first')
+    .option('-w, --ws <name>', 'only this workstream')
+    .option('-s, --status <status>', 'open, claimed, done, failed or cancelled')
+    .option('-a, --agent <id>', 'only tasks claimed by this agent')
+    .option('--tag <tag>', 'only tasks with this tag')
+    .option('--ready', 'only tasks `t next` could hand out now')
+    .action(lazy(tasks, 'list'));
+  t.command('show <id>').description('one task (an id or a unique prefix)').action(lazy(tasks, 'show'));
+  t.command('update <id>')
+    .description('change a task')
+    .option('--title <text>')
+    .option('--description <text>')
+    .option('--priority <n>')
+    .option('--tags <list>', 'replace the tags (comma-separated)', list)
+    .option('--dep <id>', 'add a dependency (repeatable)', collect)
+    .option('--remove-dep <id>', 'remove a dependency (repeatable)', collect)
+    .action(lazy(tasks, 'update'));
+  t.command('claim <id> <agent>')
+    .description('claim a task under a lease')
+    .option('--ttl <duration>', 'lease length, e.g. 30m (default: board.claim_ttl)')
+    .action(lazy(tasks, 'claim'));
+  t.command('next <wsOrAgent> [agent]')
+    .usage('[ws] <agent> [options]')
+    .description('claim the most urgent ready task (in one workstream, or across all)')
+    .option('--ttl <duration>', 'lease length, e.g. 30m (default: board.claim_ttl)')
+    .action(lazy(tasks, 'next'));
+  for (const [name, args, text] of [
+    ['complete', '<id> [result]', 'mark a task done, with its result'],
+    ['fail', '<id> <reason>', 'mark a task failed, with the reason'],
+    ['release', '<id>', 'give a claimed task back to the queue'],
+  ] as const) {
+    t.command(`${name} ${args}`)
+      .description(text)
+      .option('-a, --agent <id>', 'you, the claim holder')
+      .option('--token <token>', 'the claim token `t claim`/`t next` returned')
+      .option('--force', 'act although another agent holds the claim (recorded)')
+      .action(lazy(tasks, name));
+  }
+  t.command('cancel <id>')
+    .description('cancel a task')
+    .option('--reason <text>')
+    .action(lazy(tasks, 'cancel'));
+  t.command('reopen <id>')
+    .description('put a done, failed or cancelled task back in the queue')
+    .action(lazy(tasks, 'reopen'));
+
+  const a = program
+    .command('a')
+    .alias('agent')
+    .description('agents: register, list, show, heartbeat, unregister');
+  a.command('register <id> [role]')
+    .description('register an agent (or update its role and capabilities)')
+    .option('-c, --capabilities <list>', 'comma-separated, matched against task tags', list)
+    .action(lazy(agents, 'register'));
+  a.command('list').description('agents, live or stale').action(lazy(agents, 'list'));
+  a.command('show <id>').description('one agent and its claims').action(lazy(agents, 'show'));
+  a.command('heartbeat <id>')
+    .description('mark the agent live and renew its claims')
+    .option('--ttl <duration>', 'new lease length (default: board.claim_ttl)')
+    .action(lazy(agents, 'heartbeat'));
+  a.command('unregister <id>')
+    .description('remove an agent; its claims and locks are released')
+    .action(lazy(agents, 'unregister'));
+
+  const lock = program.command('lock').description('resource locks with a time-to-live');
+  lock
+    .command('acquire <resource> <agent>')
+    .description('take a lock (re-entrant for its owner)')
+    .option('--ttl <duration>', 'time-to-live (default: board.lock_ttl)')
+    .option('--wait <seconds>', 'wait this long for the lock to be free')
+    .action(lazy(locks, 'acquire'));
+  lock
+    .command('release <resource> <agent>')
+    .description('release a lock (owner only, unless --force)')
+    .option('--force', "release another owner's lock (recorded)")
+    .action(lazy(locks, 'release'));
+  lock
+    .command('list')
+    .description('held locks')
+    .option('--all', 'include expired ones')
+    .action(lazy(locks, 'list'));
+
+  program
+    .command('events')
+    .description('the event log')
+    .option('-a, --agent <actor>', 'events by this actor')
+    .option('-t, --type <type>', 'this type, or a prefix ending in "." (task.)')
+    .option('--subject <id>', 'events about this task, agent, lock or workstream')
+    .option('--since <when>', 'an ISO time or a duration ago (10m, 2h)')
+    .option('-n, --last <n>', 'only the last N')
+    .option('-f, --follow', 'keep printing new events')
+    .action(lazy(events, 'eventsCommand'));
+  program
+    .command('log <type> [data]')
+    .description('append a custom event; data is a JSON object')
+    .option('--subject <id>', 'what the event is about')
+    .action(lazy(events, 'logCommand'));
+
+  program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const program = build(json);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError && error.exitCode === 0) return 0; // --help, --version
+    return reportError(error, json);
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import type { Context } from './output.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: commander hands actions untyped arguments
+type Handler = (ctx: Context, ...args: any[]) => Promise<void>;
+
+/** Builds the context from the global options; `--json` and `--dir` may come before or after the command. */
+export function contextOf(command: Command): Context {
+  const opts = command.optsWithGlobals() as { json?: boolean; dir?: string; actor?: string };
+  return {
+    json: Boolean(opts.json),
+    dir: opts.dir,
+    actor: opts.actor,
+    invocation: process.env.ORC_INVOCATION || invocationOf(),
+  };
+}
+
+/** How a person or agent would run this orc again: the name on PATH, else node and the script's path. */
+function invocationOf(): string {
+  const script = process.argv[1] ?? 'orc';
+  const pathDirs = (process.env.PATH ?? '').split(':');
+  const base = script.split('/').pop() ?? '';
+  if (base === 'orc' && pathDirs.some((d) => script === `${d}/orc`)) return 'orc';
+  return /\s/.test(script) ? `node '${script}'` : `node ${script}`;
+}
+
+/**
+ * The action for a command: loads its module only when the command runs, so that `orc --help` and
+ * every other command pay nothing for it.
+ */
+export function lazy<M extends Record<K, Handler>, K extends keyof M & string>(
+  load: () => Promise<M>,
+  name: K,
+) {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const mod = await load();
+    await mod[name](contextOf(command), ...args.slice(0, -1));
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * orc's library: everything the `orc` command does, as typed functions. Every mutation takes the
+ * workspace lock, validates, writes atomically and appends its event; errors are `OrcError`s with
+ * a stable `code`.
+ */
+export {
+  type Agent,
+  type AgentView,
+  type RegisterAgentInput,
+  getAgent,
+  listAgents,
+  registerAgent,
+} from './agents.js';
+export {
+  type ClaimOptions,
+  type HeartbeatResult,
+  type HolderOptions,
+  type NextTaskOptions,
+  claimTask,
+  completeTask,
+  failTask,
+  heartbeatAgent,
+  nextTask,
+  releaseTask,
+  unregisterAgent,
+} from './claims.js';
+export { type BoardSettings, DEFAULT_BOARD, loadBoardSettings } from './config.js';
+export { formatAge, parseDuration, parseSince } from './durations.js';
+export { type ErrorCode, EXIT_CODES, OrcError } from './errors.js';
+export {
+  type CorruptLine,
+  type EventFilter,
+  type EventsRead,
+  type OrcEvent,
+  readEvents,
+  readEventsFrom,
+} from './events.js';
+export {
+  type AcquireLockOptions,
+  type Lock,
+  type ReleaseLockOptions,
+  acquireLock,
+  listLocks,
+  releaseLock,
+} from './locks.js';
+export { type LogEventInput, logEvent } from './log.js';
+export { type ActorOptions, resolveTaskId } from './mutation.js';
+export { type ClaimSummary, type StatusSummary, type WorkstreamSummary, statusSummary } from './status.js';
+export { MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './task-schema.js';
+export {
+  type AddTaskInput,
+  type Claim,
+  type Task,
+  type TaskFilter,
+  type TaskStatus,
+  type UpdateTaskInput,
+  addTask,
+  cancelTask,
+  getTask,
+  isReady,
+  listTasks,
+  reopenTask,
+  updateTask,
+} from './tasks.js';
+export {
+  type FindWorkspaceOptions,
+  type InitResult,
+  type Workspace,
+  WORKSPACE_FORMAT,
+  findWorkspace,
+  initWorkspace,
+  workspaceAt,
+} from './workspace.js';
+export {
+  type CreateWorkstreamInput,
+  type UpdateWorkstreamInput,
+  type Workstream,
+  archiveWorkstream,
+  createWorkstream,
+  getWorkstream,
+  listWorkstreams,
+  updateWorkstream,
+} from './workstreams.js';

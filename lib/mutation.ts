@@ -1,0 +1,162 @@
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type OrcEvent, appendEvents, makeEvent } from './events.js';
+import { invalidInput, notFound, quote } from './errors.js';
+import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
+import { isTaskFileName, loadTasksLocked, recordTaskWrites, tasksDirStamp } from './task-index.js';
+import { type Task, checkTask, orderTask } from './task-schema.js';
+import { withWorkspaceLock } from './workspace-lock.js';
+import type { Workspace } from './workspace.js';
+
+/** Who performed a mutation, as recorded in its event. */
+export interface ActorOptions {
+  /** Defaults to `ORC_ACTOR`, else the OS user name. */
+  actor?: string;
+}
+
+export function defaultActor(): string {
+  if (process.env.ORC_ACTOR) return process.env.ORC_ACTOR;
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The inside of one critical section. Writes are buffered and applied only when the whole mutation
+ * has validated, so input that is refused half-way changes nothing on disk.
+ */
+export class Mutation {
+  readonly now = new Date();
+  private readonly writes = new Map<string, unknown | null>();
+  private readonly taskWrites = new Map<string, Task>();
+  private readonly events: OrcEvent[] = [];
+  private taskMap: Map<string, Task> | undefined;
+
+  constructor(
+    readonly ws: Workspace,
+    readonly actor: string,
+  ) {}
+
+  get nowIso(): string {
+    return this.now.toISOString();
+  }
+
+  emit(type: string, subject: string, data: Record<string, unknown> = {}): OrcEvent {
+    const event = makeEvent(this.actor, type, subject, data, this.now);
+    this.events.push(event);
+    return event;
+  }
+
+  readJson<T>(path: string, label: string): T | undefined {
+    if (this.writes.has(path)) return (this.writes.get(path) ?? undefined) as T | undefined;
+    return readJsonIfExists<T>(path, label);
+  }
+
+  writeJson(path: string, value: unknown): void {
+    this.writes.set(path, value);
+  }
+
+  remove(path: string): void {
+    this.writes.set(path, null);
+  }
+
+  /** Every task, from the index (current while the lock is held), with this mutation's writes applied. */
+  tasks(): Map<string, Task> {
+    this.taskMap ??= loadTasksLocked(this.ws);
+    return this.taskMap;
+  }
+
+  /** A task read from its file (the truth), with this mutation's own writes applied. */
+  readTask(id: string): Task | undefined {
+    const pending = this.taskWrites.get(id);
+    if (pending) return pending;
+    const label = `state/tasks/${id}.json`;
+    const raw = readJsonIfExists<unknown>(join(this.ws.tasksDir, `${id}.json`), label);
+    return raw === undefined ? undefined : checkTask(raw, label);
+  }
+
+  getTask(ref: string): Task {
+    const id = this.resolveTaskId(ref);
+    const task = this.readTask(id);
+    if (!task) throw notFound(`task ${quote(ref)} not found`);
+    return task;
+  }
+
+  resolveTaskId(ref: string): string {
+    return this.taskWrites.has(ref) ? ref : resolveTaskId(this.ws, ref);
+  }
+
+  writeTask(task: Task): Task {
+    const ordered = orderTask({ ...task, updatedAt: this.nowIso });
+    this.taskWrites.set(ordered.id, ordered);
+    this.writes.set(join(this.ws.tasksDir, `${ordered.id}.json`), ordered);
+    this.taskMap?.set(ordered.id, ordered);
+    return ordered;
+  }
+
+  /** Applies the buffered writes, updates the task index and appends the events. */
+  commit(): void {
+    const stampBefore = this.taskWrites.size > 0 ? tasksDirStamp(this.ws) : '';
+    for (const [path, value] of this.writes) {
+      if (value === null) {
+        try {
+          unlinkSync(path);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      } else {
+        ensureDir(path);
+        writeJsonAtomic(path, value);
+      }
+    }
+    recordTaskWrites(this.ws, [...this.taskWrites.values()], stampBefore, this.taskMap !== undefined);
+    appendEvents(this.ws, this.events);
+  }
+}
+
+const madeDirs = new Set<string>();
+/** Folders of a fresh clone may be missing: git does not keep empty folders. */
+function ensureDir(path: string): void {
+  const dir = dirname(path);
+  if (madeDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  madeDirs.add(dir);
+}
+
+/** Runs `fn` under the workspace lock and commits what it wrote, all or nothing. */
+export async function mutate<T>(
+  ws: Workspace,
+  actor: string | undefined,
+  fn: (m: Mutation) => T,
+): Promise<T> {
+  return withWorkspaceLock(ws, () => {
+    const m = new Mutation(ws, actor ?? defaultActor());
+    const result = fn(m);
+    m.commit();
+    return result;
+  });
+}
+
+/** Resolves a full task id, or a unique prefix of one (with or without `t-`), like git's short hashes. */
+export function resolveTaskId(ws: Workspace, ref: string): string {
+  if (typeof ref !== 'string' || !/^(t-)?[0-9a-z]{1,32}$/.test(ref)) {
+    throw invalidInput(`${quote(ref)} is not a task id (they look like t-4k9x2mq7ab3c)`);
+  }
+  const prefix = ref.startsWith('t-') ? ref : `t-${ref}`;
+  let names: string[];
+  try {
+    names = readdirSync(ws.tasksDir);
+  } catch {
+    names = [];
+  }
+  if (names.includes(`${prefix}.json`)) return prefix;
+  const matches = names.filter((name) => isTaskFileName(name) && name.startsWith(prefix));
+  if (matches.length === 1) return matches[0]!.slice(0, -'.json'.length);
+  if (matches.length === 0) throw notFound(`task ${quote(ref)} not found`);
+  throw invalidInput(
+    `task id ${quote(ref)} is ambiguous: it starts ${matches.length} task ids; give more of it`,
+  );
+}
