@@ -112,7 +112,6 @@ export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise
     }
     const streamRank = new Map(streams.filter((w) => w.status === 'active').map((w, i) => [w.name, i]));
     sweepExpiredClaims(m);
-    const tasks = m.tasks();
     const capabilities = new Set(agent.capabilities);
     const matches = (t: Task) => (t.tags.some((tag) => capabilities.has(tag)) ? 0 : 1);
     const order = (a: Task, b: Task) =>
@@ -120,22 +119,25 @@ export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise
       matches(a) - matches(b) ||
       streamRank.get(a.workstream)! - streamRank.get(b.workstream)! ||
       compareTasks(a, b);
-    let best: Task | undefined;
-    for (const task of tasks.values()) {
-      if (task.status !== 'open' || !streamRank.has(task.workstream)) continue;
-      if (options.workstream !== undefined && task.workstream !== options.workstream) continue;
-      if (!depsDone(task, tasks)) continue;
-      if (!best || order(task, best) < 0) best = task;
+    const pick = (tasks: Map<string, Task>) => {
+      let best: Task | undefined;
+      for (const task of tasks.values()) {
+        if (task.status !== 'open' || !streamRank.has(task.workstream)) continue;
+        if (options.workstream !== undefined && task.workstream !== options.workstream) continue;
+        if (!depsDone(task, tasks)) continue;
+        if (!best || order(task, best) < 0) best = task;
+      }
+      return best;
+    };
+    let best = pick(m.tasks());
+    // The index is current under the lock, except after an in-place hand edit that left the folder's
+    // mtime alone: the file is the truth, so confirm, and choose again from the files if they differ.
+    let onDisk = best && m.readTask(best.id);
+    if (best && JSON.stringify(onDisk) !== JSON.stringify(best)) {
+      best = pick(m.rebuildTasks());
+      onDisk = best && m.readTask(best.id);
     }
-    if (!best) return null;
-    // The index is current under the lock, but the file is the truth: confirm before granting.
-    const onDisk = m.readTask(best.id);
-    if (onDisk?.status !== 'open') {
-      throw new OrcError(
-        'CORRUPT',
-        `the task index disagrees with state/tasks/${best.id}.json: run \`orc doctor --fix\``,
-      );
-    }
+    if (!best || !onDisk) return null;
     return grant(m, onDisk, agent, ttlMs);
   });
 }
@@ -179,6 +181,7 @@ function finish(
       throw conflict(`task ${task.id} is ${task.status} already`);
     }
     checkHolder(task, options, m.now.getTime());
+    if (m.actorIsDefault && task.claim && options.token === task.claim.token) m.actor = task.claim.agent;
     const written = m.writeTask({
       ...task,
       status,
@@ -199,11 +202,11 @@ function finish(
   });
 }
 
-export function completeTask(ws: Workspace, ref: string, result?: string, options: HolderOptions = {}) {
+export async function completeTask(ws: Workspace, ref: string, result?: string, options: HolderOptions = {}) {
   return finish(ws, ref, options, 'done', result);
 }
 
-export function failTask(ws: Workspace, ref: string, reason: string, options: HolderOptions = {}) {
+export async function failTask(ws: Workspace, ref: string, reason: string, options: HolderOptions = {}) {
   if (typeof reason !== 'string' || reason.trim() === '') throw invalidInput('failing a task needs a reason');
   return finish(ws, ref, options, 'failed', reason);
 }
@@ -214,6 +217,7 @@ export async function releaseTask(ws: Workspace, ref: string, options: HolderOpt
     const task = m.getTask(ref);
     if (task.status !== 'claimed') throw conflict(`task ${task.id} is ${task.status}, not claimed`);
     checkHolder(task, options, m.now.getTime());
+    if (m.actorIsDefault && options.token === task.claim!.token) m.actor = task.claim!.agent;
     const written = m.writeTask({ ...task, status: 'open', claim: null });
     m.emit('task.released', task.id, {
       agent: task.claim!.agent,

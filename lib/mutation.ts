@@ -34,10 +34,12 @@ export class Mutation {
   private readonly taskWrites = new Map<string, Task>();
   private readonly events: OrcEvent[] = [];
   private taskMap: Map<string, Task> | undefined;
+  actorIsDefault = false;
 
   constructor(
     readonly ws: Workspace,
-    readonly actor: string,
+    /** Recorded in every event; a holder identified only by its claim token becomes the actor. */
+    public actor: string,
   ) {}
 
   get nowIso(): string {
@@ -66,6 +68,13 @@ export class Mutation {
   /** Every task, from the index (current while the lock is held), with this mutation's writes applied. */
   tasks(): Map<string, Task> {
     this.taskMap ??= loadTasksLocked(this.ws);
+    return this.taskMap;
+  }
+
+  /** Re-reads every task file, for when the index turned out to disagree with one of them. */
+  rebuildTasks(): Map<string, Task> {
+    this.taskMap = loadTasksLocked(this.ws, true);
+    for (const task of this.taskWrites.values()) this.taskMap.set(task.id, task);
     return this.taskMap;
   }
 
@@ -134,6 +143,7 @@ export async function mutate<T>(
 ): Promise<T> {
   return withWorkspaceLock(ws, () => {
     const m = new Mutation(ws, actor ?? defaultActor());
+    m.actorIsDefault = actor === undefined;
     const result = fn(m);
     m.commit();
     return result;

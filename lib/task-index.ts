@@ -111,9 +111,9 @@ export async function loadTasks(ws: Workspace): Promise<Map<string, Task>> {
 }
 
 /** For a mutation that holds the lock: the current tasks, rebuilding and compacting the cache as needed. */
-export function loadTasksLocked(ws: Workspace): Map<string, Task> {
+export function loadTasksLocked(ws: Workspace, fromFiles = false): Map<string, Task> {
   const stamp = tasksDirStamp(ws);
-  const cached = readIndex(ws, stamp);
+  const cached = fromFiles ? undefined : readIndex(ws, stamp);
   if (cached && cached.lines <= 2 * cached.tasks.size + 1000) return cached.tasks;
   const tasks = cached?.tasks ?? readAllTaskFiles(ws);
   saveIndex(ws, tasks, stamp);

@@ -1,0 +1,85 @@
+// `npm run demo`: the main job, offline. Three agents (real processes) share one board in a fresh
+// workspace: each registers, takes its next task, keeps its claim alive and reports back, while
+// dependencies hold later work until earlier work is done. Prints every command it runs.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'orc.js');
+const dir = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'orc-demo-'));
+const env = { ...process.env, ORCHESTRATOR_DIR: dir, ORC_INVOCATION: 'orc' };
+
+function orc(...args) {
+  console.log(`$ orc ${args.map((a) => (/[\s"]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+  const out = execFileSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
+  process.stdout.write(out);
+  return out;
+}
+const json = (...args) =>
+  JSON.parse(execFileSync(process.execPath, [BIN, '--json', ...args], { env, encoding: 'utf8' }));
+
+orc('init', dir);
+orc('ws', 'create', 'backend', 'API and storage', '1');
+orc('ws', 'create', 'docs', 'Guides and reference', '2');
+const schema = json(
+  't',
+  'add',
+  'backend',
+  'Design the schema',
+  'Tables for users and orders',
+  '1',
+  '--tag',
+  'db',
+);
+const api = json('t', 'add', 'backend', 'Build the orders API', '', '1', '--dep', schema.id, '--tag', 'api');
+json('t', 'add', 'backend', 'Load test the API', '', '2', '--dep', api.id);
+json('t', 'add', 'docs', 'Write the API guide', '', '2', '--dep', api.id, '--tag', 'writing');
+json('t', 'add', 'docs', 'Write the install guide', '', '3', '--tag', 'writing');
+orc('t', 'list');
+
+// Each agent is its own process, following the agent protocol from the README.
+const agentScript = (id, caps) => `
+  set -e
+  orc() { "${process.execPath}" "${BIN}" "$@"; }
+  orc a register ${id} worker --capabilities ${caps} >/dev/null
+  while :; do
+    task=$(orc --json t next ${id})
+    if [ "$task" = "null" ]; then
+      # nothing ready: stop once nothing is open or claimed any more, else wait for dependencies
+      left=$(orc --json t list --status open | grep -c '"id"' || true)
+      held=$(orc --json t list --status claimed | grep -c '"id"' || true)
+      [ "$left" = 0 ] && [ "$held" = 0 ] && break
+      sleep 0.2; continue
+    fi
+    id=$(printf '%s' "$task" | sed -E 's/.*"id":"(t-[0-9a-z]+)".*/\\1/')
+    token=$(printf '%s' "$task" | sed -E 's/.*"token":"([^"]+)".*/\\1/')
+    echo "[${id}] working on $id"
+    orc a heartbeat ${id} >/dev/null
+    sleep 0.3
+    orc t complete "$id" "done by ${id}" --token "$token" >/dev/null
+    echo "[${id}] completed $id"
+  done`;
+
+console.log('\n# three agents work the board in parallel (real processes)');
+const agents = [
+  ['ada', 'db,api'],
+  ['bob', 'writing'],
+  ['cy', 'api'],
+].map(
+  ([id, caps]) =>
+    new Promise((resolve, reject) => {
+      const child = spawn('sh', ['-c', agentScript(id, caps)], {
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`agent ${id} exited ${code}`))));
+    }),
+);
+await Promise.all(agents);
+
+console.log('');
+orc('status');
+orc('events', '--type', 'task.', '--last', '8');
+console.log(`\nThe workspace is plain files in ${dir}: state/, events.jsonl, knowledge/.`);

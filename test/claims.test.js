@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  OrcError,
+  addTask,
+  claimTask,
+  completeTask,
+  createWorkstream,
+  failTask,
+  findWorkspace,
+  getTask,
+  heartbeatAgent,
+  listTasks,
+  nextTask,
+  registerAgent,
+  releaseTask,
+  unregisterAgent,
+} from '../dist/lib/index.js';
+import { orc, readEventsFile, sleep, tempWorkspace } from './helpers.js';
+
+async function board(t) {
+  const dir = tempWorkspace(t);
+  const ws = findWorkspace({ dir });
+  await createWorkstream(ws, { name: 'build', priority: 1 });
+  await createWorkstream(ws, { name: 'docs', priority: 2 });
+  await registerAgent(ws, { id: 'a1', capabilities: ['ts'] });
+  await registerAgent(ws, { id: 'a2' });
+  return { dir, ws };
+}
+
+const rejects = (promise, code, pattern) =>
+  assert.rejects(
+    promise,
+    (error) => error instanceof OrcError && error.code === code && pattern.test(error.message),
+  );
+
+test('nextTask takes the most urgent ready task, then capability matches, then the oldest', async (t) => {
+  const { ws } = await board(t);
+  const old = await addTask(ws, { workstream: 'docs', title: 'old p2', priority: 2 });
+  const tagged = await addTask(ws, { workstream: 'docs', title: 'tagged p2', priority: 2, tags: ['ts'] });
+  const blocker = await addTask(ws, { workstream: 'build', title: 'blocker p3', priority: 3 });
+  await addTask(ws, { workstream: 'build', title: 'blocked p0', priority: 0, deps: [blocker.id] });
+  assert.equal((await nextTask(ws, { agent: 'a1' })).id, tagged.id, 'capability match wins among equals');
+  assert.equal((await nextTask(ws, { agent: 'a2' })).id, old.id);
+  assert.equal(await nextTask(ws, { agent: 'a2', workstream: 'docs' }), null);
+  const third = await nextTask(ws, { agent: 'a2' });
+  assert.equal(third.id, blocker.id, 'a task with unfinished deps is never handed out');
+  await completeTask(ws, blocker.id, 'done', { agent: 'a2' });
+  assert.equal((await nextTask(ws, { agent: 'a2' })).title, 'blocked p0');
+  assert.equal(await nextTask(ws, { agent: 'a2' }), null);
+});
+
+test('a claim carries a lease and a token; only its holder may finish it', async (t) => {
+  const { dir, ws } = await board(t);
+  const task = await addTask(ws, { workstream: 'build', title: 'x' });
+  const claimed = await claimTask(ws, task.id, 'a1');
+  assert.equal(claimed.status, 'claimed');
+  assert.equal(claimed.claim.agent, 'a1');
+  assert.ok(claimed.claim.token.length >= 10);
+  await rejects(claimTask(ws, task.id, 'a2'), 'CONFLICT', /already claimed by a1/);
+  await rejects(completeTask(ws, task.id, 'r', { agent: 'a2' }), 'CLAIM_LOST', /held by a1/);
+  await rejects(completeTask(ws, task.id, 'r', { token: 'wrong' }), 'CLAIM_LOST', /token mismatch/);
+  await rejects(completeTask(ws, task.id, 'r'), 'INVALID_INPUT', /--agent or --token/);
+  const done = await completeTask(ws, task.id, 'shipped', { token: claimed.claim.token });
+  assert.deepEqual([done.status, done.result, done.claim], ['done', 'shipped', null]);
+  await rejects(completeTask(ws, task.id, 'again', { agent: 'a1' }), 'CONFLICT', /done already/);
+  const events = readEventsFile(dir);
+  assert.deepEqual(
+    events.slice(-2).map((e) => e.type),
+    ['task.claimed', 'task.completed'],
+  );
+  assert.equal(events.at(-1).actor, 'a1', 'the token identifies the holder as the actor');
+});
+
+test('an expired lease puts the task back in the queue, with an event; its old holder has lost it', async (t) => {
+  const { dir, ws } = await board(t);
+  const task = await addTask(ws, { workstream: 'build', title: 'x' });
+  await claimTask(ws, task.id, 'a1', { ttlMs: 300 });
+  assert.equal(await nextTask(ws, { agent: 'a2' }), null);
+  await sleep(400);
+  const taken = await nextTask(ws, { agent: 'a2' });
+  assert.equal(taken.id, task.id);
+  assert.equal(taken.attempts, 2);
+  const expired = readEventsFile(dir).find((e) => e.type === 'task.lease_expired');
+  assert.equal(expired.subject, task.id);
+  assert.equal(expired.data.agent, 'a1');
+  await rejects(completeTask(ws, task.id, 'late', { agent: 'a1' }), 'CLAIM_LOST', /held by a2/);
+  const cli = orc(['--dir', dir, 't', 'complete', task.id, 'late', '--agent', 'a1']);
+  assert.equal(cli.code, 8);
+  assert.match(cli.stderr, /your claim is gone/);
+});
+
+test('heartbeats renew every lease the agent holds', async (t) => {
+  const { ws } = await board(t);
+  const task = await addTask(ws, { workstream: 'build', title: 'x' });
+  await claimTask(ws, task.id, 'a1', { ttlMs: 400 });
+  for (let i = 0; i < 3; i++) {
+    await sleep(200);
+    const beat = await heartbeatAgent(ws, 'a1', { ttlMs: 400 });
+    assert.deepEqual(
+      beat.renewed.map((r) => r.id),
+      [task.id],
+    );
+  }
+  assert.equal(await nextTask(ws, { agent: 'a2' }), null, 'the renewed claim still holds after 600 ms');
+  assert.equal((await getTask(ws, task.id)).claim.agent, 'a1');
+});
+
+test('fail records the reason; release gives the task back; force is recorded', async (t) => {
+  const { dir, ws } = await board(t);
+  const a = await addTask(ws, { workstream: 'build', title: 'a' });
+  const b = await addTask(ws, { workstream: 'build', title: 'b' });
+  await claimTask(ws, a.id, 'a1');
+  await rejects(failTask(ws, a.id, '', { agent: 'a1' }), 'INVALID_INPUT', /reason/);
+  const failed = await failTask(ws, a.id, 'tests red', { agent: 'a1' });
+  assert.deepEqual([failed.status, failed.reason], ['failed', 'tests red']);
+  await claimTask(ws, b.id, 'a1');
+  await rejects(releaseTask(ws, b.id, { agent: 'a2' }), 'CLAIM_LOST', /held by a1/);
+  assert.equal((await releaseTask(ws, b.id, { agent: 'a2', force: true })).status, 'open');
+  assert.equal(readEventsFile(dir).at(-1).data.forced, true);
+  await rejects(releaseTask(ws, b.id, { agent: 'a1' }), 'CONFLICT', /not claimed/);
+});
+
+test('claims need a registered agent and a ready task', async (t) => {
+  const { ws } = await board(t);
+  const a = await addTask(ws, { workstream: 'build', title: 'a' });
+  const b = await addTask(ws, { workstream: 'build', title: 'b', deps: [a.id] });
+  await rejects(claimTask(ws, a.id, 'ghost'), 'NOT_FOUND', /not registered/);
+  await rejects(nextTask(ws, { agent: 'ghost' }), 'NOT_FOUND', /not registered/);
+  await rejects(claimTask(ws, b.id, 'a1'), 'CONFLICT', /waits on/);
+  await rejects(nextTask(ws, { agent: 'a1', workstream: 'nope' }), 'NOT_FOUND', /workstream/);
+});
+
+test('unregistering an agent releases its claims', async (t) => {
+  const { ws } = await board(t);
+  const task = await addTask(ws, { workstream: 'build', title: 'x' });
+  await claimTask(ws, task.id, 'a1');
+  const result = await unregisterAgent(ws, 'a1');
+  assert.deepEqual(result.releasedTasks, [task.id]);
+  assert.equal((await listTasks(ws, { ready: true })).length, 1);
+  await rejects(heartbeatAgent(ws, 'a1'), 'NOT_FOUND', /not registered/);
+});

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { orc, orcJson, snapshot, tempWorkspace } from './helpers.js';
+
+function seeded(t) {
+  const dir = tempWorkspace(t);
+  orcJson(dir, ['ws', 'create', 'build', 'Build things', '1']);
+  const task = orcJson(dir, ['t', 'add', 'build', 'Ship v1', 'the first release', '1', '--tag', 'ts']);
+  orcJson(dir, ['a', 'register', 'a1', 'worker', '--capabilities', 'ts,docs']);
+  return { dir, task };
+}
+
+test('the agent protocol works end to end through the CLI', (t) => {
+  const { dir, task } = seeded(t);
+  const claimed = orcJson(dir, ['t', 'next', 'a1']);
+  assert.equal(claimed.id, task.id);
+  assert.equal(claimed.claim.agent, 'a1');
+  const beat = orcJson(dir, ['a', 'heartbeat', 'a1']);
+  assert.deepEqual(
+    beat.renewed.map((r) => r.id),
+    [task.id],
+  );
+  const done = orcJson(dir, ['t', 'complete', task.id, 'released v1', '--token', claimed.claim.token]);
+  assert.deepEqual([done.status, done.result], ['done', 'released v1']);
+  assert.equal(orcJson(dir, ['t', 'next', 'a1']), null, 'nothing left: JSON null, exit 0');
+  const status = orcJson(dir, ['status']);
+  assert.equal(status.workstreams[0].counts.done, 1);
+  assert.equal(status.agents[0].state, 'live');
+});
+
+test('t next [ws] <agent> takes the workstream as an optional first argument', (t) => {
+  const { dir } = seeded(t);
+  orcJson(dir, ['ws', 'create', 'docs']);
+  assert.equal(orcJson(dir, ['t', 'next', 'docs', 'a1']), null);
+  assert.equal(orcJson(dir, ['t', 'next', 'build', 'a1']).workstream, 'build');
+});
+
+test('--json and --dir may follow the command; human output has no colour off a terminal', (t) => {
+  const { dir } = seeded(t);
+  const run = orc(['t', 'list', '--dir', dir, '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.json().length, 1);
+  const human = orc(['--dir', dir, 't', 'list'], { env: { NO_COLOR: '' } });
+  assert.match(human.stdout, /Ship v1/);
+  assert.ok(!human.stdout.includes('\u001b['), 'no ANSI escapes');
+});
+
+test('--help and --version exit 0; an unknown command exits 2 with one line', () => {
+  assert.equal(orc(['--help']).code, 0);
+  assert.match(orc(['t', '--help']).stdout, /next/);
+  assert.match(orc(['--version']).stdout, /^\d+\.\d+\.\d+\n$/);
+  const bad = orc(['frobnicate']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown command/);
+  const json = orc(['--json', 't', 'add']);
+  assert.equal(json.code, 2);
+  assert.deepEqual(Object.keys(JSON.parse(json.stderr).error), ['code', 'message']);
+});
+
+// Each case: argv after `--dir <dir>`, expected exit code, expected message. State must not change.
+const BAD_INPUT = [
+  [['t', 'add', 'build', ''], 2, /non-empty title/],
+  [['t', 'add', 'build', 'x', '', 'urgent'], 2, /priority "urgent" must be a whole number/],
+  [['t', 'add', 'build', 'x', '', '-1'], 2, /priority/],
+  [['t', 'add', 'nope', 'x'], 3, /workstream "nope" not found/],
+  [['t', 'add', 'build', 'x', '--dep', 't-zzzzzzzzzzzz'], 3, /task "t-zzzzzzzzzzzz" not found/],
+  [['t', 'add', 'build'], 2, /missing required argument 'title'/],
+  [['t', 'show', 't-zzzzzzzzzzzz'], 3, /not found/],
+  [['t', 'show', '../../etc/passwd'], 2, /not a task id/],
+  [['t', 'claim', 'TASK', 'ghost'], 3, /not registered/],
+  [['t', 'claim', 'TASK', 'a1', '--ttl', 'forever'], 2, /not a duration/],
+  [['t', 'complete', 'TASK', 'r', '--agent', 'a2'], 8, /held by a1/],
+  [['t', 'list', '--status', 'weird'], 2, /status "weird"/],
+  [['t', 'update', 'TASK'], 2, /nothing to update/],
+  [['t', 'update', 'TASK', '--dep', 'TASK'], 2, /itself/],
+  [['ws', 'create', 'build'], 4, /already exists/],
+  [['ws', 'create', '../evil'], 2, /not a valid name/],
+  [['ws', 'create', 'x', '', '99'], 2, /priority/],
+  [['a', 'register', 'bad/id'], 2, /not a valid name/],
+  [['a', 'heartbeat', 'ghost'], 3, /not registered/],
+  [['lock', 'acquire', 'db', 'a2'], 4, /held by a1/],
+  [['lock', 'release', 'db', 'a2'], 4, /only its owner/],
+  [['lock', 'release', 'nothing', 'a1'], 3, /not held/],
+  [['events', '--since', 'yesterday-ish'], 2, /neither a date nor a duration/],
+  [['events', '--last', 'many'], 2, /whole number/],
+];
+
+test('bad input: a one-line error, a documented exit code, no stack trace, nothing stored changes', (t) => {
+  const { dir, task } = seeded(t);
+  orcJson(dir, ['a', 'register', 'a2']);
+  orcJson(dir, ['t', 'claim', task.id, 'a1']);
+  orcJson(dir, ['lock', 'acquire', 'db', 'a1']);
+  const before = snapshot(dir);
+  for (const [args, code, message] of BAD_INPUT) {
+    const argv = args.map((a) => (a === 'TASK' ? task.id : a));
+    const run = orc(['--dir', dir, ...argv]);
+    const label = `orc ${argv.join(' ')}`;
+    assert.equal(run.code, code, `${label}: exit ${run.code}, stderr ${run.stderr}`);
+    assert.match(run.stderr, message, label);
+    assert.equal(run.stderr.trim().split('\n').length, 1, `${label}: one line`);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, `${label}: no stack`);
+    assert.equal(run.stdout, '', `${label}: nothing on stdout`);
+    const json = orc(['--dir', dir, '--json', ...argv]);
+    assert.equal(json.code, code, `${label} --json`);
+    assert.equal(JSON.parse(json.stderr).error.message.length > 0, true);
+  }
+  assert.equal(snapshot(dir), before, 'no bad input changed the workspace');
+});
+
+test('a corrupt state file is named, never overwritten, and fails every reader with exit 6', (t) => {
+  const { dir, task } = seeded(t);
+  const path = join(dir, 'state/tasks', `${task.id}.json`);
+  writeFileSync(path, '{"v": 1, "id": ');
+  const before = snapshot(dir);
+  for (const args of [['t', 'list'], ['t', 'show', task.id], ['t', 'next', 'a1'], ['status']]) {
+    const run = orc(['--dir', dir, ...args]);
+    assert.equal(run.code, 6, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, new RegExp(`state/tasks/${task.id}\\.json is not valid JSON`));
+  }
+  writeFileSync(path, '{"v": 1, "id": "t-000000000000"}\n');
+  const wrong = orc(['--dir', dir, 't', 'list']);
+  assert.equal(wrong.code, 6);
+  assert.match(wrong.stderr, /is not a valid task: .*workstream must be a string/);
+  assert.notEqual(snapshot(dir), before);
+});
+
+test('a malformed orchestrator.yaml is reported with its line', (t) => {
+  const { dir } = seeded(t);
+  writeFileSync(join(dir, 'orchestrator.yaml'), 'board:\n  claim_ttl: [\n');
+  const run = orc(['--dir', dir, 't', 'next', 'a1']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /orchestrator.yaml does not parse/);
+  writeFileSync(join(dir, 'orchestrator.yaml'), 'board:\n  claim_ttl: soon\n');
+  assert.match(orc(['--dir', dir, 't', 'next', 'a1']).stderr, /board.claim_ttl "soon" is not a duration/);
+});

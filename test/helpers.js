@@ -1,0 +1,117 @@
+// Shared test helpers: temp workspaces and the real `orc` binary, run as a child process.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = join(ROOT, 'dist', 'bin', 'orc.js');
+export const LIB = join(ROOT, 'dist', 'lib', 'index.js');
+
+const CLEAN_ENV = { ...process.env, NO_COLOR: '1', ORC_ACTOR: 'tester' };
+delete CLEAN_ENV.ORCHESTRATOR_DIR;
+delete CLEAN_ENV.FORCE_COLOR;
+
+/** A fresh temp folder, removed when the test ends. */
+export function tempDir(t, prefix = 'orc-test-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A temp folder with an initialised workspace; returns the folder. */
+export function tempWorkspace(t) {
+  const dir = tempDir(t);
+  const run = orc(['init', dir]);
+  if (run.code !== 0) throw new Error(`orc init failed: ${run.stderr}`);
+  return dir;
+}
+
+/** Runs `orc` synchronously; `json()` parses stdout. */
+export function orc(args, options = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...CLEAN_ENV, ...options.env },
+    input: options.input,
+    encoding: 'utf8',
+    timeout: options.timeout ?? 30_000,
+  });
+  return {
+    code: result.status,
+    signal: result.signal,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    json: () => JSON.parse(result.stdout),
+  };
+}
+
+/** `orc --dir <dir> --json …`, asserting success, returning the parsed output. */
+export function orcJson(dir, args, options) {
+  const run = orc(['--dir', dir, '--json', ...args], options);
+  if (run.code !== 0) throw new Error(`orc ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return run.json();
+}
+
+/** Runs `orc` as a child process without waiting; resolves with its outcome. */
+export function orcAsync(args, options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...CLEAN_ENV, ...options.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Runs a node script (ESM source text) as a child process; resolves with its outcome. */
+export function nodeScript(source, options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+      env: { ...CLEAN_ENV, ...options.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    options.onSpawn?.(child);
+  });
+}
+
+/** A digest of every committed file of a workspace (not `.orc/`), to prove nothing changed. */
+export function snapshot(dir) {
+  const hash = createHash('sha256');
+  const walk = (d) => {
+    for (const name of readdirSync(d).sort()) {
+      const path = join(d, name);
+      if (relative(dir, path) === '.orc') continue;
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(`${relative(dir, path)}\n`).update(readFileSync(path));
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
+export function readEventsFile(dir) {
+  return readFileSync(join(dir, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  addTask,
+  createWorkstream,
+  findWorkspace,
+  listTasks,
+  nextTask,
+  registerAgent,
+} from '../dist/lib/index.js';
+import { tempWorkspace } from './helpers.js';
+
+async function board(t) {
+  const dir = tempWorkspace(t);
+  const ws = findWorkspace({ dir });
+  await createWorkstream(ws, { name: 'build' });
+  await registerAgent(ws, { id: 'a1' });
+  const first = await addTask(ws, { workstream: 'build', title: 'first' });
+  await listTasks(ws); // builds the cache
+  return { dir, ws, first };
+}
+
+const taskFile = (dir, id) => join(dir, 'state/tasks', `${id}.json`);
+
+test('a task file that arrives from outside orc (git, a person) is picked up', async (t) => {
+  const { dir, ws, first } = await board(t);
+  const copy = JSON.parse(readFileSync(taskFile(dir, first.id), 'utf8'));
+  const arrived = { ...copy, id: 't-0000000000aa', title: 'from a merge' };
+  writeFileSync(taskFile(dir, arrived.id), `${JSON.stringify(arrived, null, 2)}\n`);
+  assert.deepEqual((await listTasks(ws)).map((x) => x.title).sort(), ['first', 'from a merge']);
+  rmSync(taskFile(dir, arrived.id));
+  assert.deepEqual(
+    (await listTasks(ws)).map((x) => x.title),
+    ['first'],
+  );
+});
+
+test('the cache is derived: deleting it or tearing it loses nothing', async (t) => {
+  const { dir, ws } = await board(t);
+  await addTask(ws, { workstream: 'build', title: 'second' });
+  rmSync(join(dir, '.orc'), { recursive: true, force: true });
+  assert.equal((await listTasks(ws)).length, 2);
+  appendFileSync(join(dir, '.orc/tasks.index.jsonl'), '{"s":"1","t":{"id":');
+  assert.equal((await listTasks(ws)).length, 2);
+});
+
+test('t next trusts the file over the cache after an in-place edit', async (t) => {
+  const { dir, ws, first } = await board(t);
+  const second = await addTask(ws, { workstream: 'build', title: 'second' });
+  // An editor that rewrites the file in place leaves the folder's mtime alone.
+  const edited = { ...JSON.parse(readFileSync(taskFile(dir, first.id), 'utf8')), status: 'cancelled' };
+  writeFileSync(taskFile(dir, first.id), `${JSON.stringify(edited, null, 2)}\n`);
+  const taken = await nextTask(ws, { agent: 'a1' });
+  assert.equal(taken.id, second.id);
+  assert.equal(await nextTask(ws, { agent: 'a1' }), null);
+});
