@@ -168,6 +168,33 @@ function build(json: boolean): Command {
     .option('--subject <id>', 'what the event is about')
     .action(lazy(events, 'logCommand'));
 
+  const git = () => import('./commands/git.js');
+  const doctor = () => import('./commands/doctor.js');
+  program
+    .command('doctor')
+    .description('check every file; --fix repairs what it safely can (never deletes data)')
+    .option(
+      '--fix',
+      'merge conflict markers, de-duplicate events, quarantine unreadable files, expire stale claims and locks',
+    )
+    .action(lazy(doctor, 'doctorCommand'));
+  program
+    .command('sync')
+    .description("commit orc's own files, merge the remote with orc's driver, push (never forces)")
+    .option('-m, --message <text>', 'the commit message')
+    .option('--retries <n>', 'push attempts after a rejection (default 5)')
+    .action(lazy(git, 'sync'));
+  program
+    .command('git')
+    .description('git integration')
+    .command('setup')
+    .description("define orc's merge driver in this clone's git config (orc init does it too)")
+    .action(lazy(git, 'gitSetup'));
+  program
+    .command('merge-driver <base> <ours> <theirs> [path]', { hidden: true })
+    .description('called by git: merge one orc file')
+    .action(lazy(git, 'mergeDriver'));
+
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

@@ -31,7 +31,7 @@ export interface RegisterAgentInput {
 
 export const agentFile = (ws: Workspace, id: string) => join(ws.agentsDir, `${id}.json`);
 
-function checkAgent(value: unknown, label: string): Agent {
+export function checkAgent(value: unknown, label: string): Agent {
   const a = value as Agent;
   const ok =
     typeof a === 'object' &&

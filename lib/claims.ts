@@ -232,6 +232,8 @@ export interface HeartbeatResult {
   lastSeen: string;
   /** Tasks whose leases were extended. */
   renewed: Array<{ id: string; expiresAt: string }>;
+  /** Claims of this agent that a git merge gave to another (reported once). */
+  lost: Array<{ id: string; lostTo: string }>;
 }
 
 /** Marks the agent live and extends the lease of every task it holds. */
@@ -245,13 +247,20 @@ export async function heartbeatAgent(
     const agent = touchAgent(m, requireAgent(m, agentId));
     const expiresAt = new Date(m.now.getTime() + ttlMs).toISOString();
     const renewed: HeartbeatResult['renewed'] = [];
-    for (const task of m.tasks().values()) {
+    const lost: HeartbeatResult['lost'] = [];
+    for (let task of m.tasks().values()) {
+      const mine = task.lost?.filter((l) => l.agent === agentId) ?? [];
+      if (mine.length > 0) {
+        for (const l of mine) lost.push({ id: task.id, lostTo: l.lostTo });
+        task = m.writeTask({ ...task, lost: task.lost!.filter((l) => l.agent !== agentId) });
+        m.emit('task.claim_lost', task.id, { agent: agentId, lostTo: mine[0]!.lostTo });
+      }
       if (task.status !== 'claimed' || task.claim?.agent !== agentId) continue;
       m.writeTask({ ...task, claim: { ...task.claim, expiresAt } });
       renewed.push({ id: task.id, expiresAt });
     }
     m.emit('agent.heartbeat', agentId, { renewed: renewed.map((r) => r.id) });
-    return { agent: agentId, lastSeen: agent.lastSeen, renewed };
+    return { agent: agentId, lastSeen: agent.lastSeen, renewed, lost };
   });
 }
 

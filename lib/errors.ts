@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'NO_WORKSPACE'
   | 'CORRUPT'
   | 'BUSY'
+  | 'UNHEALTHY'
+  | 'GIT_FAILED'
   | 'INTERNAL';
 
 /** Process exit code for each error code; documented in the README and pinned by tests. */
@@ -19,6 +21,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   CORRUPT: 6,
   BUSY: 7,
   CLAIM_LOST: 8,
+  UNHEALTHY: 9,
+  GIT_FAILED: 10,
 };
 
 /** An expected failure with a stable code; its message is one line meant for the user. */

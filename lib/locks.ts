@@ -32,7 +32,7 @@ export interface ReleaseLockOptions extends ActorOptions {
 
 const fileOf = (ws: Workspace, resource: string) => join(ws.locksDir, resourceFileName(resource));
 
-function checkLock(value: unknown, label: string): Lock {
+export function checkLock(value: unknown, label: string): Lock {
   const l = value as Lock;
   const ok =
     typeof l === 'object' &&

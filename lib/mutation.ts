@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
 import { invalidInput, notFound, quote } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
@@ -108,6 +109,7 @@ export class Mutation {
 
   /** Applies the buffered writes, updates the task index and appends the events. */
   commit(): void {
+    if (this.events.length > 0) assertEventLogHealthy(this.ws);
     const stampBefore = this.taskWrites.size > 0 ? tasksDirStamp(this.ws) : '';
     for (const [path, value] of this.writes) {
       if (value === null) {
@@ -123,6 +125,7 @@ export class Mutation {
     }
     recordTaskWrites(this.ws, [...this.taskWrites.values()], stampBefore, this.taskMap !== undefined);
     appendEvents(this.ws, this.events);
+    if (this.events.length > 0) rememberEventLog(this.ws);
   }
 }
 

@@ -13,6 +13,15 @@ export interface Claim {
   expiresAt: string;
 }
 
+/** A claim that lost a git merge to another: kept so that its agent is told on its next command. */
+export interface LostClaim {
+  agent: string;
+  token: string;
+  claimedAt: string;
+  /** The agent holding the task after the merge, or the status it reached. */
+  lostTo: string;
+}
+
 /** One task, as stored in `state/tasks/<id>.json` (keys in this order). */
 export interface Task {
   v: 1;
@@ -31,6 +40,8 @@ export interface Task {
   createdBy: string;
   createdAt: string;
   updatedAt: string;
+  /** Present only after a merge overrode a claim (see `orc a heartbeat`). */
+  lost?: LostClaim[];
 }
 
 export const MIN_PRIORITY = 0;
@@ -63,6 +74,7 @@ export function orderTask(t: Task): Task {
     createdBy: t.createdBy,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
+    ...(t.lost && t.lost.length > 0 ? { lost: t.lost } : {}),
   };
 }
 
@@ -155,6 +167,13 @@ export function checkTask(value: unknown, label: string): Task {
   need('createdBy', isString(t.createdBy), 'must be a string');
   need('createdAt', isStamp(t.createdAt), 'must be a timestamp');
   need('updatedAt', isStamp(t.updatedAt), 'must be a timestamp');
+  need(
+    'lost',
+    t.lost === undefined ||
+      (Array.isArray(t.lost) &&
+        t.lost.every((l) => isString(l?.agent) && isString(l?.token) && isString(l?.lostTo))),
+    'must be a list of {agent, token, claimedAt, lostTo}',
+  );
   if (problems.length > 0) {
     throw new OrcError('CORRUPT', `${label} is not a valid task: ${problems.join('; ')}`, {
       details: { file: label, problems },

@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { OrcError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
 
@@ -65,11 +65,11 @@ export function findWorkspace(options: FindWorkspaceOptions = {}): Workspace {
         `${root} is not an orc workspace: run \`orc init ${explicit}\` first`,
       );
     }
-    return openChecked(root);
+    return openChecked(sharedAcrossWorktrees(root));
   }
   let dir = resolve(options.cwd ?? process.cwd());
   for (;;) {
-    if (isWorkspace(dir)) return openChecked(dir);
+    if (isWorkspace(dir)) return openChecked(sharedAcrossWorktrees(dir));
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
@@ -78,6 +78,34 @@ export function findWorkspace(options: FindWorkspaceOptions = {}): Workspace {
     'NO_WORKSPACE',
     'no orc workspace here or in any parent folder: run `orc init` (or pass --dir / set ORCHESTRATOR_DIR)',
   );
+}
+
+/**
+ * All worktrees of a repository share one board: in a linked worktree (whose `.git` is a file pointing
+ * into the main repository), the workspace is the same path in the main worktree, so one agent's claim
+ * is at once visible to agents in every other worktree. Found with plain file reads, without running git.
+ */
+export function sharedAcrossWorktrees(root: string): string {
+  if (process.env.ORC_WORKTREE_BOARD === 'own') return root;
+  for (let dir = root; ; dir = dirname(dir)) {
+    const dotGit = join(dir, '.git');
+    if (existsSync(dotGit)) {
+      if (statSync(dotGit).isDirectory()) return root; // the main worktree itself
+      const gitdir = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1]?.trim();
+      if (!gitdir) return root;
+      const linked = resolve(dir, gitdir);
+      let common: string;
+      try {
+        common = resolve(linked, readFileSync(join(linked, 'commondir'), 'utf8').trim());
+      } catch {
+        return root; // a submodule, not a worktree
+      }
+      if (basename(common) !== '.git') return root; // a bare repository has no main worktree
+      const shared = join(dirname(common), relative(dir, root));
+      return isWorkspace(shared) ? shared : root;
+    }
+    if (dirname(dir) === dir) return root;
+  }
 }
 
 function openChecked(root: string): Workspace {
@@ -102,9 +130,11 @@ export interface InitResult {
 }
 
 const GITIGNORE_LINES = ['# orc: machine-local lock and caches', '.orc/', 'state/**/.*.tmp-*'];
-const GITATTRIBUTES_LINES = [
-  '# orc: the event log is append-only; a union merge keeps both sides',
-  'events.jsonl merge=union',
+/** orc's merge driver for its files; `orc git setup` defines it in the repo's git config. */
+export const GITATTRIBUTES_LINES = [
+  '# orc: merge state and the event log field by field (driver set up by `orc git setup`)',
+  'state/**/*.json merge=orc',
+  'events.jsonl merge=orc',
 ];
 
 const CONFIG_TEMPLATE = `# orc workspace configuration. Every setting has a default; uncomment to change one.
@@ -160,7 +190,7 @@ export function initWorkspace(dir = '.'): InitResult {
 }
 
 /** Appends the lines a file lacks (comments are only written along with a missing rule). */
-function ensureLines(path: string, lines: readonly string[]): boolean {
+export function ensureLines(path: string, lines: readonly string[]): boolean {
   const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const have = new Set(existing.split(/\r?\n/).map((line) => line.trim()));
   const rules = lines.filter((line) => !line.startsWith('#'));

@@ -34,7 +34,7 @@ export interface UpdateWorkstreamInput {
 
 const fileOf = (ws: Workspace, name: string) => join(ws.workstreamsDir, `${name}.json`);
 
-function checkWorkstream(value: unknown, label: string): Workstream {
+export function checkWorkstream(value: unknown, label: string): Workstream {
   const w = value as Workstream;
   const ok =
     typeof w === 'object' &&

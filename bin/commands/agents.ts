@@ -1,6 +1,7 @@
 import { getAgent, listAgents, registerAgent } from '../../lib/agents.js';
 import { heartbeatAgent, unregisterAgent } from '../../lib/claims.js';
 import { parseDuration } from '../../lib/durations.js';
+import { OrcError } from '../../lib/errors.js';
 import { listTasks } from '../../lib/tasks.js';
 import { type Context, ago, c, print, printJson, statusColor, table } from '../output.js';
 import { open } from './workspace.js';
@@ -47,8 +48,16 @@ export async function show(ctx: Context, id: string) {
 export async function heartbeat(ctx: Context, id: string, opts: { ttl?: string }) {
   const ttlMs = opts.ttl === undefined ? undefined : parseDuration(opts.ttl, '--ttl');
   const result = await heartbeatAgent(open(ctx), id, { ttlMs, actor: ctx.actor });
-  if (ctx.json) return printJson(result);
-  print(`${c.green('alive')} ${id}; renewed ${result.renewed.length} claim(s)`);
+  if (ctx.json) printJson(result);
+  else print(`${c.green('alive')} ${id}; renewed ${result.renewed.length} claim(s)`);
+  if (result.lost.length > 0) {
+    // The heartbeat itself succeeded; the exit code tells the agent to drop the lost work.
+    const list = result.lost.map((l) => `${l.id} (now ${l.lostTo})`).join(', ');
+    throw new OrcError(
+      'CLAIM_LOST',
+      `${id} lost its claim on ${list} when branches were merged: stop working on it`,
+    );
+  }
 }
 
 export async function unregister(ctx: Context, id: string) {

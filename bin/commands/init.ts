@@ -1,11 +1,23 @@
+import { OrcError } from '../../lib/errors.js';
+import { setupGit } from '../../lib/git.js';
 import { initWorkspace } from '../../lib/workspace.js';
 import { type Context, c, print, printJson } from '../output.js';
 
 export async function initCommand(ctx: Context, dir: string | undefined): Promise<void> {
   const { workspace, changed } = initWorkspace(dir ?? ctx.dir ?? '.');
-  if (ctx.json) return printJson({ root: workspace.root, changed });
-  if (changed.length === 0) return print(`${workspace.root} is an orc workspace already; nothing to change`);
-  print(`${c.green('initialised')} ${workspace.root}`);
-  for (const path of changed) print(`  + ${path}`);
-  print(`next: orc ws create <name>, then orc t add <name> "<title>"`);
+  let git: string | undefined;
+  try {
+    git = (await setupGit(workspace, ctx.invocation)).repo;
+  } catch (error) {
+    // Outside a git repository (or without git) there is no merge driver to set up.
+    if (!(error instanceof OrcError)) throw error;
+  }
+  if (ctx.json) return printJson({ root: workspace.root, changed, git: git ?? null });
+  if (changed.length === 0) print(`${workspace.root} is an orc workspace already; nothing to change`);
+  else {
+    print(`${c.green('initialised')} ${workspace.root}`);
+    for (const path of changed) print(`  + ${path}`);
+  }
+  if (git) print(`merge driver "orc" configured for the git repository ${git}`);
+  if (changed.length > 0) print('next: orc ws create <name>, then orc t add <name> "<title>"');
 }

@@ -1,0 +1,56 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mergeEventLines, mergeRecord, mergeTask } from '../../lib/merge.js';
+import { setupGit, syncWorkspace } from '../../lib/git.js';
+import type { Task } from '../../lib/task-schema.js';
+import { type Context, c, print, printJson } from '../output.js';
+import { open } from './workspace.js';
+
+/**
+ * `orc merge-driver %O %A %B %P`, called by git for orc's files: writes the merge of the three
+ * versions into %A and exits 0, or exits 1 (git then keeps its conflict) if a side does not parse.
+ */
+export async function mergeDriver(
+  _ctx: Context,
+  basePath: string,
+  oursPath: string,
+  theirsPath: string,
+  path = '',
+) {
+  const read = (p: string) => readFileSync(p, 'utf8');
+  if (path.endsWith('.jsonl')) {
+    writeFileSync(oursPath, mergeEventLines(read(oursPath), read(theirsPath)).text);
+    return;
+  }
+  const parse = (p: string) => {
+    const text = read(p);
+    return text.trim() === '' ? undefined : JSON.parse(text);
+  };
+  const base = parse(basePath);
+  const ours = parse(oursPath);
+  const theirs = parse(theirsPath);
+  if (ours === undefined || theirs === undefined) throw new Error(`cannot merge ${path}: a side is empty`);
+  const merged = /(^|\/)state\/tasks\/[^/]+\.json$/.test(path)
+    ? mergeTask(base as Task | undefined, ours as Task, theirs as Task)
+    : mergeRecord(base, ours, theirs, (d) => String(d.updatedAt ?? d.lastSeen ?? d.expiresAt ?? ''));
+  writeFileSync(oursPath, `${JSON.stringify(merged, null, 2)}\n`);
+}
+
+export async function gitSetup(ctx: Context) {
+  const result = await setupGit(open(ctx), ctx.invocation);
+  if (ctx.json) return printJson(result);
+  print(`${c.green('configured')} git merge driver "orc" in ${result.repo}`);
+  for (const path of result.changed) print(`  + ${path}`);
+}
+
+export async function sync(ctx: Context, opts: { message?: string; retries?: string }) {
+  const result = await syncWorkspace(open(ctx), {
+    message: opts.message,
+    retries: opts.retries === undefined ? undefined : Number(opts.retries),
+    invocation: ctx.invocation,
+  });
+  if (ctx.json) return printJson(result);
+  print(
+    `${c.green('synced')} ${result.committed ? `committed ${result.committed.slice(0, 8)}, ` : 'nothing to commit, '}` +
+      `pulled ${result.pulled ? 'changes' : 'nothing'}, pushed after ${result.attempts} attempt(s)`,
+  );
+}
