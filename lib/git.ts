@@ -109,11 +109,14 @@ export async function syncWorkspace(ws: Workspace, options: SyncOptions): Promis
       (p) => relative(repo, join(ws.root, p)) || '.',
     );
     await git(repo, ['add', '-A', '--', ...paths], 'git add');
-    const staged = await runGit(repo, ['diff', '--cached', '--quiet', '--', ...paths]);
+    // Only paths git knows can be named to `git commit` (an empty knowledge/ folder is not one).
+    const known = (await git(repo, ['ls-files', '--', ...paths], 'git ls-files')).split('\n').filter(Boolean);
+    const tracked = paths.filter((p) => known.some((f) => f === p || f.startsWith(`${p}/`) || p === '.'));
+    const staged = await runGit(repo, ['diff', '--cached', '--quiet', '--', ...tracked]);
     let committed: string | null = null;
-    if (staged.code === 1) {
+    if (tracked.length > 0 && staged.code === 1) {
       const message = options.message ?? `orc sync from ${hostname()}`;
-      await git(repo, ['commit', '--quiet', '-m', message, '--', ...paths], 'git commit');
+      await git(repo, ['commit', '--quiet', '-m', message, '--', ...tracked], 'git commit');
       committed = await git(repo, ['rev-parse', 'HEAD'], 'git rev-parse');
     }
     let pulled = false;

@@ -25,6 +25,7 @@ export {
   unregisterAgent,
 } from './claims.js';
 export { type BoardSettings, DEFAULT_BOARD, loadBoardSettings } from './config.js';
+export { type DoctorProblem, type DoctorReport, findCycles, runDoctor } from './doctor.js';
 export { formatAge, parseDuration, parseSince } from './durations.js';
 export { type ErrorCode, EXIT_CODES, OrcError } from './errors.js';
 export {
@@ -43,10 +44,19 @@ export {
   listLocks,
   releaseLock,
 } from './locks.js';
+export {
+  type GitSetupResult,
+  ORC_PATHS,
+  type SyncOptions,
+  type SyncResult,
+  setupGit,
+  syncWorkspace,
+} from './git.js';
 export { type LogEventInput, logEvent } from './log.js';
+export { type EventMerge, mergeEventLines, mergeList, mergeRecord, mergeTask } from './merge.js';
 export { type ActorOptions, resolveTaskId } from './mutation.js';
 export { type ClaimSummary, type StatusSummary, type WorkstreamSummary, statusSummary } from './status.js';
-export { MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './task-schema.js';
+export { type LostClaim, MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './task-schema.js';
 export {
   type AddTaskInput,
   type Claim,

@@ -129,13 +129,12 @@ export class Mutation {
   }
 }
 
-const madeDirs = new Set<string>();
-/** Folders of a fresh clone may be missing: git does not keep empty folders. */
+/**
+ * Folders may be missing: git does not keep empty ones, and a checkout can remove one under a
+ * long-lived process, so this is checked on every write rather than remembered.
+ */
 function ensureDir(path: string): void {
-  const dir = dirname(path);
-  if (madeDirs.has(dir)) return;
-  mkdirSync(dir, { recursive: true });
-  madeDirs.add(dir);
+  mkdirSync(dirname(path), { recursive: true });
 }
 
 /** Runs `fn` under the workspace lock and commits what it wrote, all or nothing. */
