@@ -7,6 +7,7 @@ import { type ActorOptions, type Mutation, mutate } from './mutation.js';
 import { checkName } from './names.js';
 import { checkTags } from './task-schema.js';
 import type { Workspace } from './workspace.js';
+import { compareText } from './compare.js';
 
 /** A registered agent, as stored in `state/agents/<id>.json`. */
 export interface Agent {
@@ -116,7 +117,7 @@ export function listAgents(ws: Workspace): AgentView[] {
   return names
     .map((n) => checkAgent(readJsonFile(join(ws.agentsDir, n), `state/agents/${n}`), `state/agents/${n}`))
     .map((agent) => viewAgent(agent, board))
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => compareText(a.id, b.id));
 }
 
 export function getAgent(ws: Workspace, id: string): AgentView {

@@ -4,6 +4,7 @@ import { loadBoardSettings } from './config.js';
 import { OrcError, conflict, invalidInput, quote } from './errors.js';
 import { releaseLocksOwnedBy } from './locks.js';
 import { type ActorOptions, type Mutation, mutate } from './mutation.js';
+import { type QueueEntry, toQueueEntry } from './task-index.js';
 import type { Task } from './task-schema.js';
 import { compareTasks, depsDone, isAvailable, isClaimLive } from './tasks.js';
 import { listWorkstreams } from './workstreams.js';
@@ -31,8 +32,9 @@ export interface HolderOptions extends ActorOptions {
 /** Puts every task whose lease has run out back in the queue, with an event for each. */
 export function sweepExpiredClaims(m: Mutation): Task[] {
   const now = m.now.getTime();
-  const expired = [...m.tasks().values()].filter((t) => t.status === 'claimed' && !isClaimLive(t, now));
-  return expired.map((task) => {
+  const expired = [...m.queue().values()].filter((t) => t.status === 'claimed' && !isClaimLive(t, now));
+  return expired.map((entry) => {
+    const task = m.getTask(entry.id);
     m.emit('task.lease_expired', task.id, { agent: task.claim?.agent, expiresAt: task.claim?.expiresAt });
     return m.writeTask({ ...task, status: 'open', claim: null });
   });
@@ -113,14 +115,14 @@ export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise
     const streamRank = new Map(streams.filter((w) => w.status === 'active').map((w, i) => [w.name, i]));
     sweepExpiredClaims(m);
     const capabilities = new Set(agent.capabilities);
-    const matches = (t: Task) => (t.tags.some((tag) => capabilities.has(tag)) ? 0 : 1);
-    const order = (a: Task, b: Task) =>
+    const matches = (t: QueueEntry) => (t.tags.some((tag) => capabilities.has(tag)) ? 0 : 1);
+    const order = (a: QueueEntry, b: QueueEntry) =>
       a.priority - b.priority ||
       matches(a) - matches(b) ||
       streamRank.get(a.workstream)! - streamRank.get(b.workstream)! ||
       compareTasks(a, b);
-    const pick = (tasks: Map<string, Task>) => {
-      let best: Task | undefined;
+    const pick = (tasks: Map<string, QueueEntry>) => {
+      let best: QueueEntry | undefined;
       for (const task of tasks.values()) {
         if (task.status !== 'open' || !streamRank.has(task.workstream)) continue;
         if (options.workstream !== undefined && task.workstream !== options.workstream) continue;
@@ -129,12 +131,12 @@ export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise
       }
       return best;
     };
-    let best = pick(m.tasks());
-    // The index is current under the lock, except after an in-place hand edit that left the folder's
+    let best = pick(m.queue());
+    // The cache is current under the lock, except after an in-place hand edit that left the folder's
     // mtime alone: the file is the truth, so confirm, and choose again from the files if they differ.
     let onDisk = best && m.readTask(best.id);
-    if (best && JSON.stringify(onDisk) !== JSON.stringify(best)) {
-      best = pick(m.rebuildTasks());
+    if (best && JSON.stringify(onDisk && toQueueEntry(onDisk)) !== JSON.stringify(best)) {
+      best = pick(m.rebuildQueue());
       onDisk = best && m.readTask(best.id);
     }
     if (!best || !onDisk) return null;
@@ -248,7 +250,10 @@ export async function heartbeatAgent(
     const expiresAt = new Date(m.now.getTime() + ttlMs).toISOString();
     const renewed: HeartbeatResult['renewed'] = [];
     const lost: HeartbeatResult['lost'] = [];
-    for (let task of m.tasks().values()) {
+    for (const entry of m.queue().values()) {
+      const holds = entry.status === 'claimed' && entry.claim?.agent === agentId;
+      if (!holds && !entry.lost.includes(agentId)) continue;
+      let task = m.getTask(entry.id);
       const mine = task.lost?.filter((l) => l.agent === agentId) ?? [];
       if (mine.length > 0) {
         for (const l of mine) lost.push({ id: task.id, lostTo: l.lostTo });
@@ -269,8 +274,9 @@ export async function unregisterAgent(ws: Workspace, agentId: string, options: A
   return mutate(ws, options.actor ?? agentId, (m) => {
     requireAgent(m, agentId);
     const released: string[] = [];
-    for (const task of m.tasks().values()) {
-      if (task.status !== 'claimed' || task.claim?.agent !== agentId) continue;
+    for (const entry of m.queue().values()) {
+      if (entry.status !== 'claimed' || entry.claim?.agent !== agentId) continue;
+      const task = m.getTask(entry.id);
       m.writeTask({ ...task, status: 'open', claim: null });
       m.emit('task.released', task.id, { agent: agentId, reason: 'agent unregistered' });
       released.push(task.id);

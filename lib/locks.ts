@@ -6,6 +6,7 @@ import { readJsonFile } from './json-file.js';
 import { type ActorOptions, type Mutation, mutate } from './mutation.js';
 import { checkName, checkResource, resourceFileName } from './names.js';
 import type { Workspace } from './workspace.js';
+import { compareText } from './compare.js';
 
 /** A held resource lock, as stored in `state/locks/<slug>-<hash>.json`. */
 export interface Lock {
@@ -158,7 +159,7 @@ export function listLocks(ws: Workspace, options: { all?: boolean } = {}): Lock[
   const now = Date.now();
   return readAllLocks(ws)
     .filter((lock) => options.all || isLockLive(lock, now))
-    .sort((a, b) => a.resource.localeCompare(b.resource));
+    .sort((a, b) => compareText(a.resource, b.resource));
 }
 
 /** Inside a mutation: releases every live lock of `owner` (an agent leaving). */

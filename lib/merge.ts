@@ -1,4 +1,5 @@
 import { type Claim, type LostClaim, type Task, orderTask } from './task-schema.js';
+import { compareText } from './compare.js';
 
 /*
  * Three-way merges of orc's files, field by field, with fixed rules so that every machine resolves the
@@ -82,7 +83,7 @@ export function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Tas
   }
   const claims = [ours.claim, theirs.claim].filter((c): c is Claim => c !== null && c !== undefined);
   const distinct = claims.filter((c, i) => claims.findIndex((d) => d.token === c.token) === i);
-  distinct.sort((a, b) => a.claimedAt.localeCompare(b.claimedAt) || a.agent.localeCompare(b.agent));
+  distinct.sort((a, b) => compareText(a.claimedAt, b.claimedAt) || compareText(a.agent, b.agent));
   // The surviving claim: the earliest, if the merged task is still claimed at all.
   let winner: Claim | null = null;
   if (merged.status === 'claimed') {
@@ -155,7 +156,7 @@ export function mergeEventLines(...texts: string[]): EventMerge {
       events.push({ id: parsed.id, ts: parsed.ts, line, order: order++ });
     }
   }
-  events.sort((a, b) => a.ts.localeCompare(b.ts) || a.order - b.order);
+  events.sort((a, b) => compareText(a.ts, b.ts) || a.order - b.order);
   const asText = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
   const eventLines = events.map((e) => e.line);
   return {

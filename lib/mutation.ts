@@ -5,7 +5,14 @@ import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
 import { invalidInput, notFound, quote } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
-import { isTaskFileName, loadTasksLocked, recordTaskWrites, tasksDirStamp } from './task-index.js';
+import {
+  type QueueEntry,
+  isTaskFileName,
+  loadQueueLocked,
+  recordTaskWrites,
+  tasksDirStamp,
+  toQueueEntry,
+} from './task-index.js';
 import { type Task, checkTask, orderTask } from './task-schema.js';
 import { withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
@@ -34,7 +41,7 @@ export class Mutation {
   private readonly writes = new Map<string, unknown | null>();
   private readonly taskWrites = new Map<string, Task>();
   private readonly events: OrcEvent[] = [];
-  private taskMap: Map<string, Task> | undefined;
+  private queueMap: Map<string, QueueEntry> | undefined;
   actorIsDefault = false;
 
   constructor(
@@ -66,17 +73,17 @@ export class Mutation {
     this.writes.set(path, null);
   }
 
-  /** Every task, from the index (current while the lock is held), with this mutation's writes applied. */
-  tasks(): Map<string, Task> {
-    this.taskMap ??= loadTasksLocked(this.ws);
-    return this.taskMap;
+  /** Every task's queue view, from the cache (current while the lock is held), with this mutation's writes. */
+  queue(): Map<string, QueueEntry> {
+    this.queueMap ??= loadQueueLocked(this.ws);
+    return this.queueMap;
   }
 
-  /** Re-reads every task file, for when the index turned out to disagree with one of them. */
-  rebuildTasks(): Map<string, Task> {
-    this.taskMap = loadTasksLocked(this.ws, true);
-    for (const task of this.taskWrites.values()) this.taskMap.set(task.id, task);
-    return this.taskMap;
+  /** Re-reads every task file, for when the cache turned out to disagree with one of them. */
+  rebuildQueue(): Map<string, QueueEntry> {
+    this.queueMap = loadQueueLocked(this.ws, true);
+    for (const task of this.taskWrites.values()) this.queueMap.set(task.id, toQueueEntry(task));
+    return this.queueMap;
   }
 
   /** A task read from its file (the truth), with this mutation's own writes applied. */
@@ -103,7 +110,7 @@ export class Mutation {
     const ordered = orderTask({ ...task, updatedAt: this.nowIso });
     this.taskWrites.set(ordered.id, ordered);
     this.writes.set(join(this.ws.tasksDir, `${ordered.id}.json`), ordered);
-    this.taskMap?.set(ordered.id, ordered);
+    this.queueMap?.set(ordered.id, toQueueEntry(ordered));
     return ordered;
   }
 
@@ -123,7 +130,7 @@ export class Mutation {
         writeJsonAtomic(path, value);
       }
     }
-    recordTaskWrites(this.ws, [...this.taskWrites.values()], stampBefore, this.taskMap !== undefined);
+    recordTaskWrites(this.ws, [...this.taskWrites.values()], stampBefore, this.queueMap !== undefined);
     appendEvents(this.ws, this.events);
     if (this.events.length > 0) rememberEventLog(this.ws);
   }

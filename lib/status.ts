@@ -6,6 +6,7 @@ import { TASK_STATUSES, type TaskStatus } from './task-schema.js';
 import { isClaimLive, isReady } from './tasks.js';
 import { type Workstream, listWorkstreams } from './workstreams.js';
 import type { Workspace } from './workspace.js';
+import { compareText } from './compare.js';
 
 export interface WorkstreamSummary extends Workstream {
   counts: Record<TaskStatus | 'ready', number>;
@@ -68,7 +69,7 @@ export async function statusSummary(
     workstreams: streams.map((w) => ({ ...w, counts: counts.get(w.name)! })),
     agents: listAgents(ws),
     locks: listLocks(ws),
-    claims: claims.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt)),
+    claims: claims.sort((a, b) => compareText(a.expiresAt, b.expiresAt)),
     recentEvents: events.events,
     corruptEventLines: events.corrupt.length,
   };

@@ -18,6 +18,7 @@ import type { Workspace } from './workspace.js';
 import { checkTask } from './task-schema.js';
 import { readJsonFile } from './json-file.js';
 import { join } from 'node:path';
+import { compareText } from './compare.js';
 
 export type { Claim, Task, TaskStatus } from './task-schema.js';
 
@@ -51,17 +52,25 @@ export interface TaskFilter {
   ready?: boolean;
 }
 
-export function isClaimLive(task: Task, now = Date.now()): boolean {
+/** The fields of a task that scheduling looks at (a full task, or its entry in the queue cache). */
+export type TaskLike = Pick<
+  Task,
+  'id' | 'workstream' | 'priority' | 'status' | 'tags' | 'deps' | 'createdAt'
+> & {
+  claim: { agent: string; expiresAt: string } | null;
+};
+
+export function isClaimLive(task: TaskLike, now = Date.now()): boolean {
   return task.status === 'claimed' && task.claim !== null && Date.parse(task.claim.expiresAt) > now;
 }
 
 /** Open, or claimed under a lease that has run out. */
-export function isAvailable(task: Task, now = Date.now()): boolean {
+export function isAvailable(task: TaskLike, now = Date.now()): boolean {
   return task.status === 'open' || (task.status === 'claimed' && !isClaimLive(task, now));
 }
 
 /** Every dependency is done. */
-export function depsDone(task: Task, tasks: ReadonlyMap<string, Task>): boolean {
+export function depsDone(task: TaskLike, tasks: ReadonlyMap<string, TaskLike>): boolean {
   return task.deps.every((dep) => tasks.get(dep)?.status === 'done');
 }
 
@@ -76,8 +85,8 @@ export function isReady(
 }
 
 /** Most urgent first, then oldest. */
-export function compareTasks(a: Task, b: Task): number {
-  return a.priority - b.priority || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+export function compareTasks(a: TaskLike, b: TaskLike): number {
+  return a.priority - b.priority || compareText(a.createdAt, b.createdAt) || compareText(a.id, b.id);
 }
 
 export async function addTask(ws: Workspace, input: AddTaskInput, options: ActorOptions = {}): Promise<Task> {
@@ -125,7 +134,7 @@ function resolveDeps(m: Mutation, refs: readonly string[]): string[] {
 }
 
 /** Finds a path from `from` back to `target` through dependencies, if adding an edge would close a cycle. */
-function findCycle(tasks: ReadonlyMap<string, Task>, from: string, target: string): string[] | undefined {
+function findCycle(tasks: ReadonlyMap<string, TaskLike>, from: string, target: string): string[] | undefined {
   const stack: Array<{ id: string; path: string[] }> = [{ id: from, path: [from] }];
   const seen = new Set<string>();
   while (stack.length > 0) {
@@ -161,7 +170,7 @@ export async function updateTask(
     if (depEdits > 0) {
       const removing = resolveDeps(m, input.removeDeps ?? []);
       deps = deps.filter((d) => !removing.includes(d));
-      const tasks = m.tasks();
+      const tasks = m.queue();
       for (const dep of resolveDeps(m, input.addDeps ?? [])) {
         if (dep === task.id) throw invalidInput(`task ${task.id} cannot depend on itself`);
         const cycle = findCycle(tasks, dep, task.id);

@@ -6,6 +6,7 @@ import { type ActorOptions, type Mutation, mutate } from './mutation.js';
 import { checkName } from './names.js';
 import { DEFAULT_PRIORITY, checkDescription, parsePriority } from './task-schema.js';
 import type { Workspace } from './workspace.js';
+import { compareText } from './compare.js';
 
 export const WORKSTREAM_STATUSES = ['active', 'archived'] as const;
 export type WorkstreamStatus = (typeof WORKSTREAM_STATUSES)[number];
@@ -147,7 +148,7 @@ export function listWorkstreams(ws: Workspace): Workstream[] {
         `state/workstreams/${n}`,
       ),
     )
-    .sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
+    .sort((a, b) => a.priority - b.priority || compareText(a.name, b.name));
 }
 
 export function getWorkstream(ws: Workspace, name: string): Workstream {
