@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
-import { Command, CommanderError, Option } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { reportError } from './report.js';
 import { lazy } from './run.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+const require = createRequire(import.meta.url);
+const { version } = require('../../package.json') as { version: string };
+// require, not import: commander is CommonJS, and importing it from ESM costs several ms more.
+const { Command, CommanderError, Option } = require('commander') as typeof import('commander');
 
 const init = () => import('./commands/init.js');
 const workstreams = () => import('./commands/workstreams.js');
@@ -21,7 +24,7 @@ const list = (value: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-function build(json: boolean): Command {
+function build(json: boolean): CommandType {
   const program = new Command('orc')
     .description('Coordinate a team of AI agents through plain files in your repo.')
     .version(version, '-V, --version')

@@ -1,4 +1,5 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import { createRequire } from 'node:module';
+import type { ChalkInstance } from 'chalk';
 
 /** What every command handler gets: parsed global options and the ways to print. */
 export interface Context {
@@ -11,8 +12,21 @@ export interface Context {
 
 const colorOn = !process.env.NO_COLOR && (Boolean(process.env.FORCE_COLOR) || process.stdout.isTTY === true);
 
-/** Colours, off when NO_COLOR is set or stdout is not a terminal. */
-export const c: ChalkInstance = new Chalk({ level: colorOn ? 1 : 0 });
+let chalk: ChalkInstance | undefined;
+
+/**
+ * Colours, off when NO_COLOR is set or stdout is not a terminal. chalk is loaded on first use, so
+ * `--json` calls (what agents make) never pay for it.
+ */
+export const c = new Proxy({} as ChalkInstance, {
+  get(_target, key) {
+    if (!chalk) {
+      const { Chalk } = createRequire(import.meta.url)('chalk') as typeof import('chalk');
+      chalk = new Chalk({ level: colorOn ? 1 : 0 });
+    }
+    return chalk[key as keyof ChalkInstance];
+  },
+});
 
 /** One JSON document on stdout, compact: agents pay for every byte in tokens. */
 export function printJson(value: unknown): void {
@@ -31,7 +45,7 @@ export function warn(ctx: Context, message: string, code = 'WARNING'): void {
 
 /** A table for people; cli-table3 is loaded only when a table is printed. */
 export async function table(head: string[], rows: Array<Array<string | number>>): Promise<string> {
-  const { default: Table } = await import('cli-table3');
+  const Table = createRequire(import.meta.url)('cli-table3') as typeof import('cli-table3');
   const t = new Table({
     head: head.map((h) => c.bold(h)),
     style: { head: [], border: [], compact: true },

@@ -1,4 +1,3 @@
-import { CommanderError } from 'commander';
 import { EXIT_CODES, OrcError } from '../lib/errors.js';
 
 /** Turns any error into one line on stderr (JSON with --json) and an exit code. Never a stack trace. */
@@ -9,7 +8,7 @@ export function reportError(error: unknown, json: boolean): number {
   if (error instanceof OrcError) {
     ({ code, message } = error);
     exit = error.exitCode;
-  } else if (error instanceof CommanderError) {
+  } else if (isCommanderError(error)) {
     // commander has already printed its message for people; agents asked for JSON get it again, parsed
     if (!json) return EXIT_CODES.INVALID_INPUT;
     code = 'INVALID_INPUT';
@@ -28,6 +27,10 @@ export function reportError(error: unknown, json: boolean): number {
   const line = message.split('\n')[0];
   process.stderr.write(json ? `${JSON.stringify({ error: { code, message: line } })}\n` : `orc: ${line}\n`);
   return exit;
+}
+
+function isCommanderError(error: unknown): error is Error & { code: string; exitCode: number } {
+  return error instanceof Error && error.name === 'CommanderError';
 }
 
 function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {

@@ -6,7 +6,7 @@ import { releaseLocksOwnedBy } from './locks.js';
 import { type ActorOptions, type Mutation, mutate } from './mutation.js';
 import { type QueueEntry, toQueueEntry } from './task-index.js';
 import type { Task } from './task-schema.js';
-import { compareTasks, depsDone, isAvailable, isClaimLive } from './tasks.js';
+import { compareTasks, depsDone, isAvailable, isClaimLive, reservedFor } from './tasks.js';
 import { listWorkstreams } from './workstreams.js';
 import type { Workspace } from './workspace.js';
 
@@ -92,6 +92,9 @@ export async function claimTask(
     }
     if (!isAvailable(task))
       throw conflict(`task ${task.id} is ${task.status}: only open tasks can be claimed`);
+    const reserved = reservedFor(task);
+    if (reserved !== undefined && reserved !== agentId)
+      throw conflict(`task ${task.id} is reserved for ${reserved}`);
     const stream = listWorkstreams(ws).find((w) => w.name === task.workstream);
     if (stream?.status !== 'active') throw conflict(`task ${task.id} is in an archived workstream`);
     checkDepsDone(m, task);
@@ -126,6 +129,8 @@ export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise
       for (const task of tasks.values()) {
         if (task.status !== 'open' || !streamRank.has(task.workstream)) continue;
         if (options.workstream !== undefined && task.workstream !== options.workstream) continue;
+        const reserved = reservedFor(task);
+        if (reserved !== undefined && reserved !== agent.id) continue;
         if (!depsDone(task, tasks)) continue;
         if (!best || order(task, best) < 0) best = task;
       }

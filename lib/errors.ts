@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'BUSY'
   | 'UNHEALTHY'
   | 'GIT_FAILED'
+  | 'RUN_FAILED'
   | 'INTERNAL';
 
 /** Process exit code for each error code; documented in the README and pinned by tests. */
@@ -23,6 +24,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   CLAIM_LOST: 8,
   UNHEALTHY: 9,
   GIT_FAILED: 10,
+  RUN_FAILED: 12,
 };
 
 /** An expected failure with a stable code; its message is one line meant for the user. */

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
 import { invalidInput, notFound, quote } from './errors.js';
-import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
+import { readJsonIfExists, writeFileAtomic, writeJsonAtomic } from './json-file.js';
 import {
   type QueueEntry,
   isTaskFileName,
@@ -69,6 +69,11 @@ export class Mutation {
     this.writes.set(path, value);
   }
 
+  /** Buffers a plain-text file (a large step output). */
+  writeText(path: string, text: string): void {
+    this.writes.set(path, new TextFile(text));
+  }
+
   remove(path: string): void {
     this.writes.set(path, null);
   }
@@ -127,13 +132,18 @@ export class Mutation {
         }
       } else {
         ensureDir(path);
-        writeJsonAtomic(path, value);
+        if (value instanceof TextFile) writeFileAtomic(path, value.text);
+        else writeJsonAtomic(path, value);
       }
     }
     recordTaskWrites(this.ws, [...this.taskWrites.values()], stampBefore, this.queueMap !== undefined);
     appendEvents(this.ws, this.events);
     if (this.events.length > 0) rememberEventLog(this.ws);
   }
+}
+
+class TextFile {
+  constructor(readonly text: string) {}
 }
 
 /**

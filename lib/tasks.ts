@@ -84,6 +84,15 @@ export function isReady(
   return isAvailable(task, now) && activeWorkstreams.has(task.workstream) && depsDone(task, tasks);
 }
 
+/**
+ * A task tagged `for:<agent>` is reserved: only that agent may claim it (runs use this to keep the
+ * steps of command and LLM agents away from the board's other agents).
+ */
+export function reservedFor(task: Pick<Task, 'tags'>): string | undefined {
+  const tag = task.tags.find((t) => t.startsWith('for:'));
+  return tag?.slice('for:'.length);
+}
+
 /** Most urgent first, then oldest. */
 export function compareTasks(a: TaskLike, b: TaskLike): number {
   return a.priority - b.priority || compareText(a.createdAt, b.createdAt) || compareText(a.id, b.id);

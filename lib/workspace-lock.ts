@@ -1,8 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { createRequire } from 'node:module';
 import { OrcError } from './errors.js';
 import type { Workspace } from './workspace.js';
+
+// Loaded with require: importing a CommonJS package from ESM makes Node lex its source, which doubles
+// its ~9 ms load on every command.
+const lockfile = createRequire(import.meta.url)('proper-lockfile') as typeof import('proper-lockfile');
 
 // A holder killed with SIGKILL leaves its lock folder behind; after STALE_MS others may take it over.
 // Critical sections last milliseconds, so a few seconds is ample and keeps recovery quick.

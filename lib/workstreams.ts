@@ -82,19 +82,27 @@ export async function createWorkstream(
   return mutate(ws, options.actor, (m) => {
     if (m.readJson(fileOf(ws, name), name) !== undefined)
       throw conflict(`workstream ${quote(name)} already exists`);
-    const workstream: Workstream = {
-      v: 1,
-      name,
-      description,
-      priority,
-      status: 'active',
-      createdAt: m.nowIso,
-      updatedAt: m.nowIso,
-    };
-    m.writeJson(fileOf(ws, name), workstream);
-    m.emit('workstream.created', name, { description, priority });
-    return workstream;
+    return writeNewWorkstream(m, { name, description, priority });
   });
+}
+
+/** Inside a mutation: creates a workstream from checked input, with its event. */
+export function writeNewWorkstream(
+  m: Mutation,
+  input: { name: string; description: string; priority: number },
+) {
+  const workstream: Workstream = {
+    v: 1,
+    name: input.name,
+    description: input.description,
+    priority: input.priority,
+    status: 'active',
+    createdAt: m.nowIso,
+    updatedAt: m.nowIso,
+  };
+  m.writeJson(fileOf(m.ws, input.name), workstream);
+  m.emit('workstream.created', input.name, { description: input.description, priority: input.priority });
+  return workstream;
 }
 
 export async function updateWorkstream(

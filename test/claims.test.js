@@ -121,6 +121,15 @@ test('fail records the reason; release gives the task back; force is recorded', 
   await rejects(releaseTask(ws, b.id, { agent: 'a1' }), 'CONFLICT', /not claimed/);
 });
 
+test('a task tagged for:<agent> is handed out to that agent only', async (t) => {
+  const { ws } = await board(t);
+  const mine = await addTask(ws, { workstream: 'build', title: 'for a2', priority: 0, tags: ['for:a2'] });
+  const other = await addTask(ws, { workstream: 'build', title: 'anyone', priority: 5 });
+  assert.equal((await nextTask(ws, { agent: 'a1' })).id, other.id, 'a1 skips the reserved task');
+  await rejects(claimTask(ws, mine.id, 'a1'), 'CONFLICT', /reserved for a2/);
+  assert.equal((await nextTask(ws, { agent: 'a2' })).id, mine.id);
+});
+
 test('claims need a registered agent and a ready task', async (t) => {
   const { ws } = await board(t);
   const a = await addTask(ws, { workstream: 'build', title: 'a' });

@@ -56,3 +56,21 @@ test('t next trusts the file over the cache after an in-place edit', async (t) =
   assert.equal(taken.id, second.id);
   assert.equal(await nextTask(ws, { agent: 'a1' }), null);
 });
+
+test('once built, the caches are extended by each write, not rebuilt', async (t) => {
+  const { dir, ws } = await board(t);
+  for (let i = 0; i < 3; i++) await addTask(ws, { workstream: 'build', title: `more ${i}`, tags: ['x'] });
+  await nextTask(ws, { agent: 'a1' }); // builds the queue journal
+  const { statSync } = await import('node:fs');
+  const files = ['tasks.queue.tsv', 'tasks.index.jsonl'].map((name) => join(dir, '.orc', name));
+  const before = files.map((f) => statSync(f));
+  await nextTask(ws, { agent: 'a1' });
+  await addTask(ws, { workstream: 'build', title: 'last', tags: ['x', 'y'] });
+  await nextTask(ws, { agent: 'a1' });
+  files.forEach((f, i) => {
+    const after = statSync(f);
+    assert.equal(after.ino, before[i].ino, `${f} was appended to, not rewritten`);
+    assert.ok(after.size > before[i].size);
+  });
+  assert.equal((await listTasks(ws, { status: 'claimed' })).length, 3);
+});
