@@ -14,7 +14,7 @@ import {
   toQueueEntry,
 } from './task-index.js';
 import { type Task, checkTask, orderTask } from './task-schema.js';
-import { withWorkspaceLock } from './workspace-lock.js';
+import { type LockGuard, withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
 /** Who performed a mutation, as recorded in its event. */
@@ -120,7 +120,8 @@ export class Mutation {
   }
 
   /** Applies the buffered writes, updates the task index and appends the events. */
-  commit(): void {
+  commit(guard?: LockGuard): void {
+    guard?.assertHeld();
     if (this.events.length > 0) assertEventLogHealthy(this.ws);
     const stampBefore = this.taskWrites.size > 0 ? tasksDirStamp(this.ws) : '';
     for (const [path, value] of this.writes) {
@@ -160,11 +161,11 @@ export async function mutate<T>(
   actor: string | undefined,
   fn: (m: Mutation) => T,
 ): Promise<T> {
-  return withWorkspaceLock(ws, () => {
+  return withWorkspaceLock(ws, (guard) => {
     const m = new Mutation(ws, actor ?? defaultActor());
     m.actorIsDefault = actor === undefined;
     const result = fn(m);
-    m.commit();
+    m.commit(guard);
     return result;
   });
 }
