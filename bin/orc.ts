@@ -198,6 +198,67 @@ function build(json: boolean): CommandType {
     .description('called by git: merge one orc file')
     .action(lazy(git, 'mergeDriver'));
 
+  const runs = () => import('./commands/runs.js');
+  const run = program
+    .command('run')
+    .description('plan a task into steps and run them with the configured agents')
+    .argument('[task...]', 'what to do')
+    .option('--flow <id>', 'use this flow')
+    .option('--payload <key=value>', 'a value for {{payload.key}} in the flow (repeatable)', collect)
+    .option('--concurrency <n>', 'steps at once (default: orchestrator.yaml, else 4)')
+    .option('--detach', 'print the run id at once and run in the background')
+    .action(lazy(runs, 'runCommand'));
+  run.command('status <id>').description("a run's steps, gates and outputs").action(lazy(runs, 'status'));
+  run
+    .command('list')
+    .description('runs, newest first')
+    .option('--status <status>')
+    .action(lazy(runs, 'list'));
+  run
+    .command('cancel <id>')
+    .description('cancel a run (its running steps are stopped)')
+    .option('--reason <text>')
+    .action(lazy(runs, 'cancel'));
+  run
+    .command('resume <id>')
+    .description('continue a run (after a crash, steps that were running run again)')
+    .addOption(new Option('--wait-lease', 'wait for another runner of the run to finish').hideHelp())
+    .action(lazy(runs, 'resume'));
+  run
+    .command('watch <id>')
+    .description('follow a run until it ends or waits for approval')
+    .action(lazy(runs, 'watch'));
+  program
+    .command('approve <run> [step]')
+    .description('approve a waiting gate; the run continues')
+    .option('--note <text>')
+    .action(lazy(runs, 'approve'));
+  program
+    .command('reject <run> [step]')
+    .description('reject a waiting gate; its dependents are skipped')
+    .requiredOption('--reason <text>', 'why')
+    .action(lazy(runs, 'reject'));
+
+  const cycles = () => import('./commands/cycles.js');
+  const cycle = program.command('cycle').description('cycles over the board: plan, brief, collect');
+  cycle
+    .command('plan')
+    .description('start a cycle: ready tasks per workstream, parallel or serial, and the free agent for each')
+    .option('--per <n>', 'ready tasks per workstream (default 5)')
+    .action(lazy(cycles, 'plan'));
+  cycle
+    .command('collect')
+    .description('results of the current cycle: completed, failed, in hand')
+    .option('--since <when>', 'an ISO time or a duration ago instead of the cycle start')
+    .action(lazy(cycles, 'collect'));
+
+  program
+    .command('config')
+    .description('orchestrator.yaml')
+    .command('check')
+    .description('validate orchestrator.yaml and name the path of each problem')
+    .action(lazy(() => import('./commands/config.js'), 'check'));
+
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'UNHEALTHY'
   | 'GIT_FAILED'
   | 'RUN_FAILED'
+  | 'PROVIDER_FAILED'
   | 'INTERNAL';
 
 /** Process exit code for each error code; documented in the README and pinned by tests. */
@@ -24,6 +25,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   CLAIM_LOST: 8,
   UNHEALTHY: 9,
   GIT_FAILED: 10,
+  PROVIDER_FAILED: 11,
   RUN_FAILED: 12,
 };
 

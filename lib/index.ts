@@ -25,6 +25,17 @@ export {
   unregisterAgent,
 } from './claims.js';
 export { type BoardSettings, DEFAULT_BOARD, loadBoardSettings } from './config.js';
+export {
+  type Cycle,
+  type CyclePlan,
+  type CycleResults,
+  type PlannedTask,
+  claimCycleTask,
+  collectCycle,
+  currentCycle,
+  planCycle,
+  startCycle,
+} from './cycles.js';
 export { type DoctorProblem, type DoctorReport, findCycles, runDoctor } from './doctor.js';
 export { formatAge, parseDuration, parseSince } from './durations.js';
 export { type ErrorCode, EXIT_CODES, OrcError } from './errors.js';
@@ -52,9 +63,54 @@ export {
   setupGit,
   syncWorkspace,
 } from './git.js';
+export { type ChatMessage, chatComplete } from './llm.js';
 export { type LogEventInput, logEvent } from './log.js';
 export { type EventMerge, mergeEventLines, mergeList, mergeRecord, mergeTask } from './merge.js';
 export { type ActorOptions, resolveTaskId } from './mutation.js';
+export {
+  type AgentConfig,
+  type AgentKind,
+  type FlowConfig,
+  type FlowStepConfig,
+  type OrchestratorConfig,
+  type ProviderConfig,
+  checkOrchestratorConfig,
+  loadOrchestratorConfig,
+} from './orchestrator-config.js';
+export {
+  type Plan,
+  type PlannedStep,
+  choosePlan,
+  findFlow,
+  parsePlanJson,
+  planFromFlow,
+  planOffline,
+  planWithLlm,
+  validatePlan,
+} from './planner.js';
+export { type ExecuteRunOptions, executeRun } from './run-executor.js';
+export {
+  RUN_STATUSES,
+  type Run,
+  type RunStatus,
+  type RunStep,
+  STEP_STATUSES,
+  type StepGate,
+  type StepStatus,
+} from './run-schema.js';
+export {
+  type CreateRunInput,
+  type DecisionOptions,
+  approveStep,
+  cancelRun,
+  createRun,
+  getRun,
+  listRuns,
+  rejectStep,
+  resolveGate,
+  resolveRunId,
+} from './runs.js';
+export { buildStepBrief } from './step-brief.js';
 export { type ClaimSummary, type StatusSummary, type WorkstreamSummary, statusSummary } from './status.js';
 export { type LostClaim, MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './task-schema.js';
 export {

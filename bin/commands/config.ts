@@ -1,0 +1,41 @@
+import { OrcError } from '../../lib/errors.js';
+import { checkOrchestratorConfig } from '../../lib/orchestrator-config.js';
+import { type Context, c, print, printJson } from '../output.js';
+import { open } from './workspace.js';
+
+/** Validates orchestrator.yaml; shows what it configures (providers without their keys) or every problem. */
+export async function check(ctx: Context) {
+  const { problems, config } = checkOrchestratorConfig(open(ctx));
+  if (problems.length > 0 || !config) {
+    if (!ctx.json) for (const p of problems) print(`${c.red('problem')} ${p}`);
+    throw new OrcError(
+      'INVALID_INPUT',
+      `orchestrator.yaml has ${problems.length} problem(s)${ctx.json ? `: ${problems.join('; ')}` : ''}`,
+      {
+        details: { problems },
+      },
+    );
+  }
+  const kinds = { llm: 0, command: 0, external: 0 };
+  for (const a of config.agents) kinds[a.kind]++;
+  const summary = {
+    ok: true,
+    name: config.name,
+    provider: config.provider ?? null,
+    providers: Object.values(config.providers).map((p) => ({
+      id: p.id,
+      baseUrl: p.baseUrl ?? null,
+      model: p.model ?? null,
+      key: p.apiKey ? 'set' : 'not set',
+    })),
+    agents: kinds,
+    flows: config.flows.map((f) => f.id),
+    concurrency: config.concurrency,
+  };
+  if (ctx.json) return printJson(summary);
+  print(
+    `${c.green('ok')} ${config.name}: ${config.agents.length} agent(s) (${kinds.llm} llm, ${kinds.command} command, ${kinds.external} external), ${config.flows.length} flow(s), concurrency ${config.concurrency}`,
+  );
+  for (const p of summary.providers)
+    print(`  provider ${p.id}: ${p.baseUrl ?? '(default endpoint)'} model ${p.model ?? '?'}, key ${p.key}`);
+}

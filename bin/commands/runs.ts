@@ -1,0 +1,262 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { OrcError, invalidInput, quote } from '../../lib/errors.js';
+import { readEventsFrom } from '../../lib/events.js';
+import { loadOrchestratorConfig } from '../../lib/orchestrator-config.js';
+import { choosePlan, validatePlan } from '../../lib/planner.js';
+import { executeRun } from '../../lib/run-executor.js';
+import { runLeaseHolder } from '../../lib/run-lease.js';
+import { type Run, TERMINAL_RUN } from '../../lib/run-schema.js';
+import {
+  approveStep,
+  cancelRun,
+  createRun,
+  getRun,
+  listRuns,
+  rejectStep,
+  resolveRunId,
+} from '../../lib/runs.js';
+import type { Workspace } from '../../lib/workspace.js';
+import { type Context, ago, c, cell, print, printJson, statusColor, table } from '../output.js';
+import { open } from './workspace.js';
+
+function parsePayload(pairs: string[] = []): Record<string, string> {
+  const payload: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw invalidInput(`--payload ${quote(pair)} must be key=value`);
+    payload[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return payload;
+}
+
+const stepColor = (status: string) =>
+  status === 'waiting_approval' ? c.yellow(status) : statusColor(status);
+
+async function stepTable(run: Run): Promise<string> {
+  return table(
+    ['step', 'agent', 'status', 'deps', 'gate', 'task'],
+    run.steps.map((s) => [
+      s.id,
+      s.agent,
+      stepColor(s.status),
+      s.deps.join(',') || '',
+      s.gate ? `${s.gate.mode} (${s.gate.source})` : '',
+      cell(s.task, 40),
+    ]),
+  );
+}
+
+/** Live progress: a step table redrawn on a terminal, one line per step change otherwise. */
+function progressPrinter(ctx: Context) {
+  const seen = new Map<string, string>();
+  let drawn = 0;
+  return async (run: Run) => {
+    if (ctx.json) return;
+    if (process.stdout.isTTY) {
+      const text = await stepTable(run);
+      if (drawn > 0) process.stdout.write(`\u001b[${drawn}A\u001b[0J`);
+      process.stdout.write(`${text}\n`);
+      drawn = text.split('\n').length;
+      return;
+    }
+    for (const step of run.steps) {
+      if (seen.get(step.id) === step.status) continue;
+      seen.set(step.id, step.status);
+      const extra = step.error ? `: ${cell(step.error, 80)}` : '';
+      print(`${new Date().toISOString()} ${step.id} (${step.agent}) ${step.status}${extra}`);
+    }
+  };
+}
+
+function summary(ctx: Context, run: Run): void {
+  if (ctx.json) {
+    printJson(run);
+    return;
+  }
+  print(`run ${c.bold(run.id)} ${stepColor(run.status)}`);
+  const waiting = run.steps.filter((s) => s.status === 'waiting_approval');
+  for (const s of waiting) {
+    const criteria = s.gate?.criteria ? ` (criteria: ${s.gate.criteria})` : '';
+    print(
+      `  ${s.id} waits for approval${criteria}: ${ctx.invocation} approve ${run.id} ${s.id}  |  ${ctx.invocation} reject ${run.id} ${s.id} --reason "…"`,
+    );
+  }
+}
+
+function endOf(run: Run): void {
+  if (run.status === 'failed' || run.status === 'cancelled') {
+    const failed = run.steps
+      .filter((s) => s.status === 'failed' || s.status === 'rejected')
+      .map((s) => `${s.id}: ${s.error}`);
+    throw new OrcError(
+      'RUN_FAILED',
+      `run ${run.id} ${run.status}${failed.length ? ` (${cell(failed.join('; '), 200)})` : ''}`,
+    );
+  }
+}
+
+/** Continues a run in a background process (after `--detach`, or an approval). */
+function continueInBackground(ctx: Context, ws: Workspace, runId: string): void {
+  mkdirSync(join(ws.localDir, 'runners'), { recursive: true });
+  const log = openSync(join(ws.localDir, 'runners', `${runId}.log`), 'a');
+  const child = spawn(
+    process.execPath,
+    [process.argv[1]!, '--dir', ws.root, 'run', 'resume', runId, '--wait-lease'],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, ORC_INVOCATION: ctx.invocation },
+    },
+  );
+  child.unref();
+}
+
+async function runToEnd(ctx: Context, ws: Workspace, runId: string, waitForLeaseMs = 0): Promise<Run> {
+  const config = loadOrchestratorConfig(ws);
+  const show = progressPrinter(ctx);
+  return executeRun(ws, runId, {
+    config,
+    onProgress: (run) => void show(run),
+    waitForLeaseMs,
+    invocation: ctx.invocation,
+  });
+}
+
+export async function runCommand(
+  ctx: Context,
+  words: string[],
+  opts: { flow?: string; payload?: string[]; detach?: boolean; concurrency?: string },
+) {
+  const task = words.join(' ').trim();
+  if (!task) throw invalidInput('say what to do: orc run "<task>"');
+  const ws = open(ctx);
+  const config = loadOrchestratorConfig(ws);
+  const payload = parsePayload(opts.payload);
+  const plan = await choosePlan(task, config, { flowId: opts.flow, payload });
+  const problems = validatePlan(plan, config);
+  if (problems.length > 0) throw invalidInput(`the ${plan.source} plan is not valid: ${problems.join('; ')}`);
+  let concurrency: number | undefined;
+  if (opts.concurrency !== undefined) {
+    concurrency = Number(opts.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw invalidInput('--concurrency must be a whole number ≥ 1');
+  }
+  const run = await createRun(ws, { task, plan, config, payload, concurrency }, { actor: ctx.actor });
+  if (opts.detach) {
+    continueInBackground(ctx, ws, run.id);
+    if (ctx.json) return printJson({ id: run.id, status: run.status });
+    return print(`${run.id}\n(running in the background: ${ctx.invocation} run watch ${run.id})`);
+  }
+  if (!ctx.json)
+    print(
+      `run ${c.bold(run.id)}: ${plan.steps.length} step(s), planned by ${plan.source}${plan.flow ? ` (flow ${plan.flow})` : ''}`,
+    );
+  const final = await runToEnd(ctx, ws, run.id);
+  summary(ctx, final);
+  endOf(final);
+}
+
+export async function resume(ctx: Context, ref: string, opts: { waitLease?: boolean }) {
+  const ws = open(ctx);
+  const id = resolveRunId(ws, ref);
+  if (TERMINAL_RUN.has(getRun(ws, id).status))
+    throw new OrcError('CONFLICT', `run ${id} has ended: nothing to resume`);
+  const final = await runToEnd(ctx, ws, id, opts.waitLease ? 15_000 : 0);
+  summary(ctx, final);
+  endOf(final);
+}
+
+export async function status(ctx: Context, ref: string) {
+  const run = getRun(open(ctx), ref);
+  if (ctx.json) return printJson(run);
+  print(
+    `run ${c.bold(run.id)} ${stepColor(run.status)}, started ${ago(run.createdAt)}, planned by ${run.plan.source}`,
+  );
+  print(`task: ${run.task}`);
+  print(await stepTable(run));
+  for (const s of run.steps) {
+    if (s.gate?.source === 'policy') print(`  ${s.id} gated by policy rule ${s.gate.rule}`);
+    if (s.output) print(`  ${s.id} output: ${cell(s.output, 100)}`);
+    if (s.error) print(`  ${s.id} error: ${cell(s.error, 100)}`);
+  }
+  summary({ ...ctx, json: false }, run);
+}
+
+export async function list(ctx: Context, opts: { status?: string }) {
+  const runs = listRuns(open(ctx), { status: opts.status });
+  if (ctx.json) return printJson(runs.map(({ steps, ...rest }) => ({ ...rest, steps: steps.length })));
+  if (runs.length === 0) return print('no runs');
+  print(
+    await table(
+      ['id', 'status', 'steps', 'started', 'task'],
+      runs.map((r) => [
+        r.id,
+        stepColor(r.status),
+        `${r.steps.filter((s) => s.status === 'done').length}/${r.steps.length}`,
+        ago(r.createdAt),
+        cell(r.task, 50),
+      ]),
+    ),
+  );
+}
+
+export async function cancel(ctx: Context, ref: string, opts: { reason?: string }) {
+  const run = await cancelRun(open(ctx), ref, { actor: ctx.actor, reason: opts.reason });
+  if (ctx.json) return printJson(run);
+  print(`${c.yellow('cancelled')} run ${run.id}`);
+}
+
+/** Follows a run's events until it ends (or waits for approval, with --until-waiting). */
+export async function watch(ctx: Context, ref: string) {
+  const ws = open(ctx);
+  const id = resolveRunId(ws, ref);
+  let offset = 0;
+  for (;;) {
+    const read = readEventsFrom(ws, offset);
+    offset = read.offset;
+    for (const e of read.events) {
+      if (e.subject !== id && !e.subject.startsWith(`${id}/`)) continue;
+      if (ctx.json) print(JSON.stringify(e));
+      else print(`${c.gray(e.ts)} ${e.type} ${e.subject}`);
+    }
+    const run = getRun(ws, id);
+    const idle = run.status === 'waiting_approval' && !runLeaseHolder(ws, id);
+    if (TERMINAL_RUN.has(run.status) || idle) {
+      if (!ctx.json) summary(ctx, run);
+      return endOf(run);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function decide(
+  ctx: Context,
+  ref: string,
+  step: string | undefined,
+  decision: 'approve' | 'reject',
+  note?: string,
+) {
+  const ws = open(ctx);
+  const { run, step: decided } =
+    decision === 'approve'
+      ? await approveStep(ws, ref, step, { actor: ctx.actor, note })
+      : await rejectStep(ws, ref, step, { actor: ctx.actor, note });
+  // The runner may have stopped while the gate waited: continue the run in the background. A runner
+  // still alive picks the decision up itself; the lease keeps it to one.
+  if (!TERMINAL_RUN.has(run.status) && !runLeaseHolder(ws, run.id)) continueInBackground(ctx, ws, run.id);
+  if (ctx.json)
+    return printJson({ run: run.id, step: decided.id, decision: decided.decision, status: run.status });
+  print(
+    `${decision === 'approve' ? c.green('approved') : c.red('rejected')} ${run.id} ${decided.id}; run ${stepColor(run.status)}`,
+  );
+}
+
+export async function approve(ctx: Context, ref: string, step: string | undefined, opts: { note?: string }) {
+  await decide(ctx, ref, step, 'approve', opts.note);
+}
+
+export async function reject(ctx: Context, ref: string, step: string | undefined, opts: { reason?: string }) {
+  await decide(ctx, ref, step, 'reject', opts.reason);
+}

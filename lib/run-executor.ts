@@ -1,0 +1,136 @@
+import { hostname } from 'node:os';
+import { OrcError } from './errors.js';
+import type { OrchestratorConfig } from './orchestrator-config.js';
+import { acquireRunLease, releaseRunLease } from './run-lease.js';
+import { type Run, type RunStep, TERMINAL_RUN, isStartable } from './run-schema.js';
+import { type StepOutcome, getRun, requeueStep, settleSteps, startSteps } from './runs.js';
+import { buildStepBrief } from './step-brief.js';
+import { StepFailure, runCommandStep, runLlmStep, waitExternalStep } from './step-agents.js';
+import type { Workspace } from './workspace.js';
+
+export interface ExecuteRunOptions {
+  config: OrchestratorConfig;
+  /** Called with the run after every transition this runner makes or sees. */
+  onProgress?: (run: Run) => void;
+  /** How often to look for cancels, approvals and external results (ms). */
+  pollMs?: number;
+  /** Wait this long for another runner of the run to finish before giving up (ms). */
+  waitForLeaseMs?: number;
+  /** Knowledge passages for a step's brief. */
+  knowledgeFor?: (text: string) => Promise<string>;
+  invocation?: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function leaseOrWait(ws: Workspace, runId: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const holder = await acquireRunLease(ws, runId);
+    if (!holder) return;
+    if (Date.now() >= deadline) {
+      throw new OrcError('CONFLICT', `run ${runId} is being run by process ${holder.pid} on ${holder.host}`);
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * Runs a run's steps until nothing more can move: every step whose dependencies are done starts at
+ * once, up to the run's concurrency. Returns when the run has ended or waits for approval. Holds the
+ * run's lease throughout, so one process at a time runs a run. Steps left `running` by a runner that
+ * died are run again (at-least-once); steps that are done are never repeated.
+ */
+export async function executeRun(ws: Workspace, runId: string, options: ExecuteRunOptions): Promise<Run> {
+  const runner = `runner@${hostname()}:${process.pid}`;
+  await leaseOrWait(ws, runId, options.waitForLeaseMs ?? 0);
+  const active = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  const agents = new Map(options.config.agents.map((a) => [a.id, a]));
+  const report = () => options.onProgress?.(getRun(ws, runId));
+  // Outcomes that arrive together are recorded in one critical section (each rewrites the run file).
+  const outcomes: StepOutcome[] = [];
+  let flushing: Promise<void> | undefined;
+  const settle = (outcome: StepOutcome): Promise<void> => {
+    outcomes.push(outcome);
+    flushing ??= (async () => {
+      while (outcomes.length > 0) await settleSteps(ws, runId, outcomes.splice(0), runner);
+    })().finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  };
+  const launch = (step: RunStep, current: Run) => {
+    const abort = new AbortController();
+    const done = (async () => {
+      try {
+        const knowledge = options.knowledgeFor
+          ? await options.knowledgeFor(`${current.task}\n${step.task}`)
+          : '';
+        const ctx = {
+          ws,
+          run: current,
+          step,
+          agent: agents.get(step.agent),
+          config: options.config,
+          brief: buildStepBrief(ws, current, step, { knowledge, invocation: options.invocation }),
+          signal: abort.signal,
+        };
+        const output =
+          step.kind === 'command'
+            ? await runCommandStep(ctx)
+            : step.kind === 'llm'
+              ? await runLlmStep(ctx)
+              : await waitExternalStep(ctx);
+        await settle({ step: step.id, output });
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        const message =
+          error instanceof StepFailure ? error.message : `unexpected: ${(error as Error)?.message}`;
+        await settle({ step: step.id, error: message });
+      }
+      report();
+    })().finally(() => active.delete(step.id));
+    active.set(step.id, { done, abort });
+  };
+  try {
+    let run = getRun(ws, runId);
+    for (const step of run.steps.filter((s) => s.status === 'running'))
+      await requeueStep(ws, runId, step.id, runner);
+    for (;;) {
+      run = getRun(ws, runId);
+      if (run.status === 'cancelled') {
+        for (const { abort } of active.values()) abort.abort();
+        await Promise.all([...active.values()].map((a) => a.done));
+        break;
+      }
+      // Steps waiting at a `before` gate take no slot; the others fill the free slots, all in one go.
+      const startable = run.steps.filter((s) => !active.has(s.id) && isStartable(run, s));
+      const held = startable.filter((s) => s.gate?.mode === 'before' && s.decision?.decision !== 'approved');
+      const free = startable
+        .filter((s) => !held.includes(s))
+        .slice(0, Math.max(0, run.concurrency - active.size));
+      if (held.length + free.length > 0) {
+        const started = await startSteps(
+          ws,
+          runId,
+          [...held, ...free].map((s) => s.id),
+          runner,
+        );
+        report();
+        if (started.length > 0) {
+          const current = getRun(ws, runId);
+          for (const step of started) launch(step, current);
+        }
+      }
+      if (active.size === 0) {
+        run = getRun(ws, runId);
+        if (TERMINAL_RUN.has(run.status) || !run.steps.some((s) => isStartable(run, s))) break;
+        continue;
+      }
+      await Promise.race([...[...active.values()].map((a) => a.done), sleep(options.pollMs ?? 200)]);
+    }
+    return getRun(ws, runId);
+  } finally {
+    await releaseRunLease(ws, runId);
+  }
+}

@@ -1,0 +1,475 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { OrcError, invalidInput, notFound, quote } from './errors.js';
+import { newId } from './ids.js';
+import { readJsonFile } from './json-file.js';
+import { type ActorOptions, type Mutation, mutate } from './mutation.js';
+import type { AgentConfig, OrchestratorConfig } from './orchestrator-config.js';
+import type { Plan } from './planner.js';
+import {
+  type Run,
+  type RunStep,
+  type StepGate,
+  TERMINAL_RUN,
+  checkRun,
+  dependentsOf,
+  deriveRunStatus,
+  isStartable,
+} from './run-schema.js';
+import type { Task } from './task-schema.js';
+import type { Workspace } from './workspace.js';
+import { writeNewWorkstream } from './workstreams.js';
+
+/** Outputs longer than this go to a side file next to the run; the run keeps their start. */
+export const INLINE_OUTPUT_LIMIT = 8_000;
+/** The board agent that holds the tasks of command and LLM steps while the runner works them. */
+export const RUNNER_AGENT = 'orc-runner';
+
+export const runFile = (ws: Workspace, id: string) => join(ws.stateDir, 'runs', `${id}.json`);
+const boardStream = (runId: string) => `run-${runId.slice(2)}`;
+
+/**
+ * The gate a step gets. Config gates (the agent's, or the flow step's) cannot be switched off by a
+ * plan; a plan may only add one.
+ */
+export function resolveGate(
+  agent: AgentConfig | undefined,
+  configGate: 'before' | 'after' | undefined,
+  planGate: 'before' | 'after' | undefined,
+): StepGate | null {
+  const criteria = agent?.gateCriteria ?? null;
+  if (agent?.gate) return { mode: agent.gate, source: 'agent', criteria };
+  if (configGate) return { mode: configGate, source: 'flow', criteria };
+  if (planGate) return { mode: planGate, source: 'plan', criteria };
+  return null;
+}
+
+export interface CreateRunInput {
+  task: string;
+  plan: Plan;
+  config: OrchestratorConfig;
+  payload?: Record<string, string>;
+  concurrency?: number;
+}
+
+/** Creates a run from a validated plan, with a workstream `run-…` and a board task per step. */
+export async function createRun(
+  ws: Workspace,
+  input: CreateRunInput,
+  options: ActorOptions = {},
+): Promise<Run> {
+  if (typeof input.task !== 'string' || input.task.trim() === '') throw invalidInput('a run needs a task');
+  const agents = new Map(input.config.agents.map((a) => [a.id, a]));
+  const flow = input.plan.flow ? input.config.flows.find((f) => f.id === input.plan.flow) : undefined;
+  return mutate(ws, options.actor, (m) => {
+    const id = newId('r');
+    const steps: RunStep[] = input.plan.steps.map((planned) => {
+      const agent = agents.get(planned.agent);
+      const flowGate = flow?.steps.find((s) => s.id === planned.id)?.gate;
+      return {
+        id: planned.id,
+        agent: planned.agent,
+        kind: agent?.kind ?? 'external',
+        task: planned.task,
+        deps: [...planned.deps],
+        gate: resolveGate(
+          agent,
+          input.plan.source === 'flow' ? (flowGate ?? planned.gate) : undefined,
+          planned.gate,
+        ),
+        status: 'pending',
+        attempts: 0,
+        output: null,
+        outputFile: null,
+        error: null,
+        decision: null,
+        boardTask: null,
+        startedAt: null,
+        endedAt: null,
+      };
+    });
+    const run: Run = {
+      v: 1,
+      id,
+      task: input.task,
+      status: 'running',
+      plan: { source: input.plan.source, flow: input.plan.flow ?? null },
+      payload: input.payload ?? {},
+      concurrency: input.concurrency ?? input.config.concurrency,
+      steps,
+      createdBy: m.actor,
+      createdAt: m.nowIso,
+      updatedAt: m.nowIso,
+      endedAt: null,
+    };
+    writeNewWorkstream(m, {
+      name: boardStream(id),
+      description: `run ${id}: ${oneLine(input.task, 150)}`,
+      priority: 3,
+    });
+    const taskIds = new Map<string, string>();
+    for (const step of steps) taskIds.set(step.id, newId('t'));
+    for (const step of steps) {
+      step.boardTask = taskIds.get(step.id)!;
+      m.writeTask(
+        boardTaskFor(
+          m,
+          run,
+          step,
+          step.deps.map((d) => taskIds.get(d)!),
+        ),
+      );
+    }
+    m.writeJson(runFile(ws, id), run);
+    m.emit('run.created', id, { task: input.task, plan: run.plan, steps: steps.map((s) => s.id) });
+    return run;
+  });
+}
+
+function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+function boardTaskFor(m: Mutation, run: Run, step: RunStep, deps: string[]): Task {
+  return {
+    v: 1,
+    id: step.boardTask!,
+    workstream: boardStream(run.id),
+    title: oneLine(`${step.id}: ${step.task}`, 200),
+    description: `Step ${step.id} of run ${run.id} (agent ${step.agent}).\n\nThe run's task: ${run.task}\n\nThis step: ${step.task}`,
+    priority: 3,
+    status: 'open',
+    // Held for the runner until it starts the step; an external step is then handed to its agent.
+    tags: ['run', `for:${RUNNER_AGENT}`],
+    deps,
+    claim: null,
+    attempts: 0,
+    result: null,
+    reason: null,
+    createdBy: m.actor,
+    createdAt: m.nowIso,
+    updatedAt: m.nowIso,
+  };
+}
+
+/** Reflects a step's status on its board task, so `orc status` and `orc t list` show runs. */
+function mirror(m: Mutation, step: RunStep): void {
+  if (!step.boardTask) return;
+  const task = m.readTask(step.boardTask);
+  if (!task) return;
+  const cut = (text: string | null) =>
+    text === null ? null : text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
+  let next: Task | undefined;
+  if (step.status === 'running' && step.kind === 'external' && !task.tags.includes(`for:${step.agent}`)) {
+    next = { ...task, tags: ['run', `for:${step.agent}`] };
+  } else if (step.status === 'running' && step.kind !== 'external' && task.status !== 'claimed') {
+    const claim = {
+      agent: RUNNER_AGENT,
+      token: randomBytes(9).toString('base64url'),
+      claimedAt: m.nowIso,
+      expiresAt: new Date(m.now.getTime() + 7 * 86_400_000).toISOString(),
+    };
+    next = { ...task, status: 'claimed', claim, attempts: task.attempts + 1 };
+  } else if (step.status === 'done' && task.status !== 'done') {
+    next = { ...task, status: 'done', claim: null, result: cut(step.output) };
+  } else if ((step.status === 'failed' || step.status === 'rejected') && task.status !== 'failed') {
+    next = { ...task, status: 'failed', claim: null, reason: cut(step.error) };
+  } else if (
+    (step.status === 'skipped' || step.status === 'cancelled') &&
+    task.status !== 'cancelled' &&
+    task.status !== 'done'
+  ) {
+    next = { ...task, status: 'cancelled', claim: null, reason: step.status };
+  } else if (step.status === 'pending' && task.status === 'claimed' && step.kind !== 'external') {
+    next = { ...task, status: 'open', claim: null };
+  }
+  if (next) m.writeTask(next);
+}
+
+/** Reads a run inside a mutation. */
+function readRun(m: Mutation, id: string): Run {
+  const label = `state/runs/${id}.json`;
+  const raw = m.readJson<unknown>(runFile(m.ws, id), label);
+  if (raw === undefined) throw notFound(`run ${quote(id)} not found`);
+  return checkRun(raw, label);
+}
+
+/** Writes a run after a change: recomputes its status, mirrors changed steps, logs the status change. */
+function saveRun(m: Mutation, run: Run, changed: RunStep[]): Run {
+  const before = run.status;
+  run.status = deriveRunStatus(run);
+  run.updatedAt = m.nowIso;
+  if (TERMINAL_RUN.has(run.status) && !run.endedAt) run.endedAt = m.nowIso;
+  for (const step of changed) mirror(m, step);
+  m.writeJson(runFile(m.ws, run.id), run);
+  if (run.status !== before) m.emit(`run.${run.status}`, run.id, { from: before });
+  return run;
+}
+
+function stepOf(run: Run, stepId: string): RunStep {
+  const step = run.steps.find((s) => s.id === stepId);
+  if (!step) throw notFound(`run ${run.id} has no step ${quote(stepId)}`);
+  return step;
+}
+
+/** Resolves a run id or a unique prefix (with or without `r-`). */
+export function resolveRunId(ws: Workspace, ref: string): string {
+  if (typeof ref !== 'string' || !/^(r-)?[0-9a-z]{1,32}$/.test(ref)) {
+    throw invalidInput(`${quote(ref)} is not a run id (they look like r-4k9x2mq7ab3c)`);
+  }
+  const prefix = ref.startsWith('r-') ? ref : `r-${ref}`;
+  const matches = runNames(ws).filter((name) => name.startsWith(prefix));
+  if (matches.includes(`${prefix}.json`)) return prefix;
+  if (matches.length === 1) return matches[0]!.slice(0, -'.json'.length);
+  if (matches.length === 0) throw notFound(`run ${quote(ref)} not found`);
+  throw invalidInput(`run id ${quote(ref)} is ambiguous: give more of it`);
+}
+
+function runNames(ws: Workspace): string[] {
+  try {
+    return readdirSync(join(ws.stateDir, 'runs')).filter((n) => n.startsWith('r-') && n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+}
+
+export function getRun(ws: Workspace, ref: string): Run {
+  const id = resolveRunId(ws, ref);
+  return checkRun(readJsonFile(runFile(ws, id), `state/runs/${id}.json`), `state/runs/${id}.json`);
+}
+
+/** Every run, newest first. */
+export function listRuns(ws: Workspace, filter: { status?: string } = {}): Run[] {
+  return runNames(ws)
+    .map((name) =>
+      checkRun(readJsonFile(join(ws.stateDir, 'runs', name), `state/runs/${name}`), `state/runs/${name}`),
+    )
+    .filter((run) => filter.status === undefined || run.status === filter.status)
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+}
+
+/**
+ * Marks startable steps running (or, behind a `before` gate not yet approved, waiting for approval),
+ * in one critical section. Returns the steps the caller should run now; only one caller ever gets a
+ * step.
+ */
+export async function startSteps(
+  ws: Workspace,
+  runId: string,
+  stepIds: string[],
+  actor: string,
+): Promise<RunStep[]> {
+  return mutate(ws, actor, (m) => {
+    const run = readRun(m, runId);
+    const started: RunStep[] = [];
+    const changed: RunStep[] = [];
+    for (const stepId of stepIds) {
+      const step = stepOf(run, stepId);
+      if (run.status === 'cancelled' || !isStartable(run, step)) continue;
+      changed.push(step);
+      if (step.gate?.mode === 'before' && step.decision?.decision !== 'approved') {
+        step.status = 'waiting_approval';
+        m.emit('run.step_waiting', `${run.id}/${step.id}`, { gate: step.gate, when: 'before' });
+        continue;
+      }
+      step.status = 'running';
+      step.attempts++;
+      step.startedAt = m.nowIso;
+      step.error = null;
+      m.emit('run.step_started', `${run.id}/${step.id}`, { agent: step.agent, attempt: step.attempts });
+      started.push(step);
+    }
+    if (changed.length > 0) saveRun(m, run, changed);
+    return started;
+  });
+}
+
+/** One step: see startSteps. */
+export async function startStep(
+  ws: Workspace,
+  runId: string,
+  stepId: string,
+  actor: string,
+): Promise<RunStep | null> {
+  return (await startSteps(ws, runId, [stepId], actor))[0] ?? null;
+}
+
+function storeOutput(m: Mutation, run: Run, step: RunStep, output: string): void {
+  if (output.length <= INLINE_OUTPUT_LIMIT) {
+    step.output = output;
+    step.outputFile = null;
+    return;
+  }
+  const relative = `state/runs/${run.id}/${step.id}.out`;
+  m.writeText(join(m.ws.root, relative), output);
+  step.output = `${output.slice(0, 2000)}\n… (${output.length} characters in all: ${relative})`;
+  step.outputFile = relative;
+}
+
+function skipDependents(m: Mutation, run: Run, step: RunStep): RunStep[] {
+  const skipped = dependentsOf(run, step.id).filter(
+    (s) => s.status === 'pending' || s.status === 'waiting_approval',
+  );
+  for (const s of skipped) {
+    s.status = 'skipped';
+    s.error = `skipped: ${step.id} ${step.status}`;
+    m.emit('run.step_skipped', `${run.id}/${s.id}`, { because: step.id });
+  }
+  return skipped;
+}
+
+/** How a running step ended: with an output, or with an error (after its retries). */
+export type StepOutcome = { step: string; output: string } | { step: string; error: string };
+
+/**
+ * Records how running steps ended, in one critical section: an output makes a step done (or holds it
+ * for review behind an `after` gate); an error fails it and skips every step that depends on it.
+ * Steps no longer running (cancelled meanwhile) are left as they are.
+ */
+export async function settleSteps(
+  ws: Workspace,
+  runId: string,
+  outcomes: StepOutcome[],
+  actor: string,
+): Promise<Run> {
+  return mutate(ws, actor, (m) => {
+    const run = readRun(m, runId);
+    const changed: RunStep[] = [];
+    for (const outcome of outcomes) {
+      const step = stepOf(run, outcome.step);
+      if (step.status !== 'running') continue;
+      step.endedAt = m.nowIso;
+      changed.push(step);
+      if ('error' in outcome) {
+        step.status = 'failed';
+        step.error = outcome.error;
+        m.emit('run.step_failed', `${run.id}/${step.id}`, {
+          agent: step.agent,
+          error: oneLine(outcome.error, 300),
+        });
+        changed.push(...skipDependents(m, run, step));
+        continue;
+      }
+      storeOutput(m, run, step, outcome.output);
+      if (step.gate?.mode === 'after') {
+        step.status = 'waiting_approval';
+        m.emit('run.step_waiting', `${run.id}/${step.id}`, { gate: step.gate, when: 'after' });
+      } else {
+        step.status = 'done';
+        m.emit('run.step_done', `${run.id}/${step.id}`, { agent: step.agent, chars: outcome.output.length });
+      }
+    }
+    return changed.length > 0 ? saveRun(m, run, changed) : run;
+  });
+}
+
+export const finishStep = (ws: Workspace, runId: string, step: string, output: string, actor: string) =>
+  settleSteps(ws, runId, [{ step, output }], actor);
+
+export const failStep = (ws: Workspace, runId: string, step: string, error: string, actor: string) =>
+  settleSteps(ws, runId, [{ step, error }], actor);
+
+/** After a crash: a step left running by a dead runner runs again (at-least-once). */
+export async function requeueStep(ws: Workspace, runId: string, stepId: string, actor: string) {
+  return mutate(ws, actor, (m) => {
+    const run = readRun(m, runId);
+    const step = stepOf(run, stepId);
+    if (step.status !== 'running') return run;
+    step.status = 'pending';
+    m.emit('run.step_requeued', `${run.id}/${step.id}`, {
+      attempt: step.attempts,
+      reason: 'its runner stopped mid-step',
+    });
+    return saveRun(m, run, [step]);
+  });
+}
+
+export interface DecisionOptions extends ActorOptions {
+  note?: string;
+}
+
+function waitingStep(run: Run, stepId: string | undefined): RunStep {
+  if (stepId !== undefined) {
+    const step = stepOf(run, stepId);
+    if (step.status !== 'waiting_approval') {
+      const by = step.decision ? ` (${step.decision.decision} by ${step.decision.by})` : '';
+      throw new OrcError(
+        'CONFLICT',
+        `step ${step.id} of run ${run.id} is ${step.status}, not waiting for approval${by}`,
+      );
+    }
+    return step;
+  }
+  const waiting = run.steps.filter((s) => s.status === 'waiting_approval');
+  if (waiting.length === 1) return waiting[0]!;
+  if (waiting.length === 0) throw new OrcError('CONFLICT', `run ${run.id} has no step waiting for approval`);
+  throw invalidInput(
+    `run ${run.id} has ${waiting.length} steps waiting (${waiting.map((s) => s.id).join(', ')}): name one`,
+  );
+}
+
+/**
+ * Approves a waiting gate. Exactly one of two simultaneous approvals succeeds; the other gets
+ * CONFLICT, so a step never runs twice because of it.
+ */
+export async function approveStep(
+  ws: Workspace,
+  runRef: string,
+  stepId: string | undefined,
+  options: DecisionOptions = {},
+) {
+  const runId = resolveRunId(ws, runRef);
+  return mutate(ws, options.actor, (m) => {
+    const run = readRun(m, runId);
+    const step = waitingStep(run, stepId);
+    step.decision = { decision: 'approved', by: m.actor, at: m.nowIso, note: options.note ?? null };
+    // A `before` gate lets the step start; an `after` gate accepts its held output.
+    step.status = step.output === null && step.gate?.mode === 'before' ? 'pending' : 'done';
+    m.emit('run.step_approved', `${run.id}/${step.id}`, { by: m.actor, note: options.note ?? null });
+    return { run: saveRun(m, run, [step]), step };
+  });
+}
+
+export async function rejectStep(
+  ws: Workspace,
+  runRef: string,
+  stepId: string | undefined,
+  options: DecisionOptions,
+) {
+  if (!options.note || options.note.trim() === '') throw invalidInput('rejecting needs a reason (--reason)');
+  const runId = resolveRunId(ws, runRef);
+  return mutate(ws, options.actor, (m) => {
+    const run = readRun(m, runId);
+    const step = waitingStep(run, stepId);
+    step.decision = { decision: 'rejected', by: m.actor, at: m.nowIso, note: options.note! };
+    step.status = 'rejected';
+    step.error = `rejected by ${m.actor}: ${options.note}`;
+    m.emit('run.step_rejected', `${run.id}/${step.id}`, { by: m.actor, reason: options.note });
+    return { run: saveRun(m, run, [step, ...skipDependents(m, run, step)]), step };
+  });
+}
+
+/** Cancels a run: steps not finished are cancelled; its runner stops the running ones. */
+export async function cancelRun(
+  ws: Workspace,
+  runRef: string,
+  options: ActorOptions & { reason?: string } = {},
+) {
+  const runId = resolveRunId(ws, runRef);
+  return mutate(ws, options.actor, (m) => {
+    const run = readRun(m, runId);
+    if (TERMINAL_RUN.has(run.status))
+      throw new OrcError('CONFLICT', `run ${run.id} is ${run.status} already`);
+    const changed = run.steps.filter((s) => !['done', 'failed', 'rejected', 'skipped'].includes(s.status));
+    for (const step of changed) {
+      step.status = 'cancelled';
+      step.endedAt ??= m.nowIso;
+    }
+    run.status = 'cancelled';
+    m.emit('run.cancel_requested', run.id, { reason: options.reason ?? null });
+    run.endedAt = m.nowIso;
+    return saveRun(m, run, changed);
+  });
+}
