@@ -80,11 +80,13 @@ export async function runCommandStep(ctx: StepContext): Promise<string> {
     else if (result.failed && result.exitCode === undefined)
       lastError = String(result.shortMessage ?? result.message);
     else {
-      const stderr =
-        String(result.stderr ?? '')
-          .trim()
-          .split('\n')
-          .pop() ?? '';
+      // The line that says what went wrong: an `…Error: message` line if there is one (a crash ends in
+      // stack frames and Node's "Node.js v20…" trailer), else the last line.
+      const lines = String(result.stderr ?? '')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line && !/^Node\.js v\d/.test(line));
+      const stderr = lines.findLast((line) => /^[A-Za-z]*Error\b[^:]*:/.test(line)) ?? lines.at(-1) ?? '';
       lastError = `exit code ${result.exitCode}${stderr ? `: ${stderr}` : ''}`;
     }
     if (attempt < attempts) await sleep(Math.min(500 * 2 ** (attempt - 1), 10_000), ctx.signal);

@@ -2,7 +2,7 @@
 // workspace: each registers, takes its next task, keeps its claim alive and reports back, while
 // dependencies hold later work until earlier work is done. Prints every command it runs.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,4 +82,41 @@ await Promise.all(agents);
 console.log('');
 orc('status');
 orc('events', '--type', 'task.', '--last', '8');
+
+// A run: the offline planner splits the task between two command agents; the writer's output waits
+// at a gate until a person approves it.
+console.log('\n# a run, planned offline, with an approval gate');
+const agentsDir = join(dirname(fileURLToPath(import.meta.url)), 'demo-agents');
+const command = (script) => JSON.stringify([process.execPath, join(agentsDir, script)]);
+writeFileSync(
+  join(dir, 'orchestrator.yaml'),
+  `version: 1
+orchestrator:
+  name: demo
+agents:
+  - id: researcher
+    name: Researcher
+    description: gathers facts and figures about sales
+    capabilities: [research, facts, sales]
+    command: ${command('researcher.js')}
+  - id: writer
+    name: Writer
+    description: writes a summary for executives
+    capabilities: [writing, summary]
+    command: ${command('writer.js')}
+    gate: true
+    gate_criteria: the figures are quoted exactly
+`,
+);
+orc('config', 'check');
+const run = JSON.parse(
+  execFileSync(process.execPath, [BIN, '--json', 'run', 'Gather the Q1 sales facts, then write a summary'], {
+    env,
+    encoding: 'utf8',
+  }),
+);
+console.log(`run ${run.id}: ${run.status}; the writer's output waits for review:`);
+console.log(`  ${run.steps[1].output}`);
+orc('approve', run.id, '--note', 'figures match', '--actor', 'demo-reviewer');
+orc('run', 'watch', run.id);
 console.log(`\nThe workspace is plain files in ${dir}: state/, events.jsonl, knowledge/.`);

@@ -50,6 +50,11 @@ agents:
     description: counts its runs and takes three seconds
     capabilities: [slow]
     command: ${argv(node, join(AGENTS, 'count.js'), counts, '3000')}
+  - id: crasher
+    name: Crasher
+    description: crashes
+    capabilities: [crash]
+    command: ${argv(node, join(AGENTS, 'crash.js'))}
   - id: big
     name: Big
     description: prints a lot

@@ -62,6 +62,19 @@ function gone(pid) {
   }
 }
 
+test("a crashing agent's step error names the error, not Node's trailer", (t) => {
+  const { dir } = runWorkspace(
+    t,
+    `  - id: crash\n    steps:\n      - { id: c, agent: crasher, task: crash }`,
+  );
+  assert.equal(orc(['--dir', dir, 'run', '--flow', 'crash', 'go']).code, 12);
+  const id = orcJson(dir, ['run', 'list'])[0].id;
+  assert.equal(
+    orcJson(dir, ['run', 'status', id]).steps[0].error,
+    'exit code 1: TypeError: the input was not what I expected',
+  );
+});
+
 test('a timeout ends the whole process tree of the agent', async (t) => {
   const { dir } = runWorkspace(t, `  - id: hang\n    steps:\n      - { id: h, agent: hanger, task: hang }`);
   const started = Date.now();
