@@ -275,6 +275,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`orc t list | head`) closes the pipe: that ends the command, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 main(process.argv).then((code) => {
   process.exitCode = code;
 });

@@ -47,6 +47,32 @@ test('--json and --dir may follow the command; human output has no colour off a 
   assert.ok(!human.stdout.includes('\u001b['), 'no ANSI escapes');
 });
 
+test('output piped into a reader that stops early ends quietly (no EPIPE trace)', async (t) => {
+  const { dir } = seeded(t);
+  // More than a pipe's 64 KB buffer, so the writer is still writing when `head` has gone.
+  const { appendFileSync } = await import('node:fs');
+  const line = (i) =>
+    JSON.stringify({
+      id: `e-filler${i}`,
+      ts: new Date().toISOString(),
+      actor: 'x',
+      type: 'filler',
+      subject: '',
+      data: {},
+    });
+  appendFileSync(
+    join(dir, 'events.jsonl'),
+    `${Array.from({ length: 3000 }, (_, i) => line(i)).join('\n')}\n`,
+  );
+  const { BIN } = await import('./helpers.js');
+  const { spawnSync } = await import('node:child_process');
+  const run = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" --dir "${dir}" events | head -n 1`], {
+    encoding: 'utf8',
+  });
+  assert.equal(run.stdout.trim().split('\n').length, 1);
+  assert.doesNotMatch(run.stderr, /EPIPE|at /);
+});
+
 test('--help and --version exit 0; an unknown command exits 2 with one line', () => {
   assert.equal(orc(['--help']).code, 0);
   assert.match(orc(['t', '--help']).stdout, /next/);
