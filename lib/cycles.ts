@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { listAgents } from './agents.js';
 import { readEvents } from './events.js';
+import { OrcError } from './errors.js';
 import { newId } from './ids.js';
 import { readJsonFile } from './json-file.js';
 import { listLocks } from './locks.js';
@@ -39,6 +40,19 @@ export interface CyclePlan {
   startedAt: string;
   workstreams: Array<{ name: string; parallel: PlannedTask[]; serial: PlannedTask[] }>;
   freeAgents: string[];
+}
+
+export function checkCycle(value: unknown, label: string): Cycle {
+  const c = value as Cycle;
+  const ok =
+    typeof c === 'object' &&
+    c !== null &&
+    c.v === 1 &&
+    typeof c.id === 'string' &&
+    typeof c.startedAt === 'string' &&
+    Array.isArray(c.assignments);
+  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid cycle`, { details: { file: label } });
+  return c;
 }
 
 const RESOURCE_TAG = 'res:';

@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { checkAgent } from './agents.js';
 import { rememberEventLog, scanEventLog } from './event-log-health.js';
 import { makeEvent, appendEvents } from './events.js';
 import { writeFileAtomic, writeJsonAtomic } from './json-file.js';
 import { checkLock } from './locks.js';
-import { mergeEventLines, mergeRecord, mergeTask, splitConflict } from './merge.js';
+import { type Cycle, checkCycle } from './cycles.js';
+import { mergeEventLines, mergeOwnedRecord, mergeRecord, mergeTask, splitConflict } from './merge.js';
+import { type Run, checkRun } from './run-schema.js';
 import { resourceFileName } from './names.js';
 import { indexFile } from './task-index.js';
 import { type Task, checkTask, orderTask } from './task-schema.js';
@@ -74,6 +76,19 @@ const KINDS: Kind[] = [
     nameOf: (v) => resourceFileName(String(v.resource)),
     merge: generic('expiresAt'),
   },
+  // Runs and cycles belong to the process that runs them: the later version wins whole.
+  {
+    dir: (ws) => join(ws.stateDir, 'runs'),
+    check: checkRun,
+    nameOf: (v) => `${v.id}.json`,
+    merge: (_b, o, t) => mergeOwnedRecord(o as Run, t as Run),
+  },
+  {
+    dir: (ws) => join(ws.stateDir, 'cycles'),
+    check: checkCycle,
+    nameOf: (v) => `${v.id}.json`,
+    merge: (_b, o, t) => mergeOwnedRecord(o as Cycle, t as Cycle),
+  },
 ];
 
 /**
@@ -127,6 +142,8 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
       const file = rel(path);
+      // A run keeps large step outputs in a folder named after it.
+      if (/^r-[0-9a-z]+$/.test(name) && existsSync(`${path}.json`) && statSync(path).isDirectory()) continue;
       if (!name.endsWith('.json') || name.startsWith('.')) {
         const what = name.includes('.tmp-')
           ? 'an unfinished write left by a killed process'

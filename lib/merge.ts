@@ -186,3 +186,24 @@ export function splitConflict(text: string): { ours: string; theirs: string } | 
   }
   return { ours, theirs };
 }
+
+/**
+ * Merges two versions of a run or cycle file: these belong to the one process that runs them, so the
+ * side updated later (`updatedAt`, else `startedAt`) wins whole; merging their step lists field by field
+ * could join two states of one step.
+ */
+export function mergeOwnedRecord<T extends { updatedAt?: string; startedAt?: string }>(
+  ours: T,
+  theirs: T,
+): T {
+  const clock = (d: T) => d.updatedAt ?? d.startedAt ?? '';
+  return compareText(clock(theirs), clock(ours)) > 0 ? theirs : ours;
+}
+
+/** Which merge rule a file of the workspace takes, by its path. */
+export function mergeRuleFor(path: string): 'events' | 'task' | 'owned' | 'record' {
+  if (path.endsWith('.jsonl')) return 'events';
+  if (/(^|\/)state\/tasks\/[^/]+\.json$/.test(path)) return 'task';
+  if (/(^|\/)state\/(runs|cycles)\/[^/]+\.json$/.test(path)) return 'owned';
+  return 'record';
+}

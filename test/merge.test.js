@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mergeEventLines, mergeList, mergeTask } from '../dist/lib/index.js';
-import { splitConflict } from '../dist/lib/merge.js';
+import { mergeOwnedRecord, mergeRuleFor, splitConflict } from '../dist/lib/merge.js';
 
 const base = {
   v: 1,
@@ -119,4 +119,21 @@ test('splitConflict separates the two sides of conflict markers (diff3 style too
   const text = 'same\n<<<<<<< HEAD\nours\n||||||| base\nold\n=======\ntheirs\n>>>>>>> side\nend\n';
   assert.deepEqual(splitConflict(text), { ours: 'same\nours\nend\n', theirs: 'same\ntheirs\nend\n' });
   assert.equal(splitConflict('no markers\n'), undefined);
+});
+
+test('runs and cycles merge whole: the later version wins; paths pick their rule', () => {
+  const older = { id: 'r-1', updatedAt: '2026-01-01T00:00:01.000Z', steps: [{ id: 's', status: 'running' }] };
+  const newer = { id: 'r-1', updatedAt: '2026-01-01T00:00:02.000Z', steps: [{ id: 's', status: 'done' }] };
+  assert.equal(mergeOwnedRecord(older, newer), newer);
+  assert.equal(mergeOwnedRecord(newer, older), newer);
+  assert.deepEqual(
+    [
+      'events.jsonl',
+      'state/tasks/t-1.json',
+      'state/runs/r-1.json',
+      'state/cycles/c-1.json',
+      'state/agents/a.json',
+    ].map(mergeRuleFor),
+    ['events', 'task', 'owned', 'owned', 'record'],
+  );
 });

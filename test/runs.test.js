@@ -118,6 +118,8 @@ test('a large output goes to a side file referenced from the run', (t) => {
   assert.equal(step.outputFile, `state/runs/${run.id}/b.out`);
   assert.equal(readFileSync(join(dir, step.outputFile), 'utf8').length, 50_000);
   assert.ok(step.output.length < 3000);
+  const doctor = orc(['--dir', dir, '--json', 'doctor']);
+  assert.equal(doctor.code, 0, `${doctor.stdout}: the run's output folder is not an orphan`);
 });
 
 test('each run shows on the board as a workstream of tasks reserved for the runner', (t) => {

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mergeEventLines, mergeRecord, mergeTask } from '../../lib/merge.js';
+import { mergeEventLines, mergeOwnedRecord, mergeRecord, mergeRuleFor, mergeTask } from '../../lib/merge.js';
 import { setupGit, syncWorkspace } from '../../lib/git.js';
 import type { Task } from '../../lib/task-schema.js';
 import { type Context, c, print, printJson } from '../output.js';
@@ -17,7 +17,8 @@ export async function mergeDriver(
   path = '',
 ) {
   const read = (p: string) => readFileSync(p, 'utf8');
-  if (path.endsWith('.jsonl')) {
+  const rule = mergeRuleFor(path);
+  if (rule === 'events') {
     writeFileSync(oursPath, mergeEventLines(read(oursPath), read(theirsPath)).text);
     return;
   }
@@ -29,9 +30,12 @@ export async function mergeDriver(
   const ours = parse(oursPath);
   const theirs = parse(theirsPath);
   if (ours === undefined || theirs === undefined) throw new Error(`cannot merge ${path}: a side is empty`);
-  const merged = /(^|\/)state\/tasks\/[^/]+\.json$/.test(path)
-    ? mergeTask(base as Task | undefined, ours as Task, theirs as Task)
-    : mergeRecord(base, ours, theirs, (d) => String(d.updatedAt ?? d.lastSeen ?? d.expiresAt ?? ''));
+  const merged =
+    rule === 'task'
+      ? mergeTask(base as Task | undefined, ours as Task, theirs as Task)
+      : rule === 'owned'
+        ? mergeOwnedRecord(ours, theirs)
+        : mergeRecord(base, ours, theirs, (d) => String(d.updatedAt ?? d.lastSeen ?? d.expiresAt ?? ''));
   writeFileSync(oursPath, `${JSON.stringify(merged, null, 2)}\n`);
 }
 
