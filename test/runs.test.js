@@ -349,3 +349,27 @@ providers:
   assert.match(run.stderr, /provider local failed: HTTP 503/);
   assert.ok(!run.stderr.includes('sk-never-shown'));
 });
+
+test('on a terminal, orc run shows a live step table (line by line otherwise)', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { BIN } = await import('./helpers.js');
+  const { dir } = runWorkspace(
+    t,
+    `  - id: two\n    steps:\n      - { id: first, agent: counter, task: one }\n      - { id: second, agent: echo, task: two, deps: [first] }`,
+  );
+  // `script` gives the command a real pseudo-terminal, as a person's shell would.
+  const command = `"${process.execPath}" "${BIN}" --dir "${dir}" run --flow two go`;
+  const tty = spawnSync('script', ['-qec', command, '/dev/null'], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  assert.equal(tty.status, 0, tty.stdout);
+  assert.match(tty.stdout, /┌.*┐/, 'a table is drawn');
+  const ESC = String.fromCharCode(27);
+  assert.match(tty.stdout, new RegExp(`${ESC}\\[\\d+A${ESC}\\[0J`), 'and redrawn in place');
+  assert.match(tty.stdout, /│ second │ echo\s+│ done/);
+  const pipe = orc(['--dir', dir, 'run', '--flow', 'two', 'again']);
+  assert.equal(pipe.code, 0);
+  assert.doesNotMatch(pipe.stdout, /┌/, 'no table when not on a terminal');
+  assert.match(pipe.stdout, /second \(echo\) done/);
+});
