@@ -18,6 +18,7 @@ import {
   isStartable,
 } from './run-schema.js';
 import type { Task } from './task-schema.js';
+import { newTask } from './tasks.js';
 import type { Workspace } from './workspace.js';
 import { writeNewWorkstream } from './workstreams.js';
 
@@ -133,25 +134,16 @@ function oneLine(text: string, max: number): string {
 }
 
 function boardTaskFor(m: Mutation, run: Run, step: RunStep, deps: string[]): Task {
-  return {
-    v: 1,
+  return newTask(m, {
     id: step.boardTask!,
     workstream: boardStream(run.id),
     title: oneLine(`${step.id}: ${step.task}`, 200),
     description: `Step ${step.id} of run ${run.id} (agent ${step.agent}).\n\nThe run's task: ${run.task}\n\nThis step: ${step.task}`,
     priority: 3,
-    status: 'open',
     // Held for the runner until it starts the step; an external step is then handed to its agent.
     tags: ['run', `for:${RUNNER_AGENT}`],
     deps,
-    claim: null,
-    attempts: 0,
-    result: null,
-    reason: null,
-    createdBy: m.actor,
-    createdAt: m.nowIso,
-    updatedAt: m.nowIso,
-  };
+  });
 }
 
 /** Reflects a step's status on its board task, so `orc status` and `orc t list` show runs. */

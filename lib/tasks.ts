@@ -98,6 +98,25 @@ export function compareTasks(a: TaskLike, b: TaskLike): number {
   return a.priority - b.priority || compareText(a.createdAt, b.createdAt) || compareText(a.id, b.id);
 }
 
+/** A new open task with the given fields, created by the mutation's actor now. */
+export function newTask(
+  m: Mutation,
+  fields: Pick<Task, 'id' | 'workstream' | 'title' | 'description' | 'priority' | 'tags' | 'deps'>,
+): Task {
+  return {
+    v: 1,
+    ...fields,
+    status: 'open',
+    claim: null,
+    attempts: 0,
+    result: null,
+    reason: null,
+    createdBy: m.actor,
+    createdAt: m.nowIso,
+    updatedAt: m.nowIso,
+  };
+}
+
 export async function addTask(ws: Workspace, input: AddTaskInput, options: ActorOptions = {}): Promise<Task> {
   const workstream = checkName('workstream', input.workstream);
   const title = checkTitle(input.title);
@@ -109,24 +128,7 @@ export async function addTask(ws: Workspace, input: AddTaskInput, options: Actor
     if (stream.status === 'archived')
       throw conflict(`workstream ${quote(workstream)} is archived: it takes no new tasks`);
     const deps = resolveDeps(m, input.deps ?? []);
-    const task: Task = {
-      v: 1,
-      id: newId('t'),
-      workstream,
-      title,
-      description,
-      priority,
-      status: 'open',
-      tags,
-      deps,
-      claim: null,
-      attempts: 0,
-      result: null,
-      reason: null,
-      createdBy: m.actor,
-      createdAt: m.nowIso,
-      updatedAt: m.nowIso,
-    };
+    const task = newTask(m, { id: newId('t'), workstream, title, description, priority, tags, deps });
     const written = m.writeTask(task);
     m.emit('task.added', task.id, { workstream, title, priority, deps, tags });
     return written;

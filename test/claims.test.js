@@ -16,7 +16,7 @@ import {
   releaseTask,
   unregisterAgent,
 } from '../dist/lib/index.js';
-import { orc, readEventsFile, sleep, tempWorkspace } from './helpers.js';
+import { orc, readEventsFile, rejects, sleep, tempWorkspace } from './helpers.js';
 
 async function board(t) {
   const dir = tempWorkspace(t);
@@ -27,12 +27,6 @@ async function board(t) {
   await registerAgent(ws, { id: 'a2' });
   return { dir, ws };
 }
-
-const rejects = (promise, code, pattern) =>
-  assert.rejects(
-    promise,
-    (error) => error instanceof OrcError && error.code === code && pattern.test(error.message),
-  );
 
 test('nextTask takes the most urgent ready task, then capability matches, then the oldest', async (t) => {
   const { ws } = await board(t);

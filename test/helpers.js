@@ -1,4 +1,5 @@
 // Shared test helpers: temp workspaces and the real `orc` binary, run as a child process.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -54,31 +55,9 @@ export function orcJson(dir, args, options) {
   return run.json();
 }
 
-/** Runs `orc` as a child process without waiting; resolves with its outcome. */
-export function orcAsync(args, options = {}) {
+/** Resolves with a child process's exit code or signal and all it printed. */
+function outcome(child) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: { ...CLEAN_ENV, ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Runs a node script (ESM source text) as a child process; resolves with its outcome. */
-export function nodeScript(source, options = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
-      env: { ...CLEAN_ENV, ...options.env },
-    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -88,8 +67,31 @@ export function nodeScript(source, options = {}) {
       stderr += d;
     });
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    options.onSpawn?.(child);
   });
+}
+
+/** Runs `orc` as a child process without waiting; resolves with its outcome. */
+export function orcAsync(args, options = {}) {
+  return outcome(
+    spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...CLEAN_ENV, ...options.env },
+    }),
+  );
+}
+
+/** Runs a node script (ESM source text) as a child process; resolves with its outcome. */
+export function nodeScript(source, options = {}) {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+    env: { ...CLEAN_ENV, ...options.env },
+  });
+  options.onSpawn?.(child);
+  return outcome(child);
+}
+
+/** Asserts that `promise` rejects with an OrcError of `code` whose message matches `pattern`. */
+export function rejects(promise, code, pattern) {
+  return assert.rejects(promise, (error) => error?.code === code && pattern.test(error.message));
 }
 
 /** A digest of every committed file of a workspace (not `.orc/`), to prove nothing changed. */

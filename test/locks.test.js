@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OrcError, acquireLock, findWorkspace, listLocks, releaseLock } from '../dist/lib/index.js';
-import { readEventsFile, sleep, tempWorkspace } from './helpers.js';
-
-const rejects = (promise, code, pattern) =>
-  assert.rejects(
-    promise,
-    (error) => error instanceof OrcError && error.code === code && pattern.test(error.message),
-  );
+import { readEventsFile, rejects, sleep, tempWorkspace } from './helpers.js';
 
 test('a lock has one owner; it is re-entrant for that owner and counted', async (t) => {
   const ws = findWorkspace({ dir: tempWorkspace(t) });

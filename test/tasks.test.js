@@ -13,7 +13,7 @@ import {
   reopenTask,
   updateTask,
 } from '../dist/lib/index.js';
-import { readEventsFile, tempWorkspace } from './helpers.js';
+import { readEventsFile, rejects, tempWorkspace } from './helpers.js';
 
 async function board(t) {
   const dir = tempWorkspace(t);
@@ -21,12 +21,6 @@ async function board(t) {
   await createWorkstream(ws, { name: 'build', priority: 1 });
   return { dir, ws };
 }
-
-const rejects = (promise, code, pattern) =>
-  assert.rejects(
-    promise,
-    (error) => error instanceof OrcError && error.code === code && pattern.test(error.message),
-  );
 
 test('addTask writes one pretty, key-ordered file per task and a task.added event', async (t) => {
   const { dir, ws } = await board(t);
