@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OrcError, acquireLock, findWorkspace, listLocks, releaseLock } from '../dist/lib/index.js';
+import { acquireLock, findWorkspace, listLocks, releaseLock } from '../dist/lib/index.js';
 import { readEventsFile, rejects, sleep, tempWorkspace } from './helpers.js';
 
 test('a lock has one owner; it is re-entrant for that owner and counted', async (t) => {

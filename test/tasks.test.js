@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  OrcError,
   addTask,
   cancelTask,
   createWorkstream,
