@@ -259,6 +259,30 @@ function build(json: boolean): CommandType {
     .description('validate orchestrator.yaml and name the path of each problem')
     .action(lazy(() => import('./commands/config.js'), 'check'));
 
+  const policies = () => import('./commands/policies.js');
+  const policy = program
+    .command('policy')
+    .description('policy rules: gate or forbid matching steps of every plan');
+  policy
+    .command('add')
+    .description('add a rule; every given matcher must hold')
+    .option('--agent <id>', 'steps given to this agent')
+    .option('--domain <domain>', 'steps whose agent has this domain')
+    .option('--capability <capability>', 'steps whose agent has this capability')
+    .option('--keyword <word>', 'steps whose task has this word (repeatable: any of them)', collect)
+    .option('--regex <regex>', 'steps whose task matches (case-insensitive)')
+    .option('--gate <mode>', 'hold matching steps: after (default) or before they run')
+    .option('--forbid', 'refuse plans that give matching steps to the agent')
+    .requiredOption('--reason <text>', 'why (shown to reviewers)')
+    .action(lazy(policies, 'add'));
+  policy.command('list').description('the rules').action(lazy(policies, 'list'));
+  policy.command('show <id>').description('one rule').action(lazy(policies, 'show'));
+  policy
+    .command('rm <id>')
+    .description('retire a rule')
+    .option('--reason <text>')
+    .action(lazy(policies, 'rm'));
+
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

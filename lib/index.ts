@@ -88,6 +88,16 @@ export {
   planWithLlm,
   validatePlan,
 } from './planner.js';
+export {
+  type AddPolicyInput,
+  type PolicyMatch,
+  type PolicyRule,
+  addPolicy,
+  getPolicy,
+  listPolicies,
+  matchingPolicies,
+  removePolicy,
+} from './policies.js';
 export { type ExecuteRunOptions, executeRun } from './run-executor.js';
 export {
   RUN_STATUSES,

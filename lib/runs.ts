@@ -7,6 +7,7 @@ import { readJsonFile } from './json-file.js';
 import { type ActorOptions, type Mutation, mutate } from './mutation.js';
 import type { AgentConfig, OrchestratorConfig } from './orchestrator-config.js';
 import type { Plan } from './planner.js';
+import { type PolicyRule, listPolicies, matchingPolicies } from './policies.js';
 import {
   type Run,
   type RunStep,
@@ -31,19 +32,25 @@ export const runFile = (ws: Workspace, id: string) => join(ws.stateDir, 'runs', 
 const boardStream = (runId: string) => `run-${runId.slice(2)}`;
 
 /**
- * The gate a step gets. Config gates (the agent's, or the flow step's) cannot be switched off by a
- * plan; a plan may only add one.
+ * The gate a step gets. Config gates (the agent's, or the flow step's) and policy rules cannot be
+ * switched off by a plan; a plan may only add one. A `before` from any source wins; a policy that
+ * matched is what the step shows, so `run status` can name the rule.
  */
 export function resolveGate(
   agent: AgentConfig | undefined,
   configGate: 'before' | 'after' | undefined,
   planGate: 'before' | 'after' | undefined,
+  policy?: PolicyRule,
 ): StepGate | null {
   const criteria = agent?.gateCriteria ?? null;
-  if (agent?.gate) return { mode: agent.gate, source: 'agent', criteria };
-  if (configGate) return { mode: configGate, source: 'flow', criteria };
-  if (planGate) return { mode: planGate, source: 'plan', criteria };
-  return null;
+  const gates: StepGate[] = [];
+  if (policy)
+    gates.push({ mode: policy.gate ?? 'after', source: 'policy', criteria: policy.reason, rule: policy.id });
+  if (agent?.gate) gates.push({ mode: agent.gate, source: 'agent', criteria });
+  if (configGate) gates.push({ mode: configGate, source: 'flow', criteria });
+  if (planGate) gates.push({ mode: planGate, source: 'plan', criteria });
+  if (gates.length === 0) return null;
+  return { ...gates[0]!, mode: gates.some((g) => g.mode === 'before') ? 'before' : 'after' };
 }
 
 export interface CreateRunInput {
@@ -65,8 +72,17 @@ export async function createRun(
   const flow = input.plan.flow ? input.config.flows.find((f) => f.id === input.plan.flow) : undefined;
   return mutate(ws, options.actor, (m) => {
     const id = newId('r');
+    const rules = listPolicies(ws);
     const steps: RunStep[] = input.plan.steps.map((planned) => {
       const agent = agents.get(planned.agent);
+      const matched = matchingPolicies(rules, planned, agent);
+      const forbid = matched.find((r) => r.effect === 'forbid');
+      if (forbid) {
+        throw new OrcError(
+          'INVALID_INPUT',
+          `policy ${forbid.id} forbids agent ${planned.agent} for step ${planned.id}: ${forbid.reason}`,
+        );
+      }
       const flowGate = flow?.steps.find((s) => s.id === planned.id)?.gate;
       return {
         id: planned.id,
@@ -78,6 +94,7 @@ export async function createRun(
           agent,
           input.plan.source === 'flow' ? (flowGate ?? planned.gate) : undefined,
           planned.gate,
+          matched.find((r) => r.effect === 'gate'),
         ),
         status: 'pending',
         attempts: 0,

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { matchingPolicies } from '../dist/lib/policies.js';
+import { orc, orcAsync, orcJson, readEventsFile, snapshot } from './helpers.js';
+import { runWorkspace, stepStatus } from './run-helpers.js';
+
+const rule = (match, extra = {}) => ({
+  v: 1,
+  id: 'p-1',
+  match,
+  effect: 'gate',
+  gate: 'after',
+  reason: 'r',
+  ...extra,
+});
+
+test('matchingPolicies: every matcher must hold; keywords match whole words, any of them', () => {
+  const agent = { id: 'ops', capabilities: ['deploy'], domain: 'prod' };
+  const step = { agent: 'ops', task: 'Deploy the API to production' };
+  assert.equal(matchingPolicies([rule({ agent: 'ops' })], step, agent).length, 1);
+  assert.equal(matchingPolicies([rule({ agent: 'ops', domain: 'staging' })], step, agent).length, 0);
+  assert.equal(matchingPolicies([rule({ capability: 'deploy' })], step, agent).length, 1);
+  assert.equal(matchingPolicies([rule({ keywords: ['rollback', 'deploy'] })], step, agent).length, 1);
+  assert.equal(
+    matchingPolicies([rule({ keywords: ['dep'] })], step, agent).length,
+    0,
+    'a word, not a substring',
+  );
+  assert.equal(matchingPolicies([rule({ regex: 'to prod' })], step, agent).length, 1);
+});
+
+test('orc policy add | list | show | rm, with bad input refused and nothing written', (t) => {
+  const { dir } = runWorkspace(t, '  []');
+  const before = snapshot(dir);
+  for (const [args, pattern] of [
+    [['policy', 'add', '--reason', 'x'], /at least one matcher/],
+    [['policy', 'add', '--regex', '([', '--reason', 'x'], /not a valid regular expression/],
+    [['policy', 'add', '--agent', 'a', '--gate', 'sometimes', '--reason', 'x'], /before or after/],
+    [['policy', 'add', '--agent', 'a'], /required option '--reason/],
+  ]) {
+    const run = orc(['--dir', dir, ...args]);
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr, pattern);
+  }
+  assert.equal(snapshot(dir), before);
+  const added = orcJson(dir, [
+    'policy',
+    'add',
+    '--keyword',
+    'deploy',
+    '--gate',
+    'before',
+    '--reason',
+    'deploys need a human',
+  ]);
+  assert.match(added.id, /^p-/);
+  assert.deepEqual(
+    orcJson(dir, ['policy', 'list']).map((r) => r.id),
+    [added.id],
+  );
+  assert.equal(orcJson(dir, ['policy', 'show', added.id]).reason, 'deploys need a human');
+  assert.equal(orcJson(dir, ['policy', 'rm', added.id, '--reason', 'obsolete']).removed, added.id);
+  assert.deepEqual(orcJson(dir, ['policy', 'list']), []);
+  assert.deepEqual(
+    readEventsFile(dir)
+      .filter((e) => e.type.startsWith('policy.'))
+      .map((e) => e.type),
+    ['policy.added', 'policy.removed'],
+  );
+});
+
+test('a rule gates a step of an LLM plan that said no gate, and run status names the rule', async (t) => {
+  const { startFakeLlm } = await import('./fake-llm-server.js');
+  const server = await startFakeLlm(
+    () =>
+      '{"steps":[{"id":"build","agent":"counter","task":"build it","deps":[]},{"id":"ship","agent":"echo","task":"deploy to production","deps":["build"],"gate":false}]}',
+  );
+  t.after(() => server.close());
+  const { dir } = runWorkspace(
+    t,
+    '  []',
+    `providers:\n  local: { base_url: "${server.url}", model: m, max_retries: 0 }`,
+  );
+  const yamlFile = join(dir, 'orchestrator.yaml');
+  writeFileSync(
+    yamlFile,
+    readFileSync(yamlFile, 'utf8').replace('  name: test\n', '  name: test\n  provider: local\n'),
+  );
+  const added = orcJson(dir, [
+    'policy',
+    'add',
+    '--regex',
+    'deploy|production',
+    '--reason',
+    'anything touching production is reviewed',
+  ]);
+  const run = await orcAsync(['--dir', dir, '--json', 'run', 'build and ship']);
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.equal(result.plan.source, 'llm');
+  assert.deepEqual(stepStatus(result), { build: 'done', ship: 'waiting_approval' });
+  assert.deepEqual(result.steps[1].gate, {
+    mode: 'after',
+    source: 'policy',
+    criteria: 'anything touching production is reviewed',
+    rule: added.id,
+  });
+  assert.match(
+    orc(['--dir', dir, 'run', 'status', result.id]).stdout,
+    new RegExp(`ship gated by policy rule ${added.id}`),
+  );
+});
+
+test('a forbid rule refuses a plan that gives a matching step to the agent; nothing is created', (t) => {
+  const { dir } = runWorkspace(
+    t,
+    '  - id: risky\n    steps:\n      - { id: s, agent: failer, task: drop the database }',
+  );
+  orcJson(dir, [
+    'policy',
+    'add',
+    '--agent',
+    'failer',
+    '--keyword',
+    'drop',
+    '--forbid',
+    '--reason',
+    'never let failer drop things',
+  ]);
+  const before = snapshot(dir);
+  const run = orc(['--dir', dir, 'run', '--flow', 'risky', 'go']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /policy p-\w+ forbids agent failer for step s: never let failer drop things/);
+  assert.equal(snapshot(dir), before, 'no run, no board tasks, no events');
+});
