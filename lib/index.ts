@@ -108,18 +108,8 @@ export {
   type StepGate,
   type StepStatus,
 } from './run-schema.js';
-export {
-  type CreateRunInput,
-  type DecisionOptions,
-  approveStep,
-  cancelRun,
-  createRun,
-  getRun,
-  listRuns,
-  rejectStep,
-  resolveGate,
-  resolveRunId,
-} from './runs.js';
+export { type DecisionOptions, approveStep, cancelRun, rejectStep } from './run-decisions.js';
+export { type CreateRunInput, createRun, getRun, listRuns, resolveGate, resolveRunId } from './runs.js';
 export { buildStepBrief } from './step-brief.js';
 export { type ClaimSummary, type StatusSummary, type WorkstreamSummary, statusSummary } from './status.js';
 export { type LostClaim, MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './task-schema.js';

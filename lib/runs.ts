@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OrcError, invalidInput, notFound, quote } from './errors.js';
@@ -18,18 +17,14 @@ import {
   deriveRunStatus,
   isStartable,
 } from './run-schema.js';
-import type { Task } from './task-schema.js';
-import { newTask } from './tasks.js';
+import { boardStream, boardTaskFor, mirror, oneLine } from './run-board.js';
 import type { Workspace } from './workspace.js';
 import { writeNewWorkstream } from './workstreams.js';
 
 /** Outputs longer than this go to a side file next to the run; the run keeps their start. */
 export const INLINE_OUTPUT_LIMIT = 8_000;
-/** The board agent that holds the tasks of command and LLM steps while the runner works them. */
-export const RUNNER_AGENT = 'orc-runner';
 
 export const runFile = (ws: Workspace, id: string) => join(ws.stateDir, 'runs', `${id}.json`);
-const boardStream = (runId: string) => `run-${runId.slice(2)}`;
 
 /**
  * The gate a step gets. Config gates (the agent's, or the flow step's) and policy rules cannot be
@@ -145,60 +140,8 @@ export async function createRun(
   });
 }
 
-function oneLine(text: string, max: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
-function boardTaskFor(m: Mutation, run: Run, step: RunStep, deps: string[]): Task {
-  return newTask(m, {
-    id: step.boardTask!,
-    workstream: boardStream(run.id),
-    title: oneLine(`${step.id}: ${step.task}`, 200),
-    description: `Step ${step.id} of run ${run.id} (agent ${step.agent}).\n\nThe run's task: ${run.task}\n\nThis step: ${step.task}`,
-    priority: 3,
-    // Held for the runner until it starts the step; an external step is then handed to its agent.
-    tags: ['run', `for:${RUNNER_AGENT}`],
-    deps,
-  });
-}
-
-/** Reflects a step's status on its board task, so `orc status` and `orc t list` show runs. */
-function mirror(m: Mutation, step: RunStep): void {
-  if (!step.boardTask) return;
-  const task = m.readTask(step.boardTask);
-  if (!task) return;
-  const cut = (text: string | null) =>
-    text === null ? null : text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
-  let next: Task | undefined;
-  if (step.status === 'running' && step.kind === 'external' && !task.tags.includes(`for:${step.agent}`)) {
-    next = { ...task, tags: ['run', `for:${step.agent}`] };
-  } else if (step.status === 'running' && step.kind !== 'external' && task.status !== 'claimed') {
-    const claim = {
-      agent: RUNNER_AGENT,
-      token: randomBytes(9).toString('base64url'),
-      claimedAt: m.nowIso,
-      expiresAt: new Date(m.now.getTime() + 7 * 86_400_000).toISOString(),
-    };
-    next = { ...task, status: 'claimed', claim, attempts: task.attempts + 1 };
-  } else if (step.status === 'done' && task.status !== 'done') {
-    next = { ...task, status: 'done', claim: null, result: cut(step.output) };
-  } else if ((step.status === 'failed' || step.status === 'rejected') && task.status !== 'failed') {
-    next = { ...task, status: 'failed', claim: null, reason: cut(step.error) };
-  } else if (
-    (step.status === 'skipped' || step.status === 'cancelled') &&
-    task.status !== 'cancelled' &&
-    task.status !== 'done'
-  ) {
-    next = { ...task, status: 'cancelled', claim: null, reason: step.status };
-  } else if (step.status === 'pending' && task.status === 'claimed' && step.kind !== 'external') {
-    next = { ...task, status: 'open', claim: null };
-  }
-  if (next) m.writeTask(next);
-}
-
 /** Reads a run inside a mutation. */
-function readRun(m: Mutation, id: string): Run {
+export function readRun(m: Mutation, id: string): Run {
   const label = `state/runs/${id}.json`;
   const raw = m.readJson<unknown>(runFile(m.ws, id), label);
   if (raw === undefined) throw notFound(`run ${quote(id)} not found`);
@@ -206,7 +149,7 @@ function readRun(m: Mutation, id: string): Run {
 }
 
 /** Writes a run after a change: recomputes its status, mirrors changed steps, logs the status change. */
-function saveRun(m: Mutation, run: Run, changed: RunStep[]): Run {
+export function saveRun(m: Mutation, run: Run, changed: RunStep[]): Run {
   const before = run.status;
   run.status = deriveRunStatus(run);
   run.updatedAt = m.nowIso;
@@ -217,7 +160,7 @@ function saveRun(m: Mutation, run: Run, changed: RunStep[]): Run {
   return run;
 }
 
-function stepOf(run: Run, stepId: string): RunStep {
+export function stepOf(run: Run, stepId: string): RunStep {
   const step = run.steps.find((s) => s.id === stepId);
   if (!step) throw notFound(`run ${run.id} has no step ${quote(stepId)}`);
   return step;
@@ -317,7 +260,7 @@ function storeOutput(m: Mutation, run: Run, step: RunStep, output: string): void
   step.outputFile = relative;
 }
 
-function skipDependents(m: Mutation, run: Run, step: RunStep): RunStep[] {
+export function skipDependents(m: Mutation, run: Run, step: RunStep): RunStep[] {
   const skipped = dependentsOf(run, step.id).filter(
     (s) => s.status === 'pending' || s.status === 'waiting_approval',
   );
@@ -392,93 +335,5 @@ export async function requeueStep(ws: Workspace, runId: string, stepId: string, 
       reason: 'its runner stopped mid-step',
     });
     return saveRun(m, run, [step]);
-  });
-}
-
-export interface DecisionOptions extends ActorOptions {
-  note?: string;
-}
-
-function waitingStep(run: Run, stepId: string | undefined): RunStep {
-  if (stepId !== undefined) {
-    const step = stepOf(run, stepId);
-    if (step.status !== 'waiting_approval') {
-      const by = step.decision ? ` (${step.decision.decision} by ${step.decision.by})` : '';
-      throw new OrcError(
-        'CONFLICT',
-        `step ${step.id} of run ${run.id} is ${step.status}, not waiting for approval${by}`,
-      );
-    }
-    return step;
-  }
-  const waiting = run.steps.filter((s) => s.status === 'waiting_approval');
-  if (waiting.length === 1) return waiting[0]!;
-  if (waiting.length === 0) throw new OrcError('CONFLICT', `run ${run.id} has no step waiting for approval`);
-  throw invalidInput(
-    `run ${run.id} has ${waiting.length} steps waiting (${waiting.map((s) => s.id).join(', ')}): name one`,
-  );
-}
-
-/**
- * Approves a waiting gate. Exactly one of two simultaneous approvals succeeds; the other gets
- * CONFLICT, so a step never runs twice because of it.
- */
-export async function approveStep(
-  ws: Workspace,
-  runRef: string,
-  stepId: string | undefined,
-  options: DecisionOptions = {},
-) {
-  const runId = resolveRunId(ws, runRef);
-  return mutate(ws, options.actor, (m) => {
-    const run = readRun(m, runId);
-    const step = waitingStep(run, stepId);
-    step.decision = { decision: 'approved', by: m.actor, at: m.nowIso, note: options.note ?? null };
-    // A `before` gate lets the step start; an `after` gate accepts its held output.
-    step.status = step.output === null && step.gate?.mode === 'before' ? 'pending' : 'done';
-    m.emit('run.step_approved', `${run.id}/${step.id}`, { by: m.actor, note: options.note ?? null });
-    return { run: saveRun(m, run, [step]), step };
-  });
-}
-
-export async function rejectStep(
-  ws: Workspace,
-  runRef: string,
-  stepId: string | undefined,
-  options: DecisionOptions,
-) {
-  if (!options.note || options.note.trim() === '') throw invalidInput('rejecting needs a reason (--reason)');
-  const runId = resolveRunId(ws, runRef);
-  return mutate(ws, options.actor, (m) => {
-    const run = readRun(m, runId);
-    const step = waitingStep(run, stepId);
-    step.decision = { decision: 'rejected', by: m.actor, at: m.nowIso, note: options.note! };
-    step.status = 'rejected';
-    step.error = `rejected by ${m.actor}: ${options.note}`;
-    m.emit('run.step_rejected', `${run.id}/${step.id}`, { by: m.actor, reason: options.note });
-    return { run: saveRun(m, run, [step, ...skipDependents(m, run, step)]), step };
-  });
-}
-
-/** Cancels a run: steps not finished are cancelled; its runner stops the running ones. */
-export async function cancelRun(
-  ws: Workspace,
-  runRef: string,
-  options: ActorOptions & { reason?: string } = {},
-) {
-  const runId = resolveRunId(ws, runRef);
-  return mutate(ws, options.actor, (m) => {
-    const run = readRun(m, runId);
-    if (TERMINAL_RUN.has(run.status))
-      throw new OrcError('CONFLICT', `run ${run.id} is ${run.status} already`);
-    const changed = run.steps.filter((s) => !['done', 'failed', 'rejected', 'skipped'].includes(s.status));
-    for (const step of changed) {
-      step.status = 'cancelled';
-      step.endedAt ??= m.nowIso;
-    }
-    run.status = 'cancelled';
-    m.emit('run.cancel_requested', run.id, { reason: options.reason ?? null });
-    run.endedAt = m.nowIso;
-    return saveRun(m, run, changed);
   });
 }

@@ -8,15 +8,8 @@ import { choosePlan, validatePlan } from '../../lib/planner.js';
 import { executeRun } from '../../lib/run-executor.js';
 import { runLeaseHolder } from '../../lib/run-lease.js';
 import { type Run, TERMINAL_RUN } from '../../lib/run-schema.js';
-import {
-  approveStep,
-  cancelRun,
-  createRun,
-  getRun,
-  listRuns,
-  rejectStep,
-  resolveRunId,
-} from '../../lib/runs.js';
+import { approveStep, cancelRun, rejectStep } from '../../lib/run-decisions.js';
+import { createRun, getRun, listRuns, resolveRunId } from '../../lib/runs.js';
 import type { Workspace } from '../../lib/workspace.js';
 import { type Context, ago, c, cell, print, printJson, statusColor, table } from '../output.js';
 import { open } from './workspace.js';
