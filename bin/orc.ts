@@ -283,6 +283,26 @@ function build(json: boolean): CommandType {
     .option('--reason <text>')
     .action(lazy(policies, 'rm'));
 
+  const reflection = () => import('./commands/reflect.js');
+  const reflectCmd = program
+    .command('reflect')
+    .description('pending promotions from recurring failures, active rules, demotion candidates')
+    .action(lazy(reflection, 'show'));
+  for (const [name, args, text, needsReason] of [
+    ['promote', '<id>', 'turn a pending promotion into a policy rule', false],
+    ['reject', '<id>', 'decline a pending promotion (needs --reason)', true],
+    ['demote', '<rule>', 'retire a policy rule (needs --reason)', true],
+  ] as const) {
+    const sub = reflectCmd
+      .command(`${name} ${args}`)
+      .description(text)
+      .requiredOption('--approver <name>', 'who decides');
+    (needsReason
+      ? sub.requiredOption('--reason <text>', 'why')
+      : sub.option('--reason <text>', 'why')
+    ).action(lazy(reflection, name));
+  }
+
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

@@ -98,6 +98,16 @@ export {
   matchingPolicies,
   removePolicy,
 } from './policies.js';
+export {
+  type DemotionCandidate,
+  type Promotion,
+  type ReflectionReport,
+  demoteRule,
+  findPromotions,
+  promotePattern,
+  reflect,
+  rejectPromotion,
+} from './reflection.js';
 export { type ExecuteRunOptions, executeRun } from './run-executor.js';
 export {
   RUN_STATUSES,

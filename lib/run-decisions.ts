@@ -64,7 +64,11 @@ export async function rejectStep(
     step.decision = { decision: 'rejected', by: m.actor, at: m.nowIso, note: options.note! };
     step.status = 'rejected';
     step.error = `rejected by ${m.actor}: ${options.note}`;
-    m.emit('run.step_rejected', `${run.id}/${step.id}`, { by: m.actor, reason: options.note });
+    m.emit('run.step_rejected', `${run.id}/${step.id}`, {
+      agent: step.agent,
+      by: m.actor,
+      reason: options.note,
+    });
     return { run: saveRun(m, run, [step, ...skipDependents(m, run, step)]), step };
   });
 }
