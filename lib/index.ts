@@ -25,6 +25,7 @@ export {
   unregisterAgent,
 } from './claims.js';
 export { type BoardSettings, DEFAULT_BOARD, loadBoardSettings } from './config.js';
+export { type ConsolidationResult, consolidateRun, extractiveSummary, runNotePath } from './consolidation.js';
 export {
   type Cycle,
   type CyclePlan,

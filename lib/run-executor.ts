@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { consolidateRun } from './consolidation.js';
 import { OrcError } from './errors.js';
 import type { OrchestratorConfig } from './orchestrator-config.js';
 import { acquireRunLease, releaseRunLease } from './run-lease.js';
@@ -19,6 +20,8 @@ export interface ExecuteRunOptions {
   /** Knowledge passages for a step's brief. */
   knowledgeFor?: (text: string) => Promise<string>;
   invocation?: string;
+  /** Told about things that degraded without failing the run (a consolidation fallback). */
+  onWarning?: (message: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -129,7 +132,10 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
       }
       await Promise.race([...[...active.values()].map((a) => a.done), sleep(options.pollMs ?? 200)]);
     }
-    return getRun(ws, runId);
+    const final = getRun(ws, runId);
+    const note = await consolidateRun(ws, final, options.config, runner);
+    if (note?.warning) options.onWarning?.(note.warning);
+    return final;
   } finally {
     await releaseRunLease(ws, runId);
   }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { consolidateRun } from '../../lib/consolidation.js';
 import { OrcError, invalidInput, quote } from '../../lib/errors.js';
 import { readEventsFrom } from '../../lib/events.js';
 import { loadOrchestratorConfig } from '../../lib/orchestrator-config.js';
@@ -11,7 +12,7 @@ import { type Run, TERMINAL_RUN } from '../../lib/run-schema.js';
 import { approveStep, cancelRun, rejectStep } from '../../lib/run-decisions.js';
 import { createRun, getRun, listRuns, resolveRunId } from '../../lib/runs.js';
 import type { Workspace } from '../../lib/workspace.js';
-import { type Context, ago, c, cell, print, printJson, statusColor, table } from '../output.js';
+import { type Context, ago, c, cell, print, printJson, statusColor, table, warn } from '../output.js';
 import { open } from './workspace.js';
 
 function parsePayload(pairs: string[] = []): Record<string, string> {
@@ -113,6 +114,7 @@ async function runToEnd(ctx: Context, ws: Workspace, runId: string, waitForLease
     config,
     onProgress: (run) => void show(run),
     waitForLeaseMs,
+    onWarning: (message) => warn(ctx, message, 'DEGRADED'),
     invocation: ctx.invocation,
   });
 }
@@ -239,6 +241,11 @@ async function decide(
   // The runner may have stopped while the gate waited: continue the run in the background. A runner
   // still alive picks the decision up itself; the lease keeps it to one.
   if (!TERMINAL_RUN.has(run.status) && !runLeaseHolder(ws, run.id)) continueInBackground(ctx, ws, run.id);
+  // Approving the last gate completes a run with no runner involved: consolidate it here.
+  if (run.status === 'complete') {
+    const note = await consolidateRun(ws, run, loadOrchestratorConfig(ws), ctx.actor);
+    if (note?.warning) warn(ctx, note.warning, 'DEGRADED');
+  }
   if (ctx.json)
     return printJson({ run: run.id, step: decided.id, decision: decided.decision, status: run.status });
   print(
