@@ -303,6 +303,17 @@ function build(json: boolean): CommandType {
     ).action(lazy(reflection, name));
   }
 
+  const memory = program.command('memory').description('consolidated run notes and their forgetting curve');
+  memory
+    .command('list')
+    .description('memories, least relevant first')
+    .action(lazy(() => import('./commands/memory.js'), 'list'));
+  memory
+    .command('prune')
+    .description('keep the most relevant, archive the rest to knowledge/archive/ (never deleted)')
+    .requiredOption('--budget <n>', 'how many memories to keep')
+    .action(lazy(() => import('./commands/memory.js'), 'prune'));
+
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

@@ -65,6 +65,7 @@ export {
   syncWorkspace,
 } from './git.js';
 export { type ChatMessage, chatComplete } from './llm.js';
+export { type Memory, listMemories, pruneMemories, relevance } from './memory.js';
 export { type LogEventInput, logEvent } from './log.js';
 export { type EventMerge, mergeEventLines, mergeList, mergeRecord, mergeTask } from './merge.js';
 export { type ActorOptions, resolveTaskId } from './mutation.js';
