@@ -81,6 +81,7 @@ export {
 } from './orchestrator-config.js';
 export {
   type Plan,
+  type PlanCheck,
   type PlannedStep,
   choosePlan,
   findFlow,
@@ -95,6 +96,7 @@ export {
   type PolicyMatch,
   type PolicyRule,
   addPolicy,
+  forbiddenAssignments,
   getPolicy,
   listPolicies,
   matchingPolicies,

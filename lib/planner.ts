@@ -168,10 +168,13 @@ function toPlan(value: unknown): Plan {
  * Asks the configured provider for a plan as JSON, validates it, and asks again with the problems
  * listed (up to `maxRounds`), before giving up with one clear line.
  */
+/** Extra checks a plan must pass (policy rules, say); each returns problems. */
+export type PlanCheck = (plan: Plan) => string[];
+
 export async function planWithLlm(
   task: string,
   config: OrchestratorConfig,
-  options: { knowledge?: string; maxRounds?: number } = {},
+  options: { knowledge?: string; maxRounds?: number; check?: PlanCheck } = {},
 ): Promise<Plan> {
   const provider = config.provider ? config.providers[config.provider] : undefined;
   if (!provider) throw invalidInput('no orchestrator.provider is configured for LLM planning');
@@ -198,7 +201,7 @@ export async function planWithLlm(
     const reply = await chatComplete(provider, messages);
     try {
       const plan = toPlan(parsePlanJson(reply));
-      problems = validatePlan(plan, config);
+      problems = [...validatePlan(plan, config), ...(options.check?.(plan) ?? [])];
       if (problems.length === 0) return plan;
     } catch (error) {
       problems = [(error as Error).message];
@@ -221,10 +224,11 @@ export async function planWithLlm(
 export async function choosePlan(
   task: string,
   config: OrchestratorConfig,
-  options: { flowId?: string; payload?: Record<string, string>; knowledge?: string } = {},
+  options: { flowId?: string; payload?: Record<string, string>; knowledge?: string; check?: PlanCheck } = {},
 ): Promise<Plan> {
   const flow = findFlow(config, task, options.flowId);
   if (flow) return planFromFlow(flow, options.payload ?? {});
-  if (config.provider) return planWithLlm(task, config, { knowledge: options.knowledge });
+  if (config.provider)
+    return planWithLlm(task, config, { knowledge: options.knowledge, check: options.check });
   return planOffline(task, config);
 }

@@ -164,3 +164,19 @@ export function matchingPolicies(
     return true;
   });
 }
+
+/** Every step of a plan that a forbid rule takes away from its agent, as one problem each. */
+export function forbiddenAssignments(
+  rules: readonly PolicyRule[],
+  steps: ReadonlyArray<{ id: string; agent: string; task: string }>,
+  agents: readonly AgentConfig[],
+): string[] {
+  const byId = new Map(agents.map((a) => [a.id, a]));
+  const problems: string[] = [];
+  for (const step of steps) {
+    const forbid = matchingPolicies(rules, step, byId.get(step.agent)).find((r) => r.effect === 'forbid');
+    if (forbid)
+      problems.push(`policy ${forbid.id} forbids agent ${step.agent} for step ${step.id}: ${forbid.reason}`);
+  }
+  return problems;
+}

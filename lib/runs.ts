@@ -6,7 +6,7 @@ import { readJsonFile } from './json-file.js';
 import { type ActorOptions, type Mutation, mutate } from './mutation.js';
 import type { AgentConfig, OrchestratorConfig } from './orchestrator-config.js';
 import type { Plan } from './planner.js';
-import { type PolicyRule, listPolicies, matchingPolicies } from './policies.js';
+import { type PolicyRule, forbiddenAssignments, listPolicies, matchingPolicies } from './policies.js';
 import {
   type Run,
   type RunStep,
@@ -68,16 +68,11 @@ export async function createRun(
   return mutate(ws, options.actor, (m) => {
     const id = newId('r');
     const rules = listPolicies(ws);
+    const forbidden = forbiddenAssignments(rules, input.plan.steps, input.config.agents);
+    if (forbidden.length > 0) throw new OrcError('INVALID_INPUT', forbidden.join('; '));
     const steps: RunStep[] = input.plan.steps.map((planned) => {
       const agent = agents.get(planned.agent);
       const matched = matchingPolicies(rules, planned, agent);
-      const forbid = matched.find((r) => r.effect === 'forbid');
-      if (forbid) {
-        throw new OrcError(
-          'INVALID_INPUT',
-          `policy ${forbid.id} forbids agent ${planned.agent} for step ${planned.id}: ${forbid.reason}`,
-        );
-      }
       const flowGate = flow?.steps.find((s) => s.id === planned.id)?.gate;
       return {
         id: planned.id,

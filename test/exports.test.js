@@ -29,6 +29,7 @@ test('the library exports this exact public API', () => {
     'reflect',
     'rejectPromotion',
     'addPolicy',
+    'forbiddenAssignments',
     'getPolicy',
     'listPolicies',
     'matchingPolicies',

@@ -135,3 +135,43 @@ test('a forbid rule refuses a plan that gives a matching step to the agent; noth
   assert.match(run.stderr, /policy p-\w+ forbids agent failer for step s: never let failer drop things/);
   assert.equal(snapshot(dir), before, 'no run, no board tasks, no events');
 });
+
+test('the LLM planner is told about forbid rules and repairs its plan around them', async (t) => {
+  const { startFakeLlm } = await import('./fake-llm-server.js');
+  const plans = [
+    '{"steps":[{"id":"s1","agent":"failer","task":"drop the old table","deps":[]}]}',
+    '{"steps":[{"id":"s1","agent":"echo","task":"drop the old table","deps":[]}]}',
+  ];
+  const server = await startFakeLlm((_body, i) => plans[Math.min(i, 1)]);
+  t.after(() => server.close());
+  const { dir } = runWorkspace(
+    t,
+    '  []',
+    `providers:\n  local: { base_url: "${server.url}", model: m, max_retries: 0 }`,
+  );
+  const yamlFile = join(dir, 'orchestrator.yaml');
+  writeFileSync(
+    yamlFile,
+    readFileSync(yamlFile, 'utf8').replace('  name: test\n', '  name: test\n  provider: local\n'),
+  );
+  const rule = orcJson(dir, [
+    'policy',
+    'add',
+    '--agent',
+    'failer',
+    '--keyword',
+    'drop',
+    '--forbid',
+    '--reason',
+    'no dropping for failer',
+  ]);
+  const run = await orcAsync(['--dir', dir, '--json', 'run', 'clean up the schema']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).steps[0].agent, 'echo');
+  const planning = server.requests.filter((r) => r.body.messages[0].content.startsWith('You plan work'));
+  assert.equal(planning.length, 2, 'one repair round');
+  assert.match(
+    JSON.stringify(planning[1].body.messages.at(-1)),
+    new RegExp(`policy ${rule.id} forbids agent failer for step s1`),
+  );
+});

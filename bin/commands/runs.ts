@@ -5,7 +5,8 @@ import { consolidateRun } from '../../lib/consolidation.js';
 import { OrcError, invalidInput, quote } from '../../lib/errors.js';
 import { readEventsFrom } from '../../lib/events.js';
 import { loadOrchestratorConfig } from '../../lib/orchestrator-config.js';
-import { choosePlan, validatePlan } from '../../lib/planner.js';
+import { type Plan, choosePlan, validatePlan } from '../../lib/planner.js';
+import { forbiddenAssignments, listPolicies } from '../../lib/policies.js';
 import { executeRun } from '../../lib/run-executor.js';
 import { runLeaseHolder } from '../../lib/run-lease.js';
 import { type Run, TERMINAL_RUN } from '../../lib/run-schema.js';
@@ -129,7 +130,10 @@ export async function runCommand(
   const ws = open(ctx);
   const config = loadOrchestratorConfig(ws);
   const payload = parsePayload(opts.payload);
-  const plan = await choosePlan(task, config, { flowId: opts.flow, payload });
+  // Forbid rules join the plan's checks, so the LLM planner's repair round can steer around them.
+  const rules = listPolicies(ws);
+  const check = (candidate: Plan) => forbiddenAssignments(rules, candidate.steps, config.agents);
+  const plan = await choosePlan(task, config, { flowId: opts.flow, payload, check });
   const problems = validatePlan(plan, config);
   if (problems.length > 0) throw invalidInput(`the ${plan.source} plan is not valid: ${problems.join('; ')}`);
   let concurrency: number | undefined;
