@@ -64,7 +64,7 @@ export {
   setupGit,
   syncWorkspace,
 } from './git.js';
-export { type ChatMessage, chatComplete } from './llm.js';
+export { type ChatMessage, type ChatOptions, chatComplete } from './llm.js';
 export { type Memory, listMemories, pruneMemories, relevance } from './memory.js';
 export { type LogEventInput, logEvent } from './log.js';
 export { type EventMerge, mergeEventLines, mergeList, mergeRecord, mergeTask } from './merge.js';
@@ -80,8 +80,10 @@ export {
   loadOrchestratorConfig,
 } from './orchestrator-config.js';
 export {
+  type ChoosePlanOptions,
   type Plan,
   type PlanCheck,
+  type PlanWithLlmOptions,
   type PlannedStep,
   choosePlan,
   findFlow,

@@ -1,9 +1,16 @@
 import { OrcError } from './errors.js';
 import type { ProviderConfig } from './orchestrator-config.js';
 
+/** One message of a chat completion request. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+}
+
+/** Options of one chat completion: `json` asks for `response_format: json_object` (some providers reject it). */
+export interface ChatOptions {
+  json?: boolean;
+  signal?: AbortSignal;
 }
 
 /**
@@ -13,11 +20,12 @@ export interface ChatMessage {
 export async function chatComplete(
   provider: ProviderConfig,
   messages: ChatMessage[],
-  options: { json?: boolean; signal?: AbortSignal } = {},
+  options: ChatOptions = {},
 ): Promise<string> {
   const { default: OpenAI } = await import('openai');
   const client = new OpenAI({
     baseURL: provider.baseUrl,
+    // A placeholder, not OPENAI_API_KEY: a local server needs none, and another vendor's key must not leak to it.
     apiKey: provider.apiKey || 'none',
     timeout: provider.timeoutMs ?? 60_000,
     maxRetries: provider.maxRetries ?? 2,
@@ -33,8 +41,60 @@ export async function chatComplete(
     );
     return response.choices[0]?.message?.content ?? '';
   } catch (error) {
-    const status = (error as { status?: number }).status;
-    const cause = status ? `HTTP ${status}` : ((error as Error).message ?? String(error)).split('\n')[0];
-    throw new OrcError('PROVIDER_FAILED', `provider ${provider.id} failed: ${cause}`, { cause: error });
+    throw new OrcError(
+      'PROVIDER_FAILED',
+      `provider ${provider.id} failed: ${describeFailure(error, provider, OpenAI)}`,
+      {
+        details: { provider: provider.id, status: (error as { status?: number }).status ?? null },
+      },
+    );
   }
+}
+
+/**
+ * One line on why a request failed: the HTTP status and the provider's own words, or the network
+ * cause (ECONNREFUSED, ENOTFOUND, a timeout). Providers echo keys in their errors ("Incorrect API key
+ * provided: sk-…"), so the key is cut out, and the raw error is not kept as the cause.
+ */
+function describeFailure(
+  error: unknown,
+  provider: ProviderConfig,
+  api: typeof import('openai').default,
+): string {
+  const e = error as { status?: number; message?: string; name?: string; cause?: unknown };
+  const endpoint = provider.baseUrl ?? 'the default endpoint';
+  let text: string;
+  if (typeof e.status === 'number') {
+    const said = String(e.message ?? '')
+      .replace(new RegExp(`^${e.status}\\s*`), '')
+      .replace(/^status code \(no body\)$/, '');
+    text = `HTTP ${e.status}${said ? ` (${said})` : ''}`;
+  } else if (error instanceof api.APIConnectionTimeoutError) {
+    const ms = provider.timeoutMs ?? 60_000;
+    text = `no answer within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`} from ${endpoint}`;
+  } else if (error instanceof api.APIUserAbortError || e.name === 'AbortError') {
+    text = 'the request was cancelled';
+  } else if (error instanceof api.APIConnectionError) {
+    text = `cannot reach ${endpoint}${rootCause(e.cause)}`;
+  } else {
+    text = `${e.message ?? String(error)}${rootCause(e.cause)} (${endpoint})`;
+  }
+  return oneLine(redact(text, provider.apiKey));
+}
+
+/** The innermost cause's code or message, e.g. `: ECONNREFUSED`. */
+function rootCause(cause: unknown): string {
+  let inner = cause as { code?: string; message?: string; cause?: unknown } | undefined;
+  while (inner?.cause) inner = inner.cause as typeof inner;
+  if (!inner) return '';
+  return `: ${inner.code ?? inner.message ?? String(inner)}`;
+}
+
+function redact(text: string, key: string | undefined): string {
+  return key ? text.split(key).join('***') : text;
+}
+
+function oneLine(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

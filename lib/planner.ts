@@ -1,7 +1,9 @@
 import { OrcError, invalidInput, notFound, quote } from './errors.js';
-import { chatComplete } from './llm.js';
-import { type FlowConfig, type OrchestratorConfig, findStepCycle } from './orchestrator-config.js';
+import { type ChatMessage, chatComplete } from './llm.js';
+import type { FlowConfig, OrchestratorConfig } from './orchestrator-config.js';
+import { findStepCycle } from './orchestrator-flows.js';
 
+/** One step of a plan: which agent does what, after which steps. */
 export interface PlannedStep {
   id: string;
   agent: string;
@@ -11,6 +13,7 @@ export interface PlannedStep {
   gate?: 'before' | 'after';
 }
 
+/** Steps to run and where they came from: a static flow, the LLM planner or the offline planner. */
 export interface Plan {
   source: 'flow' | 'llm' | 'offline';
   flow?: string;
@@ -23,7 +26,7 @@ export function planFromFlow(flow: FlowConfig, payload: Record<string, string>):
     ...step,
     deps: [...step.deps],
     task: step.task.replace(/\{\{\s*payload\.([A-Za-z0-9_.-]+)\s*\}\}/g, (_m, key: string) => {
-      if (!(key in payload)) {
+      if (!Object.hasOwn(payload, key)) {
         throw invalidInput(
           `flow ${flow.id} step ${step.id} needs payload ${quote(key)}: pass --payload ${key}=…`,
         );
@@ -49,8 +52,12 @@ const STOP = new Set(
     ' ',
   ),
 );
-const stem = (word: string) => word.replace(/(ing|ed|es|s)$/, '');
-const words = (text: string) =>
+
+/** A crude stem, enough to match "analyze" with "analyzes" and "summaries" with "summary". */
+const stem = (word: string) => word.replace(/ies$/, 'y').replace(/(ing|ed|es|s|e)$/, '');
+
+/** The distinct word stems of a text: lowercase runs of letters and digits, minus stop words and single letters. */
+const stemsOf = (text: string) =>
   new Set(
     text
       .toLowerCase()
@@ -59,37 +66,52 @@ const words = (text: string) =>
       .map(stem),
   );
 
+/** The task as groups of clauses: groups run one after another, the clauses of a group side by side. */
+function clauseGroups(task: string): string[][] {
+  const tidy = (text: string) =>
+    text
+      .trim()
+      .replace(/^(?:then|and)\b\s*/i, '')
+      .replace(/[\s,;:.!?]+$/, '')
+      .trim();
+  return task
+    .split(/;|\n+|(?<=[.!?])\s+|,\s*then\s+|\s+then\s+/i)
+    .map((group) =>
+      group
+        .split(/\s+and\s+/i)
+        .map(tidy)
+        .filter(Boolean),
+    )
+    .filter((group) => group.length > 0);
+}
+
 /**
- * The offline planner, deterministic and without network. The task is split into groups on `;`,
- * sentence ends, `, then` and ` then `; within a group, clauses joined by ` and ` run in parallel. Each
- * clause goes to the agent whose name, description and capabilities share the most word stems with it
- * (ties: the first agent in the config). Each group depends on every step of the group before it.
+ * The offline planner: deterministic, no network. The task is split into groups on `;`, line breaks,
+ * sentence ends (`.`, `!`, `?` followed by a space), `, then` and ` then `; within a group, clauses
+ * joined by ` and ` become parallel steps. A leading "then"/"and" and trailing punctuation are trimmed
+ * from each clause. Each clause goes to the agent sharing the most word stems with it, counted over
+ * the agent's id, name, description and capabilities (stems: lowercase, stop words and single letters
+ * dropped, a final "ies" read as "y", then one final "ing", "ed", "es", "s" or "e" removed); ties go to
+ * the first agent in config order, whatever its kind. Each step depends on every step of the group
+ * before it. Step ids are s1, s2, … in order.
  */
 export function planOffline(task: string, config: OrchestratorConfig): Plan {
   if (config.agents.length === 0) throw invalidInput('no agents configured: add agents to orchestrator.yaml');
   const vocab = config.agents.map((a) =>
-    words(`${a.name} ${a.description} ${a.capabilities.join(' ')} ${a.id}`),
+    stemsOf(`${a.id} ${a.name} ${a.description} ${a.capabilities.join(' ')}`),
   );
-  const groups = task
-    .split(/;|(?<=[.!?])\s+|,\s*then\s+|\s+then\s+/i)
-    .map((g) => g.trim().replace(/[.!?]+$/, ''))
-    .filter(Boolean)
-    .map((g) =>
-      g
-        .split(/\s+and\s+/i)
-        .map((c) => c.trim())
-        .filter(Boolean),
-    );
+  const groups = clauseGroups(task);
+  if (groups.length === 0) throw invalidInput(`the task ${quote(task)} has nothing to plan`);
   const steps: PlannedStep[] = [];
   let previous: string[] = [];
   for (const group of groups) {
     const current: string[] = [];
     for (const clause of group) {
-      const clauseWords = words(clause);
+      const clauseStems = [...stemsOf(clause)];
       let best = 0;
       let bestScore = -1;
       vocab.forEach((v, i) => {
-        const score = [...clauseWords].filter((w) => v.has(w)).length;
+        const score = clauseStems.filter((w) => v.has(w)).length;
         if (score > bestScore) {
           best = i;
           bestScore = score;
@@ -131,74 +153,136 @@ export function validatePlan(plan: Plan, config: OrchestratorConfig): string[] {
   return problems;
 }
 
-/** Finds the JSON object in a reply: bare, in a ```json fence, or surrounded by chatter. */
-export function parsePlanJson(text: string): unknown {
-  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text)?.[1];
-  for (const candidate of [fenced, text, text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)]) {
-    if (!candidate) continue;
-    try {
-      return JSON.parse(candidate.trim());
-    } catch {
-      // try the next reading
-    }
+/** The end of the JSON object opening at `start` (strings and escapes respected), or -1. */
+function closingBrace(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '{') depth++;
+    else if (ch === '}' && --depth === 0) return i;
   }
-  throw invalidInput('the planner did not answer with JSON');
+  return -1;
 }
 
-function toPlan(value: unknown): Plan {
-  const steps = (value as { steps?: unknown })?.steps;
-  if (!Array.isArray(steps)) throw invalidInput('the plan has no "steps" list');
-  return {
-    source: 'llm',
-    steps: steps.map((s: Record<string, unknown>, i) => ({
-      id: String(s?.id ?? `s${i + 1}`),
-      agent: String(s?.agent ?? ''),
-      task: String(s?.task ?? s?.description ?? ''),
-      deps: Array.isArray(s?.deps) ? s.deps.map(String) : [],
-      ...(s?.gate === true || s?.gate === 'after'
-        ? { gate: 'after' as const }
-        : s?.gate === 'before'
-          ? { gate: 'before' as const }
-          : {}),
-    })),
-  };
+/** Readings of a reply, most likely first: ```json fences, the whole text, then each balanced {…}. */
+function* jsonCandidates(text: string): Generator<string> {
+  for (const m of text.matchAll(/```(?:json)?\s*([\s\S]*?)```/gi)) yield m[1]!;
+  yield text;
+  for (let at = text.indexOf('{'); at >= 0; at = text.indexOf('{', at + 1)) {
+    const end = closingBrace(text, at);
+    if (end > at) yield text.slice(at, end + 1);
+  }
 }
 
 /**
- * Asks the configured provider for a plan as JSON, validates it, and asks again with the problems
- * listed (up to `maxRounds`), before giving up with one clear line.
+ * The JSON in a model's reply: bare, in a ```json fence, or surrounded by chatter. A value with a
+ * `steps` list (or a bare list) wins over other JSON in the same reply.
  */
+export function parsePlanJson(text: string): unknown {
+  let first: { value: unknown } | undefined;
+  for (const candidate of jsonCandidates(text)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(candidate.trim());
+    } catch {
+      continue;
+    }
+    if (Array.isArray(value) || Array.isArray((value as { steps?: unknown })?.steps)) return value;
+    first ??= { value };
+  }
+  if (first) return first.value;
+  throw invalidInput(`the planner did not answer with JSON: ${quote(text)}`);
+}
+
+const gateOfReply = (gate: unknown) =>
+  gate === true || gate === 'after'
+    ? { gate: 'after' as const }
+    : gate === 'before'
+      ? { gate: 'before' as const }
+      : {};
+
+/** A parsed reply as a plan; shapes it cannot read are left for validatePlan to name. */
+function toPlan(value: unknown): Plan {
+  const steps = Array.isArray(value) ? value : (value as { steps?: unknown })?.steps;
+  if (!Array.isArray(steps)) throw invalidInput('the reply has no "steps" list');
+  return {
+    source: 'llm',
+    steps: steps.map((raw: unknown, i) => {
+      const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+      const deps = s.deps ?? s.depends_on;
+      return {
+        id: String(s.id ?? `s${i + 1}`),
+        agent: String(s.agent ?? ''),
+        task: String(s.task ?? s.description ?? s.prompt ?? ''),
+        deps: Array.isArray(deps) ? deps.map(String) : [],
+        ...gateOfReply(s.gate),
+      };
+    }),
+  };
+}
+
 /** Extra checks a plan must pass (policy rules, say); each returns problems. */
 export type PlanCheck = (plan: Plan) => string[];
 
+/** Options of planWithLlm: `knowledge` is text the caller found relevant; `json` asks for json_object. */
+export interface PlanWithLlmOptions {
+  knowledge?: string;
+  maxRounds?: number;
+  check?: PlanCheck;
+  json?: boolean;
+  signal?: AbortSignal;
+}
+
+const SCHEMA =
+  '{"steps":[{"id":"s1","agent":"<agent id>","task":"<what this step does, self-contained>",' +
+  '"deps":["<ids of the steps it needs first>"],"gate":"before|after (optional)"}]}';
+
+/** The system and user messages of the first round. */
+function planningMessages(task: string, config: OrchestratorConfig, knowledge?: string): ChatMessage[] {
+  const agents = config.agents
+    .map(
+      (a) =>
+        `- ${a.id}: ${a.description || a.name} (name: ${a.name}; capabilities: ${a.capabilities.join(', ') || 'none'})`,
+    )
+    .join('\n');
+  const system = [
+    'You plan work for a team of agents: split the task into steps, each done by one agent.',
+    `Answer with one JSON object and nothing else, of this shape: ${SCHEMA}`,
+    'Rules: step ids are unique; "agent" is exactly one of the ids below; "deps" names only other steps ' +
+      'of the plan, without cycles; steps that do not depend on each other run in parallel; set "gate" ' +
+      'only when a person should approve the step before it runs ("before") or its result ("after").',
+    `Agents:\n${agents}`,
+  ].join('\n');
+  const user = `Task: ${task}${knowledge ? `\n\nRelevant knowledge:\n${knowledge}` : ''}`;
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: user },
+  ];
+}
+
+/**
+ * Asks `orchestrator.provider` for a plan as JSON, validates it (validatePlan and `check`), and asks
+ * again with the problems listed, up to `maxRounds` (3) in all, before giving up with one line
+ * (INVALID_INPUT; a provider failure is PROVIDER_FAILED at once). A step's `gate` is passed through:
+ * a plan may add gates, and the runner keeps every gate the config requires whatever the plan says.
+ */
 export async function planWithLlm(
   task: string,
   config: OrchestratorConfig,
-  options: { knowledge?: string; maxRounds?: number; check?: PlanCheck } = {},
+  options: PlanWithLlmOptions = {},
 ): Promise<Plan> {
   const provider = config.provider ? config.providers[config.provider] : undefined;
   if (!provider) throw invalidInput('no orchestrator.provider is configured for LLM planning');
-  const agents = config.agents
-    .map((a) => `- ${a.id}: ${a.description} (capabilities: ${a.capabilities.join(', ') || 'none'})`)
-    .join('\n');
-  const messages = [
-    {
-      role: 'system' as const,
-      content:
-        'You plan work for a team of agents. Answer with one JSON object and nothing else: ' +
-        '{"steps":[{"id":"s1","agent":"<agent id>","task":"<what this step does>","deps":["<ids of steps it needs>"],"gate":false}]}. ' +
-        'Use only these agents:\n' +
-        agents,
-    },
-    {
-      role: 'user' as const,
-      content: `Task: ${task}${options.knowledge ? `\n\nRelevant knowledge:\n${options.knowledge}` : ''}`,
-    },
-  ];
+  const messages = planningMessages(task, config, options.knowledge);
   const rounds = options.maxRounds ?? 3;
   let problems: string[] = [];
   for (let round = 1; round <= rounds; round++) {
-    const reply = await chatComplete(provider, messages);
+    const reply = await chatComplete(provider, messages, { json: options.json, signal: options.signal });
     try {
       const plan = toPlan(parsePlanJson(reply));
       problems = [...validatePlan(plan, config), ...(options.check?.(plan) ?? [])];
@@ -207,7 +291,7 @@ export async function planWithLlm(
       problems = [(error as Error).message];
     }
     messages.push(
-      { role: 'assistant' as never, content: reply },
+      { role: 'assistant', content: reply },
       {
         role: 'user',
         content: `That plan cannot be used: ${problems.join('; ')}. Answer with a corrected JSON plan only.`,
@@ -216,15 +300,23 @@ export async function planWithLlm(
   }
   throw new OrcError(
     'INVALID_INPUT',
-    `the LLM planner gave no valid plan in ${rounds} rounds: ${problems.join('; ')}`,
+    `the LLM planner gave no valid plan in ${rounds === 1 ? '1 round' : `${rounds} rounds`}: ${problems.join('; ')}`,
   );
+}
+
+/** Options of choosePlan: a flow id, the flow's payload, knowledge for the LLM planner, extra checks. */
+export interface ChoosePlanOptions {
+  flowId?: string;
+  payload?: Record<string, string>;
+  knowledge?: string;
+  check?: PlanCheck;
 }
 
 /** An explicit flow; else a flow whose trigger matches; else the LLM planner if a provider is set; else offline. */
 export async function choosePlan(
   task: string,
   config: OrchestratorConfig,
-  options: { flowId?: string; payload?: Record<string, string>; knowledge?: string; check?: PlanCheck } = {},
+  options: ChoosePlanOptions = {},
 ): Promise<Plan> {
   const flow = findFlow(config, task, options.flowId);
   if (flow) return planFromFlow(flow, options.payload ?? {});

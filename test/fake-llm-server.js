@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 
 /**
  * Starts the server. `handler(body, callIndex)` returns the assistant's content, or `{status, body}`
- * for an error response. Every request body is kept in `requests`.
+ * for an error response (a string body is sent as it is). Every request is kept in `requests` as
+ * `{path, body, auth}`.
  */
 export async function startFakeLlm(handler) {
   const requests = [];
@@ -18,7 +19,8 @@ export async function startFakeLlm(handler) {
       const answer = await handler(body, requests.length - 1);
       if (typeof answer === 'object' && answer !== null) {
         res.writeHead(answer.status, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify(answer.body ?? { error: { message: 'fake failure' } }));
+        const failure = answer.body ?? { error: { message: 'fake failure' } };
+        return res.end(typeof failure === 'string' ? failure : JSON.stringify(failure));
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OrcError } from '../dist/lib/index.js';
 import {
   choosePlan,
   findFlow,
   parsePlanJson,
   planFromFlow,
   planOffline,
-  planWithLlm,
   validatePlan,
 } from '../dist/lib/planner.js';
-import { startFakeLlm } from './fake-llm-server.js';
 
 const agent = (id, description, capabilities, extra = {}) => ({
   id,
@@ -122,62 +119,116 @@ test('parsePlanJson reads fenced and chatty replies', () => {
   assert.throws(() => parsePlanJson('no json here'), /did not answer with JSON/);
 });
 
-const llmConfig = (url, extra = {}) => ({
-  ...CONFIG,
-  provider: 'local',
-  providers: {
-    local: {
-      id: 'local',
-      baseUrl: url,
-      apiKey: 'sk-test-secret',
-      model: 'planner',
-      maxRetries: 0,
-      timeoutMs: 5000,
-      ...extra,
-    },
-  },
+test('planFromFlow: spaces inside {{ }}, a fresh copy of the steps, and no inherited payload keys', () => {
+  const flow = {
+    id: 'f',
+    steps: [{ id: 'a', agent: 'coder', task: 'tag {{ payload.v }} for {{payload.who}}', deps: [] }],
+  };
+  const plan = planFromFlow(flow, { v: '1.0', who: 'ops' });
+  assert.deepEqual(plan, {
+    source: 'flow',
+    flow: 'f',
+    steps: [{ id: 'a', agent: 'coder', task: 'tag 1.0 for ops', deps: [] }],
+  });
+  assert.notEqual(plan.steps[0].deps, flow.steps[0].deps, 'the flow config is not shared with the plan');
+  const proto = {
+    id: 'p',
+    steps: [{ id: 'a', agent: 'coder', task: 'x {{payload.constructor}}', deps: [] }],
+  };
+  assert.throws(
+    () => planFromFlow(proto, {}),
+    (e) => e.code === 'INVALID_INPUT' && /flow p step a needs payload "constructor"/.test(e.message),
+  );
 });
 
-test('the LLM planner, through the real openai client: fenced JSON works; an invalid plan is repaired in round 2', async (t) => {
-  const replies = [
-    'Here you go:\n```json\n{"steps":[{"id":"s1","agent":"nobody","task":"analyze","deps":[]}]}\n```',
-    '{"steps":[{"id":"s1","agent":"analyst","task":"analyze","deps":[]},{"id":"s2","agent":"writer","task":"summarize","deps":["s1"],"gate":true}]}',
-  ];
-  const server = await startFakeLlm((_body, i) => replies[Math.min(i, replies.length - 1)]);
-  t.after(() => server.close());
-  const plan = await planWithLlm('Analyze Q1 and summarize', llmConfig(server.url), {
-    knowledge: 'Q1 lives in sales.csv',
+test('findFlow: case-insensitive triggers, the first matching flow in config order, flows without triggers never match', () => {
+  const config = {
+    ...CONFIG,
+    flows: [
+      { id: 'manual', steps: CONFIG.flows[0].steps },
+      { id: 'first', trigger: 'deploy', steps: CONFIG.flows[0].steps },
+      { id: 'second', trigger: 'DEPLOY now', steps: CONFIG.flows[0].steps },
+    ],
+  };
+  assert.equal(findFlow(config, 'please Deploy now')?.id, 'first');
+  assert.equal(findFlow(config, 'manual'), undefined);
+  assert.equal(findFlow(config, 'deploy', 'manual')?.id, 'manual', 'an explicit id wins over triggers');
+});
+
+test('choosePlan: an explicit flow, else a matching trigger, else offline when no provider is configured', async () => {
+  const byId = await choosePlan('analyze the metrics', CONFIG, {
+    flowId: 'release',
+    payload: { version: '3' },
   });
+  assert.deepEqual([byId.source, byId.flow, byId.steps[0].task], ['flow', 'release', 'build 3']);
+  const byTrigger = await choosePlan('release now', CONFIG, { payload: { version: '4' } });
+  assert.deepEqual([byTrigger.source, byTrigger.flow], ['flow', 'release']);
+  const offline = await choosePlan('analyze the metrics', CONFIG);
+  assert.deepEqual([offline.source, offline.steps.map((s) => s.agent)], ['offline', ['analyst']]);
+  await assert.rejects(choosePlan('x', CONFIG, { flowId: 'ghost' }), (e) => e.code === 'NOT_FOUND');
+});
+
+test('the offline planner: line breaks and sentences are groups, leading "then" is trimmed, stems match word forms', () => {
+  const plan = planOffline('Analyze sales.\nThen write summaries, and test the code!\nthen tests', CONFIG);
   assert.deepEqual(
-    plan.steps.map((s) => [s.id, s.agent, s.gate]),
+    plan.steps.map((s) => [s.id, s.agent, s.task, s.deps]),
     [
-      ['s1', 'analyst', undefined],
-      ['s2', 'writer', 'after'],
+      ['s1', 'analyst', 'Analyze sales', []],
+      ['s2', 'writer', 'write summaries', ['s1']],
+      ['s3', 'coder', 'test the code', ['s1']],
+      ['s4', 'coder', 'tests', ['s2', 's3']],
     ],
   );
-  assert.equal(server.requests.length, 2);
-  const first = JSON.stringify(server.requests[0].body.messages);
-  assert.match(first, /analyst: Analyzes data/);
-  assert.match(first, /Q1 lives in sales.csv/);
-  assert.match(
-    JSON.stringify(server.requests[1].body.messages.at(-1)),
-    /agent \\"nobody\\" is not configured/,
+  const kinds = {
+    ...CONFIG,
+    agents: [
+      agent('bot', 'runs scripts', ['scripts'], { kind: 'command' }),
+      agent('human', 'reviews designs', ['review']),
+    ],
+  };
+  assert.equal(
+    planOffline('review the designs', kinds).steps[0].agent,
+    'human',
+    'external agents are eligible',
   );
-  assert.equal(server.requests[0].auth, 'Bearer sk-test-secret');
-  assert.equal((await choosePlan('Analyze Q1 and summarize', llmConfig(server.url))).source, 'llm');
+  assert.throws(
+    () => planOffline(' ;. \n', CONFIG),
+    (e) => e.code === 'INVALID_INPUT' && /nothing to plan/.test(e.message),
+  );
 });
 
-test('the LLM planner gives up after its rounds with one line; a failing provider is PROVIDER_FAILED without the key', async (t) => {
-  const junk = await startFakeLlm(() => 'I would rather not.');
-  t.after(() => junk.close());
-  await assert.rejects(planWithLlm('x', llmConfig(junk.url), { maxRounds: 2 }), /no valid plan in 2 rounds/);
-  const broken = await startFakeLlm(() => ({ status: 500 }));
-  t.after(() => broken.close());
-  await assert.rejects(planWithLlm('x', llmConfig(broken.url)), (e) => {
-    assert.ok(e instanceof OrcError && e.code === 'PROVIDER_FAILED', String(e));
-    assert.match(e.message, /provider local failed: HTTP 500/);
-    assert.ok(!e.message.includes('sk-test-secret'));
-    return true;
-  });
-  await assert.rejects(planWithLlm('x', llmConfig('http://127.0.0.1:9/v1')), /provider local failed/);
+test('validatePlan: an empty plan, a step without a task, a step that depends on itself', () => {
+  assert.deepEqual(validatePlan({ source: 'llm', steps: [] }, CONFIG), ['the plan has no steps']);
+  assert.deepEqual(
+    validatePlan({ source: 'llm', steps: [{ id: 'a', agent: 'writer', task: ' ', deps: ['a'] }] }, CONFIG),
+    ['step "a" has no task', 'dependency cycle: a → a'],
+  );
+  assert.deepEqual(validatePlan(planOffline('analyze; then write', CONFIG), CONFIG), []);
+});
+
+test('parsePlanJson: the object with steps wins, braces inside strings, bare lists, several fences', () => {
+  assert.deepEqual(
+    parsePlanJson('Use the format {"a":1}. Plan: {"steps":[{"id":"s1","task":"say } and {"}]} done'),
+    { steps: [{ id: 's1', task: 'say } and {' }] },
+  );
+  assert.deepEqual(parsePlanJson('[{"id":"s1"}]'), [{ id: 's1' }]);
+  assert.deepEqual(parsePlanJson('```\nnot json\n```\nthen\n```json\n{"steps":[2]}\n```'), { steps: [2] });
+  assert.deepEqual(parsePlanJson('only {"other": true} here'), { other: true });
+});
+
+test('the offline planner matches word forms by stem: analyze ~ analyzes ~ analyzing, summaries ~ summary', () => {
+  const config = {
+    ...CONFIG,
+    agents: [
+      agent('general', 'does things', []),
+      agent('numbers', 'Analyzes figures', []),
+      agent('docs', 'Keeps the summary', []),
+    ],
+  };
+  assert.deepEqual(
+    planOffline('analyze Q1; analyzing Q2; write summaries; something else', config).steps.map(
+      (s) => s.agent,
+    ),
+    ['numbers', 'numbers', 'docs', 'general'],
+  );
 });

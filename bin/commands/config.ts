@@ -7,14 +7,11 @@ import { open } from './workspace.js';
 export async function check(ctx: Context) {
   const { problems, config } = checkOrchestratorConfig(open(ctx));
   if (problems.length > 0 || !config) {
-    if (!ctx.json) for (const p of problems) print(`${c.red('problem')} ${p}`);
-    throw new OrcError(
-      'INVALID_INPUT',
-      `orchestrator.yaml has ${problems.length} problem(s)${ctx.json ? `: ${problems.join('; ')}` : ''}`,
-      {
-        details: { problems },
-      },
-    );
+    // The problems are the result: on stdout, one per line or as one JSON document; the error line follows on stderr.
+    if (ctx.json) printJson({ ok: false, problems });
+    else for (const p of problems) print(`${c.red('problem')} ${p}`);
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    throw new OrcError('INVALID_INPUT', `orchestrator.yaml has ${count}`, { details: { problems } });
   }
   const kinds = { llm: 0, command: 0, external: 0 };
   for (const a of config.agents) kinds[a.kind]++;
@@ -36,6 +33,7 @@ export async function check(ctx: Context) {
   print(
     `${c.green('ok')} ${config.name}: ${config.agents.length} agent(s) (${kinds.llm} llm, ${kinds.command} command, ${kinds.external} external), ${config.flows.length} flow(s), concurrency ${config.concurrency}`,
   );
+  if (config.flows.length > 0) print(`  flows: ${summary.flows.join(', ')}`);
   for (const p of summary.providers)
     print(`  provider ${p.id}: ${p.baseUrl ?? '(default endpoint)'} model ${p.model ?? '?'}, key ${p.key}`);
 }
