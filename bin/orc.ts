@@ -303,6 +303,32 @@ function build(json: boolean): CommandType {
     ).action(lazy(reflection, name));
   }
 
+  const knowledge = () => import('./commands/knowledge.js');
+  const kb = program
+    .command('kb')
+    .description('the knowledge base: markdown in knowledge/, searchable offline');
+  kb.command('write <name> [content]')
+    .description('write a document (content from stdin when omitted or -); front matter is kept and updated')
+    .option('--title <title>', 'set the title')
+    .option('--tag <tag>', 'set the tags (repeatable; replaces the old ones)', collect)
+    .action(lazy(knowledge, 'write'));
+  kb.command('read <name>').description('print a document').action(lazy(knowledge, 'read'));
+  kb.command('list')
+    .description('documents with title, tags, updated and size')
+    .action(lazy(knowledge, 'list'));
+  kb.command('rm <name>')
+    .description('remove a document (git keeps its history)')
+    .action(lazy(knowledge, 'rm'));
+  kb.command('search <query>')
+    .description('the most relevant documents: name, section, snippet, score')
+    .option('-k <n>', 'how many documents (default 5)')
+    .option('--mode <mode>', 'lexical, semantic or hybrid (default: knowledge.search in orchestrator.yaml)')
+    .action(lazy(knowledge, 'search'));
+  kb.command('reindex')
+    .description('check every document by content hash and re-index what changed')
+    .option('--full', 'rebuild the index from scratch')
+    .action(lazy(knowledge, 'reindex'));
+
   const memory = program.command('memory').description('consolidated run notes and their forgetting curve');
   memory
     .command('list')

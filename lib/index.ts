@@ -66,6 +66,24 @@ export {
 } from './git.js';
 export { type ChatMessage, type ChatOptions, chatComplete } from './llm.js';
 export { type Memory, listMemories, pruneMemories, relevance } from './memory.js';
+export {
+  type KnowledgeEntry,
+  type KnowledgeHit,
+  type KnowledgePassage,
+  type SearchOptions,
+  type SearchResult,
+  type WriteKnowledgeOptions,
+  knowledgePassages,
+  listKnowledge,
+  readKnowledge,
+  reindexKnowledge,
+  removeKnowledge,
+  searchKnowledge,
+  writeKnowledge,
+} from './knowledge.js';
+export { checkKnowledgeName } from './knowledge-names.js';
+export type { KnowledgeSettings, SearchMode } from './knowledge-settings.js';
+export { embedTexts } from './llm.js';
 export { type LogEventInput, logEvent } from './log.js';
 export { type EventMerge, mergeEventLines, mergeList, mergeRecord, mergeTask } from './merge.js';
 export { type ActorOptions, resolveTaskId } from './mutation.js';

@@ -22,14 +22,7 @@ export async function chatComplete(
   messages: ChatMessage[],
   options: ChatOptions = {},
 ): Promise<string> {
-  const { default: OpenAI } = await import('openai');
-  const client = new OpenAI({
-    baseURL: provider.baseUrl,
-    // A placeholder, not OPENAI_API_KEY: a local server needs none, and another vendor's key must not leak to it.
-    apiKey: provider.apiKey || 'none',
-    timeout: provider.timeoutMs ?? 60_000,
-    maxRetries: provider.maxRetries ?? 2,
-  });
+  const { client, OpenAI } = await clientFor(provider);
   try {
     const response = await client.chat.completions.create(
       {
@@ -41,14 +34,57 @@ export async function chatComplete(
     );
     return response.choices[0]?.message?.content ?? '';
   } catch (error) {
-    throw new OrcError(
-      'PROVIDER_FAILED',
-      `provider ${provider.id} failed: ${describeFailure(error, provider, OpenAI)}`,
-      {
-        details: { provider: provider.id, status: (error as { status?: number }).status ?? null },
-      },
-    );
+    throw providerFailed(error, provider, OpenAI);
   }
+}
+
+/**
+ * Embeddings of `texts` from any OpenAI-compatible endpoint, in their order. Asks for `float`: the
+ * client's default is base64, which not every compatible server speaks.
+ */
+export async function embedTexts(
+  provider: ProviderConfig,
+  model: string,
+  texts: string[],
+  options: { signal?: AbortSignal } = {},
+): Promise<number[][]> {
+  const { client, OpenAI } = await clientFor(provider);
+  try {
+    const response = await client.embeddings.create(
+      { model, input: texts, encoding_format: 'float' },
+      { signal: options.signal },
+    );
+    const vectors: number[][] = new Array(texts.length);
+    for (const item of response.data) vectors[item.index] = item.embedding;
+    if (vectors.some((v) => !Array.isArray(v)) || response.data.length !== texts.length) {
+      throw new Error(`the answer holds ${response.data.length} embeddings for ${texts.length} texts`);
+    }
+    return vectors;
+  } catch (error) {
+    throw providerFailed(error, provider, OpenAI);
+  }
+}
+
+async function clientFor(provider: ProviderConfig) {
+  const { default: OpenAI } = await import('openai');
+  const client = new OpenAI({
+    baseURL: provider.baseUrl,
+    // A placeholder, not OPENAI_API_KEY: a local server needs none, and another vendor's key must not leak to it.
+    apiKey: provider.apiKey || 'none',
+    timeout: provider.timeoutMs ?? 60_000,
+    maxRetries: provider.maxRetries ?? 2,
+  });
+  return { client, OpenAI };
+}
+
+function providerFailed(error: unknown, provider: ProviderConfig, api: typeof import('openai').default) {
+  return new OrcError(
+    'PROVIDER_FAILED',
+    `provider ${provider.id} failed: ${describeFailure(error, provider, api)}`,
+    {
+      details: { provider: provider.id, status: (error as { status?: number }).status ?? null },
+    },
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 import { readConfigDocument } from './config.js';
 import { OrcError, quote } from './errors.js';
 import { readFlows } from './orchestrator-flows.js';
+import { type KnowledgeSettings, readKnowledgeSettings } from './knowledge-settings.js';
 import type { Workspace } from './workspace.js';
 
 export { findStepCycle } from './orchestrator-flows.js';
@@ -76,6 +77,7 @@ export interface OrchestratorConfig {
   providers: Record<string, ProviderConfig>;
   agents: AgentConfig[];
   flows: FlowConfig[];
+  knowledge: KnowledgeSettings;
 }
 
 function readProviders(raw: unknown, problems: string[]): Record<string, ProviderConfig> {
@@ -235,7 +237,12 @@ export function checkOrchestratorConfig(
     [1, 256],
     problems,
   );
-  const used = new Set([defaultProvider, ...agents.map((a) => a.provider)].filter((p) => p !== undefined));
+  const knowledge = readKnowledgeSettings(doc.knowledge, providers, problems);
+  const used = new Set(
+    [defaultProvider, knowledge.embeddings?.provider.id, ...agents.map((a) => a.provider)].filter(
+      (p) => p !== undefined,
+    ),
+  );
   const config: OrchestratorConfig = {
     name: optionalString(orchestrator, 'name', 'orchestrator', problems) ?? 'orc',
     provider: defaultProvider,
@@ -244,6 +251,7 @@ export function checkOrchestratorConfig(
     providers,
     agents,
     flows,
+    knowledge,
   };
   return { problems: withoutUnusedKeys(problems, used), config };
 }

@@ -33,17 +33,35 @@ export interface LockGuard {
  * Runs `fn` while holding the workspace lock, the one lock every mutation takes, so each
  * read–validate–write sees the writes of all that came before it.
  */
-export async function withWorkspaceLock<T>(
+export function withWorkspaceLock<T>(
   ws: Workspace,
   fn: (guard: LockGuard) => T | Promise<T>,
   patient = true,
+): Promise<T> {
+  return withLockFile(ws, lockPath(ws), 'the workspace', fn, patient);
+}
+
+/**
+ * The same discipline for a machine-local derived file (the knowledge index): `name` gives
+ * `.orc/<name>.lock`, so rebuilding a cache never holds up the mutations of the board.
+ */
+export function withLocalLock<T>(ws: Workspace, name: string, fn: (guard: LockGuard) => T | Promise<T>) {
+  return withLockFile(ws, join(ws.localDir, `${name}.lock`), `the ${name} index`, fn, true);
+}
+
+async function withLockFile<T>(
+  ws: Workspace,
+  lockFilePath: string,
+  what: string,
+  fn: (guard: LockGuard) => T | Promise<T>,
+  patient: boolean,
 ): Promise<T> {
   mkdirSync(ws.localDir, { recursive: true });
   let compromised: Error | undefined;
   let release: () => Promise<void>;
   try {
     release = await lockfile().lock(ws.root, {
-      lockfilePath: lockPath(ws),
+      lockfilePath: lockFilePath,
       stale: STALE_MS,
       retries: patient ? RETRIES : 0,
       realpath: false,
@@ -54,7 +72,7 @@ export async function withWorkspaceLock<T>(
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new OrcError('BUSY', 'the workspace is locked by another orc process for too long: try again', {
+      throw new OrcError('BUSY', `${what} is locked by another orc process for too long: try again`, {
         cause: error,
       });
     }
@@ -65,7 +83,7 @@ export async function withWorkspaceLock<T>(
   // a different inode or mtime means another process holds the lock now.
   const identity = (): string | undefined => {
     try {
-      const stat = statSync(lockPath(ws), { bigint: true });
+      const stat = statSync(lockFilePath, { bigint: true });
       return `${stat.ino}:${stat.mtimeNs}`;
     } catch {
       return undefined;
@@ -77,7 +95,7 @@ export async function withWorkspaceLock<T>(
       if (compromised || identity() !== ours) {
         throw new OrcError(
           'BUSY',
-          'the workspace lock was taken over by another process before writing: try again',
+          `the lock of ${what} was taken over by another process before writing: try again`,
         );
       }
     },
@@ -87,7 +105,7 @@ export async function withWorkspaceLock<T>(
     if (compromised) {
       throw new OrcError(
         'BUSY',
-        `the workspace lock was lost while writing (${compromised.message}): try again`,
+        `the lock of ${what} was lost while writing (${compromised.message}): try again`,
       );
     }
     return result;

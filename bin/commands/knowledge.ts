@@ -1,0 +1,113 @@
+import {
+  listKnowledge,
+  readKnowledge,
+  reindexKnowledge,
+  removeKnowledge,
+  searchKnowledge,
+  writeKnowledge,
+} from '../../lib/knowledge.js';
+import { invalidInput } from '../../lib/errors.js';
+import type { SearchMode } from '../../lib/knowledge-settings.js';
+import { type Context, c, cell, print, printJson, table, warn } from '../output.js';
+import { progressBar } from '../progress.js';
+import { open } from './workspace.js';
+
+export async function write(
+  ctx: Context,
+  name: string,
+  content: string | undefined,
+  opts: { title?: string; tag?: string[] },
+) {
+  const text = content === undefined || content === '-' ? await readStdin() : content;
+  const result = await writeKnowledge(open(ctx), name, text, {
+    actor: ctx.actor,
+    title: opts.title,
+    tags: opts.tag,
+  });
+  if (ctx.json) return printJson(result);
+  print(`${c.green(result.created ? 'created' : 'updated')} ${result.file} (${result.bytes} bytes)`);
+}
+
+export async function read(ctx: Context, name: string) {
+  const doc = readKnowledge(open(ctx), name);
+  if (ctx.json) return printJson(doc);
+  process.stdout.write(doc.content.endsWith('\n') ? doc.content : `${doc.content}\n`);
+}
+
+export async function list(ctx: Context) {
+  const bar = progressBar(ctx, 'indexing');
+  const docs = await listKnowledge(open(ctx), { onProgress: bar.update });
+  bar.stop();
+  if (ctx.json) return printJson(docs);
+  if (docs.length === 0) return print('no knowledge yet: orc kb write <name> [content]');
+  print(
+    await table(
+      ['name', 'title', 'tags', 'updated', 'size'],
+      docs.map((d) => [
+        d.name,
+        cell(d.title, 40),
+        cell(d.tags.join(', '), 30),
+        (d.updated ?? '').slice(0, 10),
+        d.size,
+      ]),
+    ),
+  );
+}
+
+export async function rm(ctx: Context, name: string) {
+  const result = await removeKnowledge(open(ctx), name, { actor: ctx.actor });
+  if (ctx.json) return printJson(result);
+  print(`${c.green('removed')} ${result.file}`);
+}
+
+export async function search(ctx: Context, query: string, opts: { k?: string; mode?: string }) {
+  const k = opts.k === undefined ? 5 : Number(opts.k);
+  if (!Number.isInteger(k) || k < 1 || k > 1000)
+    throw invalidInput('-k must be a whole number from 1 to 1000');
+  if (opts.mode !== undefined && !['lexical', 'semantic', 'hybrid'].includes(opts.mode))
+    throw invalidInput('--mode must be lexical, semantic or hybrid');
+  const bar = progressBar(ctx, 'indexing');
+  const result = await searchKnowledge(open(ctx), query, {
+    k,
+    mode: opts.mode as SearchMode | undefined,
+    onProgress: bar.update,
+    onWarning: (message) => {
+      bar.stop();
+      warn(ctx, message, 'PROVIDER_FAILED');
+    },
+  });
+  bar.stop();
+  if (ctx.json) return printJson({ mode: result.mode, hits: result.hits });
+  if (result.hits.length === 0) return print('no matches');
+  for (const hit of result.hits) {
+    print(`${c.bold(hit.name)} ${c.dim(`› ${hit.heading}`)} ${c.dim(`(${hit.score})`)}`);
+    if (hit.snippet) print(`  ${hit.snippet}`);
+  }
+}
+
+export async function reindex(ctx: Context, opts: { full?: boolean }) {
+  const bar = progressBar(ctx, 'indexing');
+  const result = await reindexKnowledge(open(ctx), {
+    full: opts.full,
+    onProgress: bar.update,
+    onWarning: (message) => {
+      bar.stop();
+      warn(ctx, message, 'PROVIDER_FAILED');
+    },
+  });
+  bar.stop();
+  if (ctx.json) return printJson(result);
+  const vectors = result.embeddings
+    ? `; embeddings: ${result.embeddings.embedded} new, ${result.embeddings.reused} reused, ${result.embeddings.removed} removed`
+    : '';
+  print(
+    `${c.green('indexed')} ${result.documents} document(s), ${result.chunks} section(s)${result.rebuilt ? ' (rebuilt)' : ''}; ${result.changed.length} changed, ${result.removed.length} removed${vectors} in ${result.ms} ms`,
+  );
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw invalidInput('give the content as an argument, or pipe it on stdin');
+  const parts: Buffer[] = [];
+  for await (const part of process.stdin) parts.push(part as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
