@@ -98,6 +98,8 @@ function build(json: boolean): CommandType {
     .usage('[ws] <agent> [options]')
     .description('claim the most urgent ready task (in one workstream, or across all)')
     .option('--ttl <duration>', 'lease length, e.g. 30m (default: board.claim_ttl)')
+    .option('--brief', 'print the brief of the claimed task too (JSON: {task, brief, knowledge})')
+    .option('--budget <chars>', 'character budget of the brief (default knowledge.brief_budget, 8000)')
     .action(lazy(tasks, 'next'));
   for (const [name, args, text] of [
     ['complete', '<id> [result]', 'mark a task done, with its result'],
@@ -247,6 +249,11 @@ function build(json: boolean): CommandType {
     .option('--per <n>', 'ready tasks per workstream (default 5)')
     .action(lazy(cycles, 'plan'));
   cycle
+    .command('brief <agent>')
+    .description("claim the agent's next task of the cycle and print its brief")
+    .option('--budget <chars>', 'character budget of the brief')
+    .action(lazy(() => import('./commands/briefs.js'), 'cycleBrief'));
+  cycle
     .command('collect')
     .description('results of the current cycle: completed, failed, in hand')
     .option('--since <when>', 'an ISO time or a duration ago instead of the cycle start')
@@ -302,6 +309,14 @@ function build(json: boolean): CommandType {
       : sub.option('--reason <text>', 'why')
     ).action(lazy(reflection, name));
   }
+
+  program
+    .command('brief <task>')
+    .description(
+      'what an agent needs for a task: the task, dependency results, knowledge, events, how to report',
+    )
+    .option('--budget <chars>', 'character budget (default knowledge.brief_budget, 8000)')
+    .action(lazy(() => import('./commands/briefs.js'), 'brief'));
 
   const knowledge = () => import('./commands/knowledge.js');
   const kb = program

@@ -82,6 +82,7 @@ export {
   writeKnowledge,
 } from './knowledge.js';
 export { checkKnowledgeName } from './knowledge-names.js';
+export { type Brief, type BriefOptions, countRecalls, renderBrief, stepKnowledge } from './briefs.js';
 export type { KnowledgeSettings, SearchMode } from './knowledge-settings.js';
 export { embedTexts } from './llm.js';
 export { type LogEventInput, logEvent } from './log.js';

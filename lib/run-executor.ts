@@ -5,6 +5,7 @@ import type { OrchestratorConfig } from './orchestrator-config.js';
 import { acquireRunLease, releaseRunLease } from './run-lease.js';
 import { type Run, type RunStep, TERMINAL_RUN, isStartable } from './run-schema.js';
 import { type StepOutcome, getRun, requeueStep, settleSteps, startSteps } from './runs.js';
+import { stepKnowledge } from './briefs.js';
 import { buildStepBrief } from './step-brief.js';
 import { StepFailure, runCommandStep, runLlmStep, waitExternalStep } from './step-agents.js';
 import type { Workspace } from './workspace.js';
@@ -17,7 +18,10 @@ export interface ExecuteRunOptions {
   pollMs?: number;
   /** Wait this long for another runner of the run to finish before giving up (ms). */
   waitForLeaseMs?: number;
-  /** Knowledge passages for a step's brief. */
+  /**
+   * Knowledge for a step's brief, rendered as markdown sections; by default relevant knowledge and past
+   * examples from the knowledge base (`stepKnowledge`), degrading to none if the search fails.
+   */
   knowledgeFor?: (text: string) => Promise<string>;
   invocation?: string;
   /** Told about things that degraded without failing the run (a consolidation fallback). */
@@ -50,6 +54,7 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
   const active = new Map<string, { done: Promise<void>; abort: AbortController }>();
   const agents = new Map(options.config.agents.map((a) => [a.id, a]));
   const report = () => options.onProgress?.(getRun(ws, runId));
+  const knowledgeFor = options.knowledgeFor ?? stepKnowledgeOrNothing(ws, options);
   // Outcomes that arrive together are recorded in one critical section (each rewrites the run file).
   const outcomes: StepOutcome[] = [];
   let flushing: Promise<void> | undefined;
@@ -66,9 +71,7 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
     const abort = new AbortController();
     const done = (async () => {
       try {
-        const knowledge = options.knowledgeFor
-          ? await options.knowledgeFor(`${current.task}\n${step.task}`)
-          : '';
+        const knowledge = await knowledgeFor(`${current.task}\n${step.task}`);
         const ctx = {
           ws,
           run: current,
@@ -139,4 +142,17 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
   } finally {
     await releaseRunLease(ws, runId);
   }
+}
+
+/** The default knowledge of step briefs; a knowledge base that cannot be searched is a warning, not a failed step. */
+function stepKnowledgeOrNothing(ws: Workspace, options: ExecuteRunOptions) {
+  const hook = stepKnowledge(ws, { actor: 'orc', onWarning: options.onWarning });
+  return async (text: string) => {
+    try {
+      return await hook(text);
+    } catch (error) {
+      options.onWarning?.(`no knowledge in the brief: ${(error as Error).message}`);
+      return '';
+    }
+  };
 }

@@ -4,7 +4,7 @@ import type { Run, RunStep } from './run-schema.js';
 import type { Workspace } from './workspace.js';
 
 export interface StepBriefOptions {
-  /** Relevant knowledge passages, already rendered. */
+  /** Knowledge and past examples, already rendered as markdown sections (see `stepKnowledge`). */
   knowledge?: string;
   /** Character budget for the whole brief. */
   budget?: number;
@@ -61,7 +61,7 @@ export function buildStepBrief(
           `(or: ${options.invocation ?? 'orc'} t fail ${step.boardTask} "<why>" --agent ${step.agent})`,
         ].join('\n')
       : '';
-  const knowledge = options.knowledge ? `\n\n## Relevant knowledge\n${options.knowledge}` : '';
+  const knowledge = options.knowledge ? `\n\n${options.knowledge}` : '';
   const deps = step.deps.map((id) => run.steps.find((s) => s.id === id)!).filter(Boolean);
   const fixed = head.length + report.length;
   const knowledgePart = cut(knowledge, Math.max(0, Math.floor((budget - fixed) / 3)));

@@ -39,6 +39,26 @@ json('t', 'add', 'docs', 'Write the API guide', '', '2', '--dep', api.id, '--tag
 json('t', 'add', 'docs', 'Write the install guide', '', '3', '--tag', 'writing');
 orc('t', 'list');
 
+console.log('\n# shared knowledge: markdown in knowledge/, searched offline');
+orc(
+  'kb',
+  'write',
+  'decisions/orders-storage',
+  '# Orders storage\n\nOrders live in Postgres, one row per order; money is stored in cents.\n\n## Why not a document store\nReports join orders with users every day.\n',
+  '--tag',
+  'db',
+);
+orc(
+  'kb',
+  'write',
+  'guides/writing-style',
+  '# Writing style\n\nShort sentences. Every guide starts with a working example.\n',
+  '--tag',
+  'docs',
+);
+orc('kb', 'search', 'where are orders kept and how is money stored?', '-k', '2');
+orc('brief', api.id, '--budget', '1200');
+
 // Each agent is its own process, following the agent protocol from the README.
 const agentScript = (id, caps) => `
   set -e

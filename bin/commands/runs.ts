@@ -133,7 +133,8 @@ export async function runCommand(
   // Forbid rules join the plan's checks, so the LLM planner's repair round can steer around them.
   const rules = listPolicies(ws);
   const check = (candidate: Plan) => forbiddenAssignments(rules, candidate.steps, config.agents);
-  const plan = await choosePlan(task, config, { flowId: opts.flow, payload, check });
+  const knowledge = config.provider && !opts.flow ? await plannerKnowledge(ctx, ws, task) : undefined;
+  const plan = await choosePlan(task, config, { flowId: opts.flow, payload, check, knowledge });
   const problems = validatePlan(plan, config);
   if (problems.length > 0) throw invalidInput(`the ${plan.source} plan is not valid: ${problems.join('; ')}`);
   let concurrency: number | undefined;
@@ -263,4 +264,21 @@ export async function approve(ctx: Context, ref: string, step: string | undefine
 
 export async function reject(ctx: Context, ref: string, step: string | undefined, opts: { reason?: string }) {
   await decide(ctx, ref, step, 'reject', opts.reason);
+}
+
+/** Knowledge passages for the LLM planner (not run notes); a knowledge base that fails is a warning. */
+async function plannerKnowledge(ctx: Context, ws: Workspace, task: string): Promise<string | undefined> {
+  const { knowledgeSection } = await import('../../lib/briefs.js');
+  try {
+    const onWarning = (message: string) => warn(ctx, message, 'DEGRADED');
+    const section = await knowledgeSection(ws, task, 3_000, {
+      exclude: (n) => n.startsWith('runs/'),
+      onWarning,
+    });
+    // The planner's prompt has its own heading for it.
+    return section.text.replace(/^## Relevant knowledge\n/, '') || undefined;
+  } catch (error) {
+    warn(ctx, `the planner gets no knowledge: ${(error as Error).message}`, 'DEGRADED');
+    return undefined;
+  }
 }

@@ -143,9 +143,27 @@ export async function claim(ctx: Context, ref: string, agent: string, opts: { tt
   printClaim(ctx, task);
 }
 
-export async function next(ctx: Context, first: string, second: string | undefined, opts: { ttl?: string }) {
+export async function next(
+  ctx: Context,
+  first: string,
+  second: string | undefined,
+  opts: { ttl?: string; brief?: boolean; budget?: string },
+) {
   const [workstream, agent] = second === undefined ? [undefined, first] : [first, second];
-  const task = await nextTask(open(ctx), { agent, workstream, ttlMs: ttlOf(opts), actor: ctx.actor });
+  const ws = open(ctx);
+  const task = await nextTask(ws, { agent, workstream, ttlMs: ttlOf(opts), actor: ctx.actor });
+  if (opts.brief) {
+    // Loaded only with --brief: the plain `t next` stays as light as it was.
+    const { briefFor } = await import('./briefs.js');
+    const result = task ? await briefFor(ctx, ws, task, opts, true) : undefined;
+    if (ctx.json)
+      return printJson({ task, brief: result?.brief ?? null, knowledge: result?.knowledge ?? [] });
+    if (!task) return print(`no ready task${workstream ? ` in ${workstream}` : ''}`);
+    printClaim(ctx, task);
+    print();
+    process.stdout.write(result!.brief);
+    return;
+  }
   if (ctx.json) return printJson(task);
   if (!task) return print(`no ready task${workstream ? ` in ${workstream}` : ''}`);
   printClaim(ctx, task);

@@ -1,0 +1,52 @@
+import { renderBrief } from '../../lib/briefs.js';
+import { invalidInput } from '../../lib/errors.js';
+import type { Task } from '../../lib/task-schema.js';
+import type { Workspace } from '../../lib/workspace.js';
+import { type Context, print, printJson, warn } from '../output.js';
+import { open } from './workspace.js';
+
+export type BriefFlags = { budget?: string };
+
+function budgetOf(opts: BriefFlags): number | undefined {
+  if (opts.budget === undefined) return undefined;
+  const budget = Number(opts.budget);
+  if (!Number.isInteger(budget) || budget < 500 || budget > 1_000_000)
+    throw invalidInput('--budget must be a whole number of characters from 500 to 1000000');
+  return budget;
+}
+
+/** The brief of a task, as the library renders it for this invocation of orc. */
+export function briefFor(ctx: Context, ws: Workspace, task: Task, opts: BriefFlags, handedOver: boolean) {
+  return renderBrief(ws, task.id, {
+    invocation: ctx.invocation,
+    budget: budgetOf(opts),
+    actor: ctx.actor,
+    countRecalls: handedOver,
+    onWarning: (message) => warn(ctx, message, 'PROVIDER_FAILED'),
+  });
+}
+
+/** `orc brief <task>`: looking at a brief does not count as recalling the memories in it. */
+export async function brief(ctx: Context, ref: string, opts: BriefFlags) {
+  const ws = open(ctx);
+  budgetOf(opts);
+  const { getTask } = await import('../../lib/tasks.js');
+  const result = await briefFor(ctx, ws, await getTask(ws, ref), opts, false);
+  if (ctx.json) return printJson({ task: result.task, brief: result.brief, knowledge: result.knowledge });
+  process.stdout.write(result.brief);
+}
+
+/** `orc cycle brief <agent>`: claims the agent's next task of the cycle and prints its brief. */
+export async function cycleBrief(ctx: Context, agent: string, opts: BriefFlags & { ttl?: string }) {
+  const ws = open(ctx);
+  budgetOf(opts);
+  const { claimCycleTask } = await import('../../lib/cycles.js');
+  const task = await claimCycleTask(ws, agent, { actor: ctx.actor });
+  if (!task) {
+    if (ctx.json) return printJson({ task: null, brief: null, knowledge: [] });
+    return print(`no ready task for ${agent}`);
+  }
+  const result = await briefFor(ctx, ws, task, opts, true);
+  if (ctx.json) return printJson({ task: result.task, brief: result.brief, knowledge: result.knowledge });
+  process.stdout.write(result.brief);
+}
