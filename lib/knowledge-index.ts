@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { newId } from './ids.js';
 import { writeFileAtomic } from './json-file.js';
@@ -70,6 +70,11 @@ type BaseChunk = [doc: string, heading: string, from: number, to: number, len: n
 export interface RefreshOptions {
   /** Hash every file, not only those whose size or mtime changed. */
   verify?: boolean;
+  /**
+   * Skip the walk of knowledge/ if this process found it matching the index less than this long ago
+   * (a long-lived server or runner); 0, the default, always walks.
+   */
+  maxAgeMs?: number;
   /** Ignore the index on disk and build it again. */
   full?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -86,11 +91,27 @@ export const indexDir = (ws: Workspace) => join(ws.localDir, 'knowledge');
 const stateFile = (ws: Workspace) => join(indexDir(ws), 'index.json');
 const baseDir = (ws: Workspace, base: string) => join(indexDir(ws), `base-${base}`);
 
+// The parsed index.json of each workspace, reused while the file is the same (a server asks often).
+const stateCache = new Map<string, { stamp: string; state: IndexState }>();
+// When each workspace's files were last found to match the index, in this process.
+const checkedAt = new Map<string, number>();
+
+/** Forget that the files were checked: the next refresh walks them (after this process wrote one). */
+export function invalidateFreshness(ws: Workspace): void {
+  checkedAt.delete(ws.root);
+}
+
 /** The index as stored, or undefined when it is missing, unreadable or of another format. */
 export function readIndexState(ws: Workspace): IndexState | undefined {
   try {
+    const stat = statSync(stateFile(ws));
+    const stamp = `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+    const cached = stateCache.get(ws.root);
+    if (cached?.stamp === stamp) return cached.state;
     const state = JSON.parse(readFileSync(stateFile(ws), 'utf8')) as IndexState;
-    return state?.format === INDEX_FORMAT && state.docs && Array.isArray(state.overlay) ? state : undefined;
+    if (state?.format !== INDEX_FORMAT || !state.docs || !Array.isArray(state.overlay)) return undefined;
+    stateCache.set(ws.root, { stamp, state });
+    return state;
   } catch {
     return undefined;
   }
@@ -138,8 +159,13 @@ const isEmpty = (p: Pending) => p.changed.length + p.touched.length + p.removed.
 export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}): Promise<RefreshResult> {
   const quick = options.full ? undefined : readIndexState(ws);
   if (quick) {
+    const recent = Date.now() - (checkedAt.get(ws.root) ?? 0) < (options.maxAgeMs ?? 0);
+    if (recent && !options.verify) return { state: quick, changed: [], removed: [], rebuilt: false };
     const pending = pendingChanges(ws, quick, walkKnowledge(ws), Boolean(options.verify));
-    if (isEmpty(pending)) return { state: quick, changed: [], removed: [], rebuilt: false };
+    if (isEmpty(pending)) {
+      checkedAt.set(ws.root, Date.now());
+      return { state: quick, changed: [], removed: [], rebuilt: false };
+    }
   }
   return withLocalLock(ws, 'knowledge', () => {
     const files = walkKnowledge(ws);
@@ -159,6 +185,7 @@ export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}):
     mkdirSync(indexDir(ws), { recursive: true });
     writeFileAtomic(stateFile(ws), JSON.stringify(state));
     if (rebuilt) removeOtherBases(ws, state.base);
+    checkedAt.set(ws.root, Date.now());
     return { state, changed, removed: pending.removed, rebuilt };
   });
 }
@@ -290,7 +317,10 @@ export interface ScoredChunk {
 }
 
 // Parsed base files, kept for the life of the process (a server answers many queries).
-const baseCache = new Map<string, { chunks?: BaseChunk[]; shards: Map<number, Record<string, number[]>> }>();
+const baseCache = new Map<
+  string,
+  { chunks?: BaseChunk[]; lengths?: Int32Array; shards: Map<number, Record<string, number[]>> }
+>();
 
 function baseFiles(ws: Workspace, base: string) {
   const key = `${ws.root}\0${base}`;
@@ -302,6 +332,10 @@ function baseFiles(ws: Workspace, base: string) {
   }
   const cached = entry;
   return {
+    lengths(): Int32Array {
+      cached.lengths ??= Int32Array.from(this.chunks(), (chunk) => chunk[4]);
+      return cached.lengths;
+    },
     chunks(): BaseChunk[] {
       cached.chunks ??= JSON.parse(
         readFileSync(join(baseDir(ws, base), 'chunks.json'), 'utf8'),
@@ -334,30 +368,43 @@ export function searchIndex(ws: Workspace, state: IndexState, query: string, lim
   const total = state.baseChunks - deletedCount + state.overlay.length;
   if (total <= 0) return [];
   const averageLength = Math.max(1, (state.baseLength - deletedLength + overlayLength) / total);
-  const baseChunks = base ? base.chunks() : [];
-  // Keys: base chunk numbers, and -(i + 1) for overlay chunk i.
-  const scores = new Map<number, number>();
+  const lengths = base ? base.lengths() : new Int32Array(0);
+  // Dense score arrays: tens of thousands of chunks cost less than a Map's allocations per posting.
+  const baseScores = new Float64Array(state.baseChunks);
+  const overlayScores = new Float64Array(state.overlay.length);
+  const weight = (idf: number, tf: number, len: number) =>
+    (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * len) / averageLength));
   for (const term of queryTerms) {
-    const postings: [key: number, tf: number, len: number][] = [];
-    const list =
-      base && Object.hasOwn(base.shard(shardOf(term)), term) ? base.shard(shardOf(term))[term]! : [];
+    const shard = base?.shard(shardOf(term));
+    const list = shard && Object.hasOwn(shard, term) ? shard[term]! : [];
+    let df = 0;
+    for (let i = 0; i < list.length; i += 2) if (!isDeleted(list[i]!)) df++;
+    const inOverlay: number[] = [];
+    state.overlay.forEach((chunk, i) => {
+      if (Object.hasOwn(chunk.tf, term)) inOverlay.push(i);
+    });
+    df += inOverlay.length;
+    if (df === 0) continue;
+    const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
     for (let i = 0; i < list.length; i += 2) {
       const no = list[i]!;
-      if (!isDeleted(no)) postings.push([no, list[i + 1]!, baseChunks[no]![4]]);
+      if (!isDeleted(no)) baseScores[no]! += weight(idf, list[i + 1]!, lengths[no]!);
     }
-    state.overlay.forEach((chunk, i) => {
-      const tf = Object.hasOwn(chunk.tf, term) ? chunk.tf[term] : 0;
-      if (tf) postings.push([-(i + 1), tf, chunk.len]);
-    });
-    if (postings.length === 0) continue;
-    const idf = Math.log(1 + (total - postings.length + 0.5) / (postings.length + 0.5));
-    for (const [key, tf, len] of postings) {
-      const weight = (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * len) / averageLength));
-      scores.set(key, (scores.get(key) ?? 0) + weight);
+    for (const i of inOverlay) {
+      const chunk = state.overlay[i]!;
+      overlayScores[i]! += weight(idf, chunk.tf[term]!, chunk.len);
     }
   }
-  return [...scores.entries()]
-    .map(([key, score]) => ({ key, score }))
+  // Keys: base chunk numbers, and -(i + 1) for overlay chunk i.
+  const scored: { key: number; score: number }[] = [];
+  baseScores.forEach((score, key) => {
+    if (score > 0) scored.push({ key, score });
+  });
+  overlayScores.forEach((score, i) => {
+    if (score > 0) scored.push({ key: -(i + 1), score });
+  });
+  const chunks = base ? base.chunks() : [];
+  return scored
     .sort((a, b) => b.score - a.score || a.key - b.key)
     .slice(0, limit)
     .map(({ key, score }) => {
@@ -365,7 +412,7 @@ export function searchIndex(ws: Workspace, state: IndexState, query: string, lim
         const { tf: _tf, ...chunk } = state.overlay[-key - 1]!;
         return { chunk, score };
       }
-      const [doc, heading, from, to, len, hash] = baseChunks[key]!;
+      const [doc, heading, from, to, len, hash] = chunks[key]!;
       return { chunk: { doc, heading, from, to, len, hash }, score };
     });
 }

@@ -3,7 +3,13 @@ import { basename, join } from 'node:path';
 import { OrcError, invalidInput, notFound, quote } from './errors.js';
 import { composeKnowledge, readMeta, splitFrontMatter } from './front-matter.js';
 import { contentHash } from './knowledge-files.js';
-import { type IndexState, type ScoredChunk, refreshIndex, searchIndex } from './knowledge-index.js';
+import {
+  type IndexState,
+  type ScoredChunk,
+  invalidateFreshness,
+  refreshIndex,
+  searchIndex,
+} from './knowledge-index.js';
 import { checkKnowledgeName, displayName, knowledgePath } from './knowledge-names.js';
 import { type KnowledgeSettings, type SearchMode, loadKnowledgeSettings } from './knowledge-settings.js';
 import { type ActorOptions, mutate } from './mutation.js';
@@ -12,6 +18,7 @@ import { terms } from './text-analysis.js';
 import type { Workspace } from './workspace.js';
 
 const MAX_DOCUMENT_BYTES = 1_000_000;
+const DEFAULT_FRESHNESS_MS = 1_000;
 
 /** A knowledge document as listed: its front matter fields and size. */
 export interface KnowledgeEntry {
@@ -69,6 +76,7 @@ export async function writeKnowledge(
     const hash = contentHash(text);
     const created = existing === undefined;
     m.emit('kb.written', displayName(file), { bytes: Buffer.byteLength(text), hash, created });
+    invalidateFreshness(ws);
     return {
       name: displayName(file),
       file: `knowledge/${file}`,
@@ -118,6 +126,7 @@ export async function removeKnowledge(ws: Workspace, name: string, options: Acto
       throw notFound(`no knowledge document ${quote(displayName(file))}`);
     m.remove(path);
     m.emit('kb.removed', displayName(file), {});
+    invalidateFreshness(ws);
     return { name: displayName(file), file: `knowledge/${file}` };
   });
 }
@@ -195,6 +204,8 @@ export interface SearchOptions extends KnowledgeProgress {
   mode?: SearchMode;
   /** Leave these documents out (names as shown). */
   exclude?: (name: string) => boolean;
+  /** In a long-lived process, how stale the check of knowledge/ may be (default 1 s; 0 always checks). */
+  freshnessMs?: number;
 }
 
 export interface SearchResult {
@@ -276,8 +287,12 @@ async function rankChunks(ws: Workspace, query: string, options: SearchOptions) 
   if (mode !== 'lexical' && !settings.embeddings) {
     throw invalidInput(`${mode} search needs knowledge.embeddings in orchestrator.yaml`);
   }
-  // Documents come and go by git pull and by hand: check before every query (stat, then hash).
-  let { state } = await refreshIndex(ws, { onProgress: progressOf(options, 'index') });
+  // Documents come and go by git pull and by hand: check before every query (stat, then hash); a
+  // long-lived process re-checks at most once per `freshnessMs`.
+  let { state } = await refreshIndex(ws, {
+    onProgress: progressOf(options, 'index'),
+    maxAgeMs: options.freshnessMs ?? DEFAULT_FRESHNESS_MS,
+  });
   const depth = Math.max(50, k * 10);
   let lexical: ScoredChunk[];
   try {
