@@ -151,6 +151,14 @@ board:
   # lock_ttl: 5m
   # An agent is listed as stale when it has not been heard from for this long.
   # stale_after: 10m
+
+# The knowledge base (knowledge/). Search is offline (BM25) unless an embedding model is configured.
+# knowledge:
+#   brief_budget: 8000          # characters of a brief
+#   search: hybrid              # lexical | semantic | hybrid (needs embeddings)
+#   embeddings:
+#     provider: local           # one of providers:
+#     model: text-embedding-3-small
 `;
 
 /** Creates a workspace, or completes one; re-running it changes nothing that is already there. */
