@@ -240,6 +240,12 @@ function build(json: boolean): CommandType {
     .description('reject a waiting gate; its dependents are skipped')
     .requiredOption('--reason <text>', 'why')
     .action(lazy(runs, 'reject'));
+  program
+    .command('worker')
+    .description("execute runs' steps queued through Redis (redis: in orchestrator.yaml) until SIGTERM")
+    .option('--agents <a,b>', 'the agents to serve (default: every command and LLM agent)', list)
+    .option('--concurrency <n>', 'jobs at once, per agent (default 1)')
+    .action(lazy(() => import('./commands/worker.js'), 'worker'));
 
   const cycles = () => import('./commands/cycles.js');
   const cycle = program.command('cycle').description('cycles over the board: plan, brief, collect');

@@ -134,6 +134,7 @@ export {
   rejectPromotion,
 } from './reflection.js';
 export { type ExecuteRunOptions, executeRun } from './run-executor.js';
+export { type StartRunInput, type StartRunOptions, startRun } from './run-start.js';
 export {
   RUN_STATUSES,
   type Run,

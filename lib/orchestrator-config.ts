@@ -12,6 +12,7 @@ import { readConfigDocument } from './config.js';
 import { OrcError, quote } from './errors.js';
 import { readFlows } from './orchestrator-flows.js';
 import { type KnowledgeSettings, readKnowledgeSettings } from './knowledge-settings.js';
+import { type RedisSettings, readRedisSettings } from './redis-settings.js';
 import type { Workspace } from './workspace.js';
 
 export { findStepCycle } from './orchestrator-flows.js';
@@ -78,6 +79,8 @@ export interface OrchestratorConfig {
   agents: AgentConfig[];
   flows: FlowConfig[];
   knowledge: KnowledgeSettings;
+  /** Set when steps go through Redis to `orc worker` processes (see redis-settings.ts). */
+  redis?: RedisSettings;
 }
 
 function readProviders(raw: unknown, problems: string[]): Record<string, ProviderConfig> {
@@ -252,6 +255,7 @@ export function checkOrchestratorConfig(
     agents,
     flows,
     knowledge,
+    redis: readRedisSettings(doc.redis, vars, problems),
   };
   return { problems: withoutUnusedKeys(problems, used), config };
 }

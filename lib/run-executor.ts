@@ -9,6 +9,7 @@ import { stepKnowledge } from './briefs.js';
 import { buildStepBrief } from './step-brief.js';
 import { StepFailure, runCommandStep, runLlmStep, waitExternalStep } from './step-agents.js';
 import type { Workspace } from './workspace.js';
+import type { RemoteSteps } from './remote-steps.js';
 
 export interface ExecuteRunOptions {
   config: OrchestratorConfig;
@@ -55,6 +56,8 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
   const agents = new Map(options.config.agents.map((a) => [a.id, a]));
   const report = () => options.onProgress?.(getRun(ws, runId));
   const knowledgeFor = options.knowledgeFor ?? stepKnowledgeOrNothing(ws, options);
+  // With `redis:` configured, command and LLM steps go to `orc worker` processes (remote-steps.ts).
+  let remote: RemoteSteps | undefined;
   // Outcomes that arrive together are recorded in one critical section (each rewrites the run file).
   const outcomes: StepOutcome[] = [];
   let flushing: Promise<void> | undefined;
@@ -82,11 +85,13 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
           signal: abort.signal,
         };
         const output =
-          step.kind === 'command'
-            ? await runCommandStep(ctx)
-            : step.kind === 'llm'
-              ? await runLlmStep(ctx)
-              : await waitExternalStep(ctx);
+          remote && step.kind !== 'external'
+            ? await remote.run(ctx)
+            : step.kind === 'command'
+              ? await runCommandStep(ctx)
+              : step.kind === 'llm'
+                ? await runLlmStep(ctx)
+                : await waitExternalStep(ctx);
         await settle({ step: step.id, output });
       } catch (error) {
         if (abort.signal.aborted) return;
@@ -100,8 +105,14 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
   };
   try {
     let run = getRun(ws, runId);
-    for (const step of run.steps.filter((s) => s.status === 'running'))
-      await requeueStep(ws, runId, step.id, runner);
+    if (options.config.redis) remote = await openRemote(run, options);
+    const reattached: RunStep[] = [];
+    for (const step of run.steps.filter((s) => s.status === 'running')) {
+      // A step whose job is still queued (or already finished) is awaited, not run again.
+      if (remote && step.kind !== 'external' && (await remote.hasJob(runId, step))) reattached.push(step);
+      else await requeueStep(ws, runId, step.id, runner);
+    }
+    for (const step of reattached) launch(step, getRun(ws, runId));
     for (;;) {
       run = getRun(ws, runId);
       if (run.status === 'cancelled') {
@@ -140,8 +151,16 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
     if (note?.warning) options.onWarning?.(note.warning);
     return final;
   } finally {
+    await remote?.close();
     await releaseRunLease(ws, runId);
   }
+}
+
+/** The queues of the run's command and LLM agents; BullMQ loads only here. */
+async function openRemote(run: Run, options: ExecuteRunOptions): Promise<RemoteSteps> {
+  const { openRemoteSteps } = await import('./remote-steps.js');
+  const agents = run.steps.filter((s) => s.kind !== 'external').map((s) => s.agent);
+  return openRemoteSteps(options.config.redis!, agents, { onWarning: options.onWarning });
 }
 
 /** The default knowledge of step briefs; a knowledge base that cannot be searched is a warning, not a failed step. */

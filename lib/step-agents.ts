@@ -38,67 +38,106 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 /**
+ * One call of an agent, wherever it runs: in the runner's process, or in an `orc worker` on another
+ * machine (where `ws`, `agent` and `config` are the worker's own).
+ */
+export interface AgentCall {
+  ws: Workspace;
+  agent: AgentConfig;
+  config: OrchestratorConfig;
+  runId: string;
+  stepId: string;
+  brief: string;
+  signal: AbortSignal;
+}
+
+const callOf = (ctx: StepContext): AgentCall => ({
+  ws: ctx.ws,
+  agent: ctx.agent!,
+  config: ctx.config,
+  runId: ctx.run.id,
+  stepId: ctx.step.id,
+  brief: ctx.brief,
+  signal: ctx.signal,
+});
+
+/** The pause before retry number `retry` (1-based): 0.5 s, doubling, at most 10 s. */
+export const retryDelayMs = (retry: number) => Math.min(500 * 2 ** (retry - 1), 10_000);
+
+/**
  * Runs a command agent: argv without a shell (task text can never become a command), the brief on
  * stdin, run and step ids in the environment, stdout as the output. Retries with backoff; a timeout or
  * a cancel ends the agent's whole process tree.
  */
 export async function runCommandStep(ctx: StepContext): Promise<string> {
-  const agent = ctx.agent!;
-  const [file, ...args] = agent.command!;
-  const { execa } = await import('execa');
-  const attempts = 1 + (agent.retries ?? 0);
+  const attempts = 1 + (ctx.agent!.retries ?? 0);
   let lastError = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (ctx.signal.aborted) throw new StepFailure('cancelled');
-    const child = execa(file!, args, {
-      input: ctx.brief,
-      cwd: agent.cwd ?? ctx.ws.root,
-      env: { ...agent.env, ORC_RUN_ID: ctx.run.id, ORC_STEP_ID: ctx.step.id, ORC_WORKSPACE: ctx.ws.root },
-      detached: true,
-      reject: false,
-      stripFinalNewline: true,
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    let timedOut = false;
-    const stop = () => {
-      killGroup(child.pid, 'SIGTERM');
-      setTimeout(() => killGroup(child.pid, 'SIGKILL'), 2000).unref();
-    };
-    const timer = agent.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          stop();
-        }, agent.timeoutMs)
-      : undefined;
-    ctx.signal.addEventListener('abort', stop);
-    const result = await child;
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', stop);
-    if (ctx.signal.aborted) throw new StepFailure('cancelled');
-    if (timedOut) lastError = `timed out after ${Math.round(agent.timeoutMs! / 100) / 10}s`;
-    else if (result.exitCode === 0) return String(result.stdout);
-    else if (result.failed && result.exitCode === undefined)
-      lastError = String(result.shortMessage ?? result.message);
-    else {
-      // The line that says what went wrong: an `…Error: message` line if there is one (a crash ends in
-      // stack frames and Node's "Node.js v20…" trailer), else the last line.
-      const lines = String(result.stderr ?? '')
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line && !/^Node\.js v\d/.test(line));
-      const stderr = lines.findLast((line) => /^[A-Za-z]*Error\b[^:]*:/.test(line)) ?? lines.at(-1) ?? '';
-      lastError = `exit code ${result.exitCode}${stderr ? `: ${stderr}` : ''}`;
+    try {
+      return await runCommandAttempt(callOf(ctx));
+    } catch (error) {
+      if (!(error instanceof StepFailure) || ctx.signal.aborted) throw error;
+      lastError = error.message;
     }
-    if (attempt < attempts) await sleep(Math.min(500 * 2 ** (attempt - 1), 10_000), ctx.signal);
+    if (attempt < attempts) await sleep(retryDelayMs(attempt), ctx.signal);
   }
   throw new StepFailure(attempts > 1 ? `${lastError} (after ${attempts} attempts)` : lastError);
 }
 
+/** One attempt of a command agent (see runCommandStep); a failure is a StepFailure naming its cause. */
+export async function runCommandAttempt(call: AgentCall): Promise<string> {
+  const agent = call.agent;
+  const [file, ...args] = agent.command!;
+  const { execa } = await import('execa');
+  if (call.signal.aborted) throw new StepFailure('cancelled');
+  const child = execa(file!, args, {
+    input: call.brief,
+    cwd: agent.cwd ?? call.ws.root,
+    env: { ...agent.env, ORC_RUN_ID: call.runId, ORC_STEP_ID: call.stepId, ORC_WORKSPACE: call.ws.root },
+    detached: true,
+    reject: false,
+    stripFinalNewline: true,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  let timedOut = false;
+  const stop = () => {
+    killGroup(child.pid, 'SIGTERM');
+    setTimeout(() => killGroup(child.pid, 'SIGKILL'), 2000).unref();
+  };
+  const timer = agent.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        stop();
+      }, agent.timeoutMs)
+    : undefined;
+  call.signal.addEventListener('abort', stop);
+  const result = await child;
+  clearTimeout(timer);
+  call.signal.removeEventListener('abort', stop);
+  if (call.signal.aborted) throw new StepFailure('cancelled');
+  if (timedOut) throw new StepFailure(`timed out after ${Math.round(agent.timeoutMs! / 100) / 10}s`);
+  if (result.exitCode === 0) return String(result.stdout);
+  if (result.failed && result.exitCode === undefined)
+    throw new StepFailure(String(result.shortMessage ?? result.message));
+  // The line that says what went wrong: an `…Error: message` line if there is one (a crash ends in
+  // stack frames and Node's "Node.js v20…" trailer), else the last line.
+  const lines = String(result.stderr ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^Node\.js v\d/.test(line));
+  const stderr = lines.findLast((line) => /^[A-Za-z]*Error\b[^:]*:/.test(line)) ?? lines.at(-1) ?? '';
+  throw new StepFailure(`exit code ${result.exitCode}${stderr ? `: ${stderr}` : ''}`);
+}
+
 /** Runs an LLM agent: its system prompt and the brief as chat messages, the reply as the output. */
 export async function runLlmStep(ctx: StepContext): Promise<string> {
-  const agent = ctx.agent!;
-  const providerId = agent.provider ?? ctx.config.provider;
-  const provider = providerId ? ctx.config.providers[providerId] : undefined;
+  return runLlmCall(callOf(ctx));
+}
+
+export async function runLlmCall(call: AgentCall): Promise<string> {
+  const agent = call.agent;
+  const providerId = agent.provider ?? call.config.provider;
+  const provider = providerId ? call.config.providers[providerId] : undefined;
   if (!provider) throw new StepFailure(`agent ${agent.id} has no provider configured`);
   const { chatComplete } = await import('./llm.js');
   const system = agent.systemPrompt ?? `You are ${agent.name}: ${agent.description}`;
@@ -107,9 +146,9 @@ export async function runLlmStep(ctx: StepContext): Promise<string> {
       provider,
       [
         { role: 'system', content: system },
-        { role: 'user', content: ctx.brief },
+        { role: 'user', content: call.brief },
       ],
-      { signal: ctx.signal },
+      { signal: call.signal },
     );
   } catch (error) {
     throw new StepFailure(

@@ -29,6 +29,7 @@ test('the library exports this exact public API', () => {
     'removeKnowledge',
     'searchKnowledge',
     'writeKnowledge',
+    'startRun',
     'listMemories',
     'pruneMemories',
     'relevance',

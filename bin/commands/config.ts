@@ -1,5 +1,6 @@
 import { OrcError } from '../../lib/errors.js';
 import { checkOrchestratorConfig } from '../../lib/orchestrator-config.js';
+import { redactedUrl } from '../../lib/redis-settings.js';
 import { type Context, c, print, printJson } from '../output.js';
 import { open } from './workspace.js';
 
@@ -28,6 +29,7 @@ export async function check(ctx: Context) {
     agents: kinds,
     flows: config.flows.map((f) => f.id),
     concurrency: config.concurrency,
+    redis: config.redis ? { url: redactedUrl(config.redis.url), prefix: config.redis.prefix } : null,
   };
   if (ctx.json) return printJson(summary);
   print(
@@ -36,4 +38,8 @@ export async function check(ctx: Context) {
   if (config.flows.length > 0) print(`  flows: ${summary.flows.join(', ')}`);
   for (const p of summary.providers)
     print(`  provider ${p.id}: ${p.baseUrl ?? '(default endpoint)'} model ${p.model ?? '?'}, key ${p.key}`);
+  if (summary.redis)
+    print(
+      `  steps go to workers through ${summary.redis.url} (queues ${summary.redis.prefix}-agent-<agent>)`,
+    );
 }

@@ -1,16 +1,11 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
-import { consolidateRun } from '../../lib/consolidation.js';
 import { OrcError, invalidInput, quote } from '../../lib/errors.js';
 import { readEventsFrom } from '../../lib/events.js';
 import { loadOrchestratorConfig } from '../../lib/orchestrator-config.js';
-import { type Plan, choosePlan, validatePlan } from '../../lib/planner.js';
-import { forbiddenAssignments, listPolicies } from '../../lib/policies.js';
 import { executeRun } from '../../lib/run-executor.js';
 import { runLeaseHolder } from '../../lib/run-lease.js';
 import { type Run, TERMINAL_RUN } from '../../lib/run-schema.js';
 import { approveStep, cancelRun, rejectStep } from '../../lib/run-decisions.js';
+import { continueAfterDecision, continueRunInBackground, planRun } from '../../lib/run-start.js';
 import { createRun, getRun, listRuns, resolveRunId } from '../../lib/runs.js';
 import type { Workspace } from '../../lib/workspace.js';
 import { type Context, ago, c, cell, print, printJson, statusColor, table, warn } from '../output.js';
@@ -92,22 +87,6 @@ function endOf(run: Run): void {
   }
 }
 
-/** Continues a run in a background process (after `--detach`, or an approval). */
-function continueInBackground(ctx: Context, ws: Workspace, runId: string): void {
-  mkdirSync(join(ws.localDir, 'runners'), { recursive: true });
-  const log = openSync(join(ws.localDir, 'runners', `${runId}.log`), 'a');
-  const child = spawn(
-    process.execPath,
-    [process.argv[1]!, '--dir', ws.root, 'run', 'resume', runId, '--wait-lease'],
-    {
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: { ...process.env, ORC_INVOCATION: ctx.invocation },
-    },
-  );
-  child.unref();
-}
-
 async function runToEnd(ctx: Context, ws: Workspace, runId: string, waitForLeaseMs = 0): Promise<Run> {
   const config = loadOrchestratorConfig(ws);
   const show = progressPrinter(ctx);
@@ -128,15 +107,9 @@ export async function runCommand(
   const task = words.join(' ').trim();
   if (!task) throw invalidInput('say what to do: orc run "<task>"');
   const ws = open(ctx);
-  const config = loadOrchestratorConfig(ws);
   const payload = parsePayload(opts.payload);
-  // Forbid rules join the plan's checks, so the LLM planner's repair round can steer around them.
-  const rules = listPolicies(ws);
-  const check = (candidate: Plan) => forbiddenAssignments(rules, candidate.steps, config.agents);
-  const knowledge = config.provider && !opts.flow ? await plannerKnowledge(ctx, ws, task) : undefined;
-  const plan = await choosePlan(task, config, { flowId: opts.flow, payload, check, knowledge });
-  const problems = validatePlan(plan, config);
-  if (problems.length > 0) throw invalidInput(`the ${plan.source} plan is not valid: ${problems.join('; ')}`);
+  const onWarning = (message: string) => warn(ctx, message, 'DEGRADED');
+  const { plan, config } = await planRun(ws, { task, flow: opts.flow, payload }, { onWarning });
   let concurrency: number | undefined;
   if (opts.concurrency !== undefined) {
     concurrency = Number(opts.concurrency);
@@ -145,7 +118,7 @@ export async function runCommand(
   }
   const run = await createRun(ws, { task, plan, config, payload, concurrency }, { actor: ctx.actor });
   if (opts.detach) {
-    continueInBackground(ctx, ws, run.id);
+    continueRunInBackground(ws, run.id, { invocation: ctx.invocation });
     if (ctx.json) return printJson({ id: run.id, status: run.status });
     return print(`${run.id}\n(running in the background: ${ctx.invocation} run watch ${run.id})`);
   }
@@ -243,14 +216,11 @@ async function decide(
     decision === 'approve'
       ? await approveStep(ws, ref, step, { actor: ctx.actor, note })
       : await rejectStep(ws, ref, step, { actor: ctx.actor, note });
-  // The runner may have stopped while the gate waited: continue the run in the background. A runner
-  // still alive picks the decision up itself; the lease keeps it to one.
-  if (!TERMINAL_RUN.has(run.status) && !runLeaseHolder(ws, run.id)) continueInBackground(ctx, ws, run.id);
-  // Approving the last gate completes a run with no runner involved: consolidate it here.
-  if (run.status === 'complete') {
-    const note = await consolidateRun(ws, run, loadOrchestratorConfig(ws), ctx.actor);
-    if (note?.warning) warn(ctx, note.warning, 'DEGRADED');
-  }
+  await continueAfterDecision(ws, run, {
+    actor: ctx.actor,
+    invocation: ctx.invocation,
+    onWarning: (message) => warn(ctx, message, 'DEGRADED'),
+  });
   if (ctx.json)
     return printJson({ run: run.id, step: decided.id, decision: decided.decision, status: run.status });
   print(
@@ -264,21 +234,4 @@ export async function approve(ctx: Context, ref: string, step: string | undefine
 
 export async function reject(ctx: Context, ref: string, step: string | undefined, opts: { reason?: string }) {
   await decide(ctx, ref, step, 'reject', opts.reason);
-}
-
-/** Knowledge passages for the LLM planner (not run notes); a knowledge base that fails is a warning. */
-async function plannerKnowledge(ctx: Context, ws: Workspace, task: string): Promise<string | undefined> {
-  const { knowledgeSection } = await import('../../lib/briefs.js');
-  try {
-    const onWarning = (message: string) => warn(ctx, message, 'DEGRADED');
-    const section = await knowledgeSection(ws, task, 3_000, {
-      exclude: (n) => n.startsWith('runs/'),
-      onWarning,
-    });
-    // The planner's prompt has its own heading for it.
-    return section.text.replace(/^## Relevant knowledge\n/, '') || undefined;
-  } catch (error) {
-    warn(ctx, `the planner gets no knowledge: ${(error as Error).message}`, 'DEGRADED');
-    return undefined;
-  }
 }

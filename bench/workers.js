@@ -1,0 +1,121 @@
+// Workers: the 200-step DAG of bench/runs.js (no-op command agents), its steps executed by 1, 2 and 4
+// `orc worker` processes through a local redis-server, against the same run in process. Prints the
+// throughput in steps per second; then the same with steps that take 20 ms, where workers add up.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { noRedis, startRedis } from '../test/redis-harness.js';
+import { LIB, ROOT, fmt, tempDir } from './util.js';
+
+const { createRun, executeRun, findWorkspace, initWorkspace, loadOrchestratorConfig, planFromFlow } =
+  await import(LIB);
+
+const STEPS = 200;
+const LAYER = 20;
+const CONCURRENCY = 8;
+
+function dagFlow() {
+  const lines = ['  - id: dag', '    steps:'];
+  for (let i = 0; i < STEPS; i++) {
+    const layer = Math.floor(i / LAYER);
+    const deps =
+      layer === 0 ? [] : [(layer - 1) * LAYER + (i % LAYER), (layer - 1) * LAYER + ((i + 1) % LAYER)];
+    lines.push(
+      `      - { id: s${i}, agent: noop, task: step ${i}, deps: [${deps.map((d) => `s${d}`).join(', ')}] }`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function workspace(command, redisYaml) {
+  const dir = tempDir();
+  initWorkspace(dir);
+  writeFileSync(
+    join(dir, 'orchestrator.yaml'),
+    `agents:\n  - { id: noop, name: noop, description: does nothing, command: ${command} }\nflows:\n${dagFlow()}\n${redisYaml}`,
+  );
+  return dir;
+}
+
+/** Starts `orc worker` processes and resolves once each says it is ready. */
+async function startWorkers(dir, count) {
+  const bin = join(ROOT, 'dist', 'bin', 'orc.js');
+  const env = { ...process.env, NO_COLOR: '1' };
+  delete env.ORCHESTRATOR_REDIS_URL;
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const child = spawn(process.execPath, [bin, '--dir', dir, '--json', 'worker'], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      await new Promise((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('"ready"')) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`orc worker exited ${code}`)));
+      });
+      return child;
+    }),
+  );
+}
+
+async function stepsPerSecond(dir) {
+  const ws = findWorkspace({ dir });
+  const config = loadOrchestratorConfig(ws);
+  const run = await createRun(ws, {
+    task: 'bench',
+    plan: planFromFlow(config.flows[0], {}),
+    config,
+    concurrency: CONCURRENCY,
+  });
+  const started = performance.now();
+  const done = await executeRun(ws, run.id, { config, pollMs: 50 });
+  const ms = performance.now() - started;
+  if (done.status !== 'complete') throw new Error(`run ended ${done.status}`);
+  return (STEPS * 1000) / ms;
+}
+
+async function compare(redis, label, command, round) {
+  const inProcess = await stepsPerSecond(workspace(command, ''));
+  console.log(`  ${label}, in process (no Redis): ${fmt(inProcess, 1)} steps/s`);
+  for (const count of [1, 2, 4]) {
+    const dir = workspace(command, `redis:\n  url: ${redis.url}\n  prefix: bench${round}-${count}\n`);
+    const workers = await startWorkers(dir, count);
+    try {
+      const rate = await stepsPerSecond(dir);
+      console.log(
+        `  ${label}, ${count} worker${count > 1 ? 's' : ' '} (concurrency 1 each): ${fmt(rate, 1)} steps/s (${fmt(rate / inProcess, 2)}x in process)`,
+      );
+    } finally {
+      await Promise.all(
+        workers.map((w) => {
+          const exited = new Promise((resolve) => w.on('exit', resolve));
+          w.kill('SIGTERM');
+          return exited;
+        }),
+      );
+    }
+  }
+}
+
+export async function run() {
+  console.log(
+    `## workers: a ${STEPS}-step DAG of command agents, run concurrency ${CONCURRENCY}, through Redis and BullMQ`,
+  );
+  if (noRedis) {
+    console.log(`  skipped: ${noRedis}`);
+    return;
+  }
+  const redis = await startRedis();
+  try {
+    await compare(redis, 'no-op steps', '["true"]', 1);
+    await compare(redis, '20 ms steps', '["sleep", "0.02"]', 2);
+  } finally {
+    await redis.stop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await run();
