@@ -246,6 +246,11 @@ function build(json: boolean): CommandType {
     .option('--agents <a,b>', 'the agents to serve (default: every command and LLM agent)', list)
     .option('--concurrency <n>', 'jobs at once, per agent (default 1)')
     .action(lazy(() => import('./commands/worker.js'), 'worker'));
+  program
+    .command('mcp')
+    .description('serve this workspace to MCP clients on stdin/stdout (Claude Desktop, Claude Code, …)')
+    .option('--tools <set>', 'core (a few tools) or all (default: $ORC_MCP_TOOLS, else mcp.tools, else all)')
+    .action(lazy(() => import('./commands/mcp.js'), 'mcp'));
 
   const cycles = () => import('./commands/cycles.js');
   const cycle = program.command('cycle').description('cycles over the board: plan, brief, collect');

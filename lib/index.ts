@@ -66,6 +66,7 @@ export {
 } from './git.js';
 export { type ChatMessage, type ChatOptions, chatComplete } from './llm.js';
 export { type Memory, listMemories, pruneMemories, relevance } from './memory.js';
+export { type McpServerOptions, createMcpServer, mcpToolSet, serveMcp } from './mcp.js';
 export {
   type KnowledgeEntry,
   type KnowledgeHit,
