@@ -251,6 +251,12 @@ function build(json: boolean): CommandType {
     .description('serve this workspace to MCP clients on stdin/stdout (Claude Desktop, Claude Code, …)')
     .option('--tools <set>', 'core (a few tools) or all (default: $ORC_MCP_TOOLS, else mcp.tools, else all)')
     .action(lazy(() => import('./commands/mcp.js'), 'mcp'));
+  program
+    .command('serve')
+    .description('the HTTP API and a live dashboard, with a bearer token (until SIGINT/SIGTERM)')
+    .option('--host <host>', 'the address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'the port (default 7070; 0 picks a free one)')
+    .action(lazy(() => import('./commands/serve.js'), 'serve'));
 
   const cycles = () => import('./commands/cycles.js');
   const cycle = program.command('cycle').description('cycles over the board: plan, brief, collect');

@@ -64,6 +64,13 @@ export {
   setupGit,
   syncWorkspace,
 } from './git.js';
+export {
+  type HttpServerOptions,
+  type RunningServer,
+  type StartServerOptions,
+  createHttpServer,
+  startServer,
+} from './http-server.js';
 export { type ChatMessage, type ChatOptions, chatComplete } from './llm.js';
 export { type Memory, listMemories, pruneMemories, relevance } from './memory.js';
 export { type McpServerOptions, createMcpServer, mcpToolSet, serveMcp } from './mcp.js';

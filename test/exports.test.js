@@ -29,6 +29,8 @@ test('the library exports this exact public API', () => {
     'removeKnowledge',
     'searchKnowledge',
     'writeKnowledge',
+    'createHttpServer',
+    'startServer',
     'startRun',
     'createMcpServer',
     'mcpToolSet',

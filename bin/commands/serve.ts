@@ -1,0 +1,47 @@
+import { isIP } from 'node:net';
+import { invalidInput, quote } from '../../lib/errors.js';
+import { startServer } from '../../lib/http-server.js';
+import { type Context, print, printJson, warn } from '../output.js';
+import { open } from './workspace.js';
+
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+
+/** `orc serve`: the HTTP API and the dashboard until SIGINT or SIGTERM. */
+export async function serve(ctx: Context, opts: { host?: string; port?: string }) {
+  const ws = open(ctx);
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port === undefined ? 7070 : Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw invalidInput(`--port ${quote(opts.port)} must be a whole number from 0 to 65535`);
+  if (!isLoopback(host))
+    warn(ctx, `listening on ${host}: beyond this machine, anyone who has the token can act on the board`);
+  const server = await startServer(ws, {
+    host,
+    port,
+    actor: ctx.actor,
+    invocation: ctx.invocation,
+    onWarning: (message) => warn(ctx, message, 'DEGRADED'),
+  });
+  // The first line on stdout names the address (with --port 0, the port picked): scripts read it.
+  if (ctx.json) printJson({ listening: server.url, port: server.port, tokenSource: server.token.source });
+  else print(`listening ${server.url}`);
+  const page = `${server.url}/`;
+  process.stderr.write(
+    server.token.source === 'file'
+      ? `token in ${server.token.file} (git-ignored); open ${page}#token=${server.token.token}\n`
+      : `token: the value of ORC_TOKEN; open ${page} and paste it\n`,
+  );
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    // The handlers stay installed: removing them would let signal-exit (in proper-lockfile) re-raise the
+    // signal and kill the process before it has closed. A second signal exits at once.
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
+      stopping = true;
+      server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
