@@ -3,26 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LIB, fmt, tempDir } from './util.js';
+import { DAG_LAYER as LAYER, DAG_STEPS as STEPS, LIB, dagFlow, fmt, tempDir } from './util.js';
 
 const { createRun, executeRun, findWorkspace, initWorkspace, loadOrchestratorConfig, planFromFlow } =
   await import(LIB);
-
-const STEPS = 200;
-const LAYER = 20;
-
-function dagFlow() {
-  const lines = ['  - id: dag', '    steps:'];
-  for (let i = 0; i < STEPS; i++) {
-    const layer = Math.floor(i / LAYER);
-    const deps =
-      layer === 0 ? [] : [(layer - 1) * LAYER + (i % LAYER), (layer - 1) * LAYER + ((i + 1) % LAYER)];
-    lines.push(
-      `      - { id: s${i}, agent: noop, task: step ${i}, deps: [${deps.map((d) => `s${d}`).join(', ')}] }`,
-    );
-  }
-  return lines.join('\n');
-}
 
 async function timeRun(concurrency) {
   const dir = tempDir();

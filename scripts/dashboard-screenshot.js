@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from './chromium.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'bin', 'orc.js');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const out = resolve(process.argv[2] ?? 'dashboard.png');
 const dir = mkdtempSync(join(tmpdir(), 'orc-dashboard-'));
 const token = 'screenshot-token-0123456789';
@@ -92,20 +92,7 @@ async function serve() {
 async function main() {
   setUp();
   const { child, url } = await serve();
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`${url}/#token=${token}`);

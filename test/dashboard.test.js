@@ -2,21 +2,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
+import { CHROMIUM, launchChromium } from '../scripts/chromium.js';
 import { orcJson } from './helpers.js';
 import { GATED_FLOW, REVIEWER_AGENT, TOKEN, call, startServe, waitForHttpRun } from './http-helpers.js';
 import { runWorkspace } from './run-helpers.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 // Skipped only on a developer's machine without Chromium; under CI a missing browser fails the test.
 const skip =
   existsSync(CHROMIUM) || process.env.CI
@@ -24,8 +14,7 @@ const skip =
     : `${CHROMIUM} is missing (apt-get install chromium; .ci/run does it)`;
 
 async function browserPage(t) {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const page = await browser.newPage();
   const errors = [];
