@@ -27,6 +27,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   CONFLICT: 409,
   CLAIM_LOST: 409,
   BUSY: 503,
+  UNHEALTHY: 503,
   PROVIDER_FAILED: 502,
 };
 

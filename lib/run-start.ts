@@ -42,6 +42,9 @@ export async function planRun(
   const task = input.task.trim();
   if (!task) throw invalidInput('say what to do: the task is empty');
   const config = loadOrchestratorConfig(ws);
+  // Steps that go to workers need Redis: an unreachable one is said now (UNHEALTHY), before an LLM is
+  // paid to plan and before a run is created that no process could run.
+  if (config.redis) await (await import('./step-queue.js')).probeRedis(config.redis);
   const rules = listPolicies(ws);
   const check = (candidate: Plan) => forbiddenAssignments(rules, candidate.steps, config.agents);
   const knowledge =

@@ -50,6 +50,8 @@ test('without ORC_TOKEN the token is made once in .orc/serve-token, mode 0600, a
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const token = readFileSync(file, 'utf8').trim();
   assert.ok(token.length >= 32);
+  // stderr is a pipe of its own: its line may arrive after the address on stdout.
+  for (let i = 0; i < 100 && !first.output().stderr.includes('\n'); i++) await sleep(20);
   assert.match(first.output().stderr, new RegExp(`#token=${token}`), 'the page address with the token');
   assert.equal((await call(first.url, '/api/status', { token })).status, 200);
   first.child.kill('SIGTERM');
@@ -189,6 +191,15 @@ test('a gated run started over HTTP waits, refuses "approved": "false", and comp
     [id],
   );
   assert.equal(orcJson(dir, ['run', 'status', id]).status, 'complete', 'the CLI sees it');
+});
+
+test('a run whose workers cannot be reached is 503 UNHEALTHY, and no run is created', async (t) => {
+  const { dir } = runWorkspace(t, GATED_FLOW, REVIEWER_AGENT);
+  const { url } = await startServe(t, dir, { ORCHESTRATOR_REDIS_URL: 'redis://:hunter2@127.0.0.1:1' });
+  const res = await call(url, '/api/runs', { body: { task: 'ship it', flow: 'gated' } });
+  assert.deepEqual([res.status, res.body.error.code], [503, 'UNHEALTHY']);
+  assert.match(res.body.error.message, /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
+  assert.deepEqual((await call(url, '/api/runs')).body, []);
 });
 
 /** Reads a server-sent event stream until `until(text)` holds. */

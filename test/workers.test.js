@@ -404,6 +404,13 @@ test('redis: settings are checked by path, and the URL is never shown with its p
     /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1: connect ECONNREFUSED/,
   );
   assert.ok(!unreachable.stderr.includes('hunter2'));
+  // A run that could not reach its workers is refused before it exists: no run left "running".
+  const refused = orc(['--dir', dir, 'run', 'anything at all'], {
+    env: { ORCHESTRATOR_REDIS_URL: 'redis://:hunter2@127.0.0.1:1' },
+  });
+  assert.equal(refused.code, 9, refused.stderr);
+  assert.match(refused.stderr, /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
+  assert.deepEqual(orcJson(dir, ['run', 'list']), []);
   if (noRedis) return;
   // The variable alone turns workers on; a password in it is shown as ***.
   const withPassword = redis.url.replace('redis://', 'redis://:hunter2@');
