@@ -209,17 +209,42 @@ function withoutUnusedKeys(problems: string[], used: Set<string>): string[] {
   });
 }
 
-/** Validates orchestrator.yaml; returns every problem by path (never a key's value) and the config. */
+/** The top-level keys orc reads; any other is reported as a warning (a typo must not go unnoticed). */
+const TOP_LEVEL_KEYS = [
+  'version',
+  'orchestrator',
+  'board',
+  'providers',
+  'agents',
+  'flows',
+  'concurrency',
+  'knowledge',
+  'reflection',
+  'redis',
+  'mcp',
+];
+
+/** Keys orc does not read: a misspelt `redis:` would otherwise run every step in process, silently. */
+function unknownKeyWarnings(raw: Doc): string[] {
+  return Object.keys(raw)
+    .filter((key) => !TOP_LEVEL_KEYS.includes(key))
+    .map((key) => `${key}: not a setting orc reads (ignored); the settings are ${TOP_LEVEL_KEYS.join(', ')}`);
+}
+
+/**
+ * Validates orchestrator.yaml; returns every problem by path (never a key's value), warnings about what
+ * it ignores, and the config.
+ */
 export function checkOrchestratorConfig(
   ws: Workspace,
   env: NodeJS.ProcessEnv = process.env,
-): { problems: string[]; config?: OrchestratorConfig } {
+): { problems: string[]; warnings: string[]; config?: OrchestratorConfig } {
   const problems: string[] = [];
   let raw: Doc;
   try {
     raw = readConfigDocument(ws);
   } catch (error) {
-    return { problems: [(error as Error).message] };
+    return { problems: [(error as Error).message], warnings: [] };
   }
   const vars = configEnvironment(ws, env);
   const doc = interpolateConfig(raw, '', vars, problems) as Doc;
@@ -257,7 +282,13 @@ export function checkOrchestratorConfig(
     knowledge,
     redis: readRedisSettings(doc.redis, vars, problems),
   };
-  return { problems: withoutUnusedKeys(problems, used), config };
+  const mcp = doc.mcp;
+  if (mcp !== undefined && mcp !== null) {
+    const tools = isObject(mcp) ? mcp.tools : undefined;
+    if (!isObject(mcp) || (tools !== undefined && tools !== null && tools !== 'core' && tools !== 'all'))
+      problems.push('mcp.tools: must be core or all');
+  }
+  return { problems: withoutUnusedKeys(problems, used), warnings: unknownKeyWarnings(raw), config };
 }
 
 /** Loads orchestrator.yaml; every problem is listed, by path, in one INVALID_INPUT error. */

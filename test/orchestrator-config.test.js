@@ -327,3 +327,22 @@ agents:
   ]);
   assert.ok(!ok.stdout.includes(SECRET), 'the key came from .env and is not printed');
 });
+
+test('a top-level key orc does not read is a warning (a misspelt redis: is not silent); mcp.tools is checked', (t) => {
+  const { dir, ws } = workspace(t, `${SEED}reddis:\n  url: redis://127.0.0.1:6379\n`);
+  const env = { DEEPSEEK_API_KEY: SECRET };
+  const checked = checkOrchestratorConfig(ws, env);
+  assert.deepEqual(checked.problems, []);
+  assert.equal(checked.config.redis, undefined);
+  assert.equal(checked.warnings.length, 1);
+  assert.match(checked.warnings[0], /^reddis: not a setting orc reads \(ignored\); the settings are .*redis/);
+  const human = orc(['--dir', dir, 'config', 'check'], { env });
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stderr, /warning: reddis: not a setting orc reads/);
+  const json = orc(['--dir', dir, '--json', 'config', 'check'], { env });
+  assert.deepEqual(json.json().warnings, [checked.warnings[0]]);
+  assert.equal(json.stderr, '', 'with --json the warnings are in the document');
+  assert.deepEqual(checkOrchestratorConfig(workspace(t, SEED).ws, env).warnings, [], 'the seed has none');
+  const mcp = workspace(t, `${SEED}mcp:\n  tools: some\n`);
+  assert.deepEqual(checkOrchestratorConfig(mcp.ws, env).problems, ['mcp.tools: must be core or all']);
+});

@@ -68,6 +68,18 @@ function startWorker(t, dir, args = [], env = {}) {
   return worker;
 }
 
+/**
+ * The coordinator may record a step before this process has read the worker's line about it (two
+ * pipes, two processes): wait for `count` done lines rather than racing them.
+ */
+function doneLines(worker, count) {
+  return until(
+    () => worker.done().length >= count,
+    5_000,
+    () => JSON.stringify(worker.events),
+  );
+}
+
 async function until(predicate, timeoutMs, describe = () => '') {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
@@ -127,7 +139,13 @@ rtest(
       Object.values(tally).every((n) => n === 1),
       `each step once: ${JSON.stringify(tally)}`,
     );
-    const pacerJobs = (w) => w.done().filter((e) => e.agent === 'pacer' && e.run === id).length;
+    const ofRun = (e) => e.agent === 'pacer' && e.run === id;
+    const pacerJobs = (w) => w.done().filter(ofRun).length;
+    await until(
+      () => pacerJobs(one) + pacerJobs(two) >= 20,
+      5_000,
+      () => `${pacerJobs(one)} + ${pacerJobs(two)}`,
+    );
     assert.ok(
       pacerJobs(one) > 0 && pacerJobs(two) > 0,
       `both workers worked: ${pacerJobs(one)}, ${pacerJobs(two)}`,
@@ -161,6 +179,7 @@ rtest(
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).status, 'complete');
     assert.deepEqual(executions(counts), { s: 2 }, 'run again once: at least once, as documented');
+    await doneLines(rescuer, 1);
     assert.equal(rescuer.done().length, 1);
     // Lock expiry plus at most two stalled checks (stalled_after 2s), plus the 3 s step twice at most.
     assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
@@ -249,6 +268,7 @@ rtest('gates: a before gate and an after gate approved while workers wait; the r
   const done = await waitForRun(dir, first.id, (r) => r.status === 'complete');
   assert.deepEqual(stepStatus(done), { migrate: 'done', report: 'done', publish: 'done' });
   assert.deepEqual(executions(counts), { migrate: 1, publish: 1 });
+  await doneLines(worker, 3);
   assert.equal(worker.done().length, 3);
 });
 
@@ -320,6 +340,7 @@ rtest('a second signal returns the job in hand to its queue; another worker runs
   const result = await coordinator;
   assert.equal(result.code, 0, result.stderr);
   assert.equal(JSON.parse(result.stdout).status, 'complete');
+  await doneLines(taker, 1);
   assert.equal(taker.done().length, 1);
   assert.equal(taker.done()[0].attempt, 1, 'returning spends no attempt');
   assert.deepEqual(executions(counts), { s: 2 });

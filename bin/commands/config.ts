@@ -1,15 +1,17 @@
 import { OrcError } from '../../lib/errors.js';
 import { checkOrchestratorConfig } from '../../lib/orchestrator-config.js';
 import { redactedUrl } from '../../lib/redis-settings.js';
-import { type Context, c, print, printJson } from '../output.js';
+import { type Context, c, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
 
 /** Validates orchestrator.yaml; shows what it configures (providers without their keys) or every problem. */
 export async function check(ctx: Context) {
-  const { problems, config } = checkOrchestratorConfig(open(ctx));
+  const { problems, warnings, config } = checkOrchestratorConfig(open(ctx));
+  // With --json the warnings are part of the one document on stdout.
+  if (!ctx.json) for (const w of warnings) warn(ctx, w);
   if (problems.length > 0 || !config) {
     // The problems are the result: on stdout, one per line or as one JSON document; the error line follows on stderr.
-    if (ctx.json) printJson({ ok: false, problems });
+    if (ctx.json) printJson({ ok: false, problems, warnings });
     else for (const p of problems) print(`${c.red('problem')} ${p}`);
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     throw new OrcError('INVALID_INPUT', `orchestrator.yaml has ${count}`, { details: { problems } });
@@ -30,6 +32,7 @@ export async function check(ctx: Context) {
     flows: config.flows.map((f) => f.id),
     concurrency: config.concurrency,
     redis: config.redis ? { url: redactedUrl(config.redis.url), prefix: config.redis.prefix } : null,
+    warnings,
   };
   if (ctx.json) return printJson(summary);
   print(
