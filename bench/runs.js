@@ -1,34 +1,10 @@
 // Runs: a 200-step DAG of no-op command agents (`true`), through the library's executor. Prints the
 // orchestration overhead per step and the speed-up of concurrency over serial execution.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DAG_LAYER as LAYER, DAG_STEPS as STEPS, LIB, dagFlow, fmt, tempDir } from './util.js';
+import { DAG_LAYER as LAYER, DAG_STEPS as STEPS, dagWorkspace, timeDagRun } from './dag.js';
+import { fmt } from './util.js';
 
-const { createRun, executeRun, findWorkspace, initWorkspace, loadOrchestratorConfig, planFromFlow } =
-  await import(LIB);
-
-async function timeRun(concurrency) {
-  const dir = tempDir();
-  initWorkspace(dir);
-  writeFileSync(
-    join(dir, 'orchestrator.yaml'),
-    `agents:\n  - { id: noop, name: noop, description: does nothing, command: ["true"] }\nflows:\n${dagFlow()}\n`,
-  );
-  const ws = findWorkspace({ dir });
-  const config = loadOrchestratorConfig(ws);
-  const run = await createRun(ws, {
-    task: 'bench',
-    plan: planFromFlow(config.flows[0], {}),
-    config,
-    concurrency,
-  });
-  const started = performance.now();
-  const done = await executeRun(ws, run.id, { config, pollMs: 50 });
-  const ms = performance.now() - started;
-  if (done.status !== 'complete') throw new Error(`run ended ${done.status}`);
-  return ms;
-}
+const timeRun = (concurrency) => timeDagRun(dagWorkspace('["true"]'), concurrency);
 
 export async function run() {
   console.log(`## runs: a ${STEPS}-step DAG (${STEPS / LAYER} layers of ${LAYER}) of no-op command agents`);

@@ -2,26 +2,13 @@
 // `orc worker` processes through a local redis-server, against the same run in process. Prints the
 // throughput in steps per second; then the same with steps that take 20 ms, where workers add up.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { noRedis, startRedis } from '../test/redis-harness.js';
-import { DAG_STEPS as STEPS, LIB, ROOT, dagFlow, fmt, tempDir } from './util.js';
-
-const { createRun, executeRun, findWorkspace, initWorkspace, loadOrchestratorConfig, planFromFlow } =
-  await import(LIB);
+import { DAG_STEPS as STEPS, dagWorkspace, timeDagRun } from './dag.js';
+import { ROOT, fmt } from './util.js';
 
 const CONCURRENCY = 8;
-
-function workspace(command, redisYaml) {
-  const dir = tempDir();
-  initWorkspace(dir);
-  writeFileSync(
-    join(dir, 'orchestrator.yaml'),
-    `agents:\n  - { id: noop, name: noop, description: does nothing, command: ${command} }\nflows:\n${dagFlow()}\n${redisYaml}`,
-  );
-  return dir;
-}
 
 /** Starts `orc worker` processes and resolves once each says it is ready. */
 async function startWorkers(dir, count) {
@@ -47,27 +34,13 @@ async function startWorkers(dir, count) {
   );
 }
 
-async function stepsPerSecond(dir) {
-  const ws = findWorkspace({ dir });
-  const config = loadOrchestratorConfig(ws);
-  const run = await createRun(ws, {
-    task: 'bench',
-    plan: planFromFlow(config.flows[0], {}),
-    config,
-    concurrency: CONCURRENCY,
-  });
-  const started = performance.now();
-  const done = await executeRun(ws, run.id, { config, pollMs: 50 });
-  const ms = performance.now() - started;
-  if (done.status !== 'complete') throw new Error(`run ended ${done.status}`);
-  return (STEPS * 1000) / ms;
-}
+const stepsPerSecond = async (dir) => (STEPS * 1000) / (await timeDagRun(dir, CONCURRENCY));
 
 async function compare(redis, label, command, round) {
-  const inProcess = await stepsPerSecond(workspace(command, ''));
+  const inProcess = await stepsPerSecond(dagWorkspace(command));
   console.log(`  ${label}, in process (no Redis): ${fmt(inProcess, 1)} steps/s`);
   for (const count of [1, 2, 4]) {
-    const dir = workspace(command, `redis:\n  url: ${redis.url}\n  prefix: bench${round}-${count}\n`);
+    const dir = dagWorkspace(command, `redis:\n  url: ${redis.url}\n  prefix: bench${round}-${count}\n`);
     const workers = await startWorkers(dir, count);
     try {
       const rate = await stepsPerSecond(dir);

@@ -63,3 +63,25 @@ export function quote(value: unknown, max = 60): string {
   const oneLine = String(text).replace(/\s+/g, ' ');
   return JSON.stringify(oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine);
 }
+
+/**
+ * Any thrown value as a code and one line, for every front end (CLI, HTTP, MCP): an OrcError keeps its
+ * code; a system error (ENOENT, EACCES…) is INTERNAL naming it; anything else is a bug to report. Never
+ * a stack (ORC_DEBUG prints one on stderr).
+ */
+export function describeError(error: unknown): { code: ErrorCode; message: string } {
+  let code: ErrorCode = 'INTERNAL';
+  let message: string;
+  if (error instanceof OrcError) ({ code, message } = error);
+  else if (isSystemError(error)) message = `${error.code}: ${error.message.replace(/^\w+: /, '')}`;
+  else {
+    message = `internal error, please report it as a bug: ${(error as Error)?.message ?? String(error)}`;
+    if (process.env.ORC_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+  }
+  return { code, message: message.split('\n')[0]! };
+}
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return error instanceof Error && typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}

@@ -113,9 +113,22 @@ export function readEvents(ws: Workspace, filter: EventFilter = {}): EventsRead 
   return { events: matching, corrupt, offset: Buffer.byteLength(text) };
 }
 
-/** Reads complete lines appended after `offset`; returns the events and the new offset. */
+/** The log's size in bytes: where a follower that wants only new events starts. No log is 0. */
+export function eventLogSize(ws: Workspace): number {
+  try {
+    return statSync(ws.eventsFile).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/**
+ * Reads complete lines appended after `offset`; returns the events and the new offset. Cheap when
+ * nothing was appended (one stat), so followers poll it.
+ */
 export function readEventsFrom(ws: Workspace, offset: number): EventsRead {
-  const size = statSync(ws.eventsFile).size;
+  const size = eventLogSize(ws);
   if (size < offset) offset = 0; // the file was replaced (a merge, a doctor fix): start over
   if (size === offset) return { events: [], corrupt: [], offset };
   const fd = openSync(ws.eventsFile, 'r');

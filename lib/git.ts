@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { OrcError } from './errors.js';
 import { GITATTRIBUTES_LINES, type Workspace, ensureLines } from './workspace.js';
 import { withWorkspaceLock } from './workspace-lock.js';
+import { sleep } from './sleep.js';
 
 /** The paths orc owns inside a workspace: the only ones `orc sync` ever stages or commits. */
 export const ORC_PATHS = [
@@ -81,8 +82,6 @@ export interface SyncResult {
   pushed: boolean;
   attempts: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Makes this workspace meet its remote: commits orc's own paths only (an explicit pathspec; other

@@ -14,9 +14,8 @@ import {
 import { searchKnowledge } from './knowledge.js';
 import type { SearchMode } from './knowledge-settings.js';
 import { listLocks } from './locks.js';
-import { approveStep, rejectStep } from './run-decisions.js';
 import { RUN_STATUSES } from './run-schema.js';
-import { continueAfterDecision, startRun } from './run-start.js';
+import { decideGate, startRun } from './run-start.js';
 import { getRun, listRuns } from './runs.js';
 import { statusSummary } from './status.js';
 import type { TaskStatus } from './task-schema.js';
@@ -53,7 +52,6 @@ function route(method: 'GET' | 'POST', path: string, handle: Handler) {
   routes.push({ method, path: new RegExp(`^${path.replaceAll(':id', SEGMENT)}$`), handle });
 }
 
-const SEARCH_MODES: readonly SearchMode[] = ['lexical', 'semantic', 'hybrid'];
 const MAX_RUNS = 500;
 
 route('GET', '/api/status', async ({ ctx, query }) => {
@@ -138,10 +136,7 @@ route('GET', '/api/knowledge/search', async ({ ctx, query }) => {
   if (!text) throw invalidInput('query parameter "q" is required');
   const k = Number(q.k ?? 5);
   if (k < 1 || k > 50) throw invalidInput('query parameter "k" must be from 1 to 50');
-  const mode = q.mode as SearchMode | undefined;
-  if (mode !== undefined && !SEARCH_MODES.includes(mode))
-    throw invalidInput(`query parameter "mode" must be one of ${SEARCH_MODES.join(', ')}`);
-  return { body: await searchKnowledge(ctx.ws, text, { k, mode }) };
+  return { body: await searchKnowledge(ctx.ws, text, { k, mode: q.mode as SearchMode | undefined }) };
 });
 
 route('GET', '/api/runs', async ({ ctx, query }) => {
@@ -177,17 +172,9 @@ route('GET', '/api/runs/:id', async ({ ctx, params, query }) => {
   return { body: getRun(ctx.ws, params[0]!) };
 });
 
-/** Approves or rejects a waiting gate, then lets the run go on the way `orc approve` does. */
+/** Decides a waiting gate the way `orc approve|reject` does; the run goes on in the background. */
 async function decide(ctx: ApiContext, runRef: string, approved: boolean, step?: string, note?: string) {
-  const options = { actor: ctx.actor, note };
-  const { run, step: decided } = approved
-    ? await approveStep(ctx.ws, runRef, step, options)
-    : await rejectStep(ctx.ws, runRef, step, options);
-  await continueAfterDecision(ctx.ws, run, {
-    actor: ctx.actor,
-    invocation: ctx.invocation,
-    onWarning: ctx.onWarning,
-  });
+  const { run, step: decided } = await decideGate(ctx.ws, runRef, { approved, step, note }, ctx);
   return { body: { run: run.id, step: decided.id, decision: decided.decision, status: run.status } };
 }
 

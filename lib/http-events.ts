@@ -1,21 +1,11 @@
-import { statSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseSince } from './durations.js';
-import { type OrcEvent, readEventsFrom } from './events.js';
+import { type OrcEvent, eventLogSize, readEventsFrom } from './events.js';
 import { checkQuery } from './http-input.js';
 import type { Workspace } from './workspace.js';
 
 const POLL_MS = 200;
 const HEARTBEAT_MS = 15_000;
-
-function sizeOf(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
-}
 
 /**
  * Where a stream starts: after the event a reconnecting client saw last (Last-Event-ID), at `since` (an
@@ -23,12 +13,10 @@ function sizeOf(file: string): number {
  * byte offset to follow from.
  */
 function startOf(ws: Workspace, lastId: string | undefined, since: string | undefined) {
-  if (lastId === undefined && since === undefined) {
-    const size = sizeOf(ws.eventsFile);
-    return { backlog: [] as OrcEvent[], offset: size };
-  }
+  if (lastId === undefined && since === undefined)
+    return { backlog: [] as OrcEvent[], offset: eventLogSize(ws) };
   const from = since === undefined ? undefined : parseSince(since);
-  const all = sizeOf(ws.eventsFile) === 0 ? { events: [], offset: 0 } : readEventsFrom(ws, 0);
+  const all = readEventsFrom(ws, 0);
   let backlog: OrcEvent[] = [];
   if (lastId !== undefined) {
     const at = all.events.findIndex((e) => e.id === lastId);
@@ -71,13 +59,11 @@ export function streamEvents(
     // The server is closing: end the stream and its connection, which would otherwise idle on.
     if (!server.listening) return stop(() => req.socket.destroy());
     try {
-      if (sizeOf(ws.eventsFile) !== offset) {
-        const read = readEventsFrom(ws, offset);
-        offset = read.offset;
-        if (read.events.length > 0) {
-          send(read.events);
-          idleSince = Date.now();
-        }
+      const read = readEventsFrom(ws, offset);
+      offset = read.offset;
+      if (read.events.length > 0) {
+        send(read.events);
+        idleSince = Date.now();
       }
       if (Date.now() - idleSince >= HEARTBEAT_MS) {
         res.write(': heartbeat\n\n');

@@ -2,7 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard-page.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
-import { type ErrorCode, OrcError } from './errors.js';
+import { type ErrorCode, OrcError, describeError } from './errors.js';
 import { type ApiContext, handleApi } from './http-api.js';
 import { streamEvents } from './http-events.js';
 import { BodyTooLarge } from './http-input.js';
@@ -59,18 +59,9 @@ function sendThrown(res: ServerResponse, error: unknown): void {
     res.destroy();
     return;
   }
-  if (error instanceof OrcError) {
-    const status = error instanceof BodyTooLarge ? 413 : (HTTP_STATUS[error.code] ?? 500);
-    sendError(res, status, error.code, error.message);
-    return;
-  }
-  const system = (error as NodeJS.ErrnoException)?.code;
-  const message =
-    typeof system === 'string' && /^E[A-Z]+$/.test(system)
-      ? `${system}: ${(error as Error).message.replace(/^\w+: /, '')}`
-      : `internal error, please report it as a bug: ${(error as Error)?.message ?? String(error)}`;
-  if (process.env.ORC_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
-  sendError(res, 500, 'INTERNAL', message);
+  const { code, message } = describeError(error);
+  const status = error instanceof BodyTooLarge ? 413 : (HTTP_STATUS[code] ?? 500);
+  sendError(res, status, code, message);
 }
 
 function sendStatic(res: ServerResponse, type: string, body: string, headers = {}): void {

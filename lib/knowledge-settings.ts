@@ -19,7 +19,7 @@ export interface KnowledgeSettings {
 }
 
 export const DEFAULT_BRIEF_BUDGET = 8_000;
-const MODES: SearchMode[] = ['lexical', 'semantic', 'hybrid'];
+export const SEARCH_MODES: readonly SearchMode[] = ['lexical', 'semantic', 'hybrid'];
 
 export function readKnowledgeSettings(
   raw: unknown,
@@ -58,8 +58,8 @@ export function readKnowledgeSettings(
     }
   }
   if (raw.search !== undefined) {
-    if (!MODES.includes(raw.search as SearchMode))
-      problems.push(`knowledge.search: must be one of ${MODES.join(', ')}`);
+    if (!SEARCH_MODES.includes(raw.search as SearchMode))
+      problems.push(`knowledge.search: must be one of ${SEARCH_MODES.join(', ')}`);
     else if (raw.search !== 'lexical' && embeddings === undefined)
       problems.push(`knowledge.search: ${raw.search} search needs knowledge.embeddings`);
     else settings.search = raw.search as SearchMode;

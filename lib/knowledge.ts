@@ -11,7 +11,12 @@ import {
   searchIndex,
 } from './knowledge-index.js';
 import { checkKnowledgeName, displayName, knowledgePath } from './knowledge-names.js';
-import { type KnowledgeSettings, type SearchMode, loadKnowledgeSettings } from './knowledge-settings.js';
+import {
+  type KnowledgeSettings,
+  SEARCH_MODES,
+  type SearchMode,
+  loadKnowledgeSettings,
+} from './knowledge-settings.js';
 import { type ActorOptions, mutate } from './mutation.js';
 import { hasControlChars } from './names.js';
 import { terms } from './text-analysis.js';
@@ -277,6 +282,8 @@ async function rankChunks(ws: Workspace, query: string, options: SearchOptions) 
   if (typeof query !== 'string' || query.trim() === '') throw invalidInput('the query is empty');
   const k = Math.max(1, options.k ?? 5);
   if (!Number.isInteger(k) || k > 1000) throw invalidInput('-k must be a whole number from 1 to 1000');
+  if (options.mode !== undefined && !SEARCH_MODES.includes(options.mode))
+    throw invalidInput(`search mode ${quote(options.mode)} is not one of ${SEARCH_MODES.join(', ')}`);
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);

@@ -3,9 +3,8 @@ import { invalidInput } from './errors.js';
 import { type McpTool, type Zod, tool } from './mcp-tools.js';
 import { loadOrchestratorConfig } from './orchestrator-config.js';
 import { demoteRule, promotePattern, reflect, rejectPromotion } from './reflection.js';
-import { approveStep, rejectStep } from './run-decisions.js';
 import { RUN_STATUSES } from './run-schema.js';
-import { continueAfterDecision, startRun } from './run-start.js';
+import { decideGate, startRun } from './run-start.js';
 import { getRun, listRuns } from './runs.js';
 
 /** The seed's eight tools, with its names and meaning: runs, gates, agents, reflection. */
@@ -44,11 +43,7 @@ export function orchestratorTools(z: Zod): McpTool[] {
       },
       async (args, ctx) => {
         if (!args.approved && !args.note?.trim()) throw invalidInput('rejecting needs a note: why');
-        const options = { actor: ctx.actor, note: args.note };
-        const { run, step } = args.approved
-          ? await approveStep(ctx.ws, args.run, args.step, options)
-          : await rejectStep(ctx.ws, args.run, args.step, options);
-        await continueAfterDecision(ctx.ws, run, ctx);
+        const { run, step } = await decideGate(ctx.ws, args.run, args, ctx);
         return { run: run.id, step: step.id, decision: step.decision?.decision, status: run.status };
       },
     ),

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readConfigDocument } from './config.js';
-import { OrcError } from './errors.js';
+import { describeError } from './errors.js';
 import { boardTools } from './mcp-board-tools.js';
 import { orchestratorTools } from './mcp-orchestrator-tools.js';
 import { CORE_TOOLS, type ToolContext, checkToolSet } from './mcp-tools.js';
@@ -88,7 +88,8 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
       const value = await entry.tool.call(parsed.data as never, ctx);
       return { content: [{ type: 'text', text: JSON.stringify(value ?? null) }] } satisfies CallToolResult;
     } catch (error) {
-      return errorResult(error);
+      const { code, message } = describeError(error);
+      return failure(code, message);
     }
   });
   return server;
@@ -110,15 +111,6 @@ export async function serveMcp(options: McpServerOptions = {}): Promise<void> {
 
 function failure(code: string, message: string): CallToolResult {
   return { content: [{ type: 'text', text: `${code}: ${message.split('\n')[0]}` }], isError: true };
-}
-
-/** An OrcError keeps its code; anything else is INTERNAL, one line, never a stack. */
-function errorResult(error: unknown): CallToolResult {
-  if (error instanceof OrcError) return failure(error.code, error.message);
-  const system = (error as NodeJS.ErrnoException)?.code;
-  const message = (error as Error)?.message ?? String(error);
-  if (typeof system === 'string' && /^E[A-Z]+$/.test(system)) return failure('INTERNAL', message);
-  return failure('INTERNAL', `internal error, please report it as a bug: ${message}`);
 }
 
 /** JSON Schema without what costs tokens and tells an agent nothing. */

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import type { Queue, QueueEvents } from 'bullmq';
 import { formatAge } from './durations.js';
-import { type RedisSettings, redactedUrl } from './redis-settings.js';
+import type { RedisSettings } from './redis-settings.js';
 import type { RunStep } from './run-schema.js';
 import { type StepContext, StepFailure } from './step-agents.js';
 import {
@@ -14,9 +14,11 @@ import {
   connectionOf,
   probeRedis,
   queueName,
+  redisWarner,
   stepJobId,
   stepJobOptions,
 } from './step-queue.js';
+import { sleep } from './sleep.js';
 
 export interface RemoteSteps {
   /** Runs a command or LLM step as a job of its agent's queue; resolves with the output. */
@@ -37,18 +39,6 @@ interface Channel {
 /** How often a waiting step looks at its job: for a cancel, or for nobody serving its agent. */
 const WATCH_MS = 500;
 
-/** A pause that a cancel cuts short; called in a loop, so it leaves no listener behind. */
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
-
 /**
  * Connects to the queues of the given agents (an unreachable Redis is an error here, not a failed
  * step: UNHEALTHY). Only jobs this coordinator added are ever waited on, so runs of other coordinators sharing
@@ -63,13 +53,7 @@ export async function openRemoteSteps(
   const { Queue, QueueEvents } = await import('bullmq');
   const connection = connectionOf(settings);
   const coordinator = `${hostname()}:${process.pid}`;
-  let lastWarning = '';
-  const warn = (error: Error) => {
-    // Redis errors repeat while it is away; say each once.
-    const message = `Redis at ${redactedUrl(settings.url)}: ${error.message.replaceAll(settings.url, '(the URL)')}`;
-    if (message !== lastWarning) options.onWarning?.(message);
-    lastWarning = message;
-  };
+  const warn = redisWarner(settings, options.onWarning);
   const channels = new Map<string, Channel>();
   for (const agentId of new Set(agentIds)) {
     const name = queueName(settings, agentId);

@@ -10,6 +10,7 @@ import { buildStepBrief } from './step-brief.js';
 import { StepFailure, runCommandStep, runLlmStep, waitExternalStep } from './step-agents.js';
 import type { Workspace } from './workspace.js';
 import type { RemoteSteps } from './remote-steps.js';
+import { sleep } from './sleep.js';
 
 export interface ExecuteRunOptions {
   config: OrchestratorConfig;
@@ -28,8 +29,6 @@ export interface ExecuteRunOptions {
   /** Told about things that degraded without failing the run (a consolidation fallback). */
   onWarning?: (message: string) => void;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function leaseOrWait(ws: Workspace, runId: string, waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;

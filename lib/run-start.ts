@@ -9,7 +9,8 @@ import { type OrchestratorConfig, loadOrchestratorConfig } from './orchestrator-
 import { type Plan, choosePlan, validatePlan } from './planner.js';
 import { forbiddenAssignments, listPolicies } from './policies.js';
 import { runLeaseHolder } from './run-lease.js';
-import { type Run, TERMINAL_RUN } from './run-schema.js';
+import { approveStep, rejectStep } from './run-decisions.js';
+import { type Run, type RunStep, TERMINAL_RUN } from './run-schema.js';
 import { createRun } from './runs.js';
 import type { Workspace } from './workspace.js';
 
@@ -88,12 +89,37 @@ export function continueRunInBackground(
   child.unref();
 }
 
+export interface GateDecision {
+  approved: boolean;
+  /** The waiting step; optional when only one waits. */
+  step?: string;
+  /** Why; required to reject. */
+  note?: string;
+}
+
+/**
+ * Approves or rejects a waiting gate, then lets the run go on, as `orc approve|reject`, the HTTP API
+ * and the MCP server all do.
+ */
+export async function decideGate(
+  ws: Workspace,
+  runRef: string,
+  decision: GateDecision,
+  options: StartRunOptions = {},
+): Promise<{ run: Run; step: RunStep }> {
+  const decided = decision.approved
+    ? await approveStep(ws, runRef, decision.step, { actor: options.actor, note: decision.note })
+    : await rejectStep(ws, runRef, decision.step, { actor: options.actor, note: decision.note });
+  await continueAfterDecision(ws, decided.run, options);
+  return decided;
+}
+
 /**
  * What follows an approval or a rejection: the runner may have stopped while the gate waited, so the
  * run continues in the background (a runner still alive picks the decision up itself; the lease keeps
  * it to one). Approving the last gate completes a run with no runner involved: it is consolidated here.
  */
-export async function continueAfterDecision(ws: Workspace, run: Run, options: StartRunOptions = {}) {
+async function continueAfterDecision(ws: Workspace, run: Run, options: StartRunOptions) {
   if (!TERMINAL_RUN.has(run.status) && !runLeaseHolder(ws, run.id))
     continueRunInBackground(ws, run.id, options);
   if (run.status === 'complete') {

@@ -3,6 +3,7 @@ import type { AgentConfig, OrchestratorConfig } from './orchestrator-config.js';
 import type { Run, RunStep } from './run-schema.js';
 import { getTask } from './tasks.js';
 import type { Workspace } from './workspace.js';
+import { sleep } from './sleep.js';
 
 /** Everything an agent needs to carry out one step. */
 export interface StepContext {
@@ -17,15 +18,6 @@ export interface StepContext {
 
 /** A step that could not produce an output; its message becomes the step's error. */
 export class StepFailure extends Error {}
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 
 /** Ends a whole process group: a timed-out agent's grandchildren must not outlive it. */
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -65,6 +65,19 @@ export async function probeRedis(settings: RedisSettings): Promise<void> {
   }
 }
 
+/**
+ * Redis errors as warnings for the coordinator and the workers: each said once while it repeats (they
+ * repeat on every reconnect while Redis is away), the URL never shown (it may hold a password).
+ */
+export function redisWarner(settings: RedisSettings, onWarning?: (message: string) => void) {
+  let last = '';
+  return (error: Error) => {
+    const message = `Redis at ${redactedUrl(settings.url)}: ${error.message.replaceAll(settings.url, '(the URL)')}`;
+    if (message !== last) onWarning?.(message);
+    last = message;
+  };
+}
+
 /** How often a job may lose its worker (killed, cut off) and go to another before the step fails. */
 export const MAX_STALLS = 2;
 

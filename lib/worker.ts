@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import { invalidInput, quote } from './errors.js';
 import type { AgentConfig, OrchestratorConfig } from './orchestrator-config.js';
-import { REDIS_URL_VARIABLE, redactedUrl } from './redis-settings.js';
+import { REDIS_URL_VARIABLE } from './redis-settings.js';
 import { type AgentCall, StepFailure, runCommandAttempt, runLlmCall } from './step-agents.js';
 import {
   type StepJobData,
@@ -13,6 +13,7 @@ import {
   connectionOf,
   probeRedis,
   queueName,
+  redisWarner,
   workerTimings,
 } from './step-queue.js';
 import type { Workspace } from './workspace.js';
@@ -80,12 +81,7 @@ export async function startWorker(
   const concurrency = options.concurrency ?? 1;
   await probeRedis(settings);
   const { Worker, UnrecoverableError, WaitingError } = await import('bullmq');
-  let lastWarning = '';
-  const warn = (error: Error) => {
-    const message = `Redis at ${redactedUrl(settings.url)}: ${error.message.replaceAll(settings.url, '(the URL)')}`;
-    if (message !== lastWarning) options.onWarning?.(message);
-    lastWarning = message;
-  };
+  const warn = redisWarner(settings, options.onWarning);
   let returning = false;
   const running = new Map<string, AbortController>();
 

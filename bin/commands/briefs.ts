@@ -1,5 +1,5 @@
+import { wholeNumberOption } from '../options.js';
 import { renderBrief } from '../../lib/briefs.js';
-import { invalidInput } from '../../lib/errors.js';
 import type { Task } from '../../lib/task-schema.js';
 import type { Workspace } from '../../lib/workspace.js';
 import { type Context, print, printJson, warn } from '../output.js';
@@ -9,10 +9,7 @@ export type BriefFlags = { budget?: string };
 
 function budgetOf(opts: BriefFlags): number | undefined {
   if (opts.budget === undefined) return undefined;
-  const budget = Number(opts.budget);
-  if (!Number.isInteger(budget) || budget < 500 || budget > 1_000_000)
-    throw invalidInput('--budget must be a whole number of characters from 500 to 1000000');
-  return budget;
+  return wholeNumberOption('--budget', opts.budget, 500, 1_000_000);
 }
 
 /** The brief of a task, as the library renders it for this invocation of orc. */

@@ -1,3 +1,4 @@
+import { wholeNumberOption } from '../options.js';
 import { parseSince } from '../../lib/durations.js';
 import { invalidInput, quote } from '../../lib/errors.js';
 import {
@@ -27,12 +28,7 @@ function formatEvent(e: OrcEvent): string {
 
 export async function eventsCommand(ctx: Context, opts: EventsOptions) {
   const ws = open(ctx);
-  let last: number | undefined;
-  if (opts.last !== undefined) {
-    last = Number(opts.last);
-    if (!Number.isInteger(last) || last < 0)
-      throw invalidInput(`--last ${quote(opts.last)} must be a whole number`);
-  }
+  const last = opts.last === undefined ? undefined : wholeNumberOption('--last', opts.last, 0);
   const filter: EventFilter = {
     actor: opts.agent,
     type: opts.type,

@@ -1,3 +1,4 @@
+import { wholeNumberOption } from '../options.js';
 import {
   listKnowledge,
   readKnowledge,
@@ -61,11 +62,7 @@ export async function rm(ctx: Context, name: string) {
 }
 
 export async function search(ctx: Context, query: string, opts: { k?: string; mode?: string }) {
-  const k = opts.k === undefined ? 5 : Number(opts.k);
-  if (!Number.isInteger(k) || k < 1 || k > 1000)
-    throw invalidInput('-k must be a whole number from 1 to 1000');
-  if (opts.mode !== undefined && !['lexical', 'semantic', 'hybrid'].includes(opts.mode))
-    throw invalidInput('--mode must be lexical, semantic or hybrid');
+  const k = opts.k === undefined ? 5 : wholeNumberOption('-k', opts.k, 1, 1000);
   const bar = progressBar(ctx, 'indexing');
   const result = await searchKnowledge(open(ctx), query, {
     k,

@@ -1,11 +1,12 @@
+import { wholeNumberOption } from '../options.js';
 import { OrcError, invalidInput, quote } from '../../lib/errors.js';
 import { readEventsFrom } from '../../lib/events.js';
 import { loadOrchestratorConfig } from '../../lib/orchestrator-config.js';
 import { executeRun } from '../../lib/run-executor.js';
 import { runLeaseHolder } from '../../lib/run-lease.js';
 import { type Run, TERMINAL_RUN } from '../../lib/run-schema.js';
-import { approveStep, cancelRun, rejectStep } from '../../lib/run-decisions.js';
-import { continueAfterDecision, continueRunInBackground, planRun } from '../../lib/run-start.js';
+import { cancelRun } from '../../lib/run-decisions.js';
+import { continueRunInBackground, decideGate, planRun } from '../../lib/run-start.js';
 import { createRun, getRun, listRuns, resolveRunId } from '../../lib/runs.js';
 import type { Workspace } from '../../lib/workspace.js';
 import { type Context, ago, c, cell, print, printJson, statusColor, table, warn } from '../output.js';
@@ -110,12 +111,8 @@ export async function runCommand(
   const payload = parsePayload(opts.payload);
   const onWarning = (message: string) => warn(ctx, message, 'DEGRADED');
   const { plan, config } = await planRun(ws, { task, flow: opts.flow, payload }, { onWarning });
-  let concurrency: number | undefined;
-  if (opts.concurrency !== undefined) {
-    concurrency = Number(opts.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1)
-      throw invalidInput('--concurrency must be a whole number ≥ 1');
-  }
+  const concurrency =
+    opts.concurrency === undefined ? undefined : wholeNumberOption('--concurrency', opts.concurrency, 1);
   const run = await createRun(ws, { task, plan, config, payload, concurrency }, { actor: ctx.actor });
   if (opts.detach) {
     continueRunInBackground(ws, run.id, { invocation: ctx.invocation });
@@ -212,15 +209,12 @@ async function decide(
   note?: string,
 ) {
   const ws = open(ctx);
-  const { run, step: decided } =
-    decision === 'approve'
-      ? await approveStep(ws, ref, step, { actor: ctx.actor, note })
-      : await rejectStep(ws, ref, step, { actor: ctx.actor, note });
-  await continueAfterDecision(ws, run, {
-    actor: ctx.actor,
-    invocation: ctx.invocation,
-    onWarning: (message) => warn(ctx, message, 'DEGRADED'),
-  });
+  const { run, step: decided } = await decideGate(
+    ws,
+    ref,
+    { approved: decision === 'approve', step, note },
+    { actor: ctx.actor, invocation: ctx.invocation, onWarning: (message) => warn(ctx, message, 'DEGRADED') },
+  );
   if (ctx.json)
     return printJson({ run: run.id, step: decided.id, decision: decided.decision, status: run.status });
   print(

@@ -1,5 +1,5 @@
+import { wholeNumberOption } from '../options.js';
 import { isIP } from 'node:net';
-import { invalidInput, quote } from '../../lib/errors.js';
 import { startServer } from '../../lib/http-server.js';
 import { type Context, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
@@ -11,9 +11,7 @@ const isLoopback = (host: string) =>
 export async function serve(ctx: Context, opts: { host?: string; port?: string }) {
   const ws = open(ctx);
   const host = opts.host ?? '127.0.0.1';
-  const port = opts.port === undefined ? 7070 : Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw invalidInput(`--port ${quote(opts.port)} must be a whole number from 0 to 65535`);
+  const port = opts.port === undefined ? 7070 : wholeNumberOption('--port', opts.port, 0, 65_535);
   if (!isLoopback(host))
     warn(ctx, `listening on ${host}: beyond this machine, anyone who has the token can act on the board`);
   const server = await startServer(ws, {

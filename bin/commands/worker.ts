@@ -1,4 +1,4 @@
-import { invalidInput, quote } from '../../lib/errors.js';
+import { wholeNumberOption } from '../options.js';
 import { loadOrchestratorConfig } from '../../lib/orchestrator-config.js';
 import { redactedUrl } from '../../lib/redis-settings.js';
 import { type WorkerJobEvent, startWorker } from '../../lib/worker.js';
@@ -24,12 +24,8 @@ function jobLine(e: WorkerJobEvent): string {
  * and exits 0; a second puts them back in their queue for another worker.
  */
 export async function worker(ctx: Context, opts: { agents?: string[]; concurrency?: string }) {
-  let concurrency: number | undefined;
-  if (opts.concurrency !== undefined) {
-    concurrency = Number(opts.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
-      throw invalidInput(`--concurrency ${quote(opts.concurrency)} must be a whole number from 1 to 256`);
-  }
+  const concurrency =
+    opts.concurrency === undefined ? undefined : wholeNumberOption('--concurrency', opts.concurrency, 1, 256);
   const ws = open(ctx);
   const config = loadOrchestratorConfig(ws);
   const running = await startWorker(ws, config, {
