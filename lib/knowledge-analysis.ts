@@ -1,7 +1,7 @@
 import { contentHash } from './knowledge-files.js';
 import { displayName } from './knowledge-names.js';
 import { readMeta, splitFrontMatter } from './front-matter.js';
-import type { ChunkRef, IndexedDocument } from './knowledge-index.js';
+import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 import { chunkMarkdown, terms } from './text-analysis.js';
 
 /** A document cut into chunks, each with its term counts. */

@@ -4,6 +4,7 @@ import { newId } from './ids.js';
 import { writeFileAtomic } from './json-file.js';
 import { type KnowledgeFile, contentHash, walkKnowledge } from './knowledge-files.js';
 import { analyseDocument } from './knowledge-analysis.js';
+import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 import { withLocalLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 import { terms } from './text-analysis.js';
@@ -24,33 +25,8 @@ const OVERLAY_LIMIT = 1_000;
 const K1 = 1.2;
 const B = 0.75;
 
-/** A chunk as the index knows it: where it is, and its hash (the key of its embedding). */
-export interface ChunkRef {
-  doc: string;
-  heading: string;
-  from: number;
-  to: number;
-  len: number;
-  hash: string;
-}
-
 interface OverlayChunk extends ChunkRef {
   tf: Record<string, number>;
-}
-
-/** What the index records of one document; `base` is `[first chunk, count, total length]`. */
-export interface IndexedDocument {
-  hash: string;
-  mtimeMs: number;
-  size: number;
-  title: string;
-  tags: string[];
-  author?: string;
-  updated?: string;
-  recalls?: number;
-  problem?: string;
-  chunks: number;
-  base?: [number, number, number];
 }
 
 export interface IndexState {
@@ -448,3 +424,5 @@ function deletedTest(ranges: [number, number, number][]): (no: number) => boolea
     return false;
   };
 }
+
+export type { ChunkRef, IndexedDocument } from './knowledge-records.js';

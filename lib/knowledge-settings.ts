@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { type Doc, isObject, optionalString, wholeNumberOf } from './config-values.js';
 import { quote } from './errors.js';
-import type { ProviderConfig } from './orchestrator-config.js';
-import type { Workspace } from './workspace.js';
+import type { ProviderConfig } from './config-types.js';
 
 export type SearchMode = 'lexical' | 'semantic' | 'hybrid';
 
@@ -65,20 +63,4 @@ export function readKnowledgeSettings(
     else settings.search = raw.search as SearchMode;
   }
   return settings;
-}
-
-/**
- * The knowledge settings of a workspace. Most workspaces have no `knowledge:` section, and search is
- * on the hot path of agents, so the YAML (and the rest of the config) is parsed only when there is one.
- */
-export async function loadKnowledgeSettings(ws: Workspace): Promise<KnowledgeSettings> {
-  let text = '';
-  try {
-    text = readFileSync(ws.configFile, 'utf8');
-  } catch {
-    // no orchestrator.yaml: the defaults
-  }
-  if (!/^knowledge\s*:/m.test(text)) return { search: 'lexical', briefBudget: DEFAULT_BRIEF_BUDGET };
-  const { loadOrchestratorConfig } = await import('./orchestrator-config.js');
-  return loadOrchestratorConfig(ws).knowledge;
 }

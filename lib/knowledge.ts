@@ -11,12 +11,8 @@ import {
   searchIndex,
 } from './knowledge-index.js';
 import { checkKnowledgeName, displayName, knowledgePath } from './knowledge-names.js';
-import {
-  type KnowledgeSettings,
-  SEARCH_MODES,
-  type SearchMode,
-  loadKnowledgeSettings,
-} from './knowledge-settings.js';
+import { type KnowledgeSettings, SEARCH_MODES, type SearchMode } from './knowledge-settings.js';
+import { loadKnowledgeSettings } from './orchestrator-config.js';
 import { type ActorOptions, mutate } from './mutation.js';
 import { hasControlChars } from './names.js';
 import { terms } from './text-analysis.js';

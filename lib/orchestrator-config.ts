@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { configEnvironment, interpolateConfig } from './config-interpolation.js';
 import {
   type Doc,
@@ -11,63 +12,14 @@ import {
 import { readConfigDocument } from './config.js';
 import { OrcError, quote } from './errors.js';
 import { readFlows } from './orchestrator-flows.js';
-import { type KnowledgeSettings, readKnowledgeSettings } from './knowledge-settings.js';
+import { DEFAULT_BRIEF_BUDGET, type KnowledgeSettings, readKnowledgeSettings } from './knowledge-settings.js';
 import { type RedisSettings, readRedisSettings } from './redis-settings.js';
+import type { AgentConfig, AgentKind, FlowConfig, ProviderConfig } from './config-types.js';
 import type { Workspace } from './workspace.js';
 
 export { findStepCycle } from './orchestrator-flows.js';
 
-/** An OpenAI-compatible endpoint. The key is only ever handed to the client, never written anywhere. */
-export interface ProviderConfig {
-  id: string;
-  apiKey?: string;
-  baseUrl?: string;
-  model?: string;
-  timeoutMs?: number;
-  maxRetries?: number;
-}
-
-/** How an agent's steps run: its own command, one chat completion, or someone taking the board task. */
-export type AgentKind = 'command' | 'llm' | 'external';
-
-/** One agent of `agents:`, with the seed's fields and orc's extensions (command, timeout, retries, cwd, env). */
-export interface AgentConfig {
-  id: string;
-  name: string;
-  description: string;
-  capabilities: string[];
-  domain?: string;
-  /** command if `command` is given; llm if it has a provider (its own or the orchestrator's); else external. */
-  kind: AgentKind;
-  provider?: string;
-  systemPrompt?: string;
-  /** `gate: true` means `after`. */
-  gate?: 'before' | 'after';
-  gateCriteria?: string;
-  /** An argv array: never run through a shell. */
-  command?: string[];
-  timeoutMs?: number;
-  retries?: number;
-  cwd?: string;
-  env?: Record<string, string>;
-}
-
-/** One step of a static flow; `task` may hold `{{payload.key}}`. */
-export interface FlowStepConfig {
-  id: string;
-  agent: string;
-  task: string;
-  deps: string[];
-  gate?: 'before' | 'after';
-}
-
-/** A static flow: steps from the YAML (inline or a file), chosen by id or by its trigger. */
-export interface FlowConfig {
-  id: string;
-  /** A regular expression (source) matched against the task. */
-  trigger?: string;
-  steps: FlowStepConfig[];
-}
+export type { AgentConfig, AgentKind, FlowConfig, FlowStepConfig, ProviderConfig } from './config-types.js';
 
 /** orchestrator.yaml, validated and interpolated. `board:` and `knowledge:` are read by their own modules. */
 export interface OrchestratorConfig {
@@ -304,4 +256,19 @@ export function loadOrchestratorConfig(
     });
   }
   return config;
+}
+
+/**
+ * The knowledge settings of a workspace. Most workspaces have no `knowledge:` section, and search is
+ * on the hot path of agents, so the YAML (and the rest of the config) is parsed only when there is one.
+ */
+export async function loadKnowledgeSettings(ws: Workspace): Promise<KnowledgeSettings> {
+  let text = '';
+  try {
+    text = readFileSync(ws.configFile, 'utf8');
+  } catch {
+    // no orchestrator.yaml: the defaults
+  }
+  if (!/^knowledge\s*:/m.test(text)) return { search: 'lexical', briefBudget: DEFAULT_BRIEF_BUDGET };
+  return loadOrchestratorConfig(ws).knowledge;
 }

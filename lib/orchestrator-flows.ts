@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { interpolateConfig } from './config-interpolation.js';
 import { type Doc, gateOf, inWorkspace, isObject } from './config-values.js';
 import { quote } from './errors.js';
-import type { FlowConfig, FlowStepConfig } from './orchestrator-config.js';
+import type { FlowConfig, FlowStepConfig } from './config-types.js';
 import type { Workspace } from './workspace.js';
 
 /** What reading flows needs besides the flows: the agent ids they may name and the environment. */
