@@ -1,4 +1,6 @@
-import { invalidInput, quote } from '../lib/errors.js';
+import { subsystems } from '../lib/cli.js';
+
+const { invalidInput, quote } = await subsystems.shared();
 
 /** A whole-number flag's value within bounds, or INVALID_INPUT naming the flag and what was given. */
 export function wholeNumberOption(flag: string, raw: string, min: number, max?: number): number {

@@ -1,4 +1,7 @@
-import { EXIT_CODES, type ErrorCode, describeError } from '../lib/errors.js';
+import type { ErrorCode } from '../lib/cli.js';
+import { subsystems } from '../lib/cli.js';
+
+const { EXIT_CODES, describeError } = await subsystems.shared();
 
 /** Turns any error into one line on stderr (JSON with --json) and an exit code. Never a stack trace. */
 export function reportError(error: unknown, json: boolean): number {

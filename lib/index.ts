@@ -10,7 +10,7 @@ export {
   getAgent,
   listAgents,
   registerAgent,
-} from './agents.js';
+} from './board/index.js';
 export {
   type ClaimOptions,
   type HeartbeatResult,
@@ -23,9 +23,9 @@ export {
   nextTask,
   releaseTask,
   unregisterAgent,
-} from './claims.js';
-export { type BoardSettings, DEFAULT_BOARD, loadBoardSettings } from './config.js';
-export { type ConsolidationResult, consolidateRun, extractiveSummary, runNotePath } from './consolidation.js';
+} from './board/index.js';
+export { type BoardSettings, DEFAULT_BOARD, loadBoardSettings } from './config/index.js';
+export { type ConsolidationResult, consolidateRun, extractiveSummary, runNotePath } from './memory/index.js';
 export {
   type Cycle,
   type CyclePlan,
@@ -36,10 +36,10 @@ export {
   currentCycle,
   planCycle,
   startCycle,
-} from './cycles.js';
-export { type DoctorProblem, type DoctorReport, findCycles, runDoctor } from './doctor.js';
-export { formatAge, parseDuration, parseSince } from './durations.js';
-export { type ErrorCode, EXIT_CODES, OrcError } from './errors.js';
+} from './board/index.js';
+export { type DoctorProblem, type DoctorReport, findCycles, runDoctor } from './doctor/index.js';
+export { formatAge, parseDuration, parseSince } from './shared/index.js';
+export { type ErrorCode, EXIT_CODES, OrcError } from './shared/index.js';
 export {
   type CorruptLine,
   type EventFilter,
@@ -47,7 +47,7 @@ export {
   type OrcEvent,
   readEvents,
   readEventsFrom,
-} from './events.js';
+} from './storage/index.js';
 export {
   type AcquireLockOptions,
   type Lock,
@@ -55,7 +55,7 @@ export {
   acquireLock,
   listLocks,
   releaseLock,
-} from './locks.js';
+} from './board/index.js';
 export {
   type GitSetupResult,
   ORC_PATHS,
@@ -63,17 +63,17 @@ export {
   type SyncResult,
   setupGit,
   syncWorkspace,
-} from './git.js';
+} from './git/index.js';
 export {
   type HttpServerOptions,
   type RunningServer,
   type StartServerOptions,
   createHttpServer,
   startServer,
-} from './http-server.js';
-export { type ChatMessage, type ChatOptions, chatComplete } from './llm.js';
-export { type Memory, listMemories, pruneMemories, relevance } from './memory.js';
-export { type McpServerOptions, createMcpServer, mcpToolSet, serveMcp } from './mcp.js';
+} from './interfaces/index.js';
+export { type ChatMessage, type ChatOptions, chatComplete } from './llm/index.js';
+export { type Memory, listMemories, pruneMemories, relevance } from './memory/index.js';
+export { type McpServerOptions, createMcpServer, mcpToolSet, serveMcp } from './interfaces/index.js';
 export {
   type KnowledgeEntry,
   type KnowledgeHit,
@@ -88,14 +88,20 @@ export {
   removeKnowledge,
   searchKnowledge,
   writeKnowledge,
-} from './knowledge.js';
-export { checkKnowledgeName } from './knowledge-names.js';
-export { type Brief, type BriefOptions, countRecalls, renderBrief, stepKnowledge } from './briefs.js';
-export type { KnowledgeSettings, SearchMode } from './knowledge-settings.js';
-export { embedTexts } from './llm.js';
-export { type LogEventInput, logEvent } from './log.js';
-export { type EventMerge, mergeEventLines, mergeList, mergeRecord, mergeTask } from './merge.js';
-export { type ActorOptions, resolveTaskId } from './mutation.js';
+} from './knowledge/index.js';
+export { checkKnowledgeName } from './knowledge/index.js';
+export {
+  type Brief,
+  type BriefOptions,
+  countRecalls,
+  renderBrief,
+  stepKnowledge,
+} from './knowledge/index.js';
+export type { KnowledgeSettings, SearchMode } from './config/index.js';
+export { embedTexts } from './llm/index.js';
+export { type LogEventInput, logEvent } from './board/index.js';
+export { type EventMerge, mergeEventLines, mergeList, mergeRecord, mergeTask } from './records/index.js';
+export { type ActorOptions, resolveTaskId } from './storage/index.js';
 export {
   type AgentConfig,
   type AgentKind,
@@ -105,7 +111,7 @@ export {
   type ProviderConfig,
   checkOrchestratorConfig,
   loadOrchestratorConfig,
-} from './orchestrator-config.js';
+} from './config/index.js';
 export {
   type ChoosePlanOptions,
   type Plan,
@@ -119,7 +125,7 @@ export {
   planOffline,
   planWithLlm,
   validatePlan,
-} from './planner.js';
+} from './runs/index.js';
 export {
   type AddPolicyInput,
   type PolicyMatch,
@@ -130,7 +136,7 @@ export {
   listPolicies,
   matchingPolicies,
   removePolicy,
-} from './policies.js';
+} from './runs/index.js';
 export {
   type DemotionCandidate,
   type Promotion,
@@ -140,9 +146,9 @@ export {
   promotePattern,
   reflect,
   rejectPromotion,
-} from './reflection.js';
-export { type ExecuteRunOptions, executeRun } from './run-executor.js';
-export { type StartRunInput, type StartRunOptions, startRun } from './run-start.js';
+} from './memory/index.js';
+export { type ExecuteRunOptions, executeRun } from './execution/index.js';
+export { type StartRunInput, type StartRunOptions, startRun } from './app/index.js';
 export {
   RUN_STATUSES,
   type Run,
@@ -151,12 +157,17 @@ export {
   STEP_STATUSES,
   type StepGate,
   type StepStatus,
-} from './run-schema.js';
-export { type DecisionOptions, approveStep, cancelRun, rejectStep } from './run-decisions.js';
-export { type CreateRunInput, createRun, getRun, listRuns, resolveGate, resolveRunId } from './runs.js';
-export { buildStepBrief } from './step-brief.js';
-export { type ClaimSummary, type StatusSummary, type WorkstreamSummary, statusSummary } from './status.js';
-export { type LostClaim, MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './task-schema.js';
+} from './records/index.js';
+export { type DecisionOptions, approveStep, cancelRun, rejectStep } from './runs/index.js';
+export { type CreateRunInput, createRun, getRun, listRuns, resolveGate, resolveRunId } from './runs/index.js';
+export { buildStepBrief } from './runs/index.js';
+export {
+  type ClaimSummary,
+  type StatusSummary,
+  type WorkstreamSummary,
+  statusSummary,
+} from './board/index.js';
+export { type LostClaim, MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './records/index.js';
 export {
   type AddTaskInput,
   type Claim,
@@ -171,7 +182,7 @@ export {
   listTasks,
   reopenTask,
   updateTask,
-} from './tasks.js';
+} from './board/index.js';
 export {
   type FindWorkspaceOptions,
   type InitResult,
@@ -180,7 +191,7 @@ export {
   findWorkspace,
   initWorkspace,
   workspaceAt,
-} from './workspace.js';
+} from './storage/index.js';
 export {
   type CreateWorkstreamInput,
   type UpdateWorkstreamInput,
@@ -190,4 +201,4 @@ export {
   getWorkstream,
   listWorkstreams,
   updateWorkstream,
-} from './workstreams.js';
+} from './board/index.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planCycle } from '../dist/lib/cycles.js';
+import { planCycle } from '../dist/lib/board/cycles.js';
 import { orc, orcJson, tempWorkspace } from './helpers.js';
 
 function board(t) {

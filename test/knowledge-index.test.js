@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { refreshIndex, searchIndex } from '../dist/lib/knowledge-index.js';
-import { chunkMarkdown } from '../dist/lib/text-analysis.js';
+import { refreshIndex, searchIndex } from '../dist/lib/knowledge/knowledge-index.js';
+import { chunkMarkdown } from '../dist/lib/shared/text-analysis.js';
 import { knowledgePassages, searchKnowledge, workspaceAt } from '../dist/lib/index.js';
 import { tempWorkspace } from './helpers.js';
 

@@ -471,7 +471,10 @@ function staticGraph(entry) {
 
 test('the MCP SDK and zod load only for `orc mcp`', () => {
   const lib = staticGraph(join(ROOT, 'dist', 'lib', 'index.js'));
-  assert.ok(lib.files.has(join(ROOT, 'dist', 'lib', 'mcp.js')), 'the walk reaches the MCP module');
+  assert.ok(
+    lib.files.has(join(ROOT, 'dist', 'lib', 'interfaces', 'mcp.js')),
+    'the walk reaches the MCP module',
+  );
   const cli = staticGraph(BIN);
   assert.ok(cli.files.size > 1, 'the walk follows the CLI imports');
   for (const graph of [lib, cli])

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { relevance } from '../dist/lib/memory.js';
+import { relevance } from '../dist/lib/memory/memory.js';
 import { orc, orcJson, readEventsFile, tempWorkspace } from './helpers.js';
 
 test('relevance follows the documented forgetting curve', () => {

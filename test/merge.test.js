@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mergeEventLines, mergeList, mergeTask } from '../dist/lib/index.js';
-import { mergeOwnedRecord, mergeRuleFor, splitConflict } from '../dist/lib/merge.js';
+import { mergeOwnedRecord, mergeRuleFor, splitConflict } from '../dist/lib/records/merge.js';
 
 const base = {
   v: 1,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkOrchestratorConfig, loadOrchestratorConfig } from '../dist/lib/orchestrator-config.js';
+import { checkOrchestratorConfig, loadOrchestratorConfig } from '../dist/lib/config/orchestrator-config.js';
 import { findWorkspace } from '../dist/lib/index.js';
 import { orc, tempWorkspace } from './helpers.js';
 

@@ -7,7 +7,7 @@ import {
   planFromFlow,
   planOffline,
   validatePlan,
-} from '../dist/lib/planner.js';
+} from '../dist/lib/runs/planner.js';
 
 const agent = (id, description, capabilities, extra = {}) => ({
   id,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { matchingPolicies } from '../dist/lib/policies.js';
+import { matchingPolicies } from '../dist/lib/runs/policies.js';
 import { orc, orcAsync, orcJson, readEventsFile, snapshot } from './helpers.js';
 import { runWorkspace, stepStatus } from './run-helpers.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findPromotions } from '../dist/lib/reflection.js';
+import { findPromotions } from '../dist/lib/memory/reflection.js';
 import { orc, orcJson, readEventsFile } from './helpers.js';
 import { runWorkspace, stepStatus, waitForRun } from './run-helpers.js';
 

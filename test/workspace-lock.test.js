@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findWorkspace } from '../dist/lib/index.js';
-import { mutate } from '../dist/lib/mutation.js';
-import { lockPath } from '../dist/lib/workspace-lock.js';
+import { mutate } from '../dist/lib/storage/mutation.js';
+import { lockPath } from '../dist/lib/storage/workspace-lock.js';
 import { tempWorkspace } from './helpers.js';
 
 test('a mutation whose lock was taken over (judged stale) writes nothing and says so', async (t) => {

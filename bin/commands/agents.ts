@@ -1,10 +1,10 @@
-import { getAgent, listAgents, registerAgent } from '../../lib/agents.js';
-import { heartbeatAgent, unregisterAgent } from '../../lib/claims.js';
-import { parseDuration } from '../../lib/durations.js';
-import { OrcError } from '../../lib/errors.js';
-import { listTasks } from '../../lib/tasks.js';
 import { type Context, ago, c, print, printJson, statusColor, table } from '../output.js';
 import { open } from './workspace.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { getAgent, listAgents, registerAgent, heartbeatAgent, unregisterAgent, listTasks } =
+  await subsystems.board();
+const { parseDuration, OrcError } = await subsystems.shared();
 
 export async function register(
   ctx: Context,

@@ -1,9 +1,10 @@
 import { wholeNumberOption } from '../options.js';
-import { renderBrief } from '../../lib/briefs.js';
-import type { Task } from '../../lib/task-schema.js';
-import type { Workspace } from '../../lib/workspace.js';
 import { type Context, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
+import type { Task, Workspace } from '../../lib/cli.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { renderBrief } = await subsystems.knowledge();
 
 export type BriefFlags = { budget?: string };
 
@@ -27,7 +28,7 @@ export function briefFor(ctx: Context, ws: Workspace, task: Task, opts: BriefFla
 export async function brief(ctx: Context, ref: string, opts: BriefFlags) {
   const ws = open(ctx);
   budgetOf(opts);
-  const { getTask } = await import('../../lib/tasks.js');
+  const { getTask } = await subsystems.board();
   const result = await briefFor(ctx, ws, await getTask(ws, ref), opts, false);
   if (ctx.json) return printJson({ task: result.task, brief: result.brief, knowledge: result.knowledge });
   process.stdout.write(result.brief);
@@ -37,7 +38,7 @@ export async function brief(ctx: Context, ref: string, opts: BriefFlags) {
 export async function cycleBrief(ctx: Context, agent: string, opts: BriefFlags & { ttl?: string }) {
   const ws = open(ctx);
   budgetOf(opts);
-  const { claimCycleTask } = await import('../../lib/cycles.js');
+  const { claimCycleTask } = await subsystems.board();
   const task = await claimCycleTask(ws, agent, { actor: ctx.actor });
   if (!task) {
     if (ctx.json) return printJson({ task: null, brief: null, knowledge: [] });

@@ -1,8 +1,9 @@
-import { OrcError } from '../../lib/errors.js';
-import { checkOrchestratorConfig } from '../../lib/orchestrator-config.js';
-import { redactedUrl } from '../../lib/redis-settings.js';
 import { type Context, c, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { OrcError } = await subsystems.shared();
+const { checkOrchestratorConfig, redactedUrl } = await subsystems.config();
 
 /** Validates orchestrator.yaml; shows what it configures (providers without their keys) or every problem. */
 export async function check(ctx: Context) {

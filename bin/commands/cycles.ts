@@ -1,7 +1,9 @@
-import { collectCycle, startCycle } from '../../lib/cycles.js';
-import { parseSince } from '../../lib/durations.js';
 import { type Context, c, cell, print, printJson } from '../output.js';
 import { open } from './workspace.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { collectCycle, startCycle } = await subsystems.board();
+const { parseSince } = await subsystems.shared();
 
 export async function plan(ctx: Context, opts: { per?: string }) {
   const per = opts.per === undefined ? undefined : Math.max(1, Number(opts.per) || 5);

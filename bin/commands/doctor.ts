@@ -1,7 +1,9 @@
-import { runDoctor } from '../../lib/doctor.js';
-import { OrcError } from '../../lib/errors.js';
 import { type Context, c, print, printJson } from '../output.js';
 import { open } from './workspace.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { runDoctor } = await subsystems.doctor();
+const { OrcError } = await subsystems.shared();
 
 export async function doctorCommand(ctx: Context, opts: { fix?: boolean }) {
   const report = await runDoctor(open(ctx), { fix: opts.fix, actor: ctx.actor });

@@ -1,16 +1,12 @@
 import { wholeNumberOption } from '../options.js';
-import { parseSince } from '../../lib/durations.js';
-import { invalidInput, quote } from '../../lib/errors.js';
-import {
-  type EventFilter,
-  type OrcEvent,
-  matchesEvent,
-  readEvents,
-  readEventsFrom,
-} from '../../lib/events.js';
-import { logEvent } from '../../lib/log.js';
 import { type Context, c, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
+import type { EventFilter, OrcEvent } from '../../lib/cli.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { parseSince, invalidInput, quote } = await subsystems.shared();
+const { matchesEvent, readEvents, readEventsFrom } = await subsystems.storage();
+const { logEvent } = await subsystems.board();
 
 type EventsOptions = {
   agent?: string;

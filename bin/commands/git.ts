@@ -1,9 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mergeEventLines, mergeOwnedRecord, mergeRecord, mergeRuleFor, mergeTask } from '../../lib/merge.js';
-import { setupGit, syncWorkspace } from '../../lib/git.js';
-import type { Task } from '../../lib/task-schema.js';
 import { type Context, c, print, printJson } from '../output.js';
 import { open } from './workspace.js';
+import type { Task } from '../../lib/cli.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { mergeEventLines, mergeOwnedRecord, mergeRecord, mergeRuleFor, mergeTask } =
+  await subsystems.records();
+const { setupGit, syncWorkspace } = await subsystems.git();
 
 /**
  * `orc merge-driver %O %A %B %P`, called by git for orc's files: writes the merge of the three

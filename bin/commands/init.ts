@@ -1,7 +1,9 @@
-import { OrcError } from '../../lib/errors.js';
-import { setupGit } from '../../lib/git.js';
-import { initWorkspace } from '../../lib/workspace.js';
 import { type Context, c, print, printJson } from '../output.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { OrcError } = await subsystems.shared();
+const { setupGit } = await subsystems.git();
+const { initWorkspace } = await subsystems.storage();
 
 export async function initCommand(ctx: Context, dir: string | undefined): Promise<void> {
   const { workspace, changed } = initWorkspace(dir ?? ctx.dir ?? '.');

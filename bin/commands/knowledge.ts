@@ -1,17 +1,13 @@
 import { wholeNumberOption } from '../options.js';
-import {
-  listKnowledge,
-  readKnowledge,
-  reindexKnowledge,
-  removeKnowledge,
-  searchKnowledge,
-  writeKnowledge,
-} from '../../lib/knowledge.js';
-import { invalidInput } from '../../lib/errors.js';
-import type { SearchMode } from '../../lib/knowledge-settings.js';
 import { type Context, c, cell, print, printJson, table, warn } from '../output.js';
 import { progressBar } from '../progress.js';
 import { open } from './workspace.js';
+import type { SearchMode } from '../../lib/cli.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { listKnowledge, readKnowledge, reindexKnowledge, removeKnowledge, searchKnowledge, writeKnowledge } =
+  await subsystems.knowledge();
+const { invalidInput } = await subsystems.shared();
 
 export async function write(
   ctx: Context,

@@ -1,7 +1,9 @@
-import { parseDuration } from '../../lib/durations.js';
-import { acquireLock, listLocks, releaseLock } from '../../lib/locks.js';
 import { type Context, ago, c, print, printJson, table } from '../output.js';
 import { open } from './workspace.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { parseDuration } = await subsystems.shared();
+const { acquireLock, listLocks, releaseLock } = await subsystems.board();
 
 export async function acquire(
   ctx: Context,

@@ -1,6 +1,9 @@
-import { serveMcp } from '../../lib/mcp.js';
-import { findWorkspace } from '../../lib/workspace.js';
 import { type Context, warn } from '../output.js';
+import { subsystems } from '../../lib/cli.js';
+import { runInBackground } from '../background.js';
+
+const { serveMcp } = await subsystems.interfaces();
+const { findWorkspace } = await subsystems.storage();
 
 /** `orc mcp`: serves the workspace over MCP on stdin/stdout; stdout carries only the protocol. */
 export async function mcp(ctx: Context, opts: { tools?: string }) {
@@ -15,6 +18,7 @@ export async function mcp(ctx: Context, opts: { tools?: string }) {
     tools: opts.tools as 'core' | 'all' | undefined,
     actor: ctx.actor,
     invocation: ctx.invocation,
+    continueRun: runInBackground(ctx.invocation),
     onWarning: (message) => warn(ctx, message, 'DEGRADED'),
   });
 }

@@ -1,6 +1,8 @@
-import { listMemories, pruneMemories } from '../../lib/memory.js';
 import { type Context, c, print, printJson, table } from '../output.js';
 import { open } from './workspace.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { listMemories, pruneMemories } = await subsystems.memory();
 
 export async function list(ctx: Context) {
   const memories = listMemories(open(ctx));

@@ -1,6 +1,9 @@
-import { addPolicy, getPolicy, listPolicies, type PolicyRule, removePolicy } from '../../lib/policies.js';
 import { type Context, c, cell, print, printJson, table } from '../output.js';
 import { open } from './workspace.js';
+import type { PolicyRule } from '../../lib/cli.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { addPolicy, getPolicy, listPolicies, removePolicy } = await subsystems.runs();
 
 const describe = (r: PolicyRule) =>
   Object.entries(r.match)

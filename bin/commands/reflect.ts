@@ -1,6 +1,8 @@
-import { demoteRule, promotePattern, reflect, rejectPromotion } from '../../lib/reflection.js';
 import { type Context, c, cell, print, printJson } from '../output.js';
 import { open } from './workspace.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { demoteRule, promotePattern, reflect, rejectPromotion } = await subsystems.memory();
 
 type DecisionFlags = { approver: string; reason?: string };
 

@@ -1,16 +1,17 @@
 import { wholeNumberOption } from '../options.js';
-import { OrcError, invalidInput, quote } from '../../lib/errors.js';
-import { readEventsFrom } from '../../lib/events.js';
-import { loadOrchestratorConfig } from '../../lib/orchestrator-config.js';
-import { executeRun } from '../../lib/run-executor.js';
-import { runLeaseHolder } from '../../lib/run-lease.js';
-import { type Run, TERMINAL_RUN } from '../../lib/run-schema.js';
-import { cancelRun } from '../../lib/run-decisions.js';
-import { continueRunInBackground, decideGate, planRun } from '../../lib/run-start.js';
-import { createRun, getRun, listRuns, resolveRunId } from '../../lib/runs.js';
-import type { Workspace } from '../../lib/workspace.js';
 import { type Context, ago, c, cell, print, printJson, statusColor, table, warn } from '../output.js';
 import { open } from './workspace.js';
+import type { Run, Workspace } from '../../lib/cli.js';
+import { subsystems } from '../../lib/cli.js';
+import { runInBackground } from '../background.js';
+
+const { OrcError, invalidInput, quote } = await subsystems.shared();
+const { readEventsFrom } = await subsystems.storage();
+const { loadOrchestratorConfig } = await subsystems.config();
+const { executeRun } = await subsystems.execution();
+const { runLeaseHolder, cancelRun, createRun, getRun, listRuns, resolveRunId } = await subsystems.runs();
+const { TERMINAL_RUN } = await subsystems.records();
+const { decideGate, planRun } = await subsystems.app();
 
 function parsePayload(pairs: string[] = []): Record<string, string> {
   const payload: Record<string, string> = {};
@@ -115,7 +116,7 @@ export async function runCommand(
     opts.concurrency === undefined ? undefined : wholeNumberOption('--concurrency', opts.concurrency, 1);
   const run = await createRun(ws, { task, plan, config, payload, concurrency }, { actor: ctx.actor });
   if (opts.detach) {
-    continueRunInBackground(ws, run.id, { invocation: ctx.invocation });
+    runInBackground(ctx.invocation)(ws, run.id);
     if (ctx.json) return printJson({ id: run.id, status: run.status });
     return print(`${run.id}\n(running in the background: ${ctx.invocation} run watch ${run.id})`);
   }
@@ -213,7 +214,12 @@ async function decide(
     ws,
     ref,
     { approved: decision === 'approve', step, note },
-    { actor: ctx.actor, invocation: ctx.invocation, onWarning: (message) => warn(ctx, message, 'DEGRADED') },
+    {
+      actor: ctx.actor,
+      invocation: ctx.invocation,
+      onWarning: (message) => warn(ctx, message, 'DEGRADED'),
+      continueRun: runInBackground(ctx.invocation),
+    },
   );
   if (ctx.json)
     return printJson({ run: run.id, step: decided.id, decision: decided.decision, status: run.status });

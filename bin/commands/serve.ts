@@ -1,8 +1,11 @@
 import { wholeNumberOption } from '../options.js';
 import { isIP } from 'node:net';
-import { startServer } from '../../lib/http-server.js';
 import { type Context, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
+import { subsystems } from '../../lib/cli.js';
+import { runInBackground } from '../background.js';
+
+const { startServer } = await subsystems.interfaces();
 
 const isLoopback = (host: string) =>
   host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
@@ -19,6 +22,7 @@ export async function serve(ctx: Context, opts: { host?: string; port?: string }
     port,
     actor: ctx.actor,
     invocation: ctx.invocation,
+    continueRun: runInBackground(ctx.invocation),
     onWarning: (message) => warn(ctx, message, 'DEGRADED'),
   });
   // The first line on stdout names the address (with --port 0, the port picked): scripts read it.

@@ -1,6 +1,8 @@
-import { statusSummary } from '../../lib/status.js';
 import { type Context, ago, c, cell, print, printJson, statusColor, table } from '../output.js';
 import { open } from './workspace.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { statusSummary } = await subsystems.board();
 
 export async function statusCommand(ctx: Context) {
   const s = await statusSummary(open(ctx));

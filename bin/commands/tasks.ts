@@ -1,25 +1,23 @@
-import {
+import { type Context, ago, c, cell, print, printJson, statusColor, table } from '../output.js';
+import { open } from './workspace.js';
+import type { HolderOptions, Task, TaskStatus } from '../../lib/cli.js';
+import { subsystems } from '../../lib/cli.js';
+
+const {
   claimTask,
   completeTask,
   failTask,
-  type HolderOptions,
   nextTask,
   releaseTask,
-} from '../../lib/claims.js';
-import { parseDuration } from '../../lib/durations.js';
-import { readEvents } from '../../lib/events.js';
-import type { TaskStatus } from '../../lib/task-schema.js';
-import {
-  type Task,
   addTask,
   cancelTask,
   getTask,
   listTasks,
   reopenTask,
   updateTask,
-} from '../../lib/tasks.js';
-import { type Context, ago, c, cell, print, printJson, statusColor, table } from '../output.js';
-import { open } from './workspace.js';
+} = await subsystems.board();
+const { parseDuration } = await subsystems.shared();
+const { readEvents } = await subsystems.storage();
 
 const ttlOf = (opts: { ttl?: string }) =>
   opts.ttl === undefined ? undefined : parseDuration(opts.ttl, '--ttl');

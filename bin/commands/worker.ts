@@ -1,9 +1,11 @@
 import { wholeNumberOption } from '../options.js';
-import { loadOrchestratorConfig } from '../../lib/orchestrator-config.js';
-import { redactedUrl } from '../../lib/redis-settings.js';
-import { type WorkerJobEvent, startWorker } from '../../lib/worker.js';
 import { type Context, c, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
+import type { WorkerJobEvent } from '../../lib/cli.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { loadOrchestratorConfig, redactedUrl } = await subsystems.config();
+const { startWorker } = await subsystems.execution();
 
 function jobLine(e: WorkerJobEvent): string {
   const what = `${e.job} run ${e.run} step ${e.step} agent ${e.agent}${e.attempt > 1 ? ` attempt ${e.attempt}` : ''}`;

@@ -1,15 +1,17 @@
-import { loadTasks } from '../../lib/task-index.js';
-import { TASK_STATUSES } from '../../lib/task-schema.js';
-import {
+import { type Context, c, cell, print, printJson, statusColor, table } from '../output.js';
+import { open } from './workspace.js';
+import { subsystems } from '../../lib/cli.js';
+
+const { loadTasks } = await subsystems.storage();
+const { TASK_STATUSES } = await subsystems.records();
+const {
   archiveWorkstream,
   createWorkstream,
   getWorkstream,
   listWorkstreams,
   updateWorkstream,
-} from '../../lib/workstreams.js';
-import { compareTasks } from '../../lib/tasks.js';
-import { type Context, c, cell, print, printJson, statusColor, table } from '../output.js';
-import { open } from './workspace.js';
+  compareTasks,
+} = await subsystems.board();
 
 export async function create(ctx: Context, name: string, description?: string, priority?: string) {
   const w = await createWorkstream(open(ctx), { name, description, priority }, { actor: ctx.actor });

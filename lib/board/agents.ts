@@ -1,0 +1,128 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BoardSettings, loadBoardSettings } from '../config/index.js';
+import { OrcError, notFound, quote } from '../shared/index.js';
+import { readJsonFile } from '../storage/index.js';
+import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
+import { checkName } from '../shared/index.js';
+import { checkTags } from '../records/index.js';
+import type { Workspace } from '../storage/index.js';
+import { compareText } from '../shared/index.js';
+
+/** A registered agent, as stored in `state/agents/<id>.json`. */
+export interface Agent {
+  v: 1;
+  id: string;
+  role: string;
+  capabilities: string[];
+  registeredAt: string;
+  lastSeen: string;
+}
+
+/** An agent as listed: `live` while it has been heard from within `board.stale_after`. */
+export interface AgentView extends Agent {
+  state: 'live' | 'stale';
+}
+
+export interface RegisterAgentInput {
+  id: string;
+  role?: string;
+  capabilities?: string[];
+}
+
+export const agentFile = (ws: Workspace, id: string) => join(ws.agentsDir, `${id}.json`);
+
+export function checkAgent(value: unknown, label: string): Agent {
+  const a = value as Agent;
+  const ok =
+    typeof a === 'object' &&
+    a !== null &&
+    a.v === 1 &&
+    typeof a.id === 'string' &&
+    typeof a.role === 'string' &&
+    Array.isArray(a.capabilities) &&
+    typeof a.lastSeen === 'string';
+  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid agent`, { details: { file: label } });
+  return a;
+}
+
+function ordered(a: Agent): Agent {
+  return {
+    v: 1,
+    id: a.id,
+    role: a.role,
+    capabilities: a.capabilities,
+    registeredAt: a.registeredAt,
+    lastSeen: a.lastSeen,
+  };
+}
+
+export function requireAgent(m: Mutation, id: string): Agent {
+  checkName('agent', id);
+  const label = `state/agents/${id}.json`;
+  const raw = m.readJson<unknown>(agentFile(m.ws, id), label);
+  if (raw === undefined) throw notFound(`agent ${quote(id)} is not registered: run \`orc a register ${id}\``);
+  return checkAgent(raw, label);
+}
+
+/** Registers an agent, or updates its role and capabilities if it is registered already. */
+export async function registerAgent(ws: Workspace, input: RegisterAgentInput, options: ActorOptions = {}) {
+  const id = checkName('agent', input.id);
+  const role = input.role ?? 'worker';
+  if (typeof role !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$/.test(role)) {
+    throw new OrcError(
+      'INVALID_INPUT',
+      `role ${quote(role)} must be 1 to 40 letters, digits, spaces or . _ -`,
+    );
+  }
+  const capabilities = checkTags(input.capabilities ?? []);
+  return mutate(ws, options.actor ?? id, (m) => {
+    const label = `state/agents/${id}.json`;
+    const existing = m.readJson<unknown>(agentFile(ws, id), label);
+    const previous = existing === undefined ? undefined : checkAgent(existing, label);
+    const agent = ordered({
+      v: 1,
+      id,
+      role,
+      capabilities,
+      registeredAt: previous?.registeredAt ?? m.nowIso,
+      lastSeen: m.nowIso,
+    });
+    m.writeJson(agentFile(ws, id), agent);
+    m.emit(previous ? 'agent.updated' : 'agent.registered', id, { role, capabilities });
+    return agent;
+  });
+}
+
+/** Marks the agent as seen now, inside a mutation (heartbeats and claims). */
+export function touchAgent(m: Mutation, agent: Agent): Agent {
+  const next = ordered({ ...agent, lastSeen: m.nowIso });
+  m.writeJson(agentFile(m.ws, agent.id), next);
+  return next;
+}
+
+export function viewAgent(agent: Agent, board: BoardSettings, now = Date.now()): AgentView {
+  const live = now - Date.parse(agent.lastSeen) <= board.staleAfterMs;
+  return { ...agent, state: live ? 'live' : 'stale' };
+}
+
+export function listAgents(ws: Workspace): AgentView[] {
+  const board = loadBoardSettings(ws);
+  let names: string[];
+  try {
+    names = readdirSync(ws.agentsDir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => checkAgent(readJsonFile(join(ws.agentsDir, n), `state/agents/${n}`), `state/agents/${n}`))
+    .map((agent) => viewAgent(agent, board))
+    .sort((a, b) => compareText(a.id, b.id));
+}
+
+export function getAgent(ws: Workspace, id: string): AgentView {
+  checkName('agent', id);
+  const found = listAgents(ws).find((a) => a.id === id);
+  if (!found) throw notFound(`agent ${quote(id)} is not registered`);
+  return found;
+}

@@ -1,0 +1,226 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { listAgents } from './agents.js';
+import { readEvents } from '../storage/index.js';
+import { OrcError } from '../shared/index.js';
+import { newId } from '../shared/index.js';
+import { readJsonFile } from '../storage/index.js';
+import { listLocks } from './locks.js';
+import { type ActorOptions, mutate } from '../storage/index.js';
+import { loadTasks } from '../storage/index.js';
+import type { Task } from '../records/index.js';
+import { compareTasks, isClaimLive, isReady, reservedFor } from './tasks.js';
+import type { Workspace } from '../storage/index.js';
+import { listWorkstreams } from './workstreams.js';
+
+/** A cycle: a round of planned work; results are collected per cycle. Stored in `state/cycles/`. */
+export interface Cycle {
+  v: 1;
+  id: string;
+  startedAt: string;
+  startedBy: string;
+  /** Task → agent suggestions made when the cycle was planned. */
+  assignments: Array<{ task: string; agent: string | null }>;
+}
+
+export interface PlannedTask {
+  id: string;
+  title: string;
+  priority: number;
+  /** Resources the task needs (tags `res:<name>`): tasks sharing one run one after another. */
+  resources: string[];
+  /** The free agent whose capabilities fit best, if any. */
+  agent: string | null;
+  /** Why it waits, when it cannot start in this cycle's first wave. */
+  waitsFor: string | null;
+}
+
+export interface CyclePlan {
+  cycle: string;
+  startedAt: string;
+  workstreams: Array<{ name: string; parallel: PlannedTask[]; serial: PlannedTask[] }>;
+  freeAgents: string[];
+}
+
+export function checkCycle(value: unknown, label: string): Cycle {
+  const c = value as Cycle;
+  const ok =
+    typeof c === 'object' &&
+    c !== null &&
+    c.v === 1 &&
+    typeof c.id === 'string' &&
+    typeof c.startedAt === 'string' &&
+    Array.isArray(c.assignments);
+  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid cycle`, { details: { file: label } });
+  return c;
+}
+
+const RESOURCE_TAG = 'res:';
+const resourcesOf = (task: Pick<Task, 'tags'>) =>
+  task.tags.filter((t) => t.startsWith(RESOURCE_TAG)).map((t) => t.slice(RESOURCE_TAG.length));
+const cyclesDir = (ws: Workspace) => join(ws.stateDir, 'cycles');
+
+/**
+ * Plans a cycle over the board (pure over its inputs): per workstream, the next ready tasks; those that
+ * share a resource with a more urgent one, or need a resource someone holds a lock on, go to `serial`;
+ * the rest can go in `parallel`. Each parallel task is matched to a free live agent (most matching
+ * capabilities first; agents already holding a claim are not free), each agent used once.
+ */
+export function planCycle(
+  tasks: ReadonlyMap<string, Task>,
+  streams: ReturnType<typeof listWorkstreams>,
+  agents: ReturnType<typeof listAgents>,
+  lockedResources: ReadonlySet<string>,
+  perWorkstream = 5,
+  now = Date.now(),
+): Omit<CyclePlan, 'cycle' | 'startedAt'> {
+  const active = new Set(streams.filter((w) => w.status === 'active').map((w) => w.name));
+  const busy = new Set([...tasks.values()].filter((t) => isClaimLive(t, now)).map((t) => t.claim!.agent));
+  const free = agents.filter((a) => a.state === 'live' && !busy.has(a.id));
+  const unused = new Set(free.map((a) => a.id));
+  const taken = new Set<string>();
+  const out: CyclePlan['workstreams'] = [];
+  for (const stream of streams.filter((w) => active.has(w.name))) {
+    const ready = [...tasks.values()]
+      .filter((t) => t.workstream === stream.name && isReady(t, tasks, active, now))
+      .sort(compareTasks)
+      .slice(0, perWorkstream);
+    const parallel: PlannedTask[] = [];
+    const serial: PlannedTask[] = [];
+    for (const task of ready) {
+      const resources = resourcesOf(task);
+      const locked = resources.find((r) => lockedResources.has(r));
+      const shared = resources.find((r) => taken.has(r));
+      const planned: PlannedTask = {
+        id: task.id,
+        title: task.title,
+        priority: task.priority,
+        resources,
+        agent: null,
+        waitsFor: null,
+      };
+      if (locked || shared) {
+        planned.waitsFor = locked
+          ? `resource ${locked} is locked`
+          : `resource ${shared} is used by a more urgent task`;
+        serial.push(planned);
+        continue;
+      }
+      for (const r of resources) taken.add(r);
+      const reserved = reservedFor(task);
+      const fits = free
+        .filter((a) => unused.has(a.id) && (reserved === undefined || reserved === a.id))
+        .map((a) => ({ id: a.id, score: task.tags.filter((tag) => a.capabilities.includes(tag)).length }))
+        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+      const best = fits[0];
+      if (best) {
+        planned.agent = best.id;
+        unused.delete(best.id);
+      }
+      parallel.push(planned);
+    }
+    if (parallel.length + serial.length > 0) out.push({ name: stream.name, parallel, serial });
+  }
+  return { workstreams: out, freeAgents: free.map((a) => a.id) };
+}
+
+/** Starts a new cycle: plans it over the current board and records it (`cycle.started`). */
+export async function startCycle(
+  ws: Workspace,
+  options: ActorOptions & { perWorkstream?: number } = {},
+): Promise<CyclePlan> {
+  const tasks = await loadTasks(ws);
+  const locked = new Set(listLocks(ws).map((l) => l.resource));
+  const plan = planCycle(tasks, listWorkstreams(ws), listAgents(ws), locked, options.perWorkstream);
+  return mutate(ws, options.actor, (m) => {
+    const assignments = plan.workstreams
+      .flatMap((w) => [...w.parallel, ...w.serial])
+      .map((t) => ({ task: t.id, agent: t.agent }));
+    const cycle: Cycle = { v: 1, id: newId('c'), startedAt: m.nowIso, startedBy: m.actor, assignments };
+    m.writeJson(join(cyclesDir(ws), `${cycle.id}.json`), cycle);
+    m.emit('cycle.started', cycle.id, { tasks: assignments.length });
+    return { cycle: cycle.id, startedAt: cycle.startedAt, ...plan };
+  });
+}
+
+/** The latest cycle, if any has been started. */
+export function currentCycle(ws: Workspace): Cycle | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(cyclesDir(ws)).filter((n) => n.startsWith('c-') && n.endsWith('.json'));
+  } catch {
+    return undefined;
+  }
+  const cycles = names.map((n) => readJsonFile<Cycle>(join(cyclesDir(ws), n), `state/cycles/${n}`));
+  return cycles.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))[0];
+}
+
+export interface CycleResults {
+  cycle: string | null;
+  since: string;
+  completed: Array<{ task: string; title: string; agent: string | null; result: string | null; at: string }>;
+  failed: Array<{ task: string; title: string; agent: string | null; reason: string | null; at: string }>;
+  claimed: Array<{ task: string; title: string; agent: string }>;
+}
+
+/** What happened since the current cycle started (or since `since`, epoch ms): results, failures, work in hand. */
+export async function collectCycle(ws: Workspace, options: { since?: number } = {}): Promise<CycleResults> {
+  const cycle = currentCycle(ws);
+  const since = options.since ?? (cycle ? Date.parse(cycle.startedAt) : 0);
+  const tasks = await loadTasks(ws);
+  const title = (id: string) => tasks.get(id)?.title ?? '(unknown task)';
+  const events = readEvents(ws, { since, type: 'task.' }).events;
+  const results: CycleResults = {
+    cycle: cycle?.id ?? null,
+    since: new Date(since).toISOString(),
+    completed: [],
+    failed: [],
+    claimed: [],
+  };
+  for (const e of events) {
+    const agent = (e.data.agent as string | undefined) ?? null;
+    if (e.type === 'task.completed') {
+      results.completed.push({
+        task: e.subject,
+        title: title(e.subject),
+        agent,
+        result: (e.data.result as string) ?? null,
+        at: e.ts,
+      });
+    } else if (e.type === 'task.failed') {
+      results.failed.push({
+        task: e.subject,
+        title: title(e.subject),
+        agent,
+        reason: (e.data.reason as string) ?? null,
+        at: e.ts,
+      });
+    }
+  }
+  for (const task of tasks.values()) {
+    if (isClaimLive(task))
+      results.claimed.push({ task: task.id, title: task.title, agent: task.claim!.agent });
+  }
+  return results;
+}
+
+/**
+ * Claims an agent's next task for the current cycle: the one the cycle plan suggested for it if it is
+ * still ready, else the next ready task. Returns null when there is nothing for it.
+ */
+export async function claimCycleTask(
+  ws: Workspace,
+  agent: string,
+  options: ActorOptions = {},
+): Promise<Task | null> {
+  const { claimTask, nextTask } = await import('./claims.js');
+  const suggested = currentCycle(ws)?.assignments.find((a) => a.agent === agent)?.task;
+  if (suggested) {
+    try {
+      return await claimTask(ws, suggested, agent, options);
+    } catch {
+      // taken or no longer ready: fall back to the queue
+    }
+  }
+  return nextTask(ws, { agent, actor: options.actor });
+}

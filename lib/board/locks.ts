@@ -1,0 +1,175 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadBoardSettings } from '../config/index.js';
+import { OrcError, conflict, notFound, quote } from '../shared/index.js';
+import { readJsonFile } from '../storage/index.js';
+import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
+import { checkName, checkResource, resourceFileName } from '../shared/index.js';
+import type { Workspace } from '../storage/index.js';
+import { compareText } from '../shared/index.js';
+
+/** A held resource lock, as stored in `state/locks/<slug>-<hash>.json`. */
+export interface Lock {
+  v: 1;
+  resource: string;
+  owner: string;
+  /** How many times the owner acquired it without releasing (locks are re-entrant). */
+  count: number;
+  acquiredAt: string;
+  expiresAt: string;
+}
+
+export interface AcquireLockOptions extends ActorOptions {
+  /** Time-to-live in milliseconds; defaults to `board.lock_ttl`. */
+  ttlMs?: number;
+  /** Keep trying for this many milliseconds while someone else holds it. */
+  waitMs?: number;
+}
+
+export interface ReleaseLockOptions extends ActorOptions {
+  /** Release a lock held by someone else; recorded as `lock.force_released`. */
+  force?: boolean;
+}
+
+const fileOf = (ws: Workspace, resource: string) => join(ws.locksDir, resourceFileName(resource));
+
+export function checkLock(value: unknown, label: string): Lock {
+  const l = value as Lock;
+  const ok =
+    typeof l === 'object' &&
+    l !== null &&
+    typeof l.resource === 'string' &&
+    typeof l.owner === 'string' &&
+    Number.isInteger(l.count) &&
+    !Number.isNaN(Date.parse(l.expiresAt));
+  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid lock`, { details: { file: label } });
+  return l;
+}
+
+function readLock(m: Mutation, resource: string): Lock | undefined {
+  const label = `state/locks/${resourceFileName(resource)}`;
+  const raw = m.readJson<unknown>(fileOf(m.ws, resource), label);
+  return raw === undefined ? undefined : checkLock(raw, label);
+}
+
+export const isLockLive = (lock: Lock, now = Date.now()) => Date.parse(lock.expiresAt) > now;
+
+function tryAcquire(ws: Workspace, resource: string, owner: string, ttlMs: number, actor?: string) {
+  return mutate(ws, actor ?? owner, (m): { lock?: Lock; holder?: Lock } => {
+    const current = readLock(m, resource);
+    const expiresAt = new Date(m.now.getTime() + ttlMs).toISOString();
+    if (current && isLockLive(current, m.now.getTime())) {
+      if (current.owner !== owner) return { holder: current };
+      const lock: Lock = { ...current, count: current.count + 1, expiresAt };
+      m.writeJson(fileOf(ws, resource), lock);
+      m.emit('lock.acquired', resource, { owner, count: lock.count, expiresAt });
+      return { lock };
+    }
+    if (current) m.emit('lock.expired', resource, { owner: current.owner, expiresAt: current.expiresAt });
+    const lock: Lock = { v: 1, resource, owner, count: 1, acquiredAt: m.nowIso, expiresAt };
+    m.writeJson(fileOf(ws, resource), lock);
+    m.emit('lock.acquired', resource, { owner, count: 1, expiresAt });
+    return { lock };
+  });
+}
+
+/**
+ * Acquires a resource lock for `owner`. Re-entrant: the owner acquiring again raises the count and
+ * extends the expiry. With `waitMs`, retries with backoff while another owner holds it.
+ */
+export async function acquireLock(
+  ws: Workspace,
+  resource: string,
+  owner: string,
+  options: AcquireLockOptions = {},
+): Promise<Lock> {
+  checkResource(resource);
+  checkName('owner', owner);
+  const ttlMs = options.ttlMs ?? loadBoardSettings(ws).lockTtlMs;
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let delay = 25;
+  for (;;) {
+    const { lock, holder } = await tryAcquire(ws, resource, owner, ttlMs, options.actor);
+    if (lock) return lock;
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      const waited = options.waitMs ? ` (waited ${Math.round(options.waitMs / 1000)}s)` : '';
+      throw conflict(
+        `lock ${quote(resource)} is held by ${holder!.owner} until ${holder!.expiresAt}${waited}`,
+        {
+          holder: holder!.owner,
+          expiresAt: holder!.expiresAt,
+        },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+    delay = Math.min(delay * 2, 500);
+  }
+}
+
+/** Releases one acquisition of a lock; the lock is free when its count reaches zero. */
+export async function releaseLock(
+  ws: Workspace,
+  resource: string,
+  owner: string,
+  options: ReleaseLockOptions = {},
+): Promise<Lock | null> {
+  checkResource(resource);
+  checkName('owner', owner);
+  return mutate(ws, options.actor ?? owner, (m) => {
+    const current = readLock(m, resource);
+    if (!current || !isLockLive(current, m.now.getTime()))
+      throw notFound(`lock ${quote(resource)} is not held`);
+    if (current.owner !== owner) {
+      if (!options.force) {
+        throw conflict(
+          `lock ${quote(resource)} is held by ${current.owner}, not ${owner}: only its owner releases it (or use --force, which is recorded)`,
+        );
+      }
+      m.remove(fileOf(ws, resource));
+      m.emit('lock.force_released', resource, { owner: current.owner, by: owner });
+      return null;
+    }
+    if (current.count > 1) {
+      const lock = { ...current, count: current.count - 1 };
+      m.writeJson(fileOf(ws, resource), lock);
+      m.emit('lock.released', resource, { owner, count: lock.count });
+      return lock;
+    }
+    m.remove(fileOf(ws, resource));
+    m.emit('lock.released', resource, { owner, count: 0 });
+    return null;
+  });
+}
+
+function readAllLocks(ws: Workspace): Lock[] {
+  let names: string[];
+  try {
+    names = readdirSync(ws.locksDir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+  } catch {
+    return [];
+  }
+  return names.map((n) =>
+    checkLock(readJsonFile(join(ws.locksDir, n), `state/locks/${n}`), `state/locks/${n}`),
+  );
+}
+
+/** Held locks (expired ones are free and left out unless `all`). */
+export function listLocks(ws: Workspace, options: { all?: boolean } = {}): Lock[] {
+  const now = Date.now();
+  return readAllLocks(ws)
+    .filter((lock) => options.all || isLockLive(lock, now))
+    .sort((a, b) => compareText(a.resource, b.resource));
+}
+
+/** Inside a mutation: releases every live lock of `owner` (an agent leaving). */
+export function releaseLocksOwnedBy(m: Mutation, owner: string): string[] {
+  const released: string[] = [];
+  for (const lock of readAllLocks(m.ws)) {
+    if (lock.owner !== owner || !isLockLive(lock, m.now.getTime())) continue;
+    m.remove(fileOf(m.ws, lock.resource));
+    m.emit('lock.released', lock.resource, { owner, count: 0, reason: 'owner unregistered' });
+    released.push(lock.resource);
+  }
+  return released;
+}

@@ -1,0 +1,167 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { OrcError, conflict, invalidInput, notFound, quote } from '../shared/index.js';
+import { readJsonFile } from '../storage/index.js';
+import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
+import { checkName } from '../shared/index.js';
+import { DEFAULT_PRIORITY, checkDescription, parsePriority } from '../records/index.js';
+import type { Workspace } from '../storage/index.js';
+import { compareText } from '../shared/index.js';
+
+export const WORKSTREAM_STATUSES = ['active', 'archived'] as const;
+export type WorkstreamStatus = (typeof WORKSTREAM_STATUSES)[number];
+
+/** A workstream, as stored in `state/workstreams/<name>.json`. */
+export interface Workstream {
+  v: 1;
+  name: string;
+  description: string;
+  priority: number;
+  status: WorkstreamStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreateWorkstreamInput {
+  name: string;
+  description?: string;
+  priority?: number | string;
+}
+
+export interface UpdateWorkstreamInput {
+  description?: string;
+  priority?: number | string;
+}
+
+const fileOf = (ws: Workspace, name: string) => join(ws.workstreamsDir, `${name}.json`);
+
+export function checkWorkstream(value: unknown, label: string): Workstream {
+  const w = value as Workstream;
+  const ok =
+    typeof w === 'object' &&
+    w !== null &&
+    w.v === 1 &&
+    typeof w.name === 'string' &&
+    typeof w.description === 'string' &&
+    Number.isInteger(w.priority) &&
+    WORKSTREAM_STATUSES.includes(w.status);
+  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid workstream`, { details: { file: label } });
+  return w;
+}
+
+function ordered(w: Workstream): Workstream {
+  return {
+    v: 1,
+    name: w.name,
+    description: w.description,
+    priority: w.priority,
+    status: w.status,
+    createdAt: w.createdAt,
+    updatedAt: w.updatedAt,
+  };
+}
+
+/** Reads a workstream inside a mutation; NOT_FOUND names the workstream. */
+export function requireWorkstream(m: Mutation, name: string): Workstream {
+  checkName('workstream', name);
+  const label = `state/workstreams/${name}.json`;
+  const raw = m.readJson<unknown>(fileOf(m.ws, name), label);
+  if (raw === undefined)
+    throw notFound(`workstream ${quote(name)} not found: create it with \`orc ws create ${name}\``);
+  return checkWorkstream(raw, label);
+}
+
+export async function createWorkstream(
+  ws: Workspace,
+  input: CreateWorkstreamInput,
+  options: ActorOptions = {},
+): Promise<Workstream> {
+  const name = checkName('workstream', input.name);
+  const description = checkDescription(input.description);
+  const priority = input.priority === undefined ? DEFAULT_PRIORITY : parsePriority(input.priority);
+  return mutate(ws, options.actor, (m) => {
+    if (m.readJson(fileOf(ws, name), name) !== undefined)
+      throw conflict(`workstream ${quote(name)} already exists`);
+    return writeNewWorkstream(m, { name, description, priority });
+  });
+}
+
+/** Inside a mutation: creates a workstream from checked input, with its event. */
+export function writeNewWorkstream(
+  m: Mutation,
+  input: { name: string; description: string; priority: number },
+) {
+  const workstream: Workstream = {
+    v: 1,
+    name: input.name,
+    description: input.description,
+    priority: input.priority,
+    status: 'active',
+    createdAt: m.nowIso,
+    updatedAt: m.nowIso,
+  };
+  m.writeJson(fileOf(m.ws, input.name), workstream);
+  m.emit('workstream.created', input.name, { description: input.description, priority: input.priority });
+  return workstream;
+}
+
+export async function updateWorkstream(
+  ws: Workspace,
+  name: string,
+  input: UpdateWorkstreamInput,
+  options: ActorOptions = {},
+): Promise<Workstream> {
+  const changes: Partial<Workstream> = {};
+  if (input.description !== undefined) changes.description = checkDescription(input.description);
+  if (input.priority !== undefined) changes.priority = parsePriority(input.priority);
+  if (Object.keys(changes).length === 0)
+    throw invalidInput('nothing to update: pass --description or --priority');
+  return mutate(ws, options.actor, (m) => {
+    const current = requireWorkstream(m, name);
+    const next = ordered({ ...current, ...changes, updatedAt: m.nowIso });
+    m.writeJson(fileOf(ws, name), next);
+    m.emit('workstream.updated', name, { ...changes });
+    return next;
+  });
+}
+
+/** Archived workstreams keep their tasks but take no new ones and hand none out. */
+export async function archiveWorkstream(
+  ws: Workspace,
+  name: string,
+  options: ActorOptions = {},
+): Promise<Workstream> {
+  return mutate(ws, options.actor, (m) => {
+    const current = requireWorkstream(m, name);
+    if (current.status === 'archived') throw conflict(`workstream ${quote(name)} is already archived`);
+    const next = ordered({ ...current, status: 'archived', updatedAt: m.nowIso });
+    m.writeJson(fileOf(ws, name), next);
+    m.emit('workstream.archived', name);
+    return next;
+  });
+}
+
+/** Every workstream, most urgent first. */
+export function listWorkstreams(ws: Workspace): Workstream[] {
+  let names: string[];
+  try {
+    names = readdirSync(ws.workstreamsDir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) =>
+      checkWorkstream(
+        readJsonFile(join(ws.workstreamsDir, n), `state/workstreams/${n}`),
+        `state/workstreams/${n}`,
+      ),
+    )
+    .sort((a, b) => a.priority - b.priority || compareText(a.name, b.name));
+}
+
+export function getWorkstream(ws: Workspace, name: string): Workstream {
+  checkName('workstream', name);
+  const found = listWorkstreams(ws).find((w) => w.name === name);
+  if (!found) throw notFound(`workstream ${quote(name)} not found`);
+  return found;
+}

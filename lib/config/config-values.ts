@@ -1,0 +1,59 @@
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { parseDuration } from '../shared/index.js';
+import { quote } from '../shared/index.js';
+import type { Workspace } from '../storage/index.js';
+
+/** A parsed YAML mapping. */
+export type Doc = Record<string, unknown>;
+
+/** True for a YAML mapping (not a list, not null). */
+export const isObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `doc[key]` if it is a string; anything else present there is a problem at `at.key`. */
+export function optionalString(doc: Doc, key: string, at: string, problems: string[]): string | undefined {
+  const value = doc[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  // Not quoted: the value may be a secret (api_key).
+  problems.push(`${at}.${key}: must be a string`);
+  return undefined;
+}
+
+/** `gate: true|after|before|false` as the gate it asks for. */
+export function gateOf(value: unknown, path: string, problems: string[]): 'before' | 'after' | undefined {
+  if (value === undefined || value === null || value === false) return undefined;
+  if (value === true || value === 'after') return 'after';
+  if (value === 'before') return 'before';
+  problems.push(`${path}: must be true, false, "before" or "after", not ${quote(value)}`);
+  return undefined;
+}
+
+/** A duration setting in milliseconds, or a problem at its path. */
+export function durationOf(value: unknown, path: string, problems: string[]): number | undefined {
+  try {
+    return parseDuration(value, path);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
+}
+
+/** A whole number within bounds, or a problem at its path. */
+export function wholeNumberOf(
+  value: unknown,
+  path: string,
+  [min, max]: [number, number],
+  problems: string[],
+): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  problems.push(`${path}: must be a whole number from ${min} to ${max}, not ${quote(value)}`);
+  return undefined;
+}
+
+/** The absolute path of `path` (relative to the workspace root) if it stays inside the workspace. */
+export function inWorkspace(ws: Workspace, path: string): string | undefined {
+  const full = isAbsolute(path) ? path : resolve(ws.root, path);
+  const rel = relative(ws.root, full);
+  return rel.split(sep)[0] === '..' || isAbsolute(rel) ? undefined : full;
+}

@@ -1,0 +1,97 @@
+import { createRequire } from 'node:module';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDuration } from '../shared/index.js';
+import { OrcError } from '../shared/index.js';
+import { readJsonIfExists, writeJsonAtomic } from '../storage/index.js';
+import type { Workspace } from '../storage/index.js';
+
+/** Settings of the task board, from `board:` in orchestrator.yaml. */
+export interface BoardSettings {
+  claimTtlMs: number;
+  lockTtlMs: number;
+  staleAfterMs: number;
+}
+
+export const DEFAULT_BOARD: Readonly<BoardSettings> = {
+  claimTtlMs: 30 * 60_000,
+  lockTtlMs: 5 * 60_000,
+  staleAfterMs: 10 * 60_000,
+};
+
+/** Parses orchestrator.yaml into a plain object (the yaml package is loaded only here). */
+export function readConfigDocument(ws: Workspace): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(ws.configFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  // Loaded on demand: the yaml package costs ~30 ms, more than the rest of a typical command.
+  const YAML = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  const doc = YAML.parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}` : '';
+    throw new OrcError(
+      'INVALID_INPUT',
+      `orchestrator.yaml does not parse${where}: ${first.message.split('\n')[0]}`,
+    );
+  }
+  const value = doc.toJS() ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new OrcError('INVALID_INPUT', 'orchestrator.yaml must be a mapping of settings');
+  }
+  return value as Record<string, unknown>;
+}
+
+function boardFromDocument(doc: Record<string, unknown>): BoardSettings {
+  const board = (doc.board ?? {}) as Record<string, unknown>;
+  if (typeof board !== 'object' || Array.isArray(board)) {
+    throw new OrcError('INVALID_INPUT', 'orchestrator.yaml: board must be a mapping');
+  }
+  const setting = (key: string, fallback: number) =>
+    board[key] === undefined || board[key] === null
+      ? fallback
+      : parseDuration(board[key], `orchestrator.yaml: board.${key}`);
+  return {
+    claimTtlMs: setting('claim_ttl', DEFAULT_BOARD.claimTtlMs),
+    lockTtlMs: setting('lock_ttl', DEFAULT_BOARD.lockTtlMs),
+    staleAfterMs: setting('stale_after', DEFAULT_BOARD.staleAfterMs),
+  };
+}
+
+interface BoardCache {
+  mtimeMs: number;
+  size: number;
+  board: BoardSettings;
+}
+
+/**
+ * Board settings, cached in `.orc/` by the config file's mtime and size so that the hot commands
+ * (`t next`, heartbeats) do not pay for YAML parsing on every call.
+ */
+export function loadBoardSettings(ws: Workspace): BoardSettings {
+  let stat: { mtimeMs: number; size: number };
+  try {
+    stat = statSync(ws.configFile);
+  } catch {
+    return { ...DEFAULT_BOARD };
+  }
+  const cacheFile = join(ws.localDir, 'board.cache.json');
+  let cached: BoardCache | undefined;
+  try {
+    cached = readJsonIfExists<BoardCache>(cacheFile);
+  } catch {
+    cached = undefined;
+  }
+  if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.board;
+  const board = boardFromDocument(readConfigDocument(ws));
+  try {
+    writeJsonAtomic(cacheFile, { mtimeMs: stat.mtimeMs, size: stat.size, board });
+  } catch {
+    // a cache that cannot be written only costs the next call a parse
+  }
+  return board;
+}

@@ -1,0 +1,176 @@
+import { hostname } from 'node:os';
+import { consolidateRun } from '../memory/index.js';
+import { OrcError } from '../shared/index.js';
+import type { OrchestratorConfig } from '../config/index.js';
+import { acquireRunLease, releaseRunLease } from '../runs/index.js';
+import { type Run, type RunStep, TERMINAL_RUN, isStartable } from '../records/index.js';
+import { type StepOutcome, getRun, requeueStep, settleSteps, startSteps } from '../runs/index.js';
+import { stepKnowledge } from '../knowledge/index.js';
+import { buildStepBrief } from '../runs/index.js';
+import { StepFailure, runCommandStep, runLlmStep, waitExternalStep } from '../runs/index.js';
+import type { Workspace } from '../storage/index.js';
+import type { RemoteSteps } from './remote-steps.js';
+import { sleep } from '../shared/index.js';
+
+export interface ExecuteRunOptions {
+  config: OrchestratorConfig;
+  /** Called with the run after every transition this runner makes or sees. */
+  onProgress?: (run: Run) => void;
+  /** How often to look for cancels, approvals and external results (ms). */
+  pollMs?: number;
+  /** Wait this long for another runner of the run to finish before giving up (ms). */
+  waitForLeaseMs?: number;
+  /**
+   * Knowledge for a step's brief, rendered as markdown sections; by default relevant knowledge and past
+   * examples from the knowledge base (`stepKnowledge`), degrading to none if the search fails.
+   */
+  knowledgeFor?: (text: string) => Promise<string>;
+  invocation?: string;
+  /** Told about things that degraded without failing the run (a consolidation fallback). */
+  onWarning?: (message: string) => void;
+}
+
+async function leaseOrWait(ws: Workspace, runId: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const holder = await acquireRunLease(ws, runId);
+    if (!holder) return;
+    if (Date.now() >= deadline) {
+      throw new OrcError('CONFLICT', `run ${runId} is being run by process ${holder.pid} on ${holder.host}`);
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * Runs a run's steps until nothing more can move: every step whose dependencies are done starts at
+ * once, up to the run's concurrency. Returns when the run has ended or waits for approval. Holds the
+ * run's lease throughout, so one process at a time runs a run. Steps left `running` by a runner that
+ * died are run again (at-least-once); steps that are done are never repeated.
+ */
+export async function executeRun(ws: Workspace, runId: string, options: ExecuteRunOptions): Promise<Run> {
+  const runner = `runner@${hostname()}:${process.pid}`;
+  await leaseOrWait(ws, runId, options.waitForLeaseMs ?? 0);
+  const active = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  const agents = new Map(options.config.agents.map((a) => [a.id, a]));
+  const report = () => options.onProgress?.(getRun(ws, runId));
+  const knowledgeFor = options.knowledgeFor ?? stepKnowledgeOrNothing(ws, options);
+  // With `redis:` configured, command and LLM steps go to `orc worker` processes (remote-steps.ts).
+  let remote: RemoteSteps | undefined;
+  // Outcomes that arrive together are recorded in one critical section (each rewrites the run file).
+  const outcomes: StepOutcome[] = [];
+  let flushing: Promise<void> | undefined;
+  const settle = (outcome: StepOutcome): Promise<void> => {
+    outcomes.push(outcome);
+    flushing ??= (async () => {
+      while (outcomes.length > 0) await settleSteps(ws, runId, outcomes.splice(0), runner);
+    })().finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  };
+  const launch = (step: RunStep, current: Run) => {
+    const abort = new AbortController();
+    const done = (async () => {
+      try {
+        const knowledge = await knowledgeFor(`${current.task}\n${step.task}`);
+        const ctx = {
+          ws,
+          run: current,
+          step,
+          agent: agents.get(step.agent),
+          config: options.config,
+          brief: buildStepBrief(ws, current, step, { knowledge, invocation: options.invocation }),
+          signal: abort.signal,
+        };
+        const output =
+          remote && step.kind !== 'external'
+            ? await remote.run(ctx)
+            : step.kind === 'command'
+              ? await runCommandStep(ctx)
+              : step.kind === 'llm'
+                ? await runLlmStep(ctx)
+                : await waitExternalStep(ctx);
+        await settle({ step: step.id, output });
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        const message =
+          error instanceof StepFailure ? error.message : `unexpected: ${(error as Error)?.message}`;
+        await settle({ step: step.id, error: message });
+      }
+      report();
+    })().finally(() => active.delete(step.id));
+    active.set(step.id, { done, abort });
+  };
+  try {
+    let run = getRun(ws, runId);
+    if (options.config.redis) remote = await openRemote(run, options);
+    const reattached: RunStep[] = [];
+    for (const step of run.steps.filter((s) => s.status === 'running')) {
+      // A step whose job is still queued (or already finished) is awaited, not run again.
+      if (remote && step.kind !== 'external' && (await remote.hasJob(runId, step))) reattached.push(step);
+      else await requeueStep(ws, runId, step.id, runner);
+    }
+    for (const step of reattached) launch(step, getRun(ws, runId));
+    for (;;) {
+      run = getRun(ws, runId);
+      if (run.status === 'cancelled') {
+        for (const { abort } of active.values()) abort.abort();
+        await Promise.all([...active.values()].map((a) => a.done));
+        break;
+      }
+      // Steps waiting at a `before` gate take no slot; the others fill the free slots, all in one go.
+      const startable = run.steps.filter((s) => !active.has(s.id) && isStartable(run, s));
+      const held = startable.filter((s) => s.gate?.mode === 'before' && s.decision?.decision !== 'approved');
+      const free = startable
+        .filter((s) => !held.includes(s))
+        .slice(0, Math.max(0, run.concurrency - active.size));
+      if (held.length + free.length > 0) {
+        const started = await startSteps(
+          ws,
+          runId,
+          [...held, ...free].map((s) => s.id),
+          runner,
+        );
+        report();
+        if (started.length > 0) {
+          const current = getRun(ws, runId);
+          for (const step of started) launch(step, current);
+        }
+      }
+      if (active.size === 0) {
+        run = getRun(ws, runId);
+        if (TERMINAL_RUN.has(run.status) || !run.steps.some((s) => isStartable(run, s))) break;
+        continue;
+      }
+      await Promise.race([...[...active.values()].map((a) => a.done), sleep(options.pollMs ?? 200)]);
+    }
+    const final = getRun(ws, runId);
+    const note = await consolidateRun(ws, final, options.config, runner);
+    if (note?.warning) options.onWarning?.(note.warning);
+    return final;
+  } finally {
+    await remote?.close();
+    await releaseRunLease(ws, runId);
+  }
+}
+
+/** The queues of the run's command and LLM agents; BullMQ loads only here. */
+async function openRemote(run: Run, options: ExecuteRunOptions): Promise<RemoteSteps> {
+  const { openRemoteSteps } = await import('./remote-steps.js');
+  const agents = run.steps.filter((s) => s.kind !== 'external').map((s) => s.agent);
+  return openRemoteSteps(options.config.redis!, agents, { onWarning: options.onWarning });
+}
+
+/** The default knowledge of step briefs; a knowledge base that cannot be searched is a warning, not a failed step. */
+function stepKnowledgeOrNothing(ws: Workspace, options: ExecuteRunOptions) {
+  const hook = stepKnowledge(ws, { actor: 'orc', onWarning: options.onWarning });
+  return async (text: string) => {
+    try {
+      return await hook(text);
+    } catch (error) {
+      options.onWarning?.(`no knowledge in the brief: ${(error as Error).message}`);
+      return '';
+    }
+  };
+}

@@ -1,0 +1,139 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, relative } from 'node:path';
+import { OrcError } from '../shared/index.js';
+import { GITATTRIBUTES_LINES, type Workspace, ensureLines } from '../storage/index.js';
+import { withWorkspaceLock } from '../storage/index.js';
+import { sleep } from '../shared/index.js';
+
+/** The paths orc owns inside a workspace: the only ones `orc sync` ever stages or commits. */
+export const ORC_PATHS = [
+  'state',
+  'events.jsonl',
+  'knowledge',
+  'orchestrator.yaml',
+  '.gitattributes',
+  '.gitignore',
+];
+
+interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs git asynchronously, so that the workspace lock's keep-alive timer runs meanwhile. */
+export function runGit(cwd: string, args: string[]): Promise<GitResult> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 127) : 0;
+      resolve({ code, stdout, stderr: stderr || (error && code === 127 ? error.message : '') });
+    });
+  });
+}
+
+async function git(cwd: string, args: string[], what: string): Promise<string> {
+  const result = await runGit(cwd, args);
+  if (result.code !== 0) {
+    const detail =
+      (result.stderr || result.stdout).trim().split('\n').filter(Boolean).pop() ?? `exit ${result.code}`;
+    throw new OrcError('GIT_FAILED', `${what} failed: ${detail}`, { details: { args } });
+  }
+  return result.stdout.trim();
+}
+
+async function repoTop(ws: Workspace): Promise<string> {
+  const result = await runGit(ws.root, ['rev-parse', '--show-toplevel']);
+  if (result.code !== 0) throw new OrcError('INVALID_INPUT', `${ws.root} is not inside a git repository`);
+  return result.stdout.trim();
+}
+
+export interface GitSetupResult {
+  repo: string;
+  driver: string;
+  changed: string[];
+}
+
+/** Defines the `orc` merge driver in the repo's own git config and marks orc's files with it. */
+export async function setupGit(ws: Workspace, invocation: string): Promise<GitSetupResult> {
+  const repo = await repoTop(ws);
+  const driver = `${invocation} merge-driver %O %A %B %P`;
+  await git(
+    repo,
+    ['config', 'merge.orc.name', 'orc: field-by-field merge of orc state and events'],
+    'git config',
+  );
+  await git(repo, ['config', 'merge.orc.driver', driver], 'git config');
+  const changed = ensureLines(join(ws.root, '.gitattributes'), GITATTRIBUTES_LINES) ? ['.gitattributes'] : [];
+  return { repo, driver, changed };
+}
+
+export interface SyncOptions {
+  message?: string;
+  /** Pushes retried after a rejection (default 5), with exponential backoff. */
+  retries?: number;
+  invocation: string;
+}
+
+export interface SyncResult {
+  committed: string | null;
+  pulled: boolean;
+  pushed: boolean;
+  attempts: number;
+}
+
+/**
+ * Makes this workspace meet its remote: commits orc's own paths only (an explicit pathspec; other
+ * staged or unstaged changes are left exactly as they are), merges the upstream with orc's driver, and
+ * pushes, retrying with backoff when the push is rejected. Never forces. Holds the workspace lock
+ * throughout so that no orc write interleaves with git's.
+ */
+export async function syncWorkspace(ws: Workspace, options: SyncOptions): Promise<SyncResult> {
+  const repo = await repoTop(ws);
+  const retries = options.retries ?? 5;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 50) {
+    throw new OrcError('INVALID_INPUT', '--retries must be a whole number from 0 to 50');
+  }
+  const upstream = await runGit(repo, ['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{upstream}']);
+  if (upstream.code !== 0) {
+    throw new OrcError(
+      'GIT_FAILED',
+      'the current branch has no upstream: push it once with `git push -u <remote> <branch>`',
+    );
+  }
+  await setupGit(ws, options.invocation);
+  return withWorkspaceLock(ws, async () => {
+    const paths = ORC_PATHS.filter((p) => existsSync(join(ws.root, p))).map(
+      (p) => relative(repo, join(ws.root, p)) || '.',
+    );
+    await git(repo, ['add', '-A', '--', ...paths], 'git add');
+    // Only paths git knows can be named to `git commit` (an empty knowledge/ folder is not one).
+    const known = (await git(repo, ['ls-files', '--', ...paths], 'git ls-files')).split('\n').filter(Boolean);
+    const tracked = paths.filter((p) => known.some((f) => f === p || f.startsWith(`${p}/`) || p === '.'));
+    const staged = await runGit(repo, ['diff', '--cached', '--quiet', '--', ...tracked]);
+    let committed: string | null = null;
+    if (tracked.length > 0 && staged.code === 1) {
+      const message = options.message ?? `orc sync from ${hostname()}`;
+      await git(repo, ['commit', '--quiet', '-m', message, '--', ...tracked], 'git commit');
+      committed = await git(repo, ['rev-parse', 'HEAD'], 'git rev-parse');
+    }
+    let pulled = false;
+    for (let attempt = 1; ; attempt++) {
+      const before = await git(repo, ['rev-parse', 'HEAD'], 'git rev-parse');
+      await git(repo, ['pull', '--quiet', '--no-rebase', '--no-edit'], 'git pull');
+      pulled ||= (await git(repo, ['rev-parse', 'HEAD'], 'git rev-parse')) !== before;
+      const push = await runGit(repo, ['push', '--quiet']);
+      if (push.code === 0) return { committed, pulled, pushed: true, attempts: attempt };
+      const rejected = /rejected|fetch first|non-fast-forward/i.test(push.stderr);
+      if (!rejected || attempt > retries) {
+        const detail = push.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${push.code}`;
+        throw new OrcError(
+          'GIT_FAILED',
+          `git push failed${rejected ? ` after ${attempt} attempts` : ''}: ${detail} (your changes are committed locally; run orc sync again)`,
+        );
+      }
+      await sleep(100 * 2 ** (attempt - 1) + Math.random() * 100);
+    }
+  });
+}

@@ -1,0 +1,83 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { parseSince } from '../shared/index.js';
+import { type OrcEvent, eventLogSize, readEventsFrom } from '../storage/index.js';
+import { checkQuery } from './http-input.js';
+import type { Workspace } from '../storage/index.js';
+
+const POLL_MS = 200;
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Where a stream starts: after the event a reconnecting client saw last (Last-Event-ID), at `since` (an
+ * ISO time or a duration ago), else at the end of the log. Returns the events to send first and the
+ * byte offset to follow from.
+ */
+function startOf(ws: Workspace, lastId: string | undefined, since: string | undefined) {
+  if (lastId === undefined && since === undefined)
+    return { backlog: [] as OrcEvent[], offset: eventLogSize(ws) };
+  const from = since === undefined ? undefined : parseSince(since);
+  const all = readEventsFrom(ws, 0);
+  let backlog: OrcEvent[] = [];
+  if (lastId !== undefined) {
+    const at = all.events.findIndex((e) => e.id === lastId);
+    // An id no longer in the log (the file was rewritten): nothing is replayed rather than everything.
+    backlog = at >= 0 ? all.events.slice(at + 1) : [];
+  } else backlog = all.events.filter((e) => Date.parse(e.ts) >= from!);
+  return { backlog, offset: all.offset };
+}
+
+/**
+ * Server-sent events: each new line of events.jsonl as one message (`id` = the event id, `data` = the
+ * event as JSON), found by polling the file's size; a comment line keeps idle connections open. Ends
+ * when the client goes or the server stops listening.
+ */
+export function streamEvents(
+  ws: Workspace,
+  server: Server,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): void {
+  const query = checkQuery(url.searchParams, { token: 'string', since: 'string' });
+  const header = req.headers['last-event-id'];
+  const lastId = typeof header === 'string' && header !== '' ? header : undefined;
+  let { backlog, offset } = startOf(ws, lastId, query.since as string | undefined);
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    connection: 'keep-alive',
+  });
+  const send = (events: OrcEvent[]) => {
+    for (const event of events) res.write(`id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
+  };
+  res.write('retry: 2000\n\n');
+  send(backlog);
+  backlog = [];
+  let idleSince = Date.now();
+  const timer = setInterval(() => {
+    // The server is closing: end the stream and its connection, which would otherwise idle on.
+    if (!server.listening) return stop(() => req.socket.destroy());
+    try {
+      const read = readEventsFrom(ws, offset);
+      offset = read.offset;
+      if (read.events.length > 0) {
+        send(read.events);
+        idleSince = Date.now();
+      }
+      if (Date.now() - idleSince >= HEARTBEAT_MS) {
+        res.write(': heartbeat\n\n');
+        idleSince = Date.now();
+      }
+    } catch (error) {
+      res.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
+    }
+  }, POLL_MS);
+  function stop(then?: () => void) {
+    clearInterval(timer);
+    if (!res.writableEnded) res.end(then);
+  }
+  // The response's close, not the request's: a request closes once its (empty) body is read.
+  res.on('close', () => stop());
+  res.on('error', () => stop());
+}

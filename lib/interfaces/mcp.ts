@@ -1,0 +1,124 @@
+import { createRequire } from 'node:module';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { readConfigDocument } from '../config/index.js';
+import { describeError } from '../shared/index.js';
+import { boardTools } from './mcp-board-tools.js';
+import { orchestratorTools } from './mcp-orchestrator-tools.js';
+import { CORE_TOOLS, type ToolContext, checkToolSet } from './mcp-tools.js';
+import { findWorkspace } from '../storage/index.js';
+import type { RunContinuer } from '../app/index.js';
+
+/*
+ * `orc mcp`: orc as an MCP server. The server keeps nothing between calls: each call finds the
+ * workspace and calls the library afresh, so it answers exactly what the CLI would at that moment.
+ * The SDK and zod are imported only here, inside the functions, so nothing else pays for them.
+ */
+
+export interface McpServerOptions {
+  /** The workspace folder; without it, as the CLI finds it ($ORCHESTRATOR_DIR, else upwards from cwd). */
+  dir?: string;
+  /** `core` exposes only CORE_TOOLS. Default: $ORC_MCP_TOOLS, else `mcp.tools` in orchestrator.yaml, else all. */
+  tools?: 'core' | 'all';
+  /** Who to record in events (default: $ORC_ACTOR, else the user name; the agent for its own claims). */
+  actor?: string;
+  /** How to invoke orc in commands printed for agents (default `orc`). */
+  invocation?: string;
+  /** Warnings (stdout is the protocol channel: never print there). */
+  onWarning?: (message: string) => void;
+  /** How a run started or decided over MCP goes on (default: in this process; see RunContinuer). */
+  continueRun?: RunContinuer;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Which tools to expose: the option, else the environment, else orchestrator.yaml, else all. */
+export function mcpToolSet(options: McpServerOptions = {}): 'core' | 'all' {
+  if (options.tools !== undefined) return checkToolSet(options.tools, '--tools');
+  const env = options.env ?? process.env;
+  if (env.ORC_MCP_TOOLS) return checkToolSet(env.ORC_MCP_TOOLS, 'ORC_MCP_TOOLS');
+  let setting: unknown;
+  try {
+    const mcp = readConfigDocument(findWorkspace({ dir: options.dir, env }))?.mcp;
+    setting = mcp && typeof mcp === 'object' ? (mcp as Record<string, unknown>).tools : undefined;
+  } catch {
+    // No workspace yet, or a config that does not parse: every call will say so; the setting is moot.
+    return 'all';
+  }
+  return setting === undefined || setting === null
+    ? 'all'
+    : checkToolSet(setting, 'orchestrator.yaml: mcp.tools');
+}
+
+/** The MCP server for orc's workspace, with its tools registered; connect it to a transport. */
+export async function createMcpServer(options: McpServerOptions = {}): Promise<McpServer> {
+  const [{ McpServer }, { CallToolRequestSchema, ListToolsRequestSchema }, { z }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/server/mcp.js'),
+    import('@modelcontextprotocol/sdk/types.js'),
+    import('zod'),
+  ]);
+  const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+  const set = mcpToolSet(options);
+  const tools = [...orchestratorTools(z), ...boardTools(z)].filter(
+    (t) => set === 'all' || (CORE_TOOLS as readonly string[]).includes(t.name),
+  );
+  const byName = new Map(tools.map((t) => [t.name, { tool: t, schema: z.object(t.input).strict() }]));
+  const listed = [...byName.values()].map(({ tool, schema }) => ({
+    name: tool.name,
+    description: tool.description,
+    inputSchema: compactSchema(z.toJSONSchema(schema, { io: 'input' })),
+  }));
+  const server = new McpServer({ name: 'orc', version });
+  // The SDK's registerTool would validate arguments itself and answer `MCP error -32602: …`; orc's
+  // contract is `CODE: message` for every failure, so the tool requests are handled here, on the
+  // underlying Server, as the SDK documents for custom handlers.
+  server.server.registerCapabilities({ tools: {} });
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  server.server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const entry = byName.get(request.params.name);
+    if (!entry) return failure('NOT_FOUND', `no tool ${JSON.stringify(request.params.name)}`);
+    const parsed = entry.schema.safeParse(request.params.arguments ?? {});
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`);
+      return failure('INVALID_INPUT', problems.join('; '));
+    }
+    try {
+      const ctx: ToolContext = {
+        ws: findWorkspace({ dir: options.dir, env: options.env }),
+        actor: options.actor,
+        invocation: options.invocation ?? 'orc',
+        onWarning: options.onWarning ?? (() => {}),
+        continueRun: options.continueRun,
+      };
+      const value = await entry.tool.call(parsed.data as never, ctx);
+      return { content: [{ type: 'text', text: JSON.stringify(value ?? null) }] } satisfies CallToolResult;
+    } catch (error) {
+      const { code, message } = describeError(error);
+      return failure(code, message);
+    }
+  });
+  return server;
+}
+
+/** Serves MCP on stdin/stdout until the client goes away. */
+export async function serveMcp(options: McpServerOptions = {}): Promise<void> {
+  const server = await createMcpServer(options);
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = resolve;
+    process.stdin.once('end', resolve);
+  });
+  await server.connect(transport);
+  await closed;
+  await server.close();
+}
+
+function failure(code: string, message: string): CallToolResult {
+  return { content: [{ type: 'text', text: `${code}: ${message.split('\n')[0]}` }], isError: true };
+}
+
+/** JSON Schema without what costs tokens and tells an agent nothing. */
+function compactSchema(schema: Record<string, unknown>): { type: 'object'; [key: string]: unknown } {
+  const { $schema: _, ...rest } = schema;
+  return { ...rest, type: 'object' };
+}

@@ -1,0 +1,428 @@
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { newId } from '../shared/index.js';
+import { writeFileAtomic } from '../storage/index.js';
+import { type KnowledgeFile, contentHash, walkKnowledge } from './knowledge-files.js';
+import { analyseDocument } from './knowledge-analysis.js';
+import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
+import { withLocalLock } from '../storage/index.js';
+import type { Workspace } from '../storage/index.js';
+import { terms } from '../shared/index.js';
+
+/*
+ * The lexical index of knowledge/: BM25 over heading-sized chunks, kept in .orc/knowledge/ (derived,
+ * git-ignored, rebuilt when missing). A full build writes an immutable *base*: chunk table plus
+ * postings sharded by term, so a query reads only the shards of its own terms. Later changes go to a
+ * small *overlay* in index.json (the changed chunks with their term counts, and the base chunks they
+ * replace), so re-indexing one document rewrites one small file whatever the size of the base. When
+ * the overlay grows past OVERLAY_LIMIT chunks or a quarter of the base, the next refresh rebuilds.
+ */
+
+export const INDEX_FORMAT = 1;
+const SHARDS = 64;
+const OVERLAY_LIMIT = 1_000;
+// BM25 parameters, the usual ones.
+const K1 = 1.2;
+const B = 0.75;
+
+interface OverlayChunk extends ChunkRef {
+  tf: Record<string, number>;
+}
+
+export interface IndexState {
+  format: number;
+  generation: number;
+  base: string | null;
+  baseChunks: number;
+  baseLength: number;
+  /** Base chunk ranges `[first, count, total length]` replaced by later changes. */
+  deleted: [number, number, number][];
+  docs: Record<string, IndexedDocument>;
+  overlay: OverlayChunk[];
+}
+
+type BaseChunk = [doc: string, heading: string, from: number, to: number, len: number, hash: string];
+
+export interface RefreshOptions {
+  /** Hash every file, not only those whose size or mtime changed. */
+  verify?: boolean;
+  /**
+   * Skip the walk of knowledge/ if this process found it matching the index less than this long ago
+   * (a long-lived server or runner); 0, the default, always walks.
+   */
+  maxAgeMs?: number;
+  /** Ignore the index on disk and build it again. */
+  full?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RefreshResult {
+  state: IndexState;
+  changed: string[];
+  removed: string[];
+  rebuilt: boolean;
+}
+
+export const indexDir = (ws: Workspace) => join(ws.localDir, 'knowledge');
+const stateFile = (ws: Workspace) => join(indexDir(ws), 'index.json');
+const baseDir = (ws: Workspace, base: string) => join(indexDir(ws), `base-${base}`);
+
+// The parsed index.json of each workspace, reused while the file is the same (a server asks often).
+const stateCache = new Map<string, { stamp: string; state: IndexState }>();
+// When each workspace's files were last found to match the index, in this process.
+const checkedAt = new Map<string, number>();
+
+/** Forget that the files were checked: the next refresh walks them (after this process wrote one). */
+export function invalidateFreshness(ws: Workspace): void {
+  checkedAt.delete(ws.root);
+}
+
+/** The index as stored, or undefined when it is missing, unreadable or of another format. */
+export function readIndexState(ws: Workspace): IndexState | undefined {
+  try {
+    const stat = statSync(stateFile(ws));
+    const stamp = `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+    const cached = stateCache.get(ws.root);
+    if (cached?.stamp === stamp) return cached.state;
+    const state = JSON.parse(readFileSync(stateFile(ws), 'utf8')) as IndexState;
+    if (state?.format !== INDEX_FORMAT || !state.docs || !Array.isArray(state.overlay)) return undefined;
+    stateCache.set(ws.root, { stamp, state });
+    return state;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Pending {
+  changed: { file: KnowledgeFile; text: string }[];
+  touched: KnowledgeFile[];
+  removed: string[];
+}
+
+/** What differs between the index and the files: by size and mtime, confirmed by content hash. */
+function pendingChanges(
+  ws: Workspace,
+  state: IndexState | undefined,
+  files: KnowledgeFile[],
+  verify: boolean,
+) {
+  const pending: Pending = { changed: [], touched: [], removed: [] };
+  const seen = new Set<string>();
+  for (const file of files) {
+    seen.add(file.file);
+    const known = state?.docs[file.file];
+    if (known && !verify && known.mtimeMs === file.mtimeMs && known.size === file.size) continue;
+    let text: string;
+    try {
+      text = readFileSync(join(ws.knowledgeDir, file.file), 'utf8');
+    } catch {
+      continue; // removed while we walked: the next refresh sees it gone
+    }
+    if (known && known.hash === contentHash(text)) {
+      if (known.mtimeMs !== file.mtimeMs || known.size !== file.size) pending.touched.push(file);
+    } else pending.changed.push({ file, text });
+  }
+  for (const doc of Object.keys(state?.docs ?? {})) if (!seen.has(doc)) pending.removed.push(doc);
+  return pending;
+}
+
+const isEmpty = (p: Pending) => p.changed.length + p.touched.length + p.removed.length === 0;
+
+/**
+ * Brings the index up to date with knowledge/: a no-op read when nothing changed, else the changed
+ * documents go into the overlay (or everything into a new base) under the index lock.
+ */
+export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}): Promise<RefreshResult> {
+  const quick = options.full ? undefined : readIndexState(ws);
+  if (quick) {
+    const recent = Date.now() - (checkedAt.get(ws.root) ?? 0) < (options.maxAgeMs ?? 0);
+    if (recent && !options.verify) return { state: quick, changed: [], removed: [], rebuilt: false };
+    const pending = pendingChanges(ws, quick, walkKnowledge(ws), Boolean(options.verify));
+    if (isEmpty(pending)) {
+      checkedAt.set(ws.root, Date.now());
+      return { state: quick, changed: [], removed: [], rebuilt: false };
+    }
+  }
+  return withLocalLock(ws, 'knowledge', () => {
+    const files = walkKnowledge(ws);
+    const current = options.full ? undefined : readIndexState(ws);
+    const pending = pendingChanges(ws, current, files, Boolean(options.verify));
+    const changed = pending.changed.map((c) => c.file.file);
+    if (current && isEmpty(pending)) return { state: current, changed, removed: [], rebuilt: false };
+    let state: IndexState;
+    let rebuilt = false;
+    if (current && !needsRebuild(current, pending)) {
+      state = applyChanges(current, pending, options.onProgress);
+    } else {
+      state = buildBase(ws, files, current, pending, options.onProgress);
+      rebuilt = true;
+    }
+    state.generation = (current?.generation ?? 0) + 1;
+    mkdirSync(indexDir(ws), { recursive: true });
+    writeFileAtomic(stateFile(ws), JSON.stringify(state));
+    if (rebuilt) removeOtherBases(ws, state.base);
+    checkedAt.set(ws.root, Date.now());
+    return { state, changed, removed: pending.removed, rebuilt };
+  });
+}
+
+function needsRebuild(state: IndexState, pending: Pending): boolean {
+  const replaced = new Set([...pending.changed.map((c) => c.file.file), ...pending.removed]);
+  let deleted = state.deleted.reduce((n, [, count]) => n + count, 0);
+  let overlay = state.overlay.filter((c) => !replaced.has(c.doc)).length;
+  for (const doc of replaced) deleted += state.docs[doc]?.base?.[1] ?? 0;
+  for (const { text } of pending.changed) overlay += Math.ceil(text.length / 1_000); // a rough chunk count
+  return (
+    overlay > Math.max(OVERLAY_LIMIT, state.baseChunks / 4) || deleted > Math.max(200, state.baseChunks / 4)
+  );
+}
+
+function applyChanges(
+  state: IndexState,
+  pending: Pending,
+  onProgress?: RefreshOptions['onProgress'],
+): IndexState {
+  const next: IndexState = { ...state, docs: { ...state.docs }, deleted: [...state.deleted] };
+  const replaced = new Set([...pending.changed.map((c) => c.file.file), ...pending.removed]);
+  for (const doc of replaced) {
+    const base = next.docs[doc]?.base;
+    if (base) next.deleted.push(base);
+    delete next.docs[doc];
+  }
+  next.overlay = state.overlay.filter((c) => !replaced.has(c.doc));
+  pending.changed.forEach(({ file, text }, i) => {
+    const analysed = analyseDocument(file.file, text);
+    next.docs[file.file] = { ...analysed.entry, mtimeMs: file.mtimeMs, size: file.size };
+    next.overlay.push(...analysed.chunks);
+    onProgress?.(i + 1, pending.changed.length);
+  });
+  for (const file of pending.touched) {
+    next.docs[file.file] = { ...next.docs[file.file]!, mtimeMs: file.mtimeMs, size: file.size };
+  }
+  return next;
+}
+
+/** A new base from every file: chunk table and term shards in a fresh folder. */
+function buildBase(
+  ws: Workspace,
+  files: KnowledgeFile[],
+  current: IndexState | undefined,
+  pending: Pending,
+  onProgress?: RefreshOptions['onProgress'],
+): IndexState {
+  const texts = new Map(pending.changed.map((c) => [c.file.file, c.text]));
+  const chunks: BaseChunk[] = [];
+  const shards: Record<string, number[]>[] = Array.from({ length: SHARDS }, () =>
+    // No prototype: a term may well be "constructor" or "__proto__".
+    Object.create(null),
+  );
+  const docs: Record<string, IndexedDocument> = {};
+  let totalLength = 0;
+  files.forEach((file, i) => {
+    let text = texts.get(file.file);
+    if (text === undefined) {
+      try {
+        text = readFileSync(join(ws.knowledgeDir, file.file), 'utf8');
+      } catch {
+        return;
+      }
+    }
+    const analysed = analyseDocument(file.file, text);
+    const first = chunks.length;
+    let docLength = 0;
+    for (const chunk of analysed.chunks) {
+      const no = chunks.length;
+      chunks.push([chunk.doc, chunk.heading, chunk.from, chunk.to, chunk.len, chunk.hash]);
+      for (const term in chunk.tf) {
+        const shard = shards[shardOf(term)]!;
+        if (!Object.hasOwn(shard, term)) shard[term] = [];
+        shard[term]!.push(no, chunk.tf[term]!);
+      }
+      docLength += chunk.len;
+    }
+    totalLength += docLength;
+    docs[file.file] = {
+      ...analysed.entry,
+      mtimeMs: file.mtimeMs,
+      size: file.size,
+      ...(analysed.chunks.length > 0 ? { base: [first, analysed.chunks.length, docLength] } : {}),
+    };
+    onProgress?.(i + 1, files.length);
+  });
+  const base = newId('b');
+  const dir = baseDir(ws, base);
+  mkdirSync(dir, { recursive: true });
+  shards.forEach((shard, i) => {
+    writeFileAtomic(join(dir, `terms-${i}.json`), JSON.stringify(shard));
+  });
+  writeFileAtomic(join(dir, 'chunks.json'), JSON.stringify(chunks));
+  return {
+    format: INDEX_FORMAT,
+    generation: current?.generation ?? 0,
+    base,
+    baseChunks: chunks.length,
+    baseLength: totalLength,
+    deleted: [],
+    docs,
+    overlay: [],
+  };
+}
+
+function removeOtherBases(ws: Workspace, keep: string | null) {
+  for (const name of readdirSync(indexDir(ws))) {
+    if (name.startsWith('base-') && name !== `base-${keep}`) {
+      rmSync(join(indexDir(ws), name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** FNV-1a: a stable, fast spread of terms over the shards. */
+function shardOf(term: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < term.length; i++) {
+    hash ^= term.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % SHARDS;
+}
+
+/** A scored chunk. */
+export interface ScoredChunk {
+  chunk: ChunkRef;
+  score: number;
+}
+
+// Parsed base files, kept for the life of the process (a server answers many queries).
+const baseCache = new Map<
+  string,
+  { chunks?: BaseChunk[]; lengths?: Int32Array; shards: Map<number, Record<string, number[]>> }
+>();
+
+function baseFiles(ws: Workspace, base: string) {
+  const key = `${ws.root}\0${base}`;
+  let entry = baseCache.get(key);
+  if (!entry) {
+    if (baseCache.size > 8) baseCache.clear();
+    entry = { shards: new Map() };
+    baseCache.set(key, entry);
+  }
+  const cached = entry;
+  return {
+    lengths(): Int32Array {
+      cached.lengths ??= Int32Array.from(this.chunks(), (chunk) => chunk[4]);
+      return cached.lengths;
+    },
+    chunks(): BaseChunk[] {
+      cached.chunks ??= JSON.parse(
+        readFileSync(join(baseDir(ws, base), 'chunks.json'), 'utf8'),
+      ) as BaseChunk[];
+      return cached.chunks;
+    },
+    shard(i: number): Record<string, number[]> {
+      let shard = cached.shards.get(i);
+      if (!shard) {
+        shard = JSON.parse(readFileSync(join(baseDir(ws, base), `terms-${i}.json`), 'utf8')) as Record<
+          string,
+          number[]
+        >;
+        cached.shards.set(i, shard);
+      }
+      return shard;
+    },
+  };
+}
+
+/** BM25 over live chunks of base and overlay; best first, at most `limit`. */
+export function searchIndex(ws: Workspace, state: IndexState, query: string, limit: number): ScoredChunk[] {
+  const queryTerms = [...new Set(terms(query))];
+  if (queryTerms.length === 0) return [];
+  const base = state.base ? baseFiles(ws, state.base) : undefined;
+  const isDeleted = deletedTest(state.deleted);
+  const deletedCount = state.deleted.reduce((n, [, count]) => n + count, 0);
+  const deletedLength = state.deleted.reduce((n, [, , length]) => n + length, 0);
+  const overlayLength = state.overlay.reduce((n, c) => n + c.len, 0);
+  const total = state.baseChunks - deletedCount + state.overlay.length;
+  if (total <= 0) return [];
+  const averageLength = Math.max(1, (state.baseLength - deletedLength + overlayLength) / total);
+  const lengths = base ? base.lengths() : new Int32Array(0);
+  // Dense score arrays: tens of thousands of chunks cost less than a Map's allocations per posting.
+  const baseScores = new Float64Array(state.baseChunks);
+  const overlayScores = new Float64Array(state.overlay.length);
+  const weight = (idf: number, tf: number, len: number) =>
+    (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * len) / averageLength));
+  for (const term of queryTerms) {
+    const shard = base?.shard(shardOf(term));
+    const list = shard && Object.hasOwn(shard, term) ? shard[term]! : [];
+    let df = 0;
+    for (let i = 0; i < list.length; i += 2) if (!isDeleted(list[i]!)) df++;
+    const inOverlay: number[] = [];
+    state.overlay.forEach((chunk, i) => {
+      if (Object.hasOwn(chunk.tf, term)) inOverlay.push(i);
+    });
+    df += inOverlay.length;
+    if (df === 0) continue;
+    const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
+    for (let i = 0; i < list.length; i += 2) {
+      const no = list[i]!;
+      if (!isDeleted(no)) baseScores[no]! += weight(idf, list[i + 1]!, lengths[no]!);
+    }
+    for (const i of inOverlay) {
+      const chunk = state.overlay[i]!;
+      overlayScores[i]! += weight(idf, chunk.tf[term]!, chunk.len);
+    }
+  }
+  // Keys: base chunk numbers, and -(i + 1) for overlay chunk i.
+  const scored: { key: number; score: number }[] = [];
+  baseScores.forEach((score, key) => {
+    if (score > 0) scored.push({ key, score });
+  });
+  overlayScores.forEach((score, i) => {
+    if (score > 0) scored.push({ key: -(i + 1), score });
+  });
+  const chunks = base ? base.chunks() : [];
+  return scored
+    .sort((a, b) => b.score - a.score || a.key - b.key)
+    .slice(0, limit)
+    .map(({ key, score }) => {
+      if (key < 0) {
+        const { tf: _tf, ...chunk } = state.overlay[-key - 1]!;
+        return { chunk, score };
+      }
+      const [doc, heading, from, to, len, hash] = chunks[key]!;
+      return { chunk: { doc, heading, from, to, len, hash }, score };
+    });
+}
+
+/** Every live chunk (for embedding): base chunks not replaced, then the overlay. */
+export function liveChunks(ws: Workspace, state: IndexState): ChunkRef[] {
+  const out: ChunkRef[] = [];
+  if (state.base) {
+    const isDeleted = deletedTest(state.deleted);
+    baseFiles(ws, state.base)
+      .chunks()
+      .forEach(([doc, heading, from, to, len, hash], no) => {
+        if (!isDeleted(no)) out.push({ doc, heading, from, to, len, hash });
+      });
+  }
+  for (const { tf: _tf, ...chunk } of state.overlay) out.push(chunk);
+  return out;
+}
+
+function deletedTest(ranges: [number, number, number][]): (no: number) => boolean {
+  if (ranges.length === 0) return () => false;
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  return (no) => {
+    let lo = 0;
+    let hi = sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [first, count] = sorted[mid]!;
+      if (no < first) hi = mid - 1;
+      else if (no >= first + count) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  };
+}
+
+export type { ChunkRef, IndexedDocument } from './knowledge-records.js';

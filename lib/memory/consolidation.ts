@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { mutate } from '../storage/index.js';
+import type { OrchestratorConfig } from '../config/index.js';
+import type { Run } from '../records/index.js';
+import { stepOutput } from '../runs/index.js';
+import type { Workspace } from '../storage/index.js';
+
+/** Where a run's note goes: `knowledge/runs/<run id>.md`. */
+export const runNotePath = (ws: Workspace, runId: string) => join(ws.knowledgeDir, 'runs', `${runId}.md`);
+
+function keyLines(text: string, max = 4): string[] {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const picked = lines.length <= max ? lines : [...lines.slice(0, max - 1), '…', lines.at(-1)!];
+  return picked.map((l) => (l.length > 200 ? `${l.slice(0, 199)}…` : l));
+}
+
+/** The offline summary: the task, the plan, each step's outcome and the key lines of its output. */
+export function extractiveSummary(ws: Workspace, run: Run): string {
+  const parts = [
+    `# ${run.task}`,
+    '',
+    `Planned by ${run.plan.source}${run.plan.flow ? ` (flow ${run.plan.flow})` : ''}; ${run.status}.`,
+    '',
+    '## Steps',
+  ];
+  for (const step of run.steps) {
+    parts.push('', `### ${step.id} (${step.agent}): ${step.status}`, step.task);
+    const lines = keyLines(stepOutput(ws, step));
+    if (lines.length > 0) parts.push('', ...lines.map((l) => `> ${l}`));
+    if (step.decision)
+      parts.push(
+        '',
+        `${step.decision.decision} by ${step.decision.by}${step.decision.note ? `: ${step.decision.note}` : ''}`,
+      );
+  }
+  return parts.join('\n');
+}
+
+function frontMatter(run: Run, summarisedBy: string): string {
+  const agents = [...new Set(run.steps.map((s) => s.agent))];
+  const title = run.task.replace(/\s+/g, ' ').slice(0, 120);
+  return [
+    '---',
+    `title: ${JSON.stringify(`Run ${run.id}: ${title}`)}`,
+    `tags: [run, ${agents.join(', ')}]`,
+    'author: orc',
+    `updated: ${(run.endedAt ?? run.updatedAt).slice(0, 10)}`,
+    `run: ${run.id}`,
+    `summarised_by: ${summarisedBy}`,
+    '---',
+    '',
+  ].join('\n');
+}
+
+export interface ConsolidationResult {
+  path: string;
+  summarisedBy: 'llm' | 'extractive';
+  /** Why the LLM was not used, when one is configured but failed. */
+  warning?: string;
+}
+
+/**
+ * Distils a completed run into a knowledge note, by the configured LLM when there is one (falling back
+ * to the extractive summary if it fails), else extractively. Writes once per run.
+ */
+export async function consolidateRun(
+  ws: Workspace,
+  run: Run,
+  config: OrchestratorConfig,
+  actor = 'orc',
+): Promise<ConsolidationResult | undefined> {
+  if (run.status !== 'complete') return undefined;
+  const path = runNotePath(ws, run.id);
+  if (existsSync(path)) return undefined;
+  const extract = extractiveSummary(ws, run);
+  let body = extract;
+  let summarisedBy: ConsolidationResult['summarisedBy'] = 'extractive';
+  let warning: string | undefined;
+  const provider = config.provider ? config.providers[config.provider] : undefined;
+  if (provider) {
+    try {
+      const { chatComplete } = await import('../llm/index.js');
+      const reply = await chatComplete(provider, [
+        {
+          role: 'system',
+          content:
+            'Distil this completed run into a short knowledge note in markdown: what was done, what worked, what to reuse next time.',
+        },
+        { role: 'user', content: extract },
+      ]);
+      if (reply.trim()) {
+        body = `# ${run.task}\n\n${reply.trim()}`;
+        summarisedBy = 'llm';
+      }
+    } catch (error) {
+      warning = `consolidation fell back to the extractive summary: ${(error as Error).message}`;
+    }
+  }
+  await mutate(ws, actor, (m) => {
+    if (existsSync(path)) return;
+    m.writeText(path, `${frontMatter(run, summarisedBy)}${body}\n`);
+    m.emit('knowledge.consolidated', run.id, { path: `knowledge/runs/${run.id}.md`, by: summarisedBy });
+  });
+  return { path, summarisedBy, warning };
+}

@@ -1,0 +1,3 @@
+export * from './consolidation.js';
+export * from './memory.js';
+export * from './reflection.js';

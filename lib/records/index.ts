@@ -1,0 +1,3 @@
+export * from './merge.js';
+export * from './run-schema.js';
+export * from './task-schema.js';

@@ -1,0 +1,182 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { OrcError, invalidInput, notFound, quote } from '../shared/index.js';
+import { newId } from '../shared/index.js';
+import { readJsonFile } from '../storage/index.js';
+import { type ActorOptions, mutate } from '../storage/index.js';
+import type { AgentConfig } from '../config/index.js';
+import type { Workspace } from '../storage/index.js';
+
+/** What a rule matches: every given matcher must hold. */
+export interface PolicyMatch {
+  agent?: string;
+  domain?: string;
+  capability?: string;
+  /** Any of these words in the step's task (case-insensitive). */
+  keywords?: string[];
+  /** A regular expression tested against the step's task (case-insensitive). */
+  regex?: string;
+}
+
+/** A policy rule, one file per rule in `state/policies/<id>.json`. */
+export interface PolicyRule {
+  v: 1;
+  id: string;
+  match: PolicyMatch;
+  /** `gate` holds matching steps for approval; `forbid` refuses a plan that gives them to the agent. */
+  effect: 'gate' | 'forbid';
+  gate: 'before' | 'after' | null;
+  reason: string;
+  source: 'manual' | 'promotion';
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface AddPolicyInput {
+  match: PolicyMatch;
+  effect?: 'gate' | 'forbid';
+  gate?: 'before' | 'after';
+  reason: string;
+  source?: 'manual' | 'promotion';
+}
+
+const policiesDir = (ws: Workspace) => join(ws.stateDir, 'policies');
+
+function checkPolicy(value: unknown, label: string): PolicyRule {
+  const p = value as PolicyRule;
+  const ok =
+    typeof p === 'object' &&
+    p !== null &&
+    p.v === 1 &&
+    typeof p.id === 'string' &&
+    typeof p.match === 'object' &&
+    (p.effect === 'gate' || p.effect === 'forbid');
+  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid policy rule`, { details: { file: label } });
+  return p;
+}
+
+function checkMatch(match: PolicyMatch): PolicyMatch {
+  const clean: PolicyMatch = {};
+  for (const key of ['agent', 'domain', 'capability'] as const) {
+    const value = match[key];
+    if (value !== undefined && value !== '') clean[key] = String(value);
+  }
+  const keywords = (match.keywords ?? []).map((k) => String(k).trim().toLowerCase()).filter(Boolean);
+  if (keywords.length > 0) clean.keywords = keywords;
+  if (match.regex !== undefined && match.regex !== '') {
+    try {
+      new RegExp(match.regex, 'i');
+    } catch {
+      throw invalidInput(`--regex ${quote(match.regex)} is not a valid regular expression`);
+    }
+    clean.regex = match.regex;
+  }
+  if (Object.keys(clean).length === 0) {
+    throw invalidInput(
+      'a policy rule needs at least one matcher: --agent, --domain, --capability, --keyword or --regex',
+    );
+  }
+  return clean;
+}
+
+/** Adds a rule (`policy.added`). */
+export async function addPolicy(
+  ws: Workspace,
+  input: AddPolicyInput,
+  options: ActorOptions = {},
+): Promise<PolicyRule> {
+  const match = checkMatch(input.match);
+  const effect = input.effect ?? 'gate';
+  if (effect !== 'gate' && effect !== 'forbid')
+    throw invalidInput(`effect ${quote(effect)} must be gate or forbid`);
+  if (input.gate !== undefined && input.gate !== 'before' && input.gate !== 'after') {
+    throw invalidInput(`--gate ${quote(input.gate)} must be before or after`);
+  }
+  if (typeof input.reason !== 'string' || input.reason.trim() === '')
+    throw invalidInput('a policy rule needs a --reason');
+  return mutate(ws, options.actor, (m) => {
+    const rule: PolicyRule = {
+      v: 1,
+      id: newId('p'),
+      match,
+      effect,
+      gate: effect === 'gate' ? (input.gate ?? 'after') : null,
+      reason: input.reason.trim(),
+      source: input.source ?? 'manual',
+      createdBy: m.actor,
+      createdAt: m.nowIso,
+    };
+    m.writeJson(join(policiesDir(ws), `${rule.id}.json`), rule);
+    m.emit('policy.added', rule.id, { match, effect, gate: rule.gate, reason: rule.reason });
+    return rule;
+  });
+}
+
+export function listPolicies(ws: Workspace): PolicyRule[] {
+  let names: string[];
+  try {
+    names = readdirSync(policiesDir(ws)).filter((n) => n.startsWith('p-') && n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) =>
+      checkPolicy(readJsonFile(join(policiesDir(ws), n), `state/policies/${n}`), `state/policies/${n}`),
+    )
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+}
+
+export function getPolicy(ws: Workspace, id: string): PolicyRule {
+  const rule = listPolicies(ws).find((r) => r.id === id || (id.length >= 3 && r.id.startsWith(id)));
+  if (!rule) throw notFound(`policy rule ${quote(id)} not found`);
+  return rule;
+}
+
+/** Retires a rule (`policy.removed`, with who and why). */
+export async function removePolicy(
+  ws: Workspace,
+  id: string,
+  options: ActorOptions & { reason?: string } = {},
+) {
+  const rule = getPolicy(ws, id);
+  return mutate(ws, options.actor, (m) => {
+    m.remove(join(policiesDir(ws), `${rule.id}.json`));
+    m.emit('policy.removed', rule.id, { reason: options.reason ?? null });
+    return rule;
+  });
+}
+
+/** The rules that apply to a step given to `agent` (pure). */
+export function matchingPolicies(
+  rules: readonly PolicyRule[],
+  step: { agent: string; task: string },
+  agent: AgentConfig | undefined,
+): PolicyRule[] {
+  const text = step.task.toLowerCase();
+  const words = new Set(text.split(/[^a-z0-9]+/));
+  return rules.filter(({ match }) => {
+    if (match.agent !== undefined && match.agent !== step.agent) return false;
+    if (match.domain !== undefined && agent?.domain !== match.domain) return false;
+    if (match.capability !== undefined && !agent?.capabilities.includes(match.capability)) return false;
+    if (match.keywords && !match.keywords.some((k) => words.has(k) || (k.includes(' ') && text.includes(k))))
+      return false;
+    if (match.regex !== undefined && !new RegExp(match.regex, 'i').test(step.task)) return false;
+    return true;
+  });
+}
+
+/** Every step of a plan that a forbid rule takes away from its agent, as one problem each. */
+export function forbiddenAssignments(
+  rules: readonly PolicyRule[],
+  steps: ReadonlyArray<{ id: string; agent: string; task: string }>,
+  agents: readonly AgentConfig[],
+): string[] {
+  const byId = new Map(agents.map((a) => [a.id, a]));
+  const problems: string[] = [];
+  for (const step of steps) {
+    const forbid = matchingPolicies(rules, step, byId.get(step.agent)).find((r) => r.effect === 'forbid');
+    if (forbid)
+      problems.push(`policy ${forbid.id} forbids agent ${step.agent} for step ${step.id}: ${forbid.reason}`);
+  }
+  return problems;
+}

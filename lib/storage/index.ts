@@ -1,0 +1,7 @@
+export * from './event-log-health.js';
+export * from './events.js';
+export * from './json-file.js';
+export * from './mutation.js';
+export * from './task-index.js';
+export * from './workspace.js';
+export * from './workspace-lock.js';

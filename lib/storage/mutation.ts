@@ -1,0 +1,192 @@
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
+import { type OrcEvent, appendEvents, makeEvent } from './events.js';
+import { invalidInput, notFound, quote } from '../shared/index.js';
+import { readJsonIfExists, writeFileAtomic, writeJsonAtomic } from './json-file.js';
+import {
+  type QueueEntry,
+  isTaskFileName,
+  loadQueueLocked,
+  recordTaskWrites,
+  tasksDirStamp,
+  toQueueEntry,
+} from './task-index.js';
+import { type Task, checkTask, orderTask } from '../records/index.js';
+import { type LockGuard, withWorkspaceLock } from './workspace-lock.js';
+import type { Workspace } from './workspace.js';
+
+/** Who performed a mutation, as recorded in its event. */
+export interface ActorOptions {
+  /** Defaults to `ORC_ACTOR`, else the OS user name. */
+  actor?: string;
+}
+
+export function defaultActor(): string {
+  if (process.env.ORC_ACTOR) return process.env.ORC_ACTOR;
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The inside of one critical section. Writes are buffered and applied only when the whole mutation
+ * has validated, so input that is refused half-way changes nothing on disk.
+ */
+export class Mutation {
+  readonly now = new Date();
+  private readonly writes = new Map<string, unknown | null>();
+  private readonly taskWrites = new Map<string, Task>();
+  private readonly events: OrcEvent[] = [];
+  private queueMap: Map<string, QueueEntry> | undefined;
+  actorIsDefault = false;
+
+  constructor(
+    readonly ws: Workspace,
+    /** Recorded in every event; a holder identified only by its claim token becomes the actor. */
+    public actor: string,
+  ) {}
+
+  get nowIso(): string {
+    return this.now.toISOString();
+  }
+
+  emit(type: string, subject: string, data: Record<string, unknown> = {}): OrcEvent {
+    const event = makeEvent(this.actor, type, subject, data, this.now);
+    this.events.push(event);
+    return event;
+  }
+
+  readJson<T>(path: string, label: string): T | undefined {
+    if (this.writes.has(path)) return (this.writes.get(path) ?? undefined) as T | undefined;
+    return readJsonIfExists<T>(path, label);
+  }
+
+  writeJson(path: string, value: unknown): void {
+    this.writes.set(path, value);
+  }
+
+  /** Buffers a plain-text file (a large step output). */
+  writeText(path: string, text: string): void {
+    this.writes.set(path, new TextFile(text));
+  }
+
+  remove(path: string): void {
+    this.writes.set(path, null);
+  }
+
+  /** Every task's queue view, from the cache (current while the lock is held), with this mutation's writes. */
+  queue(): Map<string, QueueEntry> {
+    this.queueMap ??= loadQueueLocked(this.ws);
+    return this.queueMap;
+  }
+
+  /** Re-reads every task file, for when the cache turned out to disagree with one of them. */
+  rebuildQueue(): Map<string, QueueEntry> {
+    this.queueMap = loadQueueLocked(this.ws, true);
+    for (const task of this.taskWrites.values()) this.queueMap.set(task.id, toQueueEntry(task));
+    return this.queueMap;
+  }
+
+  /** A task read from its file (the truth), with this mutation's own writes applied. */
+  readTask(id: string): Task | undefined {
+    const pending = this.taskWrites.get(id);
+    if (pending) return pending;
+    const label = `state/tasks/${id}.json`;
+    const raw = readJsonIfExists<unknown>(join(this.ws.tasksDir, `${id}.json`), label);
+    return raw === undefined ? undefined : checkTask(raw, label);
+  }
+
+  getTask(ref: string): Task {
+    const id = this.resolveTaskId(ref);
+    const task = this.readTask(id);
+    if (!task) throw notFound(`task ${quote(ref)} not found`);
+    return task;
+  }
+
+  resolveTaskId(ref: string): string {
+    return this.taskWrites.has(ref) ? ref : resolveTaskId(this.ws, ref);
+  }
+
+  writeTask(task: Task): Task {
+    const ordered = orderTask({ ...task, updatedAt: this.nowIso });
+    this.taskWrites.set(ordered.id, ordered);
+    this.writes.set(join(this.ws.tasksDir, `${ordered.id}.json`), ordered);
+    this.queueMap?.set(ordered.id, toQueueEntry(ordered));
+    return ordered;
+  }
+
+  /** Applies the buffered writes, updates the task index and appends the events. */
+  commit(guard?: LockGuard): void {
+    guard?.assertHeld();
+    if (this.events.length > 0) assertEventLogHealthy(this.ws);
+    const stampBefore = this.taskWrites.size > 0 ? tasksDirStamp(this.ws) : '';
+    for (const [path, value] of this.writes) {
+      if (value === null) {
+        try {
+          unlinkSync(path);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      } else {
+        ensureDir(path);
+        if (value instanceof TextFile) writeFileAtomic(path, value.text);
+        else writeJsonAtomic(path, value);
+      }
+    }
+    recordTaskWrites(this.ws, [...this.taskWrites.values()], stampBefore, this.queueMap !== undefined);
+    appendEvents(this.ws, this.events);
+    if (this.events.length > 0) rememberEventLog(this.ws);
+  }
+}
+
+class TextFile {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * Folders may be missing: git does not keep empty ones, and a checkout can remove one under a
+ * long-lived process, so this is checked on every write rather than remembered.
+ */
+function ensureDir(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+}
+
+/** Runs `fn` under the workspace lock and commits what it wrote, all or nothing. */
+export async function mutate<T>(
+  ws: Workspace,
+  actor: string | undefined,
+  fn: (m: Mutation) => T,
+): Promise<T> {
+  return withWorkspaceLock(ws, (guard) => {
+    const m = new Mutation(ws, actor ?? defaultActor());
+    m.actorIsDefault = actor === undefined;
+    const result = fn(m);
+    m.commit(guard);
+    return result;
+  });
+}
+
+/** Resolves a full task id, or a unique prefix of one (with or without `t-`), like git's short hashes. */
+export function resolveTaskId(ws: Workspace, ref: string): string {
+  if (typeof ref !== 'string' || !/^(t-)?[0-9a-z]{1,32}$/.test(ref)) {
+    throw invalidInput(`${quote(ref)} is not a task id (they look like t-4k9x2mq7ab3c)`);
+  }
+  const prefix = ref.startsWith('t-') ? ref : `t-${ref}`;
+  let names: string[];
+  try {
+    names = readdirSync(ws.tasksDir);
+  } catch {
+    names = [];
+  }
+  if (names.includes(`${prefix}.json`)) return prefix;
+  const matches = names.filter((name) => isTaskFileName(name) && name.startsWith(prefix));
+  if (matches.length === 1) return matches[0]!.slice(0, -'.json'.length);
+  if (matches.length === 0) throw notFound(`task ${quote(ref)} not found`);
+  throw invalidInput(
+    `task id ${quote(ref)} is ambiguous: it starts ${matches.length} task ids; give more of it`,
+  );
+}
