@@ -115,7 +115,7 @@ export function listAgents(ws: Workspace): AgentView[] {
     return [];
   }
   return names
-    .map((n) => checkAgent(readJsonFile(join(ws.agentsDir, n), `state/agents/${n}`), `state/agents/${n}`))
+    .map((n) => checkAgent(readJsonFile(ws, join(ws.agentsDir, n), `state/agents/${n}`), `state/agents/${n}`))
     .map((agent) => viewAgent(agent, board))
     .sort((a, b) => compareText(a.id, b.id));
 }

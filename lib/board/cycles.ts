@@ -151,7 +151,7 @@ export function currentCycle(ws: Workspace): Cycle | undefined {
   } catch {
     return undefined;
   }
-  const cycles = names.map((n) => readJsonFile<Cycle>(join(cyclesDir(ws), n), `state/cycles/${n}`));
+  const cycles = names.map((n) => readJsonFile<Cycle>(ws, join(cyclesDir(ws), n), `state/cycles/${n}`));
   return cycles.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))[0];
 }
 

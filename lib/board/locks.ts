@@ -150,7 +150,7 @@ function readAllLocks(ws: Workspace): Lock[] {
     return [];
   }
   return names.map((n) =>
-    checkLock(readJsonFile(join(ws.locksDir, n), `state/locks/${n}`), `state/locks/${n}`),
+    checkLock(readJsonFile(ws, join(ws.locksDir, n), `state/locks/${n}`), `state/locks/${n}`),
   );
 }
 

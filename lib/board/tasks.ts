@@ -236,7 +236,7 @@ export async function reopenTask(ws: Workspace, ref: string, options: ActorOptio
 export async function getTask(ws: Workspace, ref: string): Promise<Task> {
   const id = resolveTaskId(ws, ref);
   const label = `state/tasks/${id}.json`;
-  return checkTask(readJsonFile(join(ws.tasksDir, `${id}.json`), label), label);
+  return checkTask(readJsonFile(ws, join(ws.tasksDir, `${id}.json`), label), label);
 }
 
 export async function listTasks(ws: Workspace, filter: TaskFilter = {}): Promise<Task[]> {

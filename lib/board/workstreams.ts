@@ -152,7 +152,7 @@ export function listWorkstreams(ws: Workspace): Workstream[] {
   return names
     .map((n) =>
       checkWorkstream(
-        readJsonFile(join(ws.workstreamsDir, n), `state/workstreams/${n}`),
+        readJsonFile(ws, join(ws.workstreamsDir, n), `state/workstreams/${n}`),
         `state/workstreams/${n}`,
       ),
     )

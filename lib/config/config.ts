@@ -82,14 +82,14 @@ export function loadBoardSettings(ws: Workspace): BoardSettings {
   const cacheFile = join(ws.localDir, 'board.cache.json');
   let cached: BoardCache | undefined;
   try {
-    cached = readJsonIfExists<BoardCache>(cacheFile);
+    cached = readJsonIfExists<BoardCache>(ws, cacheFile);
   } catch {
     cached = undefined;
   }
   if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.board;
   const board = boardFromDocument(readConfigDocument(ws));
   try {
-    writeJsonAtomic(cacheFile, { mtimeMs: stat.mtimeMs, size: stat.size, board });
+    writeJsonAtomic(ws, cacheFile, { mtimeMs: stat.mtimeMs, size: stat.size, board });
   } catch {
     // a cache that cannot be written only costs the next call a parse
   }

@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { checkAgent } from '../board/index.js';
 import { rememberEventLog, scanEventLog } from '../storage/index.js';
 import { makeEvent, appendEvents } from '../storage/index.js';
-import { writeFileAtomic, writeJsonAtomic } from '../storage/index.js';
+import { writeText, writeJsonAtomic } from '../storage/index.js';
 import { checkLock } from '../board/index.js';
 import { type Cycle, checkCycle } from '../board/index.js';
 import {
@@ -177,7 +177,7 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
         }
         report({ code: 'CONFLICT_MARKERS', file, message: `${file} holds git conflict markers` }, () => {
           if (merged === undefined) return `sides unreadable: moved to ${moveAside(path)}`;
-          writeJsonAtomic(path, merged);
+          writeJsonAtomic(ws, path, merged);
           return 'merged both sides with the merge driver rules';
         });
         if (!fix || merged === undefined) continue;
@@ -251,10 +251,10 @@ function checkEvents(ws: Workspace, report: Report, quarantine: string[], stamp:
     if (merged.unreadable.length > 0) {
       const target = join(ws.root, 'quarantine', stamp, 'events.unreadable.jsonl');
       mkdirSync(dirname(target), { recursive: true });
-      writeFileAtomic(target, `${merged.unreadable.join('\n')}\n`);
+      writeText(ws, target, `${merged.unreadable.join('\n')}\n`);
       quarantine.push(relative(ws.root, target));
     }
-    writeFileAtomic(ws.eventsFile, merged.eventText);
+    writeText(ws, ws.eventsFile, merged.eventText);
     return 'rewrote events.jsonl: each event once, in time order';
   };
   let repaired = false;
@@ -314,7 +314,7 @@ function checkReferences(
         () => {
           if (streams.has(task.workstream)) return 'created above';
           streams.add(task.workstream);
-          writeJsonAtomic(join(ws.workstreamsDir, `${task.workstream}.json`), {
+          writeJsonAtomic(ws, join(ws.workstreamsDir, `${task.workstream}.json`), {
             v: 1,
             name: task.workstream,
             description: 'recreated by orc doctor',
@@ -354,6 +354,7 @@ function checkReferences(
         },
         () => {
           writeJsonAtomic(
+            ws,
             join(ws.tasksDir, `${task.id}.json`),
             orderTask({ ...task, status: 'open', claim: null, updatedAt: now.toISOString() }),
           );

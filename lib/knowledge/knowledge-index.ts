@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { newId } from '../shared/index.js';
-import { writeFileAtomic } from '../storage/index.js';
+import { writeText } from '../storage/index.js';
 import { type KnowledgeFile, contentHash, walkKnowledge } from './knowledge-files.js';
 import { analyseDocument } from './knowledge-analysis.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
@@ -159,7 +159,7 @@ export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}):
     }
     state.generation = (current?.generation ?? 0) + 1;
     mkdirSync(indexDir(ws), { recursive: true });
-    writeFileAtomic(stateFile(ws), JSON.stringify(state));
+    writeText(ws, stateFile(ws), JSON.stringify(state));
     if (rebuilt) removeOtherBases(ws, state.base);
     checkedAt.set(ws.root, Date.now());
     return { state, changed, removed: pending.removed, rebuilt };
@@ -253,9 +253,9 @@ function buildBase(
   const dir = baseDir(ws, base);
   mkdirSync(dir, { recursive: true });
   shards.forEach((shard, i) => {
-    writeFileAtomic(join(dir, `terms-${i}.json`), JSON.stringify(shard));
+    writeText(ws, join(dir, `terms-${i}.json`), JSON.stringify(shard));
   });
-  writeFileAtomic(join(dir, 'chunks.json'), JSON.stringify(chunks));
+  writeText(ws, join(dir, 'chunks.json'), JSON.stringify(chunks));
   return {
     format: INDEX_FORMAT,
     generation: current?.generation ?? 0,

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../storage/index.js';
+import { writeText } from '../storage/index.js';
 import { type ChunkRef, type IndexState, type ScoredChunk, indexDir, liveChunks } from './knowledge-index.js';
 import type { KnowledgeSettings } from '../config/index.js';
 import { embedTexts } from '../llm/index.js';
@@ -101,7 +101,7 @@ export async function syncVectors(
     }
     await index.endUpdate();
     if (failure) throw failure;
-    writeFileAtomic(syncedFile(ws), JSON.stringify(stamp));
+    writeText(ws, syncedFile(ws), JSON.stringify(stamp));
     return { embedded: vectors.size, reused: written - vectors.size, removed: gone.length };
   });
 }

@@ -121,7 +121,7 @@ export function listPolicies(ws: Workspace): PolicyRule[] {
   }
   return names
     .map((n) =>
-      checkPolicy(readJsonFile(join(policiesDir(ws), n), `state/policies/${n}`), `state/policies/${n}`),
+      checkPolicy(readJsonFile(ws, join(policiesDir(ws), n), `state/policies/${n}`), `state/policies/${n}`),
     )
     .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
 }

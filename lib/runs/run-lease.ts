@@ -27,7 +27,7 @@ function alive(pid: number): boolean {
 export function runLeaseHolder(ws: Workspace, runId: string): RunLease | undefined {
   let lease: RunLease | undefined;
   try {
-    lease = readJsonIfExists<RunLease>(leaseFile(ws, runId));
+    lease = readJsonIfExists<RunLease>(ws, leaseFile(ws, runId));
   } catch {
     return undefined; // a torn lease file holds nothing
   }
@@ -42,7 +42,7 @@ export async function acquireRunLease(ws: Workspace, runId: string): Promise<Run
     const holder = runLeaseHolder(ws, runId);
     if (holder) return holder;
     mkdirSync(join(ws.localDir, 'runners'), { recursive: true });
-    writeJsonAtomic(leaseFile(ws, runId), {
+    writeJsonAtomic(ws, leaseFile(ws, runId), {
       pid: process.pid,
       host: hostname(),
       startedAt: new Date().toISOString(),
@@ -53,7 +53,7 @@ export async function acquireRunLease(ws: Workspace, runId: string): Promise<Run
 
 export async function releaseRunLease(ws: Workspace, runId: string): Promise<void> {
   await withWorkspaceLock(ws, () => {
-    const lease = readJsonIfExists<RunLease>(leaseFile(ws, runId));
+    const lease = readJsonIfExists<RunLease>(ws, leaseFile(ws, runId));
     if (lease?.pid === process.pid) unlinkSync(leaseFile(ws, runId));
   });
 }

@@ -184,14 +184,14 @@ function runNames(ws: Workspace): string[] {
 
 export function getRun(ws: Workspace, ref: string): Run {
   const id = resolveRunId(ws, ref);
-  return checkRun(readJsonFile(runFile(ws, id), `state/runs/${id}.json`), `state/runs/${id}.json`);
+  return checkRun(readJsonFile(ws, runFile(ws, id), `state/runs/${id}.json`), `state/runs/${id}.json`);
 }
 
 /** Every run, newest first. */
 export function listRuns(ws: Workspace, filter: { status?: string } = {}): Run[] {
   return runNames(ws)
     .map((name) =>
-      checkRun(readJsonFile(join(ws.stateDir, 'runs', name), `state/runs/${name}`), `state/runs/${name}`),
+      checkRun(readJsonFile(ws, join(ws.stateDir, 'runs', name), `state/runs/${name}`), `state/runs/${name}`),
     )
     .filter((run) => filter.status === undefined || run.status === filter.status)
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));

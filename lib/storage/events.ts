@@ -1,5 +1,5 @@
-import { appendFileSync, closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { newId } from '../shared/index.js';
+import { appendText, fileStamp, readRange, readText } from './files.js';
 import type { Workspace } from './workspace.js';
 
 /** One line of `events.jsonl`. Keys are written in this order. */
@@ -22,10 +22,15 @@ export function makeEvent(
   return { id: newId('e'), ts: now.toISOString(), actor, type, subject, data };
 }
 
-/** Appends in one write with O_APPEND, so lines from concurrent writers never interleave. */
+/**
+ * Appends in one write with O_APPEND, so lines from concurrent writers never interleave; a last line
+ * left without its newline (a torn write, an editor) is ended first, so it never swallows these.
+ */
 export function appendEvents(ws: Workspace, events: readonly OrcEvent[]): void {
   if (events.length === 0) return;
-  appendFileSync(ws.eventsFile, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+  appendText(ws, ws.eventsFile, events.map((event) => `${JSON.stringify(event)}\n`).join(''), {
+    separate: true,
+  });
 }
 
 export interface EventFilter {
@@ -100,13 +105,8 @@ export function parseEventLines(text: string, firstLine = 1): { events: OrcEvent
 }
 
 export function readEvents(ws: Workspace, filter: EventFilter = {}): EventsRead {
-  let text: string;
-  try {
-    text = readFileSync(ws.eventsFile, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], corrupt: [], offset: 0 };
-    throw error;
-  }
+  const text = readText(ws, ws.eventsFile);
+  if (text === undefined) return { events: [], corrupt: [], offset: 0 };
   const { events, corrupt } = parseEventLines(text);
   let matching = events.filter((event) => matchesEvent(event, filter));
   if (filter.last !== undefined) matching = matching.slice(Math.max(0, matching.length - filter.last));
@@ -115,12 +115,7 @@ export function readEvents(ws: Workspace, filter: EventFilter = {}): EventsRead 
 
 /** The log's size in bytes: where a follower that wants only new events starts. No log is 0. */
 export function eventLogSize(ws: Workspace): number {
-  try {
-    return statSync(ws.eventsFile).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
+  return fileStamp(ws, ws.eventsFile)?.size ?? 0;
 }
 
 /**
@@ -131,15 +126,8 @@ export function readEventsFrom(ws: Workspace, offset: number): EventsRead {
   const size = eventLogSize(ws);
   if (size < offset) offset = 0; // the file was replaced (a merge, a doctor fix): start over
   if (size === offset) return { events: [], corrupt: [], offset };
-  const fd = openSync(ws.eventsFile, 'r');
-  try {
-    const buffer = Buffer.alloc(size - offset);
-    readSync(fd, buffer, 0, buffer.length, offset);
-    const text = buffer.toString('utf8');
-    const end = text.lastIndexOf('\n') + 1; // leave a half-written last line for the next read
-    const parsed = parseEventLines(text.slice(0, end), 0);
-    return { ...parsed, offset: offset + Buffer.byteLength(text.slice(0, end)) };
-  } finally {
-    closeSync(fd);
-  }
+  const text = readRange(ws, ws.eventsFile, offset, size - offset).toString('utf8');
+  const end = text.lastIndexOf('\n') + 1; // leave a half-written last line for the next read
+  const parsed = parseEventLines(text.slice(0, end), 0);
+  return { ...parsed, offset: offset + Buffer.byteLength(text.slice(0, end)) };
 }

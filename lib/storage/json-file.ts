@@ -1,50 +1,12 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { OrcError } from '../shared/index.js';
+import { type Rooted, readText, workspaceRelative, writeText } from './files.js';
 
 /** JSON as orc writes it: 2-space indent, keys in the order given, trailing newline. */
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/**
- * Writes through a temp file in the same folder and renames it over the target, so a reader sees the
- * old file or the new one, never half of either, even when the writer is killed mid-write.
- */
-export function writeFileAtomic(path: string, content: string): void {
-  const tmp = join(
-    dirname(path),
-    `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-  );
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, content);
-    if (process.env.ORC_FSYNC === '1') fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(tmp, path);
-  } catch (error) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temp file is already gone; the rename error is the one worth reporting
-    }
-    throw error;
-  }
-}
-
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, formatJson(value));
-}
-
-/** Reads a JSON file; a file that does not parse is named in a CORRUPT error, never rewritten. */
-export function readJsonFile<T>(path: string, label = path): T {
-  const text = readFileSync(path, 'utf8');
-  return parseJson<T>(text, label);
-}
-
+/** Parses JSON text; text that does not parse is a CORRUPT error naming `label`. */
 export function parseJson<T>(text: string, label: string): T {
   try {
     return JSON.parse(text) as T;
@@ -57,14 +19,28 @@ export function parseJson<T>(text: string, label: string): T {
   }
 }
 
-/** Like readJsonFile, but a missing file is `undefined` instead of an error. */
-export function readJsonIfExists<T>(path: string, label = path): T | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+/** Reads a workspace JSON file; a missing one is NOT_FOUND, one that does not parse CORRUPT. */
+export function readJsonFile<T>(ws: Rooted, path: string, label = workspaceRelative(ws, path)): T {
+  const text = readText(ws, path);
+  if (text === undefined) {
+    throw new OrcError('NOT_FOUND', `${label} does not exist (removed meanwhile?)`, {
+      details: { file: label },
+    });
   }
   return parseJson<T>(text, label);
+}
+
+/** Like readJsonFile, but a missing file is `undefined` instead of an error. */
+export function readJsonIfExists<T>(
+  ws: Rooted,
+  path: string,
+  label = workspaceRelative(ws, path),
+): T | undefined {
+  const text = readText(ws, path);
+  return text === undefined ? undefined : parseJson<T>(text, label);
+}
+
+/** Writes JSON as orc writes it, atomically (see writeText). */
+export function writeJsonAtomic(ws: Rooted, path: string, value: unknown): void {
+  writeText(ws, path, formatJson(value));
 }

@@ -1,10 +1,11 @@
-import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
 import { invalidInput, notFound, quote } from '../shared/index.js';
-import { readJsonIfExists, writeFileAtomic, writeJsonAtomic } from './json-file.js';
+import { removeFile, writeText } from './files.js';
+import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
 import {
   type QueueEntry,
   isTaskFileName,
@@ -62,7 +63,7 @@ export class Mutation {
 
   readJson<T>(path: string, label: string): T | undefined {
     if (this.writes.has(path)) return (this.writes.get(path) ?? undefined) as T | undefined;
-    return readJsonIfExists<T>(path, label);
+    return readJsonIfExists<T>(this.ws, path, label);
   }
 
   writeJson(path: string, value: unknown): void {
@@ -96,7 +97,7 @@ export class Mutation {
     const pending = this.taskWrites.get(id);
     if (pending) return pending;
     const label = `state/tasks/${id}.json`;
-    const raw = readJsonIfExists<unknown>(join(this.ws.tasksDir, `${id}.json`), label);
+    const raw = readJsonIfExists<unknown>(this.ws, join(this.ws.tasksDir, `${id}.json`), label);
     return raw === undefined ? undefined : checkTask(raw, label);
   }
 
@@ -125,17 +126,9 @@ export class Mutation {
     if (this.events.length > 0) assertEventLogHealthy(this.ws);
     const stampBefore = this.taskWrites.size > 0 ? tasksDirStamp(this.ws) : '';
     for (const [path, value] of this.writes) {
-      if (value === null) {
-        try {
-          unlinkSync(path);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        }
-      } else {
-        ensureDir(path);
-        if (value instanceof TextFile) writeFileAtomic(path, value.text);
-        else writeJsonAtomic(path, value);
-      }
+      if (value === null) removeFile(this.ws, path);
+      else if (value instanceof TextFile) writeText(this.ws, path, value.text);
+      else writeJsonAtomic(this.ws, path, value);
     }
     recordTaskWrites(this.ws, [...this.taskWrites.values()], stampBefore, this.queueMap !== undefined);
     appendEvents(this.ws, this.events);
@@ -145,14 +138,6 @@ export class Mutation {
 
 class TextFile {
   constructor(readonly text: string) {}
-}
-
-/**
- * Folders may be missing: git does not keep empty ones, and a checkout can remove one under a
- * long-lived process, so this is checked on every write rather than remembered.
- */
-function ensureDir(path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
 }
 
 /** Runs `fn` under the workspace lock and commits what it wrote, all or nothing. */

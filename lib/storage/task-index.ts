@@ -11,7 +11,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { OrcError } from '../shared/index.js';
-import { parseJson, writeFileAtomic } from './json-file.js';
+import { writeText } from './files.js';
+import { parseJson } from './json-file.js';
 import { type Task, type TaskStatus, checkTask } from '../records/index.js';
 import { tryWithWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
@@ -198,7 +199,7 @@ function saveIndex(ws: Workspace, tasks: Map<string, Task>, stamp: string): void
   for (const journal of JOURNALS) {
     const lines = [journal.header(stamp)];
     for (const task of tasks.values()) lines.push(journal.line(task, stamp));
-    writeFileAtomic(indexFile(ws, journal), `${lines.join('\n')}\n`);
+    writeText(ws, indexFile(ws, journal), `${lines.join('\n')}\n`);
   }
 }
 

@@ -6,19 +6,35 @@ import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
 /** The on-disk format this version of orc reads and writes. */
 export const WORKSPACE_FORMAT = 1;
 
-/** Where everything of one workspace lives; every path orc touches is derived from `root`. */
+/**
+ * Where everything of one workspace lives: every path orc owns is named here, derived from `root`, and
+ * reached only through the storage layer (files.ts), which confines it.
+ */
 export interface Workspace {
   readonly root: string;
+  /** `state/orc.json`: marks the workspace and names its format. */
+  readonly markerFile: string;
   readonly stateDir: string;
   readonly tasksDir: string;
   readonly workstreamsDir: string;
   readonly agentsDir: string;
   readonly locksDir: string;
+  readonly runsDir: string;
+  readonly cyclesDir: string;
+  readonly policiesDir: string;
   readonly eventsFile: string;
   readonly knowledgeDir: string;
+  /** Consolidated run notes, inside the knowledge base. */
+  readonly runNotesDir: string;
   readonly configFile: string;
+  /** Where `orc doctor --fix` moves what it cannot read; never deleted by orc. */
+  readonly quarantineDir: string;
   /** Git-ignored, machine-local: the workspace lock and derived caches. */
   readonly localDir: string;
+  /** Leases and logs of background runners. */
+  readonly runnersDir: string;
+  /** The derived knowledge index. */
+  readonly knowledgeIndexDir: string;
 }
 
 export interface FindWorkspaceOptions {
@@ -33,17 +49,27 @@ export interface FindWorkspaceOptions {
 export function workspaceAt(root: string): Workspace {
   const abs = resolve(root);
   const stateDir = join(abs, 'state');
+  const knowledgeDir = join(abs, 'knowledge');
+  const localDir = join(abs, '.orc');
   return {
     root: abs,
+    markerFile: join(stateDir, 'orc.json'),
     stateDir,
     tasksDir: join(stateDir, 'tasks'),
     workstreamsDir: join(stateDir, 'workstreams'),
     agentsDir: join(stateDir, 'agents'),
     locksDir: join(stateDir, 'locks'),
+    runsDir: join(stateDir, 'runs'),
+    cyclesDir: join(stateDir, 'cycles'),
+    policiesDir: join(stateDir, 'policies'),
     eventsFile: join(abs, 'events.jsonl'),
-    knowledgeDir: join(abs, 'knowledge'),
+    knowledgeDir,
+    runNotesDir: join(knowledgeDir, 'runs'),
     configFile: join(abs, 'orchestrator.yaml'),
-    localDir: join(abs, '.orc'),
+    quarantineDir: join(abs, 'quarantine'),
+    localDir,
+    runnersDir: join(localDir, 'runners'),
+    knowledgeIndexDir: join(localDir, 'knowledge'),
   };
 }
 
@@ -109,7 +135,7 @@ export function sharedAcrossWorktrees(root: string): string {
 }
 
 function openChecked(root: string): Workspace {
-  const marker = readJsonIfExists<{ format?: unknown }>(markerFile(root), 'state/orc.json');
+  const marker = readJsonIfExists<{ format?: unknown }>({ root }, markerFile(root), 'state/orc.json');
   const format = marker?.format;
   if (typeof format !== 'number') {
     throw new OrcError('CORRUPT', `state/orc.json in ${root} has no format version`);
@@ -175,7 +201,7 @@ export function initWorkspace(dir = '.'): InitResult {
     throw new OrcError('INVALID_INPUT', `${ws.root} exists and is not a folder`);
   }
   if (!existsSync(markerFile(ws.root))) {
-    writeJsonAtomic(markerFile(ws.root), { format: WORKSPACE_FORMAT });
+    writeJsonAtomic(ws, markerFile(ws.root), { format: WORKSPACE_FORMAT });
     changed.push('state/orc.json');
   } else {
     openChecked(ws.root);
