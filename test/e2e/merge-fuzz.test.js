@@ -12,9 +12,9 @@ import {
   readEvents,
   registerAgent,
   updateTask,
-} from '../dist/lib/index.js';
-import { commitAll, git, merge, repoWorkspace } from './git-helpers.js';
-import { orc } from './helpers.js';
+} from '../../dist/lib/index.js';
+import { commitAll, git, merge, repoWorkspace } from '../git-helpers.js';
+import { orc } from '../helpers.js';
 
 function random(seed) {
   let s = seed;

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { CHROMIUM, launchChromium } from '../scripts/chromium.js';
-import { orcJson } from './helpers.js';
-import { GATED_FLOW, REVIEWER_AGENT, TOKEN, call, startServe, waitForHttpRun } from './http-helpers.js';
-import { runWorkspace } from './run-helpers.js';
+import { CHROMIUM, launchChromium } from '../../scripts/chromium.js';
+import { orcJson } from '../helpers.js';
+import { GATED_FLOW, REVIEWER_AGENT, TOKEN, call, startServe, waitForHttpRun } from '../http-helpers.js';
+import { runWorkspace } from '../run-helpers.js';
 
 // Skipped only on a developer's machine without Chromium; under CI a missing browser fails the test.
 const skip =

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { git, repoWorkspace } from './git-helpers.js';
-import { orc, orcJson, tempDir } from './helpers.js';
+import { git, repoWorkspace } from '../git-helpers.js';
+import { orc, orcJson, tempDir } from '../helpers.js';
 
 /** A bare remote and two clones of one workspace, A (which created it) and B (a fresh clone). */
 function twoMachines(t) {

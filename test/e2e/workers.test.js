@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, orc, orcAsync, orcJson, readEventsFile, sleep } from './helpers.js';
-import { noRedis, startRedis } from './redis-harness.js';
-import { AGENTS, executions, runWorkspace, stepStatus, waitForRun } from './run-helpers.js';
+import { BIN, orc, orcAsync, orcJson, readEventsFile, sleep } from '../helpers.js';
+import { noRedis, startRedis } from '../redis-harness.js';
+import { AGENTS, executions, runWorkspace, stepStatus, waitForRun } from '../run-helpers.js';
 
 let redis;
 before(async () => {
