@@ -67,11 +67,11 @@ const orc = (dir, ...args) => timed([BIN, '--dir', dir, ...args]).stdout;
  */
 async function populate(dir, count) {
   const [{ newId }, { orderTask }, { formatJson }, { workspaceAt }, { makeEvent }] = await Promise.all([
-    dist('ids.js'),
-    dist('task-schema.js'),
-    dist('json-file.js'),
-    dist('workspace.js'),
-    dist('events.js'),
+    dist('shared/index.js'),
+    dist('records/index.js'),
+    dist('storage/index.js'),
+    dist('storage/index.js'),
+    dist('storage/index.js'),
   ]);
   const ws = workspaceAt(dir);
   const ids = new Set();

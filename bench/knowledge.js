@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LIB, ROOT, fmt, tempDir } from './util.js';
 
-const INDEX_LIB = join(ROOT, 'dist', 'lib', 'knowledge-index.js');
-if (!existsSync(join(ROOT, 'dist', 'lib', 'knowledge.js')) || !existsSync(INDEX_LIB)) {
+const INDEX_LIB = join(ROOT, 'dist', 'lib', 'knowledge', 'index.js');
+if (!existsSync(join(ROOT, 'dist', 'lib', 'knowledge', 'index.js')) || !existsSync(INDEX_LIB)) {
   throw new Error('dist/lib is not built: run `npx tsc -p .` (`npm run bench` builds first)');
 }
 const { initWorkspace, workspaceAt, reindexKnowledge, searchKnowledge } = await import(LIB);
