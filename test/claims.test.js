@@ -15,7 +15,7 @@ import {
   releaseTask,
   unregisterAgent,
 } from '../dist/lib/index.js';
-import { orc, readEventsFile, rejects, sleep, tempWorkspace } from './helpers.js';
+import { orc, readEventsFile, rejects, tempWorkspace } from './helpers.js';
 
 async function board(t) {
   const dir = tempWorkspace(t);
@@ -68,15 +68,18 @@ test('a claim carries a lease and a token; only its holder may finish it', async
 test('an expired lease puts the task back in the queue, with an event; its old holder has lost it', async (t) => {
   const { dir, ws } = await board(t);
   const task = await addTask(ws, { workstream: 'build', title: 'x' });
-  await claimTask(ws, task.id, 'a1', { ttlMs: 300 });
-  assert.equal(await nextTask(ws, { agent: 'a2' }), null);
-  await sleep(400);
-  const taken = await nextTask(ws, { agent: 'a2' });
+  const t0 = Date.now();
+  const at = (ms) => new Date(t0 + ms);
+  await claimTask(ws, task.id, 'a1', { ttlMs: 300, now: at(0) });
+  assert.equal(await nextTask(ws, { agent: 'a2', now: at(299) }), null, 'live until its last millisecond');
+  const taken = await nextTask(ws, { agent: 'a2', now: at(300) });
   assert.equal(taken.id, task.id);
   assert.equal(taken.attempts, 2);
+  assert.equal(taken.claim.claimedAt, at(300).toISOString(), 'the claim is dated by the injected clock');
   const expired = readEventsFile(dir).find((e) => e.type === 'task.lease_expired');
   assert.equal(expired.subject, task.id);
   assert.equal(expired.data.agent, 'a1');
+  assert.equal(expired.ts, at(300).toISOString());
   await rejects(completeTask(ws, task.id, 'late', { agent: 'a1' }), 'CLAIM_LOST', /held by a2/);
   const cli = orc(['--dir', dir, 't', 'complete', task.id, 'late', '--agent', 'a1']);
   assert.equal(cli.code, 8);
@@ -86,17 +89,23 @@ test('an expired lease puts the task back in the queue, with an event; its old h
 test('heartbeats renew every lease the agent holds', async (t) => {
   const { ws } = await board(t);
   const task = await addTask(ws, { workstream: 'build', title: 'x' });
-  await claimTask(ws, task.id, 'a1', { ttlMs: 400 });
-  for (let i = 0; i < 3; i++) {
-    await sleep(200);
-    const beat = await heartbeatAgent(ws, 'a1', { ttlMs: 400 });
+  const t0 = Date.now();
+  const at = (ms) => new Date(t0 + ms);
+  await claimTask(ws, task.id, 'a1', { ttlMs: 400, now: at(0) });
+  for (let i = 1; i <= 3; i++) {
+    const beat = await heartbeatAgent(ws, 'a1', { ttlMs: 400, now: at(200 * i) });
     assert.deepEqual(
-      beat.renewed.map((r) => r.id),
-      [task.id],
+      beat.renewed.map((r) => [r.id, r.expiresAt]),
+      [[task.id, at(200 * i + 400).toISOString()]],
     );
   }
-  assert.equal(await nextTask(ws, { agent: 'a2' }), null, 'the renewed claim still holds after 600 ms');
+  assert.equal(
+    await nextTask(ws, { agent: 'a2', now: at(999) }),
+    null,
+    'the renewed claim still holds 999 ms after a 400 ms claim',
+  );
   assert.equal((await getTask(ws, task.id)).claim.agent, 'a1');
+  assert.equal((await nextTask(ws, { agent: 'a2', now: at(1000) })).claim.agent, 'a2', 'then it runs out');
 });
 
 test('fail records the reason; release gives the task back; force is recorded', async (t) => {

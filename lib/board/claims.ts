@@ -74,7 +74,7 @@ export async function claimTask(
   options: ClaimOptions = {},
 ): Promise<Task> {
   const ttlMs = options.ttlMs ?? loadBoardSettings(ws).claimTtlMs;
-  return mutate(ws, options.actor ?? agentId, (m) => {
+  return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     const agent = requireAgent(m, agentId);
     const task = m.getTask(ref);
     if (isClaimLive(task, m.now.getTime())) {
@@ -109,7 +109,7 @@ export async function claimTask(
  */
 export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise<Task | null> {
   const ttlMs = options.ttlMs ?? loadBoardSettings(ws).claimTtlMs;
-  return mutate(ws, options.actor ?? options.agent, (m) => {
+  return mutate(ws, { actor: options.actor ?? options.agent, now: options.now }, (m) => {
     const agent = requireAgent(m, options.agent);
     const streams = listWorkstreams(ws);
     if (options.workstream !== undefined && !streams.some((w) => w.name === options.workstream)) {
@@ -182,7 +182,7 @@ function finish(
   status: 'done' | 'failed',
   text: string | undefined,
 ): Promise<Task> {
-  return mutate(ws, options.actor ?? options.agent, (m) => {
+  return mutate(ws, { actor: options.actor ?? options.agent, now: options.now }, (m) => {
     const task = m.getTask(ref);
     if (task.status === 'done' || task.status === 'cancelled' || task.status === 'failed') {
       throw conflict(`task ${task.id} is ${task.status} already`);
@@ -220,7 +220,7 @@ export async function failTask(ws: Workspace, ref: string, reason: string, optio
 
 /** Gives a claimed task back to the queue. */
 export async function releaseTask(ws: Workspace, ref: string, options: HolderOptions = {}): Promise<Task> {
-  return mutate(ws, options.actor ?? options.agent, (m) => {
+  return mutate(ws, { actor: options.actor ?? options.agent, now: options.now }, (m) => {
     const task = m.getTask(ref);
     if (task.status !== 'claimed') throw conflict(`task ${task.id} is ${task.status}, not claimed`);
     checkHolder(task, options, m.now.getTime());
@@ -250,7 +250,7 @@ export async function heartbeatAgent(
   options: ClaimOptions = {},
 ): Promise<HeartbeatResult> {
   const ttlMs = options.ttlMs ?? loadBoardSettings(ws).claimTtlMs;
-  return mutate(ws, options.actor ?? agentId, (m) => {
+  return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     const agent = touchAgent(m, requireAgent(m, agentId));
     const expiresAt = new Date(m.now.getTime() + ttlMs).toISOString();
     const renewed: HeartbeatResult['renewed'] = [];
@@ -276,7 +276,7 @@ export async function heartbeatAgent(
 
 /** Removes an agent; the tasks it held go back to the queue and its locks are released. */
 export async function unregisterAgent(ws: Workspace, agentId: string, options: ActorOptions = {}) {
-  return mutate(ws, options.actor ?? agentId, (m) => {
+  return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     requireAgent(m, agentId);
     const released: string[] = [];
     for (const entry of m.queue().values()) {

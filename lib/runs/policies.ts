@@ -94,7 +94,7 @@ export async function addPolicy(
   }
   if (typeof input.reason !== 'string' || input.reason.trim() === '')
     throw invalidInput('a policy rule needs a --reason');
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const rule: PolicyRule = {
       v: 1,
       id: newId('p'),
@@ -139,7 +139,7 @@ export async function removePolicy(
   options: ActorOptions & { reason?: string } = {},
 ) {
   const rule = getPolicy(ws, id);
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     m.remove(join(policiesDir(ws), `${rule.id}.json`));
     m.emit('policy.removed', rule.id, { reason: options.reason ?? null });
     return rule;

@@ -39,7 +39,7 @@ export async function approveStep(
   options: DecisionOptions = {},
 ) {
   const runId = resolveRunId(ws, runRef);
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const run = readRun(m, runId);
     const step = waitingStep(run, stepId);
     step.decision = { decision: 'approved', by: m.actor, at: m.nowIso, note: options.note ?? null };
@@ -58,7 +58,7 @@ export async function rejectStep(
 ) {
   if (!options.note || options.note.trim() === '') throw invalidInput('rejecting needs a reason (--reason)');
   const runId = resolveRunId(ws, runRef);
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const run = readRun(m, runId);
     const step = waitingStep(run, stepId);
     step.decision = { decision: 'rejected', by: m.actor, at: m.nowIso, note: options.note! };
@@ -80,7 +80,7 @@ export async function cancelRun(
   options: ActorOptions & { reason?: string } = {},
 ) {
   const runId = resolveRunId(ws, runRef);
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const run = readRun(m, runId);
     if (TERMINAL_RUN.has(run.status))
       throw new OrcError('CONFLICT', `run ${run.id} is ${run.status} already`);

@@ -65,7 +65,7 @@ export async function createRun(
   if (typeof input.task !== 'string' || input.task.trim() === '') throw invalidInput('a run needs a task');
   const agents = new Map(input.config.agents.map((a) => [a.id, a]));
   const flow = input.plan.flow ? input.config.flows.find((f) => f.id === input.plan.flow) : undefined;
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const id = newId('r');
     const rules = listPolicies(ws);
     const forbidden = forbiddenAssignments(rules, input.plan.steps, input.config.agents);
