@@ -1,7 +1,8 @@
 import { OrcError, invalidInput } from '../shared/index.js';
 import { type ActorOptions, mutate } from '../storage/index.js';
 import { type Run, type RunStep, TERMINAL_RUN } from '../records/index.js';
-import { readRun, resolveRunId, saveRun, skipDependents, stepOf } from './runs.js';
+import { readRun, resolveRunId, saveRun, skipDependents } from './runs.js';
+import { stepOf } from './run-transitions.js';
 import type { Workspace } from '../storage/index.js';
 
 export interface DecisionOptions extends ActorOptions {
