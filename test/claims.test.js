@@ -7,12 +7,15 @@ import {
   createWorkstream,
   failTask,
   findWorkspace,
+  getAgent,
   getTask,
   heartbeatAgent,
+  listAgents,
   listTasks,
   nextTask,
   registerAgent,
   releaseTask,
+  statusSummary,
   unregisterAgent,
 } from '../dist/lib/index.js';
 import { orc, readEventsFile, rejects, tempWorkspace } from './helpers.js';
@@ -150,4 +153,37 @@ test('unregistering an agent releases its claims', async (t) => {
   assert.deepEqual(result.releasedTasks, [task.id]);
   assert.equal((await listTasks(ws, { ready: true })).length, 1);
   await rejects(heartbeatAgent(ws, 'a1'), 'NOT_FOUND', /not registered/);
+});
+
+test('reads judge leases and staleness at the time they are given: status, agents, ready tasks', async (t) => {
+  const { ws } = await board(t);
+  const t0 = Date.now();
+  const at = (ms) => new Date(t0 + ms);
+  const task = await addTask(ws, { workstream: 'build', title: 'x' });
+  await claimTask(ws, task.id, 'a1', { ttlMs: 60_000, now: at(0) });
+  const soon = await statusSummary(ws, { now: at(59_999) });
+  assert.deepEqual(
+    soon.claims.map((c) => [c.task, c.expired]),
+    [[task.id, false]],
+  );
+  assert.equal((await listTasks(ws, { ready: true }, { now: at(59_999) })).length, 0);
+  const after = await statusSummary(ws, { now: at(60_000) });
+  assert.deepEqual(
+    after.claims.map((c) => [c.task, c.expired]),
+    [[task.id, true]],
+  );
+  assert.deepEqual(
+    (await listTasks(ws, { ready: true }, { now: at(60_000) })).map((x) => x.id),
+    [task.id],
+  );
+  // a1 was seen when it claimed; the default board.stale_after is 10 minutes.
+  assert.equal(getAgent(ws, 'a1', { now: at(600_000) }).state, 'live');
+  assert.equal(getAgent(ws, 'a1', { now: at(600_001) }).state, 'stale');
+  assert.deepEqual(
+    listAgents(ws, { now: at(600_001) }).map((a) => [a.id, a.state]),
+    [
+      ['a1', 'stale'],
+      ['a2', 'stale'],
+    ],
+  );
 });
