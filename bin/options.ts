@@ -39,6 +39,12 @@ export function choiceOption<T extends string>(
   throw invalidInput(`${flag} ${quote(raw)} must be one of ${choices.join(', ')}`);
 }
 
+/** A text flag that must say something when given (a commit message); undefined when not given. */
+export function textOption(flag: string, raw: string | undefined): string | undefined {
+  if (raw !== undefined && raw.trim() === '') throw invalidInput(`${flag} must not be empty`);
+  return raw;
+}
+
 /** `--actor`: recorded in every event, so one line of 1 to 100 characters. */
 export function actorOption(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;

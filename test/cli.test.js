@@ -157,6 +157,7 @@ const BAD_OPTIONS = [
   [['--actor', 'two\nlines', 'a', 'register', 'a3'], /--actor .* must be one line/],
   [['sync', '--retries', 'many'], /--retries must be a whole number from 0 to 50/],
   [['sync', '--retries', ''], /--retries must be a whole number/],
+  [['sync', '-m', ' '], /--message must not be empty/],
   [['run', 'ship it', '--concurrency', 'abc'], /--concurrency must be a whole number/],
   [['run', 'ship it', '--concurrency', '0'], /--concurrency must be a whole number from 1/],
   [['run', 'list', '--status', 'weird'], /--status "weird" must be one of running/],

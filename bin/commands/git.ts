@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { optionalWholeNumber } from '../options.js';
+import { optionalWholeNumber, textOption } from '../options.js';
 import { type Context, c, print, printJson } from '../output.js';
 import { open } from './workspace.js';
 import type { Task } from '../../lib/cli.js';
@@ -52,8 +52,9 @@ export async function gitSetup(ctx: Context) {
 
 export async function sync(ctx: Context, opts: { message?: string; retries?: string }) {
   const retries = optionalWholeNumber('--retries', opts.retries, 0, 50);
+  const message = textOption('--message', opts.message);
   const result = await syncWorkspace(open(ctx), {
-    message: opts.message,
+    message,
     retries,
     invocation: ctx.invocation,
   });
