@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { actorOption } from './options.js';
 import type { Context } from './output.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: commander hands actions untyped arguments
@@ -10,7 +11,7 @@ export function contextOf(command: Command): Context {
   return {
     json: Boolean(opts.json),
     dir: opts.dir,
-    actor: opts.actor,
+    actor: actorOption(opts.actor),
     invocation: process.env.ORC_INVOCATION || invocationOf(),
   };
 }

@@ -7,15 +7,18 @@ import {
   createWorkstream,
   failTask,
   findWorkspace,
+  getAgent,
   getTask,
   heartbeatAgent,
+  listAgents,
   listTasks,
   nextTask,
   registerAgent,
   releaseTask,
+  statusSummary,
   unregisterAgent,
 } from '../dist/lib/index.js';
-import { orc, readEventsFile, rejects, sleep, tempWorkspace } from './helpers.js';
+import { orc, readEventsFile, rejects, tempWorkspace } from './helpers.js';
 
 async function board(t) {
   const dir = tempWorkspace(t);
@@ -68,15 +71,18 @@ test('a claim carries a lease and a token; only its holder may finish it', async
 test('an expired lease puts the task back in the queue, with an event; its old holder has lost it', async (t) => {
   const { dir, ws } = await board(t);
   const task = await addTask(ws, { workstream: 'build', title: 'x' });
-  await claimTask(ws, task.id, 'a1', { ttlMs: 300 });
-  assert.equal(await nextTask(ws, { agent: 'a2' }), null);
-  await sleep(400);
-  const taken = await nextTask(ws, { agent: 'a2' });
+  const t0 = Date.now();
+  const at = (ms) => new Date(t0 + ms);
+  await claimTask(ws, task.id, 'a1', { ttlMs: 300, now: at(0) });
+  assert.equal(await nextTask(ws, { agent: 'a2', now: at(299) }), null, 'live until its last millisecond');
+  const taken = await nextTask(ws, { agent: 'a2', now: at(300) });
   assert.equal(taken.id, task.id);
   assert.equal(taken.attempts, 2);
+  assert.equal(taken.claim.claimedAt, at(300).toISOString(), 'the claim is dated by the injected clock');
   const expired = readEventsFile(dir).find((e) => e.type === 'task.lease_expired');
   assert.equal(expired.subject, task.id);
   assert.equal(expired.data.agent, 'a1');
+  assert.equal(expired.ts, at(300).toISOString());
   await rejects(completeTask(ws, task.id, 'late', { agent: 'a1' }), 'CLAIM_LOST', /held by a2/);
   const cli = orc(['--dir', dir, 't', 'complete', task.id, 'late', '--agent', 'a1']);
   assert.equal(cli.code, 8);
@@ -86,17 +92,23 @@ test('an expired lease puts the task back in the queue, with an event; its old h
 test('heartbeats renew every lease the agent holds', async (t) => {
   const { ws } = await board(t);
   const task = await addTask(ws, { workstream: 'build', title: 'x' });
-  await claimTask(ws, task.id, 'a1', { ttlMs: 400 });
-  for (let i = 0; i < 3; i++) {
-    await sleep(200);
-    const beat = await heartbeatAgent(ws, 'a1', { ttlMs: 400 });
+  const t0 = Date.now();
+  const at = (ms) => new Date(t0 + ms);
+  await claimTask(ws, task.id, 'a1', { ttlMs: 400, now: at(0) });
+  for (let i = 1; i <= 3; i++) {
+    const beat = await heartbeatAgent(ws, 'a1', { ttlMs: 400, now: at(200 * i) });
     assert.deepEqual(
-      beat.renewed.map((r) => r.id),
-      [task.id],
+      beat.renewed.map((r) => [r.id, r.expiresAt]),
+      [[task.id, at(200 * i + 400).toISOString()]],
     );
   }
-  assert.equal(await nextTask(ws, { agent: 'a2' }), null, 'the renewed claim still holds after 600 ms');
+  assert.equal(
+    await nextTask(ws, { agent: 'a2', now: at(999) }),
+    null,
+    'the renewed claim still holds 999 ms after a 400 ms claim',
+  );
   assert.equal((await getTask(ws, task.id)).claim.agent, 'a1');
+  assert.equal((await nextTask(ws, { agent: 'a2', now: at(1000) })).claim.agent, 'a2', 'then it runs out');
 });
 
 test('fail records the reason; release gives the task back; force is recorded', async (t) => {
@@ -141,4 +153,37 @@ test('unregistering an agent releases its claims', async (t) => {
   assert.deepEqual(result.releasedTasks, [task.id]);
   assert.equal((await listTasks(ws, { ready: true })).length, 1);
   await rejects(heartbeatAgent(ws, 'a1'), 'NOT_FOUND', /not registered/);
+});
+
+test('reads judge leases and staleness at the time they are given: status, agents, ready tasks', async (t) => {
+  const { ws } = await board(t);
+  const t0 = Date.now();
+  const at = (ms) => new Date(t0 + ms);
+  const task = await addTask(ws, { workstream: 'build', title: 'x' });
+  await claimTask(ws, task.id, 'a1', { ttlMs: 60_000, now: at(0) });
+  const soon = await statusSummary(ws, { now: at(59_999) });
+  assert.deepEqual(
+    soon.claims.map((c) => [c.task, c.expired]),
+    [[task.id, false]],
+  );
+  assert.equal((await listTasks(ws, { ready: true }, { now: at(59_999) })).length, 0);
+  const after = await statusSummary(ws, { now: at(60_000) });
+  assert.deepEqual(
+    after.claims.map((c) => [c.task, c.expired]),
+    [[task.id, true]],
+  );
+  assert.deepEqual(
+    (await listTasks(ws, { ready: true }, { now: at(60_000) })).map((x) => x.id),
+    [task.id],
+  );
+  // a1 was seen when it claimed; the default board.stale_after is 10 minutes.
+  assert.equal(getAgent(ws, 'a1', { now: at(600_000) }).state, 'live');
+  assert.equal(getAgent(ws, 'a1', { now: at(600_001) }).state, 'stale');
+  assert.deepEqual(
+    listAgents(ws, { now: at(600_001) }).map((a) => [a.id, a.state]),
+    [
+      ['a1', 'stale'],
+      ['a2', 'stale'],
+    ],
+  );
 });

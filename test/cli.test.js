@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { orc, orcJson, snapshot, tempWorkspace } from './helpers.js';
@@ -133,6 +133,65 @@ test('bad input: a one-line error, a documented exit code, no stack trace, nothi
     assert.equal(JSON.parse(json.stderr).error.message.length > 0, true);
   }
   assert.equal(snapshot(dir), before, 'no bad input changed the workspace');
+});
+
+// Options a command parses before it writes anything: each is refused with exit 2 and one line, and
+// the workspace (state files, events.jsonl, knowledge/) is byte for byte what it was.
+const BAD_OPTIONS = [
+  [['t', 'next', 'a1', '--brief', '--budget', 'abc'], /--budget must be a whole number/],
+  [['t', 'next', 'build', 'a1', '--brief', '--budget', ''], /--budget must be a whole number/],
+  [['t', 'next', 'a1', '--budget', '10'], /--budget must be a whole number from 500/],
+  [['t', 'next', 'a1', '--ttl', '0'], /--ttl "0" must be greater than zero/],
+  [['t', 'claim', 'TASK', 'a1', '--ttl', '1e3'], /--ttl "1e3" is not a duration/],
+  [['brief', 'TASK', '--budget', '1e3'], /--budget must be a whole number/],
+  [['cycle', 'plan', '--per', 'abc'], /--per must be a whole number/],
+  [['cycle', 'plan', '--per', '0'], /--per must be a whole number from 1/],
+  [['cycle', 'brief', 'a1', '--budget', 'lots'], /--budget must be a whole number/],
+  [['memory', 'prune', '--budget', ''], /--budget must be a whole number ≥ 0, not ""/],
+  [['memory', 'prune', '--budget', '-1'], /--budget must be a whole number/],
+  [['memory', 'prune', '--budget', '0x1'], /--budget must be a whole number/],
+  [['log', 'deploy.done', 'null'], /event data "null" must be a JSON object/],
+  [['log', 'deploy.done', '[1]'], /must be a JSON object/],
+  [['log', 'deploy.done', '{oops'], /is not JSON/],
+  [['--actor', '', 't', 'add', 'build', 'x'], /--actor "" must be one line/],
+  [['--actor', 'two\nlines', 'a', 'register', 'a3'], /--actor .* must be one line/],
+  [['sync', '--retries', 'many'], /--retries must be a whole number from 0 to 50/],
+  [['sync', '--retries', ''], /--retries must be a whole number/],
+  [['sync', '-m', ' '], /--message must not be empty/],
+  [['run', 'ship it', '--concurrency', 'abc'], /--concurrency must be a whole number/],
+  [['run', 'ship it', '--concurrency', '0'], /--concurrency must be a whole number from 1/],
+  [['run', 'list', '--status', 'weird'], /--status "weird" must be one of running/],
+  [['t', 'list', '--status', 'weird'], /--status "weird" must be one of open/],
+  [['kb', 'search', 'x', '--mode', 'bogus'], /--mode "bogus" must be one of lexical, semantic, hybrid/],
+  [['lock', 'acquire', 'db', 'a1', '--wait', 'soon'], /--wait "soon" is not a duration/],
+  [['a', 'heartbeat', 'a1', '--ttl', '-5m'], /--ttl "-5m" is not a duration/],
+  [
+    ['policy', 'add', '--agent', 'x', '--gate', 'sideways', '--reason', 'r'],
+    /--gate "sideways" must be before or after/,
+  ],
+  [['serve', '--port', ''], /--port must be a whole number from 0 to 65535/],
+  [['worker', '--concurrency', '0'], /--concurrency must be a whole number from 1 to 256/],
+  [['events', '--last', ''], /--last must be a whole number/],
+];
+
+test('every option is validated before anything is written: exit 2, one line, nothing stored changes', (t) => {
+  const { dir, task } = seeded(t);
+  mkdirSync(join(dir, 'knowledge/runs'), { recursive: true });
+  writeFileSync(join(dir, 'knowledge/runs/r-note.md'), '---\nupdated: 2020-01-01\n---\n# a memory\n');
+  for (const [args, message] of BAD_OPTIONS) {
+    const argv = args.map((a) => (a === 'TASK' ? task.id : a));
+    const label = `orc ${argv.join(' ')}`;
+    for (const json of [false, true]) {
+      const before = snapshot(dir);
+      const run = orc(['--dir', dir, ...(json ? ['--json'] : []), ...argv]);
+      assert.equal(run.code, 2, `${label}: exit ${run.code}, stderr ${run.stderr}`);
+      assert.equal(run.stdout, '', `${label}: nothing on stdout`);
+      assert.equal(run.stderr.trim().split('\n').length, 1, `${label}: one line`);
+      assert.match(json ? JSON.parse(run.stderr).error.message : run.stderr, message, label);
+      assert.equal(snapshot(dir), before, `${label}: nothing stored changed`);
+    }
+  }
+  assert.equal(orcJson(dir, ['t', 'show', task.id]).status, 'open', 'the task was never claimed');
 });
 
 test('a corrupt state file is named, never overwritten, and fails every reader with exit 6', (t) => {

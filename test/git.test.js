@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { commitAll, eventIds, git, merge, repoWorkspace } from './git-helpers.js';
-import { orc, orcJson, readEventsFile, sleep } from './helpers.js';
+import { orc, orcJson, readEventsFile } from './helpers.js';
 
 test('branches that add tasks, finish different tasks, register agents and log events merge cleanly', (t) => {
   const dir = repoWorkspace(t);
@@ -131,15 +131,26 @@ test('doctor finds dangling deps, cycles, expired claims and locks, orphans; --f
   const b = orcJson(dir, ['t', 'add', 'build', 'b', '--dep', a.id]);
   orcJson(dir, ['t', 'claim', a.id, 'a1', '--ttl', '1s']);
   orcJson(dir, ['lock', 'acquire', 'res', 'a1', '--ttl', '1s']);
-  const { writeFileSync } = await import('node:fs');
+  const { readdirSync, writeFileSync } = await import('node:fs');
+  // The lease and the lock ran out a minute ago: dated in the past rather than waited for.
+  const past = new Date(Date.now() - 60_000).toISOString();
   const taskA = JSON.parse(readFileSync(join(dir, 'state/tasks', `${a.id}.json`), 'utf8'));
   writeFileSync(
     join(dir, 'state/tasks', `${a.id}.json`),
-    JSON.stringify({ ...taskA, deps: [b.id, 't-000000000000'] }, null, 2),
+    JSON.stringify(
+      { ...taskA, deps: [b.id, 't-000000000000'], claim: { ...taskA.claim, expiresAt: past } },
+      null,
+      2,
+    ),
+  );
+  const [lockName] = readdirSync(join(dir, 'state/locks'));
+  const lockPath = join(dir, 'state/locks', lockName);
+  writeFileSync(
+    lockPath,
+    JSON.stringify({ ...JSON.parse(readFileSync(lockPath, 'utf8')), expiresAt: past }, null, 2),
   );
   writeFileSync(join(dir, 'state/tasks/t-broken000000.json'), '{ not json');
   writeFileSync(join(dir, 'state/tasks/.t-x.json.tmp-1-abc'), '{"half');
-  await sleep(1100);
   const run = orc(['--dir', dir, '--json', 'doctor']);
   assert.equal(run.code, 9);
   const codes = JSON.parse(run.stdout)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { acquireLock, findWorkspace, listLocks, releaseLock } from '../dist/lib/index.js';
-import { readEventsFile, rejects, sleep, tempWorkspace } from './helpers.js';
+import { readEventsFile, rejects, tempWorkspace } from './helpers.js';
 
 test('a lock has one owner; it is re-entrant for that owner and counted', async (t) => {
   const ws = findWorkspace({ dir: tempWorkspace(t) });
@@ -19,13 +19,22 @@ test('a lock has one owner; it is re-entrant for that owner and counted', async 
 test('an expired lock is free: the next owner takes it and the expiry is logged', async (t) => {
   const dir = tempWorkspace(t);
   const ws = findWorkspace({ dir });
-  await acquireLock(ws, 'git', 'a1', { ttlMs: 200 });
-  await sleep(300);
-  assert.deepEqual(listLocks(ws), [], 'expired locks are not listed as held');
-  assert.equal(listLocks(ws, { all: true }).length, 1);
-  assert.equal((await acquireLock(ws, 'git', 'a2')).owner, 'a2');
-  const types = readEventsFile(dir).map((e) => e.type);
-  assert.deepEqual(types.slice(-2), ['lock.expired', 'lock.acquired']);
+  const t0 = Date.now();
+  const at = (ms) => new Date(t0 + ms);
+  await acquireLock(ws, 'git', 'a1', { ttlMs: 200, now: at(0) });
+  assert.equal(listLocks(ws, { now: at(199) }).length, 1, 'held until its last millisecond');
+  await rejects(acquireLock(ws, 'git', 'a2', { now: at(199) }), 'CONFLICT', /held by a1/);
+  assert.deepEqual(listLocks(ws, { now: at(200) }), [], 'expired locks are not listed as held');
+  assert.equal(listLocks(ws, { all: true, now: at(200) }).length, 1);
+  assert.equal((await acquireLock(ws, 'git', 'a2', { now: at(200) })).owner, 'a2');
+  const events = readEventsFile(dir);
+  assert.deepEqual(
+    events.slice(-2).map((e) => [e.type, e.ts]),
+    [
+      ['lock.expired', at(200).toISOString()],
+      ['lock.acquired', at(200).toISOString()],
+    ],
+  );
 });
 
 test('waiting for a lock succeeds when it is released, and fails with the holder named when not', async (t) => {

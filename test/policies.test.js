@@ -175,3 +175,26 @@ test('the LLM planner is told about forbid rules and repairs its plan around the
     new RegExp(`policy ${rule.id} forbids agent failer for step s1`),
   );
 });
+
+test('removing a rule looks it up under the lock: two removals at once remove it once', async (t) => {
+  const { addPolicy, findWorkspace, listPolicies, removePolicy } = await import('../dist/lib/index.js');
+  const { tempWorkspace, rejects } = await import('./helpers.js');
+  const dir = tempWorkspace(t);
+  const ws = findWorkspace({ dir });
+  const rule = await addPolicy(ws, { match: { agent: 'x' }, reason: 'review x' });
+  const now = new Date('2030-01-02T03:04:05.000Z');
+  const results = await Promise.allSettled(
+    [1, 2].map(() => removePolicy(ws, rule.id, { reason: 'done', now })),
+  );
+  assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  assert.equal(results.find((r) => r.status === 'rejected').reason.code, 'NOT_FOUND');
+  assert.deepEqual(listPolicies(ws), []);
+  const removed = readEventsFile(dir).filter((e) => e.type === 'policy.removed');
+  assert.deepEqual(
+    removed.map((e) => [e.subject, e.ts, e.data.reason]),
+    [[rule.id, now.toISOString(), 'done']],
+  );
+  const before = snapshot(dir);
+  await rejects(removePolicy(ws, rule.id), 'NOT_FOUND', /not found/);
+  assert.equal(snapshot(dir), before, 'nothing changes when the rule is gone');
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findPromotions } from '../dist/lib/memory/reflection.js';
-import { orc, orcJson, readEventsFile } from './helpers.js';
+import { orc, orcJson, readEventsFile, rejects, snapshot, tempWorkspace } from './helpers.js';
 import { runWorkspace, stepStatus, waitForRun } from './run-helpers.js';
 
 const failed = (agent, error, i) => ({
@@ -95,4 +95,71 @@ test('a rule whose gates are nearly always approved is a demotion candidate; dem
   assert.ok(
     readEventsFile(dir).some((e) => e.type === 'reflect.demoted' && e.data.reason === 'always approved'),
   );
+});
+
+async function flakyBoard(t) {
+  const { findWorkspace, logEvent } = await import('../dist/lib/index.js');
+  const dir = tempWorkspace(t);
+  const ws = findWorkspace({ dir });
+  for (let i = 0; i < 3; i++) {
+    await logEvent(ws, {
+      type: 'run.step_failed',
+      subject: `r-x/s${i}`,
+      data: { agent: 'flaky', error: `exit code ${i}` },
+    });
+  }
+  return { dir, ws, id: findPromotions(readEventsFile(dir), 3)[0].id };
+}
+
+/** The events of one mutation: consecutive lines, one timestamp. */
+function oneMutation(events, types) {
+  const at = events.findIndex((e) => e.type === types[0]);
+  assert.deepEqual(
+    events.slice(at, at + types.length).map((e) => e.type),
+    types,
+  );
+  assert.equal(new Set(events.slice(at, at + types.length).map((e) => e.ts)).size, 1);
+  return events[at];
+}
+
+test('promoting is one mutation: two promotions of one pattern at once make one rule and one decision', async (t) => {
+  const { listPolicies, promotePattern } = await import('../dist/lib/index.js');
+  const { dir, ws, id } = await flakyBoard(t);
+  const now = new Date('2030-01-02T03:04:05.000Z');
+  const results = await Promise.allSettled(
+    ['ann', 'bob'].map((approver) => promotePattern(ws, id, { approver, now })),
+  );
+  assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  assert.equal(results.find((r) => r.status === 'rejected').reason.code, 'NOT_FOUND');
+  assert.equal(listPolicies(ws).length, 1);
+  const events = readEventsFile(dir);
+  assert.equal(events.filter((e) => e.type === 'policy.added').length, 1);
+  assert.equal(events.filter((e) => e.type === 'reflect.promoted').length, 1);
+  const first = oneMutation(events, ['policy.added', 'reflect.promoted']);
+  assert.equal(first.ts, now.toISOString(), 'dated by the injected clock');
+  const before = snapshot(dir);
+  await rejects(promotePattern(ws, id, { approver: 'cy' }), 'NOT_FOUND', /no pending promotion/);
+  assert.equal(snapshot(dir), before, 'a check that fails under the lock changes nothing');
+});
+
+test('demoting is one mutation: two demotions at once retire the rule once, with one decision', async (t) => {
+  const { addPolicy, demoteRule, listPolicies } = await import('../dist/lib/index.js');
+  const dir = tempWorkspace(t);
+  const { findWorkspace } = await import('../dist/lib/index.js');
+  const ws = findWorkspace({ dir });
+  const rule = await addPolicy(ws, { match: { agent: 'x' }, reason: 'review x' });
+  const results = await Promise.allSettled(
+    ['ann', 'bob'].map((approver) => demoteRule(ws, rule.id, { approver, reason: 'always approved' })),
+  );
+  assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  assert.equal(results.find((r) => r.status === 'rejected').reason.code, 'NOT_FOUND');
+  assert.deepEqual(listPolicies(ws), []);
+  const events = readEventsFile(dir);
+  assert.equal(
+    events.filter((e) => e.type === 'reflect.demoted').length,
+    1,
+    'no decision without its removal',
+  );
+  assert.equal(events.filter((e) => e.type === 'policy.removed').length, 1);
+  oneMutation(events, ['reflect.demoted', 'policy.removed']);
 });

@@ -1,10 +1,11 @@
+import { durationOption } from '../options.js';
 import { type Context, ago, c, print, printJson, statusColor, table } from '../output.js';
 import { open } from './workspace.js';
 import { subsystems } from '../../lib/cli.js';
 
 const { getAgent, listAgents, registerAgent, heartbeatAgent, unregisterAgent, listTasks } =
   await subsystems.board();
-const { parseDuration, OrcError } = await subsystems.shared();
+const { OrcError } = await subsystems.shared();
 
 export async function register(
   ctx: Context,
@@ -46,7 +47,7 @@ export async function show(ctx: Context, id: string) {
 }
 
 export async function heartbeat(ctx: Context, id: string, opts: { ttl?: string }) {
-  const ttlMs = opts.ttl === undefined ? undefined : parseDuration(opts.ttl, '--ttl');
+  const ttlMs = durationOption('--ttl', opts.ttl);
   const result = await heartbeatAgent(open(ctx), id, { ttlMs, actor: ctx.actor });
   if (ctx.json) printJson(result);
   else print(`${c.green('alive')} ${id}; renewed ${result.renewed.length} claim(s)`);

@@ -1,4 +1,4 @@
-import { wholeNumberOption } from '../options.js';
+import { briefBudgetOption } from '../options.js';
 import { type Context, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
 import type { Task, Workspace } from '../../lib/cli.js';
@@ -8,16 +8,11 @@ const { renderBrief } = await subsystems.knowledge();
 
 export type BriefFlags = { budget?: string };
 
-function budgetOf(opts: BriefFlags): number | undefined {
-  if (opts.budget === undefined) return undefined;
-  return wholeNumberOption('--budget', opts.budget, 500, 1_000_000);
-}
-
 /** The brief of a task, as the library renders it for this invocation of orc. */
 export function briefFor(ctx: Context, ws: Workspace, task: Task, opts: BriefFlags, handedOver: boolean) {
   return renderBrief(ws, task.id, {
     invocation: ctx.invocation,
-    budget: budgetOf(opts),
+    budget: briefBudgetOption(opts.budget),
     actor: ctx.actor,
     countRecalls: handedOver,
     onWarning: (message) => warn(ctx, message, 'PROVIDER_FAILED'),
@@ -26,8 +21,8 @@ export function briefFor(ctx: Context, ws: Workspace, task: Task, opts: BriefFla
 
 /** `orc brief <task>`: looking at a brief does not count as recalling the memories in it. */
 export async function brief(ctx: Context, ref: string, opts: BriefFlags) {
+  briefBudgetOption(opts.budget);
   const ws = open(ctx);
-  budgetOf(opts);
   const { getTask } = await subsystems.board();
   const result = await briefFor(ctx, ws, await getTask(ws, ref), opts, false);
   if (ctx.json) return printJson({ task: result.task, brief: result.brief, knowledge: result.knowledge });
@@ -35,9 +30,9 @@ export async function brief(ctx: Context, ref: string, opts: BriefFlags) {
 }
 
 /** `orc cycle brief <agent>`: claims the agent's next task of the cycle and prints its brief. */
-export async function cycleBrief(ctx: Context, agent: string, opts: BriefFlags & { ttl?: string }) {
+export async function cycleBrief(ctx: Context, agent: string, opts: BriefFlags) {
+  briefBudgetOption(opts.budget);
   const ws = open(ctx);
-  budgetOf(opts);
   const { claimCycleTask } = await subsystems.board();
   const task = await claimCycleTask(ws, agent, { actor: ctx.actor });
   if (!task) {

@@ -1,3 +1,4 @@
+import { optionalWholeNumber } from '../options.js';
 import { type Context, c, cell, print, printJson } from '../output.js';
 import { open } from './workspace.js';
 import { subsystems } from '../../lib/cli.js';
@@ -6,7 +7,7 @@ const { collectCycle, startCycle } = await subsystems.board();
 const { parseSince } = await subsystems.shared();
 
 export async function plan(ctx: Context, opts: { per?: string }) {
-  const per = opts.per === undefined ? undefined : Math.max(1, Number(opts.per) || 5);
+  const per = optionalWholeNumber('--per', opts.per, 1, 1000);
   const result = await startCycle(open(ctx), { actor: ctx.actor, perWorkstream: per });
   if (ctx.json) return printJson(result);
   print(`cycle ${c.bold(result.cycle)}; free agents: ${result.freeAgents.join(', ') || 'none'}`);
@@ -22,9 +23,8 @@ export async function plan(ctx: Context, opts: { per?: string }) {
 }
 
 export async function collect(ctx: Context, opts: { since?: string }) {
-  const results = await collectCycle(open(ctx), {
-    since: opts.since === undefined ? undefined : parseSince(opts.since),
-  });
+  const since = opts.since === undefined ? undefined : parseSince(opts.since);
+  const results = await collectCycle(open(ctx), { since });
   if (ctx.json) return printJson(results);
   print(`cycle ${results.cycle ?? '(none started)'} since ${results.since}`);
   print(

@@ -1,10 +1,10 @@
-import { wholeNumberOption } from '../options.js';
+import { jsonObjectArgument, optionalWholeNumber } from '../options.js';
 import { type Context, c, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
 import type { EventFilter, OrcEvent } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
-const { parseSince, invalidInput, quote } = await subsystems.shared();
+const { parseSince } = await subsystems.shared();
 const { matchesEvent, readEvents, readEventsFrom } = await subsystems.storage();
 const { logEvent } = await subsystems.board();
 
@@ -23,8 +23,8 @@ function formatEvent(e: OrcEvent): string {
 }
 
 export async function eventsCommand(ctx: Context, opts: EventsOptions) {
+  const last = optionalWholeNumber('--last', opts.last, 0);
   const ws = open(ctx);
-  const last = opts.last === undefined ? undefined : wholeNumberOption('--last', opts.last, 0);
   const filter: EventFilter = {
     actor: opts.agent,
     type: opts.type,
@@ -68,14 +68,7 @@ export async function logCommand(
   data: string | undefined,
   opts: { subject?: string },
 ) {
-  let parsed: Record<string, unknown> | undefined;
-  if (data !== undefined) {
-    try {
-      parsed = JSON.parse(data);
-    } catch {
-      throw invalidInput(`event data ${quote(data)} is not JSON: pass an object such as '{"version":"2.0"}'`);
-    }
-  }
+  const parsed = jsonObjectArgument('event data', data);
   const event = await logEvent(
     open(ctx),
     { type, subject: opts.subject, data: parsed },

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { optionalWholeNumber, textOption } from '../options.js';
 import { type Context, c, print, printJson } from '../output.js';
 import { open } from './workspace.js';
 import type { Task } from '../../lib/cli.js';
@@ -50,9 +51,11 @@ export async function gitSetup(ctx: Context) {
 }
 
 export async function sync(ctx: Context, opts: { message?: string; retries?: string }) {
+  const retries = optionalWholeNumber('--retries', opts.retries, 0, 50);
+  const message = textOption('--message', opts.message);
   const result = await syncWorkspace(open(ctx), {
-    message: opts.message,
-    retries: opts.retries === undefined ? undefined : Number(opts.retries),
+    message,
+    retries,
     invocation: ctx.invocation,
   });
   if (ctx.json) return printJson(result);

@@ -1,13 +1,13 @@
-import { wholeNumberOption } from '../options.js';
+import { choiceOption, wholeNumberOption } from '../options.js';
 import { type Context, c, cell, print, printJson, table, warn } from '../output.js';
 import { progressBar } from '../progress.js';
 import { open } from './workspace.js';
-import type { SearchMode } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
 const { listKnowledge, readKnowledge, reindexKnowledge, removeKnowledge, searchKnowledge, writeKnowledge } =
   await subsystems.knowledge();
 const { invalidInput } = await subsystems.shared();
+const { SEARCH_MODES } = await subsystems.config();
 
 export async function write(
   ctx: Context,
@@ -59,10 +59,11 @@ export async function rm(ctx: Context, name: string) {
 
 export async function search(ctx: Context, query: string, opts: { k?: string; mode?: string }) {
   const k = opts.k === undefined ? 5 : wholeNumberOption('-k', opts.k, 1, 1000);
+  const mode = choiceOption('--mode', opts.mode, SEARCH_MODES);
   const bar = progressBar(ctx, 'indexing');
   const result = await searchKnowledge(open(ctx), query, {
     k,
-    mode: opts.mode as SearchMode | undefined,
+    mode,
     onProgress: bar.update,
     onWarning: (message) => {
       bar.stop();

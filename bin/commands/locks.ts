@@ -1,8 +1,8 @@
+import { durationOption } from '../options.js';
 import { type Context, ago, c, print, printJson, table } from '../output.js';
 import { open } from './workspace.js';
 import { subsystems } from '../../lib/cli.js';
 
-const { parseDuration } = await subsystems.shared();
 const { acquireLock, listLocks, releaseLock } = await subsystems.board();
 
 export async function acquire(
@@ -11,11 +11,9 @@ export async function acquire(
   agent: string,
   opts: { ttl?: string; wait?: string },
 ) {
-  const lock = await acquireLock(open(ctx), resource, agent, {
-    ttlMs: opts.ttl === undefined ? undefined : parseDuration(opts.ttl, '--ttl'),
-    waitMs: opts.wait === undefined ? undefined : parseDuration(opts.wait, '--wait'),
-    actor: ctx.actor,
-  });
+  const ttlMs = durationOption('--ttl', opts.ttl);
+  const waitMs = durationOption('--wait', opts.wait);
+  const lock = await acquireLock(open(ctx), resource, agent, { ttlMs, waitMs, actor: ctx.actor });
   if (ctx.json) return printJson(lock);
   const times = lock.count > 1 ? ` (held ${lock.count} times)` : '';
   print(

@@ -1,3 +1,4 @@
+import { wholeNumberOption } from '../options.js';
 import { type Context, c, print, printJson, table } from '../output.js';
 import { open } from './workspace.js';
 import { subsystems } from '../../lib/cli.js';
@@ -18,7 +19,8 @@ export async function list(ctx: Context) {
 }
 
 export async function prune(ctx: Context, opts: { budget: string }) {
-  const result = await pruneMemories(open(ctx), Number(opts.budget), { actor: ctx.actor });
+  const budget = wholeNumberOption('--budget', opts.budget, 0);
+  const result = await pruneMemories(open(ctx), budget, { actor: ctx.actor });
   if (ctx.json) return printJson(result);
   print(
     `${c.green('kept')} ${result.kept}; archived ${result.archived.length} to knowledge/archive/${result.archived.length ? `: ${result.archived.join(', ')}` : ''}`,

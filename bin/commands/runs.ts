@@ -1,4 +1,4 @@
-import { wholeNumberOption } from '../options.js';
+import { choiceOption, optionalWholeNumber } from '../options.js';
 import { type Context, ago, c, cell, print, printJson, statusColor, table, warn } from '../output.js';
 import { open } from './workspace.js';
 import type { Run, Workspace } from '../../lib/cli.js';
@@ -10,7 +10,7 @@ const { readEventsFrom } = await subsystems.storage();
 const { loadOrchestratorConfig } = await subsystems.config();
 const { executeRun } = await subsystems.execution();
 const { runLeaseHolder, cancelRun, createRun, getRun, listRuns, resolveRunId } = await subsystems.runs();
-const { TERMINAL_RUN } = await subsystems.records();
+const { RUN_STATUSES, TERMINAL_RUN } = await subsystems.records();
 const { decideGate, planRun } = await subsystems.app();
 
 function parsePayload(pairs: string[] = []): Record<string, string> {
@@ -108,12 +108,12 @@ export async function runCommand(
 ) {
   const task = words.join(' ').trim();
   if (!task) throw invalidInput('say what to do: orc run "<task>"');
-  const ws = open(ctx);
+  // Before planning, which may pay an LLM.
   const payload = parsePayload(opts.payload);
+  const concurrency = optionalWholeNumber('--concurrency', opts.concurrency, 1, 1000);
+  const ws = open(ctx);
   const onWarning = (message: string) => warn(ctx, message, 'DEGRADED');
   const { plan, config } = await planRun(ws, { task, flow: opts.flow, payload }, { onWarning });
-  const concurrency =
-    opts.concurrency === undefined ? undefined : wholeNumberOption('--concurrency', opts.concurrency, 1);
   const run = await createRun(ws, { task, plan, config, payload, concurrency }, { actor: ctx.actor });
   if (opts.detach) {
     runInBackground(ctx.invocation)(ws, run.id);
@@ -156,7 +156,8 @@ export async function status(ctx: Context, ref: string) {
 }
 
 export async function list(ctx: Context, opts: { status?: string }) {
-  const runs = listRuns(open(ctx), { status: opts.status });
+  const status = choiceOption('--status', opts.status, RUN_STATUSES);
+  const runs = listRuns(open(ctx), { status });
   if (ctx.json) return printJson(runs.map(({ steps, ...rest }) => ({ ...rest, steps: steps.length })));
   if (runs.length === 0) return print('no runs');
   print(

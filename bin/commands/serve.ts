@@ -12,9 +12,9 @@ const isLoopback = (host: string) =>
 
 /** `orc serve`: the HTTP API and the dashboard until SIGINT or SIGTERM. */
 export async function serve(ctx: Context, opts: { host?: string; port?: string }) {
-  const ws = open(ctx);
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port === undefined ? 7070 : wholeNumberOption('--port', opts.port, 0, 65_535);
+  const ws = open(ctx);
   if (!isLoopback(host))
     warn(ctx, `listening on ${host}: beyond this machine, anyone who has the token can act on the board`);
   const server = await startServer(ws, {

@@ -1,6 +1,7 @@
+import { briefBudgetOption, choiceOption, durationOption } from '../options.js';
 import { type Context, ago, c, cell, print, printJson, statusColor, table } from '../output.js';
 import { open } from './workspace.js';
-import type { HolderOptions, Task, TaskStatus } from '../../lib/cli.js';
+import type { HolderOptions, Task } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
 const {
@@ -16,11 +17,8 @@ const {
   reopenTask,
   updateTask,
 } = await subsystems.board();
-const { parseDuration } = await subsystems.shared();
 const { readEvents } = await subsystems.storage();
-
-const ttlOf = (opts: { ttl?: string }) =>
-  opts.ttl === undefined ? undefined : parseDuration(opts.ttl, '--ttl');
+const { TASK_STATUSES } = await subsystems.records();
 
 function line(t: Task): string {
   return `${c.bold(t.id)} ${JSON.stringify(t.title)} (${t.workstream}, priority ${t.priority}, ${statusColor(t.status)})`;
@@ -48,9 +46,10 @@ export async function list(
   wsArg: string | undefined,
   opts: { ws?: string; status?: string; agent?: string; tag?: string; ready?: boolean },
 ) {
+  const status = choiceOption('--status', opts.status, TASK_STATUSES);
   const tasks = await listTasks(open(ctx), {
     workstream: opts.ws ?? wsArg,
-    status: opts.status as TaskStatus | undefined,
+    status,
     agent: opts.agent,
     tag: opts.tag,
     ready: opts.ready,
@@ -136,7 +135,8 @@ function printClaim(ctx: Context, task: Task) {
 }
 
 export async function claim(ctx: Context, ref: string, agent: string, opts: { ttl?: string }) {
-  const task = await claimTask(open(ctx), ref, agent, { ttlMs: ttlOf(opts), actor: ctx.actor });
+  const ttlMs = durationOption('--ttl', opts.ttl);
+  const task = await claimTask(open(ctx), ref, agent, { ttlMs, actor: ctx.actor });
   if (ctx.json) return printJson(task);
   printClaim(ctx, task);
 }
@@ -148,8 +148,11 @@ export async function next(
   opts: { ttl?: string; brief?: boolean; budget?: string },
 ) {
   const [workstream, agent] = second === undefined ? [undefined, first] : [first, second];
+  // Both before the claim: a claim whose brief then fails leaves the agent without its token.
+  const ttlMs = durationOption('--ttl', opts.ttl);
+  briefBudgetOption(opts.budget);
   const ws = open(ctx);
-  const task = await nextTask(ws, { agent, workstream, ttlMs: ttlOf(opts), actor: ctx.actor });
+  const task = await nextTask(ws, { agent, workstream, ttlMs, actor: ctx.actor });
   if (opts.brief) {
     // Loaded only with --brief: the plain `t next` stays as light as it was.
     const { briefFor } = await import('./briefs.js');

@@ -1,4 +1,4 @@
-import { wholeNumberOption } from '../options.js';
+import { optionalWholeNumber } from '../options.js';
 import { type Context, c, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
 import type { WorkerJobEvent } from '../../lib/cli.js';
@@ -26,8 +26,7 @@ function jobLine(e: WorkerJobEvent): string {
  * and exits 0; a second puts them back in their queue for another worker.
  */
 export async function worker(ctx: Context, opts: { agents?: string[]; concurrency?: string }) {
-  const concurrency =
-    opts.concurrency === undefined ? undefined : wholeNumberOption('--concurrency', opts.concurrency, 1, 256);
+  const concurrency = optionalWholeNumber('--concurrency', opts.concurrency, 1, 256);
   const ws = open(ctx);
   const config = loadOrchestratorConfig(ws);
   const running = await startWorker(ws, config, {

@@ -76,7 +76,7 @@ export async function registerAgent(ws: Workspace, input: RegisterAgentInput, op
     );
   }
   const capabilities = checkTags(input.capabilities ?? []);
-  return mutate(ws, options.actor ?? id, (m) => {
+  return mutate(ws, { actor: options.actor ?? id, now: options.now }, (m) => {
     const label = `state/agents/${id}.json`;
     const existing = m.readJson<unknown>(agentFile(ws, id), label);
     const previous = existing === undefined ? undefined : checkAgent(existing, label);
@@ -106,8 +106,10 @@ export function viewAgent(agent: Agent, board: BoardSettings, now = Date.now()):
   return { ...agent, state: live ? 'live' : 'stale' };
 }
 
-export function listAgents(ws: Workspace): AgentView[] {
+/** Every agent, live or stale as of `now` (default: the clock). */
+export function listAgents(ws: Workspace, options: { now?: Date } = {}): AgentView[] {
   const board = loadBoardSettings(ws);
+  const now = (options.now ?? new Date()).getTime();
   let names: string[];
   try {
     names = readdirSync(ws.agentsDir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
@@ -116,13 +118,13 @@ export function listAgents(ws: Workspace): AgentView[] {
   }
   return names
     .map((n) => checkAgent(readJsonFile(ws, join(ws.agentsDir, n), `state/agents/${n}`), `state/agents/${n}`))
-    .map((agent) => viewAgent(agent, board))
+    .map((agent) => viewAgent(agent, board, now))
     .sort((a, b) => compareText(a.id, b.id));
 }
 
-export function getAgent(ws: Workspace, id: string): AgentView {
+export function getAgent(ws: Workspace, id: string, options: { now?: Date } = {}): AgentView {
   checkName('agent', id);
-  const found = listAgents(ws).find((a) => a.id === id);
+  const found = listAgents(ws, options).find((a) => a.id === id);
   if (!found) throw notFound(`agent ${quote(id)} is not registered`);
   return found;
 }

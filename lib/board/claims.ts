@@ -4,10 +4,10 @@ import { loadBoardSettings } from '../config/index.js';
 import { OrcError, conflict, invalidInput, quote } from '../shared/index.js';
 import { releaseLocksOwnedBy } from './locks.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
-import { type QueueEntry, toQueueEntry } from '../storage/index.js';
+import { toQueueEntry } from '../storage/index.js';
 import type { Task } from '../records/index.js';
-import { compareTasks, depsDone, isAvailable, isClaimLive, reservedFor } from './tasks.js';
-import { listWorkstreams } from './workstreams.js';
+import { type TaskLike, compareTasks, depsDone, isAvailable, isClaimLive, reservedFor } from './tasks.js';
+import { type Workstream, listWorkstreams } from './workstreams.js';
 import type { Workspace } from '../storage/index.js';
 
 export interface ClaimOptions extends ActorOptions {
@@ -74,7 +74,7 @@ export async function claimTask(
   options: ClaimOptions = {},
 ): Promise<Task> {
   const ttlMs = options.ttlMs ?? loadBoardSettings(ws).claimTtlMs;
-  return mutate(ws, options.actor ?? agentId, (m) => {
+  return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     const agent = requireAgent(m, agentId);
     const task = m.getTask(ref);
     if (isClaimLive(task, m.now.getTime())) {
@@ -102,46 +102,69 @@ export async function claimTask(
   });
 }
 
+/** What the choice of the next task looks at besides the queue and the agent. */
+export interface NextTaskChoice {
+  /** Every workstream, most urgent first (as listWorkstreams orders them); only active ones hand out work. */
+  workstreams: ReadonlyArray<Pick<Workstream, 'name' | 'status'>>;
+  /** Only this workstream. */
+  workstream?: string;
+}
+
 /**
- * Atomically claims the most urgent ready task: lowest priority number first, then tasks whose tags
- * match the agent's capabilities, then the more urgent workstream, then the oldest. Returns null when
- * nothing is ready.
+ * The task an agent gets next (pure): one available at `now` (open, or under a lease that has run
+ * out), in an active workstream, not reserved for another agent, its dependencies done. The lowest
+ * priority number wins, then tasks whose tags match the agent's capabilities, then the more urgent
+ * workstream, then the oldest. Undefined when nothing is ready.
+ */
+export function chooseNextTask<T extends TaskLike>(
+  queue: ReadonlyMap<string, T>,
+  agent: Pick<Agent, 'id' | 'capabilities'>,
+  options: NextTaskChoice,
+  now: Date,
+): T | undefined {
+  const at = now.getTime();
+  const streamRank = new Map(
+    options.workstreams.filter((w) => w.status === 'active').map((w, i) => [w.name, i]),
+  );
+  const capabilities = new Set(agent.capabilities);
+  const matches = (t: T) => (t.tags.some((tag) => capabilities.has(tag)) ? 0 : 1);
+  const order = (a: T, b: T) =>
+    a.priority - b.priority ||
+    matches(a) - matches(b) ||
+    streamRank.get(a.workstream)! - streamRank.get(b.workstream)! ||
+    compareTasks(a, b);
+  let best: T | undefined;
+  for (const task of queue.values()) {
+    if (!isAvailable(task, at) || !streamRank.has(task.workstream)) continue;
+    if (options.workstream !== undefined && task.workstream !== options.workstream) continue;
+    const reserved = reservedFor(task);
+    if (reserved !== undefined && reserved !== agent.id) continue;
+    if (!depsDone(task, queue)) continue;
+    if (!best || order(task, best) < 0) best = task;
+  }
+  return best;
+}
+
+/**
+ * Atomically claims the most urgent ready task (see chooseNextTask), after putting back the tasks
+ * whose leases have run out. Returns null when nothing is ready.
  */
 export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise<Task | null> {
   const ttlMs = options.ttlMs ?? loadBoardSettings(ws).claimTtlMs;
-  return mutate(ws, options.actor ?? options.agent, (m) => {
+  return mutate(ws, { actor: options.actor ?? options.agent, now: options.now }, (m) => {
     const agent = requireAgent(m, options.agent);
-    const streams = listWorkstreams(ws);
-    if (options.workstream !== undefined && !streams.some((w) => w.name === options.workstream)) {
+    const workstreams = listWorkstreams(ws);
+    if (options.workstream !== undefined && !workstreams.some((w) => w.name === options.workstream)) {
       throw new OrcError('NOT_FOUND', `workstream ${quote(options.workstream)} not found`);
     }
-    const streamRank = new Map(streams.filter((w) => w.status === 'active').map((w, i) => [w.name, i]));
     sweepExpiredClaims(m);
-    const capabilities = new Set(agent.capabilities);
-    const matches = (t: QueueEntry) => (t.tags.some((tag) => capabilities.has(tag)) ? 0 : 1);
-    const order = (a: QueueEntry, b: QueueEntry) =>
-      a.priority - b.priority ||
-      matches(a) - matches(b) ||
-      streamRank.get(a.workstream)! - streamRank.get(b.workstream)! ||
-      compareTasks(a, b);
-    const pick = (tasks: Map<string, QueueEntry>) => {
-      let best: QueueEntry | undefined;
-      for (const task of tasks.values()) {
-        if (task.status !== 'open' || !streamRank.has(task.workstream)) continue;
-        if (options.workstream !== undefined && task.workstream !== options.workstream) continue;
-        const reserved = reservedFor(task);
-        if (reserved !== undefined && reserved !== agent.id) continue;
-        if (!depsDone(task, tasks)) continue;
-        if (!best || order(task, best) < 0) best = task;
-      }
-      return best;
-    };
-    let best = pick(m.queue());
+    const choice = { workstreams, workstream: options.workstream };
+    let best = chooseNextTask(m.queue(), agent, choice, m.now);
     // The cache is current under the lock, except after an in-place hand edit that left the folder's
     // mtime alone: the file is the truth, so confirm, and choose again from the files if they differ.
     let onDisk = best && m.readTask(best.id);
     if (best && JSON.stringify(onDisk && toQueueEntry(onDisk)) !== JSON.stringify(best)) {
-      best = pick(m.rebuildQueue());
+      best = chooseNextTask(m.rebuildQueue(), agent, choice, m.now);
       onDisk = best && m.readTask(best.id);
     }
     if (!best || !onDisk) return null;
@@ -182,7 +205,7 @@ function finish(
   status: 'done' | 'failed',
   text: string | undefined,
 ): Promise<Task> {
-  return mutate(ws, options.actor ?? options.agent, (m) => {
+  return mutate(ws, { actor: options.actor ?? options.agent, now: options.now }, (m) => {
     const task = m.getTask(ref);
     if (task.status === 'done' || task.status === 'cancelled' || task.status === 'failed') {
       throw conflict(`task ${task.id} is ${task.status} already`);
@@ -220,7 +243,7 @@ export async function failTask(ws: Workspace, ref: string, reason: string, optio
 
 /** Gives a claimed task back to the queue. */
 export async function releaseTask(ws: Workspace, ref: string, options: HolderOptions = {}): Promise<Task> {
-  return mutate(ws, options.actor ?? options.agent, (m) => {
+  return mutate(ws, { actor: options.actor ?? options.agent, now: options.now }, (m) => {
     const task = m.getTask(ref);
     if (task.status !== 'claimed') throw conflict(`task ${task.id} is ${task.status}, not claimed`);
     checkHolder(task, options, m.now.getTime());
@@ -250,7 +273,7 @@ export async function heartbeatAgent(
   options: ClaimOptions = {},
 ): Promise<HeartbeatResult> {
   const ttlMs = options.ttlMs ?? loadBoardSettings(ws).claimTtlMs;
-  return mutate(ws, options.actor ?? agentId, (m) => {
+  return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     const agent = touchAgent(m, requireAgent(m, agentId));
     const expiresAt = new Date(m.now.getTime() + ttlMs).toISOString();
     const renewed: HeartbeatResult['renewed'] = [];
@@ -276,7 +299,7 @@ export async function heartbeatAgent(
 
 /** Removes an agent; the tasks it held go back to the queue and its locks are released. */
 export async function unregisterAgent(ws: Workspace, agentId: string, options: ActorOptions = {}) {
-  return mutate(ws, options.actor ?? agentId, (m) => {
+  return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     requireAgent(m, agentId);
     const released: string[] = [];
     for (const entry of m.queue().values()) {

@@ -130,9 +130,17 @@ export async function startCycle(
   options: ActorOptions & { perWorkstream?: number } = {},
 ): Promise<CyclePlan> {
   const tasks = await loadTasks(ws);
-  const locked = new Set(listLocks(ws).map((l) => l.resource));
-  const plan = planCycle(tasks, listWorkstreams(ws), listAgents(ws), locked, options.perWorkstream);
-  return mutate(ws, options.actor, (m) => {
+  const locked = new Set(listLocks(ws, options).map((l) => l.resource));
+  const now = (options.now ?? new Date()).getTime();
+  const plan = planCycle(
+    tasks,
+    listWorkstreams(ws),
+    listAgents(ws, options),
+    locked,
+    options.perWorkstream,
+    now,
+  );
+  return mutate(ws, options, (m) => {
     const assignments = plan.workstreams
       .flatMap((w) => [...w.parallel, ...w.serial])
       .map((t) => ({ task: t.id, agent: t.agent }));
@@ -164,7 +172,10 @@ export interface CycleResults {
 }
 
 /** What happened since the current cycle started (or since `since`, epoch ms): results, failures, work in hand. */
-export async function collectCycle(ws: Workspace, options: { since?: number } = {}): Promise<CycleResults> {
+export async function collectCycle(
+  ws: Workspace,
+  options: { since?: number; now?: Date } = {},
+): Promise<CycleResults> {
   const cycle = currentCycle(ws);
   const since = options.since ?? (cycle ? Date.parse(cycle.startedAt) : 0);
   const tasks = await loadTasks(ws);
@@ -198,7 +209,7 @@ export async function collectCycle(ws: Workspace, options: { since?: number } = 
     }
   }
   for (const task of tasks.values()) {
-    if (isClaimLive(task))
+    if (isClaimLive(task, (options.now ?? new Date()).getTime()))
       results.claimed.push({ task: task.id, title: task.title, agent: task.claim!.agent });
   }
   return results;
@@ -222,5 +233,5 @@ export async function claimCycleTask(
       // taken or no longer ready: fall back to the queue
     }
   }
-  return nextTask(ws, { agent, actor: options.actor });
+  return nextTask(ws, { ...options, agent });
 }

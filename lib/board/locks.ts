@@ -54,23 +54,27 @@ function readLock(m: Mutation, resource: string): Lock | undefined {
 
 export const isLockLive = (lock: Lock, now = Date.now()) => Date.parse(lock.expiresAt) > now;
 
-function tryAcquire(ws: Workspace, resource: string, owner: string, ttlMs: number, actor?: string) {
-  return mutate(ws, actor ?? owner, (m): { lock?: Lock; holder?: Lock } => {
-    const current = readLock(m, resource);
-    const expiresAt = new Date(m.now.getTime() + ttlMs).toISOString();
-    if (current && isLockLive(current, m.now.getTime())) {
-      if (current.owner !== owner) return { holder: current };
-      const lock: Lock = { ...current, count: current.count + 1, expiresAt };
+function tryAcquire(ws: Workspace, resource: string, owner: string, ttlMs: number, options: ActorOptions) {
+  return mutate(
+    ws,
+    { actor: options.actor ?? owner, now: options.now },
+    (m): { lock?: Lock; holder?: Lock } => {
+      const current = readLock(m, resource);
+      const expiresAt = new Date(m.now.getTime() + ttlMs).toISOString();
+      if (current && isLockLive(current, m.now.getTime())) {
+        if (current.owner !== owner) return { holder: current };
+        const lock: Lock = { ...current, count: current.count + 1, expiresAt };
+        m.writeJson(fileOf(ws, resource), lock);
+        m.emit('lock.acquired', resource, { owner, count: lock.count, expiresAt });
+        return { lock };
+      }
+      if (current) m.emit('lock.expired', resource, { owner: current.owner, expiresAt: current.expiresAt });
+      const lock: Lock = { v: 1, resource, owner, count: 1, acquiredAt: m.nowIso, expiresAt };
       m.writeJson(fileOf(ws, resource), lock);
-      m.emit('lock.acquired', resource, { owner, count: lock.count, expiresAt });
+      m.emit('lock.acquired', resource, { owner, count: 1, expiresAt });
       return { lock };
-    }
-    if (current) m.emit('lock.expired', resource, { owner: current.owner, expiresAt: current.expiresAt });
-    const lock: Lock = { v: 1, resource, owner, count: 1, acquiredAt: m.nowIso, expiresAt };
-    m.writeJson(fileOf(ws, resource), lock);
-    m.emit('lock.acquired', resource, { owner, count: 1, expiresAt });
-    return { lock };
-  });
+    },
+  );
 }
 
 /**
@@ -89,7 +93,7 @@ export async function acquireLock(
   const deadline = Date.now() + (options.waitMs ?? 0);
   let delay = 25;
   for (;;) {
-    const { lock, holder } = await tryAcquire(ws, resource, owner, ttlMs, options.actor);
+    const { lock, holder } = await tryAcquire(ws, resource, owner, ttlMs, options);
     if (lock) return lock;
     const left = deadline - Date.now();
     if (left <= 0) {
@@ -116,7 +120,7 @@ export async function releaseLock(
 ): Promise<Lock | null> {
   checkResource(resource);
   checkName('owner', owner);
-  return mutate(ws, options.actor ?? owner, (m) => {
+  return mutate(ws, { actor: options.actor ?? owner, now: options.now }, (m) => {
     const current = readLock(m, resource);
     if (!current || !isLockLive(current, m.now.getTime()))
       throw notFound(`lock ${quote(resource)} is not held`);
@@ -154,9 +158,9 @@ function readAllLocks(ws: Workspace): Lock[] {
   );
 }
 
-/** Held locks (expired ones are free and left out unless `all`). */
-export function listLocks(ws: Workspace, options: { all?: boolean } = {}): Lock[] {
-  const now = Date.now();
+/** Held locks (expired ones are free and left out unless `all`); `now` is when expiry is judged. */
+export function listLocks(ws: Workspace, options: { all?: boolean; now?: Date } = {}): Lock[] {
+  const now = (options.now ?? new Date()).getTime();
   return readAllLocks(ws)
     .filter((lock) => options.all || isLockLive(lock, now))
     .sort((a, b) => compareText(a.resource, b.resource));

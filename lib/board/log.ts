@@ -27,5 +27,5 @@ export async function logEvent(
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw invalidInput('event data must be a JSON object');
   }
-  return mutate(ws, options.actor, (m) => m.emit(input.type, input.subject ?? '', data));
+  return mutate(ws, options, (m) => m.emit(input.type, input.subject ?? '', data));
 }

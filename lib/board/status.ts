@@ -33,12 +33,12 @@ export interface StatusSummary {
 
 export async function statusSummary(
   ws: Workspace,
-  options: { recent?: number } = {},
+  options: { recent?: number; now?: Date } = {},
 ): Promise<StatusSummary> {
   const tasks = await loadTasks(ws);
   const streams = listWorkstreams(ws);
   const active = new Set(streams.filter((w) => w.status === 'active').map((w) => w.name));
-  const now = Date.now();
+  const now = (options.now ?? new Date()).getTime();
   const counts = new Map<string, WorkstreamSummary['counts']>();
   for (const w of streams) {
     counts.set(
@@ -67,8 +67,8 @@ export async function statusSummary(
   return {
     root: ws.root,
     workstreams: streams.map((w) => ({ ...w, counts: counts.get(w.name)! })),
-    agents: listAgents(ws),
-    locks: listLocks(ws),
+    agents: listAgents(ws, options),
+    locks: listLocks(ws, options),
     claims: claims.sort((a, b) => compareText(a.expiresAt, b.expiresAt)),
     recentEvents: events.events,
     corruptEventLines: events.corrupt.length,

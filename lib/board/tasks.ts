@@ -123,7 +123,7 @@ export async function addTask(ws: Workspace, input: AddTaskInput, options: Actor
   const description = checkDescription(input.description);
   const priority = input.priority === undefined ? DEFAULT_PRIORITY : parsePriority(input.priority);
   const tags = checkTags(input.tags ?? []);
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const stream = requireWorkstream(m, workstream);
     if (stream.status === 'archived')
       throw conflict(`workstream ${quote(workstream)} is archived: it takes no new tasks`);
@@ -175,7 +175,7 @@ export async function updateTask(
       'nothing to update: pass --title, --description, --priority, --tags, --dep or --remove-dep',
     );
   }
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const task = m.getTask(ref);
     let deps = task.deps;
     if (depEdits > 0) {
@@ -205,7 +205,7 @@ export async function cancelTask(
   ref: string,
   options: ActorOptions & { reason?: string } = {},
 ) {
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const task = m.getTask(ref);
     if (task.status === 'done' || task.status === 'cancelled') {
       throw conflict(`task ${task.id} is ${task.status}: there is nothing to cancel`);
@@ -223,7 +223,7 @@ export async function cancelTask(
 
 /** Puts a finished, failed or cancelled task back in the queue. */
 export async function reopenTask(ws: Workspace, ref: string, options: ActorOptions = {}) {
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const task = m.getTask(ref);
     if (task.status === 'open' || task.status === 'claimed')
       throw conflict(`task ${task.id} is ${task.status} already`);
@@ -239,7 +239,12 @@ export async function getTask(ws: Workspace, ref: string): Promise<Task> {
   return checkTask(readJsonFile(ws, join(ws.tasksDir, `${id}.json`), label), label);
 }
 
-export async function listTasks(ws: Workspace, filter: TaskFilter = {}): Promise<Task[]> {
+/** Tasks that pass `filter`, most urgent first; `now` is when readiness is judged (default: the clock). */
+export async function listTasks(
+  ws: Workspace,
+  filter: TaskFilter = {},
+  options: { now?: Date } = {},
+): Promise<Task[]> {
   if (filter.status !== undefined && !TASK_STATUSES.includes(filter.status)) {
     throw invalidInput(`status ${quote(filter.status)} must be one of ${TASK_STATUSES.join(', ')}`);
   }
@@ -251,7 +256,7 @@ export async function listTasks(ws: Workspace, filter: TaskFilter = {}): Promise
           .map((w) => w.name),
       )
     : undefined;
-  const now = Date.now();
+  const now = (options.now ?? new Date()).getTime();
   const out: Task[] = [];
   for (const task of tasks.values()) {
     if (filter.workstream !== undefined && task.workstream !== filter.workstream) continue;

@@ -79,7 +79,7 @@ export async function createWorkstream(
   const name = checkName('workstream', input.name);
   const description = checkDescription(input.description);
   const priority = input.priority === undefined ? DEFAULT_PRIORITY : parsePriority(input.priority);
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     if (m.readJson(fileOf(ws, name), name) !== undefined)
       throw conflict(`workstream ${quote(name)} already exists`);
     return writeNewWorkstream(m, { name, description, priority });
@@ -116,7 +116,7 @@ export async function updateWorkstream(
   if (input.priority !== undefined) changes.priority = parsePriority(input.priority);
   if (Object.keys(changes).length === 0)
     throw invalidInput('nothing to update: pass --description or --priority');
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const current = requireWorkstream(m, name);
     const next = ordered({ ...current, ...changes, updatedAt: m.nowIso });
     m.writeJson(fileOf(ws, name), next);
@@ -131,7 +131,7 @@ export async function archiveWorkstream(
   name: string,
   options: ActorOptions = {},
 ): Promise<Workstream> {
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const current = requireWorkstream(m, name);
     if (current.status === 'archived') throw conflict(`workstream ${quote(name)} is already archived`);
     const next = ordered({ ...current, status: 'archived', updatedAt: m.nowIso });

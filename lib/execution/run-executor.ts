@@ -4,7 +4,14 @@ import { OrcError } from '../shared/index.js';
 import type { OrchestratorConfig } from '../config/index.js';
 import { acquireRunLease, releaseRunLease } from '../runs/index.js';
 import { type Run, type RunStep, TERMINAL_RUN, isStartable } from '../records/index.js';
-import { type StepOutcome, getRun, requeueStep, settleSteps, startSteps } from '../runs/index.js';
+import {
+  type StepOutcome,
+  getRun,
+  requeueStep,
+  settleSteps,
+  startSteps,
+  stepsToStart,
+} from '../runs/index.js';
 import { stepKnowledge } from '../knowledge/index.js';
 import { buildStepBrief } from '../runs/index.js';
 import { StepFailure, runCommandStep, runLlmStep, waitExternalStep } from '../runs/index.js';
@@ -120,16 +127,12 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
         break;
       }
       // Steps waiting at a `before` gate take no slot; the others fill the free slots, all in one go.
-      const startable = run.steps.filter((s) => !active.has(s.id) && isStartable(run, s));
-      const held = startable.filter((s) => s.gate?.mode === 'before' && s.decision?.decision !== 'approved');
-      const free = startable
-        .filter((s) => !held.includes(s))
-        .slice(0, Math.max(0, run.concurrency - active.size));
-      if (held.length + free.length > 0) {
+      const toStart = stepsToStart(run, new Set(active.keys()));
+      if (toStart.length > 0) {
         const started = await startSteps(
           ws,
           runId,
-          [...held, ...free].map((s) => s.id),
+          toStart.map((s) => s.id),
           runner,
         );
         report();

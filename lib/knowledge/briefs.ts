@@ -188,7 +188,7 @@ function passagesSection(
 /** Adds one to `recalls` in the front matter of each memory, with a `memory.recalled` event. */
 export async function countRecalls(ws: Workspace, memories: string[], options: ActorOptions = {}) {
   if (memories.length === 0) return;
-  await mutate(ws, options.actor ?? 'orc', (m) => {
+  await mutate(ws, { actor: options.actor ?? 'orc', now: options.now }, (m) => {
     for (const name of memories) {
       const path = join(ws.knowledgeDir, `${name}.md`);
       let text: string;

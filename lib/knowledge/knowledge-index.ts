@@ -5,6 +5,7 @@ import { writeText } from '../storage/index.js';
 import { type KnowledgeFile, contentHash, walkKnowledge } from './knowledge-files.js';
 import { analyseDocument } from './knowledge-analysis.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
+import { deletedTest, rankBm25 } from './knowledge-ranking.js';
 import { withLocalLock } from '../storage/index.js';
 import type { Workspace } from '../storage/index.js';
 import { terms } from '../shared/index.js';
@@ -21,9 +22,6 @@ import { terms } from '../shared/index.js';
 export const INDEX_FORMAT = 1;
 const SHARDS = 64;
 const OVERLAY_LIMIT = 1_000;
-// BM25 parameters, the usual ones.
-const K1 = 1.2;
-const B = 0.75;
 
 interface OverlayChunk extends ChunkRef {
   tf: Record<string, number>;
@@ -332,65 +330,32 @@ function baseFiles(ws: Workspace, base: string) {
   };
 }
 
-/** BM25 over live chunks of base and overlay; best first, at most `limit`. */
+/** BM25 over live chunks of base and overlay (see rankBm25); best first, at most `limit`. */
 export function searchIndex(ws: Workspace, state: IndexState, query: string, limit: number): ScoredChunk[] {
   const queryTerms = [...new Set(terms(query))];
   if (queryTerms.length === 0) return [];
   const base = state.base ? baseFiles(ws, state.base) : undefined;
-  const isDeleted = deletedTest(state.deleted);
-  const deletedCount = state.deleted.reduce((n, [, count]) => n + count, 0);
-  const deletedLength = state.deleted.reduce((n, [, , length]) => n + length, 0);
-  const overlayLength = state.overlay.reduce((n, c) => n + c.len, 0);
-  const total = state.baseChunks - deletedCount + state.overlay.length;
-  if (total <= 0) return [];
-  const averageLength = Math.max(1, (state.baseLength - deletedLength + overlayLength) / total);
-  const lengths = base ? base.lengths() : new Int32Array(0);
-  // Dense score arrays: tens of thousands of chunks cost less than a Map's allocations per posting.
-  const baseScores = new Float64Array(state.baseChunks);
-  const overlayScores = new Float64Array(state.overlay.length);
-  const weight = (idf: number, tf: number, len: number) =>
-    (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * len) / averageLength));
-  for (const term of queryTerms) {
-    const shard = base?.shard(shardOf(term));
-    const list = shard && Object.hasOwn(shard, term) ? shard[term]! : [];
-    let df = 0;
-    for (let i = 0; i < list.length; i += 2) if (!isDeleted(list[i]!)) df++;
-    const inOverlay: number[] = [];
-    state.overlay.forEach((chunk, i) => {
-      if (Object.hasOwn(chunk.tf, term)) inOverlay.push(i);
-    });
-    df += inOverlay.length;
-    if (df === 0) continue;
-    const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
-    for (let i = 0; i < list.length; i += 2) {
-      const no = list[i]!;
-      if (!isDeleted(no)) baseScores[no]! += weight(idf, list[i + 1]!, lengths[no]!);
+  const ranked = rankBm25(
+    {
+      state,
+      baseLengths: base ? base.lengths() : [],
+      postings: (term) => {
+        const shard = base?.shard(shardOf(term));
+        return shard && Object.hasOwn(shard, term) ? shard[term]! : [];
+      },
+    },
+    queryTerms,
+    limit,
+  );
+  const chunks = base && ranked.some((r) => r.key >= 0) ? base.chunks() : [];
+  return ranked.map(({ key, score }) => {
+    if (key < 0) {
+      const { tf: _tf, ...chunk } = state.overlay[-key - 1]!;
+      return { chunk, score };
     }
-    for (const i of inOverlay) {
-      const chunk = state.overlay[i]!;
-      overlayScores[i]! += weight(idf, chunk.tf[term]!, chunk.len);
-    }
-  }
-  // Keys: base chunk numbers, and -(i + 1) for overlay chunk i.
-  const scored: { key: number; score: number }[] = [];
-  baseScores.forEach((score, key) => {
-    if (score > 0) scored.push({ key, score });
+    const [doc, heading, from, to, len, hash] = chunks[key]!;
+    return { chunk: { doc, heading, from, to, len, hash }, score };
   });
-  overlayScores.forEach((score, i) => {
-    if (score > 0) scored.push({ key: -(i + 1), score });
-  });
-  const chunks = base ? base.chunks() : [];
-  return scored
-    .sort((a, b) => b.score - a.score || a.key - b.key)
-    .slice(0, limit)
-    .map(({ key, score }) => {
-      if (key < 0) {
-        const { tf: _tf, ...chunk } = state.overlay[-key - 1]!;
-        return { chunk, score };
-      }
-      const [doc, heading, from, to, len, hash] = chunks[key]!;
-      return { chunk: { doc, heading, from, to, len, hash }, score };
-    });
 }
 
 /** Every live chunk (for embedding): base chunks not replaced, then the overlay. */
@@ -406,23 +371,6 @@ export function liveChunks(ws: Workspace, state: IndexState): ChunkRef[] {
   }
   for (const { tf: _tf, ...chunk } of state.overlay) out.push(chunk);
   return out;
-}
-
-function deletedTest(ranges: [number, number, number][]): (no: number) => boolean {
-  if (ranges.length === 0) return () => false;
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
-  return (no) => {
-    let lo = 0;
-    let hi = sorted.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const [first, count] = sorted[mid]!;
-      if (no < first) hi = mid - 1;
-      else if (no >= first + count) lo = mid + 1;
-      else return true;
-    }
-    return false;
-  };
 }
 
 export type { ChunkRef, IndexedDocument } from './knowledge-records.js';

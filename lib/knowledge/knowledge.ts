@@ -60,7 +60,7 @@ export async function writeKnowledge(
     throw invalidInput('a tag must be 1 to 60 printable characters');
   if (options.title !== undefined && (options.title.trim() === '' || hasControlChars(options.title)))
     throw invalidInput('the title must be printable text');
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const path = knowledgePath(ws, file);
     const existing = readIfFile(path, file);
     const text = composeKnowledge({
@@ -121,7 +121,7 @@ export function readKnowledge(ws: Workspace, name: string) {
 /** Removes a document (git keeps its history), with a `kb.removed` event. */
 export async function removeKnowledge(ws: Workspace, name: string, options: ActorOptions = {}) {
   const file = checkKnowledgeName(name);
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const path = knowledgePath(ws, file);
     if (readIfFile(path, file) === undefined)
       throw notFound(`no knowledge document ${quote(displayName(file))}`);

@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidInput } from '../shared/index.js';
-import { mutate } from '../storage/index.js';
+import { type ActorOptions, fileStamp, listFiles, mutate, readText } from '../storage/index.js';
 import type { Workspace } from '../storage/index.js';
 
 /*
@@ -30,49 +29,51 @@ function field(text: string, key: string): string | undefined {
   return new RegExp(`^${key}:\\s*(.+)$`, 'm').exec(head)?.[1]?.trim();
 }
 
-/** Every memory, least relevant first. */
-export function listMemories(ws: Workspace, now = Date.now()): Memory[] {
-  const dir = join(ws.knowledgeDir, 'runs');
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.md'));
-  } catch {
-    return [];
+/** A memory with the text it was scored from (what an archive move writes). */
+interface ReadMemory extends Memory {
+  text: string;
+}
+
+function readMemories(ws: Workspace, now: number): ReadMemory[] {
+  const out: ReadMemory[] = [];
+  for (const file of listFiles(ws, ws.runNotesDir, (name) => name.endsWith('.md'))) {
+    const path = join(ws.runNotesDir, file);
+    const text = readText(ws, path);
+    if (text === undefined) continue; // removed by hand since it was listed
+    const stamp = fileStamp(ws, path);
+    const updated = field(text, 'updated') ?? new Date(stamp?.mtimeMs ?? now).toISOString().slice(0, 10);
+    const days = Math.max(0, (now - Date.parse(updated)) / 86_400_000);
+    const recalls = Number(field(text, 'recalls') ?? 0) || 0;
+    out.push({
+      name: `runs/${file.slice(0, -3)}`,
+      path,
+      updated,
+      days: Math.round(days * 10) / 10,
+      recalls,
+      relevance: relevance(days, recalls),
+      text,
+    });
   }
-  return names
-    .map((name) => {
-      const path = join(dir, name);
-      const text = readFileSync(path, 'utf8');
-      const updated = field(text, 'updated') ?? statSync(path).mtime.toISOString().slice(0, 10);
-      const days = Math.max(0, (now - Date.parse(updated)) / 86_400_000);
-      const recalls = Number(field(text, 'recalls') ?? 0) || 0;
-      return {
-        name: `runs/${name.slice(0, -3)}`,
-        path,
-        updated,
-        days: Math.round(days * 10) / 10,
-        recalls,
-        relevance: relevance(days, recalls),
-      };
-    })
-    .sort((a, b) => a.relevance - b.relevance || (a.name < b.name ? -1 : 1));
+  return out.sort((a, b) => a.relevance - b.relevance || (a.name < b.name ? -1 : 1));
+}
+
+/** Every memory, least relevant first, as of `now` (default: the clock). */
+export function listMemories(ws: Workspace, options: { now?: Date } = {}): Memory[] {
+  return readMemories(ws, (options.now ?? new Date()).getTime()).map(({ text: _text, ...memory }) => memory);
 }
 
 /**
  * Keeps the `budget` most relevant memories and moves the rest to knowledge/archive/runs/ (never
- * deleting), each move recorded as a `memory.archived` event.
+ * deleting), each move recorded as a `memory.archived` event. One mutation: the memories are scored
+ * under the lock, and every move and its event land together.
  */
-export async function pruneMemories(
-  ws: Workspace,
-  budget: number,
-  options: { actor?: string; now?: number } = {},
-) {
+export async function pruneMemories(ws: Workspace, budget: number, options: ActorOptions = {}) {
   if (!Number.isInteger(budget) || budget < 0) throw invalidInput('--budget must be a whole number ≥ 0');
-  const memories = listMemories(ws, options.now);
-  const archived = memories.slice(0, Math.max(0, memories.length - budget));
-  await mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
+    const memories = readMemories(ws, m.now.getTime());
+    const archived = memories.slice(0, Math.max(0, memories.length - budget));
     for (const memory of archived) {
-      m.writeText(join(ws.knowledgeDir, 'archive', `${memory.name}.md`), readFileSync(memory.path, 'utf8'));
+      m.writeText(join(ws.runNotesArchiveDir, `${memory.name.slice('runs/'.length)}.md`), memory.text);
       m.remove(memory.path);
       m.emit('memory.archived', memory.name, {
         relevance: Number(memory.relevance.toFixed(3)),
@@ -80,6 +81,6 @@ export async function pruneMemories(
         recalls: memory.recalls,
       });
     }
+    return { kept: memories.length - archived.length, archived: archived.map((a) => a.name) };
   });
-  return { kept: memories.length - archived.length, archived: archived.map((a) => a.name) };
 }

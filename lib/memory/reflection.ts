@@ -3,7 +3,7 @@ import { readConfigDocument } from '../config/index.js';
 import { invalidInput, notFound, quote } from '../shared/index.js';
 import { type OrcEvent, readEvents } from '../storage/index.js';
 import { type ActorOptions, mutate } from '../storage/index.js';
-import { type PolicyRule, addPolicy, listPolicies, removePolicy } from '../runs/index.js';
+import { type PolicyRule, listPolicies, retirePolicy, writeNewPolicy } from '../runs/index.js';
 import { listRuns } from '../runs/index.js';
 import type { Workspace } from '../storage/index.js';
 
@@ -142,54 +142,58 @@ export interface DecisionInput extends ActorOptions {
   reason?: string;
 }
 
+/** Inside the lock: the promotion as it stands now, so two decisions on it never both pass. */
 function pendingPromotion(ws: Workspace, id: string): Promotion {
   const found = reflect(ws).pending.find((p) => p.id === id);
   if (!found) throw notFound(`no pending promotion ${quote(id)}: see orc reflect`);
   return found;
 }
 
-/** Turns a pending promotion into a policy rule gating that agent's steps before they run. */
+const decider = (input: DecisionInput) => ({ actor: input.approver, now: input.now });
+
+/**
+ * Turns a pending promotion into a policy rule gating that agent's steps before they run: one
+ * mutation, so the rule (`policy.added`) and the decision (`reflect.promoted`) land together or not at all.
+ */
 export async function promotePattern(ws: Workspace, id: string, input: DecisionInput): Promise<PolicyRule> {
   if (!input.approver?.trim()) throw invalidInput('promoting needs --approver');
-  const promotion = pendingPromotion(ws, id);
-  const rule = await addPolicy(
-    ws,
-    {
+  return mutate(ws, decider(input), (m) => {
+    const promotion = pendingPromotion(ws, id);
+    const rule = writeNewPolicy(m, {
       match: { agent: promotion.agent },
       effect: 'gate',
       gate: 'before',
       reason: input.reason?.trim() || `promoted: ${promotion.pattern} seen ${promotion.count} times`,
       source: 'promotion',
-    },
-    { actor: input.approver },
-  );
-  await mutate(ws, input.approver, (m) =>
+    });
     m.emit('reflect.promoted', promotion.id, {
       pattern: promotion.pattern,
       rule: rule.id,
       count: promotion.count,
       reason: input.reason ?? null,
-    }),
-  );
-  return rule;
+    });
+    return rule;
+  });
 }
 
 /** Declines a pending promotion; a reason is required, and the pattern is not proposed again. */
 export async function rejectPromotion(ws: Workspace, id: string, input: DecisionInput) {
   if (!input.approver?.trim()) throw invalidInput('rejecting needs --approver');
   if (!input.reason?.trim()) throw invalidInput('rejecting a promotion needs a --reason');
-  const promotion = pendingPromotion(ws, id);
-  return mutate(ws, input.approver, (m) =>
-    m.emit('reflect.rejected', promotion.id, { pattern: promotion.pattern, reason: input.reason }),
-  );
+  return mutate(ws, decider(input), (m) => {
+    const promotion = pendingPromotion(ws, id);
+    return m.emit('reflect.rejected', promotion.id, { pattern: promotion.pattern, reason: input.reason });
+  });
 }
 
-/** Retires a rule with who and why (`reflect.demoted`, then `policy.removed`). */
+/** Retires a rule with who and why (`reflect.demoted`, then `policy.removed`, in one mutation). */
 export async function demoteRule(ws: Workspace, ruleId: string, input: DecisionInput) {
   if (!input.approver?.trim()) throw invalidInput('demoting needs --approver');
   if (!input.reason?.trim()) throw invalidInput('demoting a rule needs a --reason');
-  const rule = listPolicies(ws).find((r) => r.id === ruleId);
-  if (!rule) throw notFound(`policy rule ${quote(ruleId)} not found`);
-  await mutate(ws, input.approver, (m) => m.emit('reflect.demoted', rule.id, { reason: input.reason }));
-  return removePolicy(ws, rule.id, { actor: input.approver, reason: input.reason });
+  return mutate(ws, decider(input), (m) => {
+    const rule = listPolicies(ws).find((r) => r.id === ruleId);
+    if (!rule) throw notFound(`policy rule ${quote(ruleId)} not found`);
+    m.emit('reflect.demoted', rule.id, { reason: input.reason });
+    return retirePolicy(m, rule.id, input.reason);
+  });
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { OrcError, invalidInput, notFound, quote } from '../shared/index.js';
 import { newId } from '../shared/index.js';
 import { readJsonFile } from '../storage/index.js';
-import { type ActorOptions, mutate } from '../storage/index.js';
+import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import type { AgentConfig } from '../config/index.js';
 import type { Workspace } from '../storage/index.js';
 
@@ -85,6 +85,11 @@ export async function addPolicy(
   input: AddPolicyInput,
   options: ActorOptions = {},
 ): Promise<PolicyRule> {
+  return mutate(ws, options, (m) => writeNewPolicy(m, input));
+}
+
+/** Inside a mutation: checks a new rule and writes it (`policy.added`), created by the mutation's actor. */
+export function writeNewPolicy(m: Mutation, input: AddPolicyInput): PolicyRule {
   const match = checkMatch(input.match);
   const effect = input.effect ?? 'gate';
   if (effect !== 'gate' && effect !== 'forbid')
@@ -94,22 +99,20 @@ export async function addPolicy(
   }
   if (typeof input.reason !== 'string' || input.reason.trim() === '')
     throw invalidInput('a policy rule needs a --reason');
-  return mutate(ws, options.actor, (m) => {
-    const rule: PolicyRule = {
-      v: 1,
-      id: newId('p'),
-      match,
-      effect,
-      gate: effect === 'gate' ? (input.gate ?? 'after') : null,
-      reason: input.reason.trim(),
-      source: input.source ?? 'manual',
-      createdBy: m.actor,
-      createdAt: m.nowIso,
-    };
-    m.writeJson(join(policiesDir(ws), `${rule.id}.json`), rule);
-    m.emit('policy.added', rule.id, { match, effect, gate: rule.gate, reason: rule.reason });
-    return rule;
-  });
+  const rule: PolicyRule = {
+    v: 1,
+    id: newId('p'),
+    match,
+    effect,
+    gate: effect === 'gate' ? (input.gate ?? 'after') : null,
+    reason: input.reason.trim(),
+    source: input.source ?? 'manual',
+    createdBy: m.actor,
+    createdAt: m.nowIso,
+  };
+  m.writeJson(join(m.ws.policiesDir, `${rule.id}.json`), rule);
+  m.emit('policy.added', rule.id, { match, effect, gate: rule.gate, reason: rule.reason });
+  return rule;
 }
 
 export function listPolicies(ws: Workspace): PolicyRule[] {
@@ -132,18 +135,21 @@ export function getPolicy(ws: Workspace, id: string): PolicyRule {
   return rule;
 }
 
-/** Retires a rule (`policy.removed`, with who and why). */
+/** Retires a rule (`policy.removed`, with who and why); the rule is looked up under the lock. */
 export async function removePolicy(
   ws: Workspace,
   id: string,
   options: ActorOptions & { reason?: string } = {},
 ) {
-  const rule = getPolicy(ws, id);
-  return mutate(ws, options.actor, (m) => {
-    m.remove(join(policiesDir(ws), `${rule.id}.json`));
-    m.emit('policy.removed', rule.id, { reason: options.reason ?? null });
-    return rule;
-  });
+  return mutate(ws, options, (m) => retirePolicy(m, id, options.reason));
+}
+
+/** Inside a mutation: removes a rule by id or unique prefix (`policy.removed`); NOT_FOUND when it is gone. */
+export function retirePolicy(m: Mutation, id: string, reason: string | undefined): PolicyRule {
+  const rule = getPolicy(m.ws, id);
+  m.remove(join(m.ws.policiesDir, `${rule.id}.json`));
+  m.emit('policy.removed', rule.id, { reason: reason ?? null });
+  return rule;
 }
 
 /** The rules that apply to a step given to `agent` (pure). */

@@ -1,7 +1,8 @@
 import { OrcError, invalidInput } from '../shared/index.js';
 import { type ActorOptions, mutate } from '../storage/index.js';
 import { type Run, type RunStep, TERMINAL_RUN } from '../records/index.js';
-import { readRun, resolveRunId, saveRun, skipDependents, stepOf } from './runs.js';
+import { readRun, resolveRunId, saveRun, skipDependents } from './runs.js';
+import { stepOf } from './run-transitions.js';
 import type { Workspace } from '../storage/index.js';
 
 export interface DecisionOptions extends ActorOptions {
@@ -39,7 +40,7 @@ export async function approveStep(
   options: DecisionOptions = {},
 ) {
   const runId = resolveRunId(ws, runRef);
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const run = readRun(m, runId);
     const step = waitingStep(run, stepId);
     step.decision = { decision: 'approved', by: m.actor, at: m.nowIso, note: options.note ?? null };
@@ -58,7 +59,7 @@ export async function rejectStep(
 ) {
   if (!options.note || options.note.trim() === '') throw invalidInput('rejecting needs a reason (--reason)');
   const runId = resolveRunId(ws, runRef);
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const run = readRun(m, runId);
     const step = waitingStep(run, stepId);
     step.decision = { decision: 'rejected', by: m.actor, at: m.nowIso, note: options.note! };
@@ -80,7 +81,7 @@ export async function cancelRun(
   options: ActorOptions & { reason?: string } = {},
 ) {
   const runId = resolveRunId(ws, runRef);
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const run = readRun(m, runId);
     if (TERMINAL_RUN.has(run.status))
       throw new OrcError('CONFLICT', `run ${run.id} is ${run.status} already`);

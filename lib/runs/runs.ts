@@ -7,22 +7,19 @@ import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
 import type { Plan } from './planner.js';
 import { type PolicyRule, forbiddenAssignments, listPolicies, matchingPolicies } from './policies.js';
-import {
-  type Run,
-  type RunStep,
-  type StepGate,
-  TERMINAL_RUN,
-  checkRun,
-  dependentsOf,
-  deriveRunStatus,
-  isStartable,
-} from '../records/index.js';
+import { type Run, type RunStep, type StepGate, checkRun } from '../records/index.js';
 import { boardStream, boardTaskFor, mirror, oneLine } from './run-board.js';
+import {
+  type RunTransition,
+  type StepOutcome,
+  applyStepOutcomes,
+  refreshRunStatus,
+  requeueRunStep,
+  skipDependentSteps,
+  startRunSteps,
+} from './run-transitions.js';
 import type { Workspace } from '../storage/index.js';
 import { writeNewWorkstream } from '../board/index.js';
-
-/** Outputs longer than this go to a side file next to the run; the run keeps their start. */
-export const INLINE_OUTPUT_LIMIT = 8_000;
 
 export const runFile = (ws: Workspace, id: string) => join(ws.stateDir, 'runs', `${id}.json`);
 
@@ -65,7 +62,7 @@ export async function createRun(
   if (typeof input.task !== 'string' || input.task.trim() === '') throw invalidInput('a run needs a task');
   const agents = new Map(input.config.agents.map((a) => [a.id, a]));
   const flow = input.plan.flow ? input.config.flows.find((f) => f.id === input.plan.flow) : undefined;
-  return mutate(ws, options.actor, (m) => {
+  return mutate(ws, options, (m) => {
     const id = newId('r');
     const rules = listPolicies(ws);
     const forbidden = forbiddenAssignments(rules, input.plan.steps, input.config.agents);
@@ -145,20 +142,22 @@ export function readRun(m: Mutation, id: string): Run {
 
 /** Writes a run after a change: recomputes its status, mirrors changed steps, logs the status change. */
 export function saveRun(m: Mutation, run: Run, changed: RunStep[]): Run {
-  const before = run.status;
-  run.status = deriveRunStatus(run);
-  run.updatedAt = m.nowIso;
-  if (TERMINAL_RUN.has(run.status) && !run.endedAt) run.endedAt = m.nowIso;
+  const status = refreshRunStatus(run, m.now);
   for (const step of changed) mirror(m, step);
   m.writeJson(runFile(m.ws, run.id), run);
-  if (run.status !== before) m.emit(`run.${run.status}`, run.id, { from: before });
+  if (status) m.emit(status.type, status.subject, status.data);
   return run;
 }
 
-export function stepOf(run: Run, stepId: string): RunStep {
-  const step = run.steps.find((s) => s.id === stepId);
-  if (!step) throw notFound(`run ${run.id} has no step ${quote(stepId)}`);
-  return step;
+/** Records a transition (run-transitions.ts) inside a mutation: side files, events, board tasks, the run. */
+function recordTransition(m: Mutation, transition: RunTransition): Run {
+  const { run, events, changed, files } = transition;
+  if (changed.length === 0) return run;
+  for (const file of files) m.writeText(join(m.ws.root, file.path), file.text);
+  for (const event of events) m.emit(event.type, event.subject, event.data);
+  for (const step of changed) mirror(m, step);
+  m.writeJson(runFile(m.ws, run.id), run);
+  return run;
 }
 
 /** Resolves a run id or a unique prefix (with or without `r-`). */
@@ -206,30 +205,12 @@ export async function startSteps(
   ws: Workspace,
   runId: string,
   stepIds: string[],
-  actor: string,
+  actor: string | ActorOptions,
 ): Promise<RunStep[]> {
   return mutate(ws, actor, (m) => {
-    const run = readRun(m, runId);
-    const started: RunStep[] = [];
-    const changed: RunStep[] = [];
-    for (const stepId of stepIds) {
-      const step = stepOf(run, stepId);
-      if (run.status === 'cancelled' || !isStartable(run, step)) continue;
-      changed.push(step);
-      if (step.gate?.mode === 'before' && step.decision?.decision !== 'approved') {
-        step.status = 'waiting_approval';
-        m.emit('run.step_waiting', `${run.id}/${step.id}`, { gate: step.gate, when: 'before' });
-        continue;
-      }
-      step.status = 'running';
-      step.attempts++;
-      step.startedAt = m.nowIso;
-      step.error = null;
-      m.emit('run.step_started', `${run.id}/${step.id}`, { agent: step.agent, attempt: step.attempts });
-      started.push(step);
-    }
-    if (changed.length > 0) saveRun(m, run, changed);
-    return started;
+    const transition = startRunSteps(readRun(m, runId), stepIds, m.now);
+    recordTransition(m, transition);
+    return transition.started;
   });
 }
 
@@ -238,78 +219,29 @@ export async function startStep(
   ws: Workspace,
   runId: string,
   stepId: string,
-  actor: string,
+  actor: string | ActorOptions,
 ): Promise<RunStep | null> {
   return (await startSteps(ws, runId, [stepId], actor))[0] ?? null;
 }
 
-function storeOutput(m: Mutation, run: Run, step: RunStep, output: string): void {
-  if (output.length <= INLINE_OUTPUT_LIMIT) {
-    step.output = output;
-    step.outputFile = null;
-    return;
-  }
-  const relative = `state/runs/${run.id}/${step.id}.out`;
-  m.writeText(join(m.ws.root, relative), output);
-  step.output = `${output.slice(0, 2000)}\n… (${output.length} characters in all: ${relative})`;
-  step.outputFile = relative;
-}
-
+/** Inside a mutation: skips the steps that wait on `step` (failed or rejected), with their events. */
 export function skipDependents(m: Mutation, run: Run, step: RunStep): RunStep[] {
-  const skipped = dependentsOf(run, step.id).filter(
-    (s) => s.status === 'pending' || s.status === 'waiting_approval',
-  );
-  for (const s of skipped) {
-    s.status = 'skipped';
-    s.error = `skipped: ${step.id} ${step.status}`;
-    m.emit('run.step_skipped', `${run.id}/${s.id}`, { because: step.id });
-  }
+  const { skipped, events } = skipDependentSteps(run, step);
+  for (const event of events) m.emit(event.type, event.subject, event.data);
   return skipped;
 }
 
-/** How a running step ended: with an output, or with an error (after its retries). */
-export type StepOutcome = { step: string; output: string } | { step: string; error: string };
-
 /**
- * Records how running steps ended, in one critical section: an output makes a step done (or holds it
- * for review behind an `after` gate); an error fails it and skips every step that depends on it.
- * Steps no longer running (cancelled meanwhile) are left as they are.
+ * Records how running steps ended, in one critical section (see applyStepOutcomes): outcomes that
+ * arrive together rewrite the run once.
  */
 export async function settleSteps(
   ws: Workspace,
   runId: string,
   outcomes: StepOutcome[],
-  actor: string,
+  actor: string | ActorOptions,
 ): Promise<Run> {
-  return mutate(ws, actor, (m) => {
-    const run = readRun(m, runId);
-    const changed: RunStep[] = [];
-    for (const outcome of outcomes) {
-      const step = stepOf(run, outcome.step);
-      if (step.status !== 'running') continue;
-      step.endedAt = m.nowIso;
-      changed.push(step);
-      if ('error' in outcome) {
-        step.status = 'failed';
-        step.error = outcome.error;
-        m.emit('run.step_failed', `${run.id}/${step.id}`, {
-          agent: step.agent,
-          error: oneLine(outcome.error, 300),
-        });
-        changed.push(...skipDependents(m, run, step));
-        continue;
-      }
-      storeOutput(m, run, step, outcome.output);
-      if (step.gate?.mode === 'after') {
-        step.status = 'waiting_approval';
-        m.emit('run.step_waiting', `${run.id}/${step.id}`, { gate: step.gate, when: 'after' });
-      } else {
-        step.status = 'done';
-        m.emit('run.step_done', `${run.id}/${step.id}`, { agent: step.agent, chars: outcome.output.length });
-      }
-    }
-    return changed.length > 0 ? saveRun(m, run, changed) : run;
-  });
+  return mutate(ws, actor, (m) => recordTransition(m, applyStepOutcomes(readRun(m, runId), outcomes, m.now)));
 }
 
 export const finishStep = (ws: Workspace, runId: string, step: string, output: string, actor: string) =>
@@ -319,16 +251,11 @@ export const failStep = (ws: Workspace, runId: string, step: string, error: stri
   settleSteps(ws, runId, [{ step, error }], actor);
 
 /** After a crash: a step left running by a dead runner runs again (at-least-once). */
-export async function requeueStep(ws: Workspace, runId: string, stepId: string, actor: string) {
-  return mutate(ws, actor, (m) => {
-    const run = readRun(m, runId);
-    const step = stepOf(run, stepId);
-    if (step.status !== 'running') return run;
-    step.status = 'pending';
-    m.emit('run.step_requeued', `${run.id}/${step.id}`, {
-      attempt: step.attempts,
-      reason: 'its runner stopped mid-step',
-    });
-    return saveRun(m, run, [step]);
-  });
+export async function requeueStep(
+  ws: Workspace,
+  runId: string,
+  stepId: string,
+  actor: string | ActorOptions,
+) {
+  return mutate(ws, actor, (m) => recordTransition(m, requeueRunStep(readRun(m, runId), stepId, m.now)));
 }

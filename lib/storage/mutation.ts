@@ -22,6 +22,8 @@ import type { Workspace } from './workspace.js';
 export interface ActorOptions {
   /** Defaults to `ORC_ACTOR`, else the OS user name. */
   actor?: string;
+  /** The time the mutation happens at, for leases, expiries and events; defaults to the clock (tests inject one). */
+  now?: Date;
 }
 
 export function defaultActor(): string {
@@ -38,7 +40,7 @@ export function defaultActor(): string {
  * has validated, so input that is refused half-way changes nothing on disk.
  */
 export class Mutation {
-  readonly now = new Date();
+  readonly now: Date;
   private readonly writes = new Map<string, unknown | null>();
   private readonly taskWrites = new Map<string, Task>();
   private readonly events: OrcEvent[] = [];
@@ -49,7 +51,10 @@ export class Mutation {
     readonly ws: Workspace,
     /** Recorded in every event; a holder identified only by its claim token becomes the actor. */
     public actor: string,
-  ) {}
+    now: Date = new Date(),
+  ) {
+    this.now = now;
+  }
 
   get nowIso(): string {
     return this.now.toISOString();
@@ -140,14 +145,18 @@ class TextFile {
   constructor(readonly text: string) {}
 }
 
-/** Runs `fn` under the workspace lock and commits what it wrote, all or nothing. */
+/**
+ * Runs `fn` under the workspace lock and commits what it wrote, all or nothing. `who` is the actor, or
+ * the actor and the time the mutation acts at (default: the clock, read once the lock is held).
+ */
 export async function mutate<T>(
   ws: Workspace,
-  actor: string | undefined,
+  who: string | ActorOptions | undefined,
   fn: (m: Mutation) => T,
 ): Promise<T> {
+  const { actor, now } = typeof who === 'object' ? who : { actor: who, now: undefined };
   return withWorkspaceLock(ws, (guard) => {
-    const m = new Mutation(ws, actor ?? defaultActor());
+    const m = new Mutation(ws, actor ?? defaultActor(), now ?? new Date());
     m.actorIsDefault = actor === undefined;
     const result = fn(m);
     m.commit(guard);

@@ -26,6 +26,8 @@ export interface Workspace {
   readonly knowledgeDir: string;
   /** Consolidated run notes, inside the knowledge base. */
   readonly runNotesDir: string;
+  /** Where `orc memory prune` moves run notes (never deleted; not searched). */
+  readonly runNotesArchiveDir: string;
   readonly configFile: string;
   /** Where `orc doctor --fix` moves what it cannot read; never deleted by orc. */
   readonly quarantineDir: string;
@@ -65,6 +67,7 @@ export function workspaceAt(root: string): Workspace {
     eventsFile: join(abs, 'events.jsonl'),
     knowledgeDir,
     runNotesDir: join(knowledgeDir, 'runs'),
+    runNotesArchiveDir: join(knowledgeDir, 'archive', 'runs'),
     configFile: join(abs, 'orchestrator.yaml'),
     quarantineDir: join(abs, 'quarantine'),
     localDir,
