@@ -2,13 +2,16 @@ import {
   type Dirent,
   closeSync,
   constants,
+  fchmodSync,
   fstatSync,
   fsyncSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readSync,
+  realpathSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -83,6 +86,25 @@ export function confine(ws: Rooted, path: string): string {
     }
     if (isLink) throw linked(workspaceRelative(ws, at));
   }
+  return abs;
+}
+
+/**
+ * For a path that orc hands to someone else (a command agent's working folder): the confined path,
+ * checked once more by its real path (`realpath`) against the workspace's, so that it is refused
+ * whatever the text says if the folder it names really lies outside. Undefined when nothing is there.
+ */
+export function confineExisting(ws: Rooted, path: string): string | undefined {
+  const abs = confine(ws, path);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const rel = relative(realpathSync(ws.root), real);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw outside(ws.root, path);
   return abs;
 }
 
@@ -185,6 +207,44 @@ export function writeText(ws: Rooted, path: string, content: string | Buffer): v
   if (process.env.ORC_FSYNC === '1') syncFolder(dir);
 }
 
+/**
+ * Creates a file that must not exist yet (a generated secret), atomically: written to a temp file,
+ * then hard-linked into place, which fails when another process created it first. Returns false, and
+ * writes nothing, when the file is already there.
+ */
+export function createText(ws: Rooted, path: string, content: string, mode = 0o644): boolean {
+  const abs = confine(ws, path);
+  const dir = ensureFolder(ws, dirname(abs));
+  const tmp = join(dir, `.${basename(abs)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, mode);
+  try {
+    writeSync(fd, content);
+    if (process.env.ORC_FSYNC === '1') fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    confine(ws, abs);
+    linkSync(tmp, abs);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+/** Sets a confined file's permission bits (a secret copied in by hand may be readable by others). */
+export function restrictMode(ws: Rooted, path: string, mode: number): void {
+  const fd = openConfined(ws, path, constants.O_RDONLY);
+  try {
+    fchmodSync(fd, mode);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function syncFolder(dir: string): void {
   const fd = openSync(dir, constants.O_RDONLY);
   try {
@@ -271,6 +331,22 @@ export function fileStamp(ws: Rooted, path: string): { size: number; mtimeMs: nu
     const stat = lstatSync(abs);
     if (stat.isSymbolicLink()) throw linked(workspaceRelative(ws, abs));
     return { size: stat.size, mtimeMs: stat.mtimeMs };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A stamp that changes whenever a confined file or folder does (inode, size, mtime in nanoseconds), or
+ * undefined when nothing is there: how derived caches notice that their source moved on.
+ */
+export function changeStamp(ws: Rooted, path: string): string | undefined {
+  const abs = confine(ws, path);
+  try {
+    const stat = lstatSync(abs, { bigint: true });
+    if (stat.isSymbolicLink()) throw linked(workspaceRelative(ws, abs));
+    return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
