@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEvents } from '../storage/index.js';
 import { withRecalls, readMeta, splitFrontMatter } from '../shared/index.js';
 import { type KnowledgePassage, knowledgePassages } from './knowledge.js';
 import { DEFAULT_BRIEF_BUDGET } from '../config/index.js';
 import { loadKnowledgeSettings } from '../config/index.js';
-import { type ActorOptions, mutate } from '../storage/index.js';
+import { type ActorOptions, mutate, readText } from '../storage/index.js';
 import type { Task } from '../records/index.js';
 import { getTask } from '../board/index.js';
 import type { Workspace } from '../storage/index.js';
@@ -191,12 +190,8 @@ export async function countRecalls(ws: Workspace, memories: string[], options: A
   await mutate(ws, options.actor ?? 'orc', (m) => {
     for (const name of memories) {
       const path = join(ws.knowledgeDir, `${name}.md`);
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch {
-        continue;
-      }
+      const text = readText(ws, path);
+      if (text === undefined) continue; // removed since it was found
       const { meta, problem } = readMeta(splitFrontMatter(text).frontMatter);
       if (problem) continue;
       const recalls = (meta.recalls ?? 0) + 1;
