@@ -1,13 +1,12 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { mutate } from '../storage/index.js';
+import { entryKind, mutate, workspaceRelative } from '../storage/index.js';
 import type { OrchestratorConfig } from '../config/index.js';
 import type { Run } from '../records/index.js';
 import { stepOutput } from '../runs/index.js';
 import type { Workspace } from '../storage/index.js';
 
 /** Where a run's note goes: `knowledge/runs/<run id>.md`. */
-export const runNotePath = (ws: Workspace, runId: string) => join(ws.knowledgeDir, 'runs', `${runId}.md`);
+export const runNotePath = (ws: Workspace, runId: string) => join(ws.runNotesDir, `${runId}.md`);
 
 function keyLines(text: string, max = 4): string[] {
   const lines = text
@@ -75,7 +74,7 @@ export async function consolidateRun(
 ): Promise<ConsolidationResult | undefined> {
   if (run.status !== 'complete') return undefined;
   const path = runNotePath(ws, run.id);
-  if (existsSync(path)) return undefined;
+  if (entryKind(ws, path) !== undefined) return undefined;
   const extract = extractiveSummary(ws, run);
   let body = extract;
   let summarisedBy: ConsolidationResult['summarisedBy'] = 'extractive';
@@ -101,9 +100,9 @@ export async function consolidateRun(
     }
   }
   await mutate(ws, actor, (m) => {
-    if (existsSync(path)) return;
+    if (entryKind(ws, path) !== undefined) return;
     m.writeText(path, `${frontMatter(run, summarisedBy)}${body}\n`);
-    m.emit('knowledge.consolidated', run.id, { path: `knowledge/runs/${run.id}.md`, by: summarisedBy });
+    m.emit('knowledge.consolidated', run.id, { path: workspaceRelative(ws, path), by: summarisedBy });
   });
   return { path, summarisedBy, warning };
 }

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OrcError, invalidInput, notFound, quote } from '../shared/index.js';
 import { newId } from '../shared/index.js';
-import { readJsonFile } from '../storage/index.js';
+import { readJsonFile, workspaceRelative } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
 import type { Plan } from './planner.js';
@@ -24,7 +24,7 @@ import { writeNewWorkstream } from '../board/index.js';
 /** Outputs longer than this go to a side file next to the run; the run keeps their start. */
 export const INLINE_OUTPUT_LIMIT = 8_000;
 
-export const runFile = (ws: Workspace, id: string) => join(ws.stateDir, 'runs', `${id}.json`);
+export const runFile = (ws: Workspace, id: string) => join(ws.runsDir, `${id}.json`);
 
 /**
  * The gate a step gets. Config gates (the agent's, or the flow step's) and policy rules cannot be
@@ -249,8 +249,9 @@ function storeOutput(m: Mutation, run: Run, step: RunStep, output: string): void
     step.outputFile = null;
     return;
   }
-  const relative = `state/runs/${run.id}/${step.id}.out`;
-  m.writeText(join(m.ws.root, relative), output);
+  const file = join(m.ws.runsDir, run.id, `${step.id}.out`);
+  const relative = workspaceRelative(m.ws, file);
+  m.writeText(file, output);
   step.output = `${output.slice(0, 2000)}\n… (${output.length} characters in all: ${relative})`;
   step.outputFile = relative;
 }
