@@ -4,13 +4,19 @@ import { open } from './workspace.js';
 import type { Task, Workspace } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
-const { renderBrief } = await subsystems.knowledge();
+const { assertBriefReadable, renderBrief } = await subsystems.knowledge();
 
 export type BriefFlags = { budget?: string };
 
 function budgetOf(opts: BriefFlags): number | undefined {
   if (opts.budget === undefined) return undefined;
   return wholeNumberOption('--budget', opts.budget, 500, 1_000_000);
+}
+
+/** Everything a brief needs that can be checked before a task is claimed for it. */
+export function checkBrief(ws: Workspace, opts: BriefFlags): void {
+  budgetOf(opts);
+  assertBriefReadable(ws);
 }
 
 /** The brief of a task, as the library renders it for this invocation of orc. */
@@ -37,7 +43,7 @@ export async function brief(ctx: Context, ref: string, opts: BriefFlags) {
 /** `orc cycle brief <agent>`: claims the agent's next task of the cycle and prints its brief. */
 export async function cycleBrief(ctx: Context, agent: string, opts: BriefFlags & { ttl?: string }) {
   const ws = open(ctx);
-  budgetOf(opts);
+  checkBrief(ws, opts);
   const { claimCycleTask } = await subsystems.board();
   const task = await claimCycleTask(ws, agent, { actor: ctx.actor });
   if (!task) {

@@ -4,7 +4,7 @@ import { withRecalls, readMeta, splitFrontMatter } from '../shared/index.js';
 import { type KnowledgePassage, knowledgePassages } from './knowledge.js';
 import { DEFAULT_BRIEF_BUDGET } from '../config/index.js';
 import { loadKnowledgeSettings } from '../config/index.js';
-import { type ActorOptions, mutate, readText } from '../storage/index.js';
+import { type ActorOptions, confine, mutate, readText } from '../storage/index.js';
 import type { Task } from '../records/index.js';
 import { getTask } from '../board/index.js';
 import type { Workspace } from '../storage/index.js';
@@ -37,6 +37,15 @@ export interface Brief {
 }
 
 /** Cuts `text` to `max` characters, saying so. */
+/**
+ * Refuses, before a task is claimed for its brief, a knowledge base that the brief could not read
+ * (knowledge/ or its index being a symbolic link), so that a claim is never made and then lost.
+ */
+export function assertBriefReadable(ws: Workspace): void {
+  confine(ws, ws.knowledgeDir);
+  confine(ws, ws.knowledgeIndexDir);
+}
+
 export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max < 60) return '';
