@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { OrcError } from '../shared/index.js';
 import {
   appendText,
@@ -7,10 +6,11 @@ import {
   listFiles,
   readRange,
   readText,
+  readTextsIn,
   removeFile,
   writeText,
 } from './files.js';
-import { readJsonFile } from './json-file.js';
+import { parseJson } from './json-file.js';
 import { type Task, type TaskStatus, checkTask } from '../records/index.js';
 import { tryWithWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
@@ -191,9 +191,10 @@ export function isTaskFileName(name: string): boolean {
 /** Reads every task file. A file that is not a valid task is named in a CORRUPT error. */
 export function readAllTaskFiles(ws: Workspace): Map<string, Task> {
   const tasks = new Map<string, Task>();
-  for (const name of listFiles(ws, ws.tasksDir, isTaskFileName)) {
+  const names = listFiles(ws, ws.tasksDir, isTaskFileName);
+  for (const [name, text] of readTextsIn(ws, ws.tasksDir, names)) {
     const label = `state/tasks/${name}`;
-    const task = checkTask(readJsonFile(ws, join(ws.tasksDir, name), label), label);
+    const task = checkTask(parseJson(text, label), label);
     if (`${task.id}.json` !== name) {
       throw new OrcError('CORRUPT', `${label} holds task ${task.id}: the file name and the id differ`);
     }
