@@ -4,9 +4,15 @@ import { open } from './workspace.js';
 import type { Task, Workspace } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
-const { renderBrief } = await subsystems.knowledge();
+const { assertBriefReadable, renderBrief } = await subsystems.knowledge();
 
 export type BriefFlags = { budget?: string };
+
+/** Everything a brief needs that can be checked before a task is claimed for it. */
+export function checkBrief(ws: Workspace, opts: BriefFlags): void {
+  briefBudgetOption(opts.budget);
+  assertBriefReadable(ws);
+}
 
 /** The brief of a task, as the library renders it for this invocation of orc. */
 export function briefFor(ctx: Context, ws: Workspace, task: Task, opts: BriefFlags, handedOver: boolean) {
@@ -33,6 +39,7 @@ export async function brief(ctx: Context, ref: string, opts: BriefFlags) {
 export async function cycleBrief(ctx: Context, agent: string, opts: BriefFlags) {
   briefBudgetOption(opts.budget);
   const ws = open(ctx);
+  checkBrief(ws, opts);
   const { claimCycleTask } = await subsystems.board();
   const task = await claimCycleTask(ws, agent, { actor: ctx.actor });
   if (!task) {

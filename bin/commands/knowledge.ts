@@ -91,6 +91,8 @@ export async function reindex(ctx: Context, opts: { full?: boolean }) {
   });
   bar.stop();
   if (ctx.json) return printJson(result);
+  if (result.repaired)
+    print(`${c.yellow('repaired')} ${result.repaired}: the index was rebuilt from knowledge/`);
   const vectors = result.embeddings
     ? `; embeddings: ${result.embeddings.embedded} new, ${result.embeddings.reused} reused, ${result.embeddings.removed} removed`
     : '';

@@ -152,10 +152,12 @@ export async function next(
   const ttlMs = durationOption('--ttl', opts.ttl);
   briefBudgetOption(opts.budget);
   const ws = open(ctx);
+  // Loaded only with --brief: the plain `t next` stays as light as it was.
+  const briefs = opts.brief ? await import('./briefs.js') : undefined;
+  briefs?.checkBrief(ws, opts); // before the claim: a brief that fails afterwards would lose its token
   const task = await nextTask(ws, { agent, workstream, ttlMs, actor: ctx.actor });
-  if (opts.brief) {
-    // Loaded only with --brief: the plain `t next` stays as light as it was.
-    const { briefFor } = await import('./briefs.js');
+  if (briefs) {
+    const { briefFor } = briefs;
     const result = task ? await briefFor(ctx, ws, task, opts, true) : undefined;
     if (ctx.json)
       return printJson({ task, brief: result?.brief ?? null, knowledge: result?.knowledge ?? [] });

@@ -1,7 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
-import type { Workspace } from '../storage/index.js';
+import { type Workspace, readText } from '../storage/index.js';
 
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -39,7 +37,6 @@ export function interpolateConfig(
 
 /** The environment for interpolation: a `.env` beside orchestrator.yaml, overridden by the real one. */
 export function configEnvironment(ws: Workspace, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const file = join(dirname(ws.configFile), '.env');
-  if (!existsSync(file)) return env;
-  return { ...parseEnv(readFileSync(file, 'utf8')), ...env };
+  const text = readText(ws, ws.envFile);
+  return text === undefined ? env : { ...parseEnv(text), ...env };
 }

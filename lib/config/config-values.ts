@@ -1,7 +1,6 @@
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { parseDuration } from '../shared/index.js';
+import { OrcError, parseDuration } from '../shared/index.js';
 import { quote } from '../shared/index.js';
-import type { Workspace } from '../storage/index.js';
+import { type Workspace, confineExisting, entryKind } from '../storage/index.js';
 
 /** A parsed YAML mapping. */
 export type Doc = Record<string, unknown>;
@@ -51,9 +50,32 @@ export function wholeNumberOf(
   return undefined;
 }
 
-/** The absolute path of `path` (relative to the workspace root) if it stays inside the workspace. */
-export function inWorkspace(ws: Workspace, path: string): string | undefined {
-  const full = isAbsolute(path) ? path : resolve(ws.root, path);
-  const rel = relative(ws.root, full);
-  return rel.split(sep)[0] === '..' || isAbsolute(rel) ? undefined : full;
+/**
+ * The absolute path of a file or folder named in orchestrator.yaml (relative to the workspace root),
+ * checked by what it really is, not by its text: it exists, is of `kind`, lies inside the workspace
+ * and is reached through no symbolic link. Anything else is a problem at `at` naming the path, found
+ * when the config is loaded, before a run starts.
+ */
+export function workspacePathOf(
+  ws: Workspace,
+  value: unknown,
+  kind: 'file' | 'folder',
+  at: string,
+  problems: string[],
+): string | undefined {
+  const refuse = (why: string) => {
+    problems.push(`${at}: must be a ${kind} inside the workspace${why}`);
+    return undefined;
+  };
+  if (typeof value !== 'string' || value === '') return refuse('');
+  let abs: string | undefined;
+  try {
+    abs = confineExisting(ws, value);
+    if (abs === undefined) return refuse(`: ${quote(value)} does not exist`);
+    if (entryKind(ws, abs) !== kind) return refuse(`: ${quote(value)} is not a ${kind}`);
+  } catch (error) {
+    if (!(error instanceof OrcError)) throw error;
+    return refuse(`: ${error.message}`);
+  }
+  return abs;
 }

@@ -1,9 +1,7 @@
 import { createRequire } from 'node:module';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseDuration } from '../shared/index.js';
 import { OrcError } from '../shared/index.js';
-import { readJsonIfExists, writeJsonAtomic } from '../storage/index.js';
+import { fileStamp, readJsonIfExists, readText, writeJsonAtomic } from '../storage/index.js';
 import type { Workspace } from '../storage/index.js';
 
 /** Settings of the task board, from `board:` in orchestrator.yaml. */
@@ -21,13 +19,8 @@ export const DEFAULT_BOARD: Readonly<BoardSettings> = {
 
 /** Parses orchestrator.yaml into a plain object (the yaml package is loaded only here). */
 export function readConfigDocument(ws: Workspace): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(ws.configFile, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
-  }
+  const text = readText(ws, ws.configFile);
+  if (text === undefined) return {};
   // Loaded on demand: the yaml package costs ~30 ms, more than the rest of a typical command.
   const YAML = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const doc = YAML.parseDocument(text, { prettyErrors: false });
@@ -73,25 +66,26 @@ interface BoardCache {
  * (`t next`, heartbeats) do not pay for YAML parsing on every call.
  */
 export function loadBoardSettings(ws: Workspace): BoardSettings {
-  let stat: { mtimeMs: number; size: number };
-  try {
-    stat = statSync(ws.configFile);
-  } catch {
-    return { ...DEFAULT_BOARD };
-  }
-  const cacheFile = join(ws.localDir, 'board.cache.json');
-  let cached: BoardCache | undefined;
-  try {
-    cached = readJsonIfExists<BoardCache>(ws, cacheFile);
-  } catch {
-    cached = undefined;
-  }
+  const stat = fileStamp(ws, ws.configFile);
+  if (!stat) return { ...DEFAULT_BOARD };
+  const cached = readBoardCache(ws);
   if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.board;
   const board = boardFromDocument(readConfigDocument(ws));
-  try {
-    writeJsonAtomic(ws, cacheFile, { mtimeMs: stat.mtimeMs, size: stat.size, board });
-  } catch {
-    // a cache that cannot be written only costs the next call a parse
-  }
+  writeJsonAtomic(ws, ws.boardCacheFile, { mtimeMs: stat.mtimeMs, size: stat.size, board });
   return board;
+}
+
+/** The cached board settings; a cache that does not parse is as good as none (it is derived). */
+function readBoardCache(ws: Workspace): BoardCache | undefined {
+  try {
+    const cached = readJsonIfExists<BoardCache>(ws, ws.boardCacheFile);
+    const board = cached?.board as Partial<BoardSettings> | undefined;
+    const valid = [board?.claimTtlMs, board?.lockTtlMs, board?.staleAfterMs].every(
+      (ms) => typeof ms === 'number' && ms > 0,
+    );
+    return valid ? cached : undefined;
+  } catch (error) {
+    if (error instanceof OrcError && error.code === 'CORRUPT') return undefined;
+    throw error;
+  }
 }

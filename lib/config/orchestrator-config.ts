@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { configEnvironment, interpolateConfig } from './config-interpolation.js';
 import {
   type Doc,
   durationOf,
   gateOf,
-  inWorkspace,
   isObject,
   optionalString,
   wholeNumberOf,
+  workspacePathOf,
 } from './config-values.js';
 import { readConfigDocument } from './config.js';
 import { OrcError, quote } from '../shared/index.js';
@@ -15,7 +14,7 @@ import { readFlows } from './orchestrator-flows.js';
 import { DEFAULT_BRIEF_BUDGET, type KnowledgeSettings, readKnowledgeSettings } from './knowledge-settings.js';
 import { type RedisSettings, readRedisSettings } from './redis-settings.js';
 import type { AgentConfig, AgentKind, FlowConfig, ProviderConfig } from './config-types.js';
-import type { Workspace } from '../storage/index.js';
+import { type Workspace, readText } from '../storage/index.js';
 
 export { findStepCycle } from './orchestrator-flows.js';
 
@@ -105,11 +104,8 @@ function readAgent(a: unknown, at: string, ctx: AgentContext, problems: string[]
   const provider = optionalString(a, 'provider', at, problems);
   if (provider !== undefined && !ctx.providers[provider])
     problems.push(`${at}.provider: ${quote(provider)} is not a configured provider`);
-  let cwd: string | undefined;
-  if (a.cwd !== undefined) {
-    cwd = typeof a.cwd === 'string' ? inWorkspace(ctx.ws, a.cwd) : undefined;
-    if (!cwd) problems.push(`${at}.cwd: must be a folder inside the workspace`);
-  }
+  const cwd =
+    a.cwd === undefined ? undefined : workspacePathOf(ctx.ws, a.cwd, 'folder', `${at}.cwd`, problems);
   const kind: AgentKind = command ? 'command' : (provider ?? ctx.defaultProvider) ? 'llm' : 'external';
   const name = optionalString(a, 'name', at, problems);
   return {
@@ -263,12 +259,7 @@ export function loadOrchestratorConfig(
  * on the hot path of agents, so the YAML (and the rest of the config) is parsed only when there is one.
  */
 export async function loadKnowledgeSettings(ws: Workspace): Promise<KnowledgeSettings> {
-  let text = '';
-  try {
-    text = readFileSync(ws.configFile, 'utf8');
-  } catch {
-    // no orchestrator.yaml: the defaults
-  }
+  const text = readText(ws, ws.configFile) ?? ''; // no orchestrator.yaml: the defaults
   if (!/^knowledge\s*:/m.test(text)) return { search: 'lexical', briefBudget: DEFAULT_BRIEF_BUDGET };
   return loadOrchestratorConfig(ws).knowledge;
 }

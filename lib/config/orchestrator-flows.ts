@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { interpolateConfig } from './config-interpolation.js';
-import { type Doc, gateOf, inWorkspace, isObject } from './config-values.js';
-import { quote } from '../shared/index.js';
+import { type Doc, gateOf, isObject, workspacePathOf } from './config-values.js';
+import { OrcError, quote } from '../shared/index.js';
 import type { FlowConfig, FlowStepConfig } from './config-types.js';
-import type { Workspace } from '../storage/index.js';
+import { type Workspace, readText } from '../storage/index.js';
 
 /** What reading flows needs besides the flows: the agent ids they may name and the environment. */
 export interface FlowContext {
@@ -74,15 +73,16 @@ function readFlowSteps(f: Doc, at: string, ctx: FlowContext, problems: string[])
   };
   if (f.steps !== undefined) return Array.isArray(f.steps) ? f.steps : none(`${at}.steps: must be a list`);
   if (typeof f.file !== 'string') return none(`${at}: needs steps or a file`);
-  const file = inWorkspace(ctx.ws, f.file);
-  if (!file) return none(`${at}.file: must be inside the workspace`);
+  const file = workspacePathOf(ctx.ws, f.file, 'file', `${at}.file`, problems);
+  if (!file) return [];
+  // Loaded on demand, like readConfigDocument: only a config with flow files pays for it here.
+  const YAML = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   let parsed: unknown;
   try {
-    // Loaded on demand, like readConfigDocument: only a config with flow files pays for it here.
-    const YAML = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-    parsed = YAML.parse(readFileSync(file, 'utf8')) as unknown;
+    parsed = YAML.parse(readText(ctx.ws, file) ?? '') as unknown;
   } catch (error) {
-    return none(`${at}.file: cannot be read: ${(error as Error).message.split('\n')[0]}`);
+    if (!(error instanceof OrcError || error instanceof YAML.YAMLError)) throw error;
+    return none(`${at}.file: cannot be read: ${error.message.split('\n')[0]}`);
   }
   const value = interpolateConfig(parsed, `${at}.file`, ctx.env, problems);
   const steps = isObject(value) ? value.steps : value;

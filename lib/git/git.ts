@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { OrcError } from '../shared/index.js';
-import { GITATTRIBUTES_LINES, type Workspace, ensureLines } from '../storage/index.js';
+import { GITATTRIBUTES_LINES, type Workspace, ensureLines, entryKind } from '../storage/index.js';
 import { withWorkspaceLock } from '../storage/index.js';
 import { sleep } from '../shared/index.js';
 
@@ -65,7 +64,7 @@ export async function setupGit(ws: Workspace, invocation: string): Promise<GitSe
     'git config',
   );
   await git(repo, ['config', 'merge.orc.driver', driver], 'git config');
-  const changed = ensureLines(join(ws.root, '.gitattributes'), GITATTRIBUTES_LINES) ? ['.gitattributes'] : [];
+  const changed = ensureLines(ws, ws.gitattributesFile, GITATTRIBUTES_LINES) ? ['.gitattributes'] : [];
   return { repo, driver, changed };
 }
 
@@ -104,7 +103,7 @@ export async function syncWorkspace(ws: Workspace, options: SyncOptions): Promis
   }
   await setupGit(ws, options.invocation);
   return withWorkspaceLock(ws, async () => {
-    const paths = ORC_PATHS.filter((p) => existsSync(join(ws.root, p))).map(
+    const paths = ORC_PATHS.filter((p) => entryKind(ws, p) !== undefined).map(
       (p) => relative(repo, join(ws.root, p)) || '.',
     );
     await git(repo, ['add', '-A', '--', ...paths], 'git add');

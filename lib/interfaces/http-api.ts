@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { listAgents } from '../board/index.js';
-import { renderBrief } from '../knowledge/index.js';
+import { assertBriefReadable, renderBrief } from '../knowledge/index.js';
 import { completeTask, failTask, nextTask } from '../board/index.js';
 import { invalidInput } from '../shared/index.js';
 import {
@@ -88,6 +88,7 @@ route('POST', '/api/tasks', async ({ ctx, body }) => {
 
 route('POST', '/api/tasks/next', async ({ ctx, body }) => {
   const input = await body({ agent: { kind: 'string', required: true }, workstream: { kind: 'string' } });
+  assertBriefReadable(ctx.ws); // before the claim: a brief that failed after it would lose the token
   const task = await nextTask(ctx.ws, { agent: input.agent, workstream: input.workstream, actor: ctx.actor });
   if (!task) return { body: { task: null, brief: null, knowledge: [] } };
   const brief = await renderBrief(ctx.ws, task.id, {

@@ -1,5 +1,5 @@
 import { getAgent, registerAgent } from '../board/index.js';
-import { renderBrief } from '../knowledge/index.js';
+import { assertBriefReadable, renderBrief } from '../knowledge/index.js';
 import { completeTask, failTask, nextTask } from '../board/index.js';
 import { parseDuration, parseSince } from '../shared/index.js';
 import { OrcError } from '../shared/index.js';
@@ -28,6 +28,7 @@ export function boardTools(z: Zod): McpTool[] {
       'Claim the next ready task for an agent (registered if new); returns it with its brief, or task null.',
       { agent: id, workstream: text.optional(), ttl },
       async (args, ctx) => {
+        assertBriefReadable(ctx.ws); // before the claim: a brief that failed after it would lose the token
         await ensureAgent(ctx, args.agent);
         const task = await nextTask(ctx.ws, {
           agent: args.agent,

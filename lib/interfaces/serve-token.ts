@@ -1,8 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { invalidInput } from '../shared/index.js';
-import type { Workspace } from '../storage/index.js';
+import { type Workspace, createText, readText, restrictMode } from '../storage/index.js';
 
 export interface ServeToken {
   token: string;
@@ -11,8 +9,6 @@ export interface ServeToken {
   /** The token file, when that is where the token came from. */
   file?: string;
 }
-
-export const serveTokenFile = (ws: Workspace) => join(ws.localDir, 'serve-token');
 
 /**
  * The bearer token of `orc serve`: ORC_TOKEN when set, else the one in `.orc/serve-token` (machine-local,
@@ -25,15 +21,11 @@ export function serveToken(ws: Workspace, env: NodeJS.ProcessEnv = process.env):
       throw invalidInput('ORC_TOKEN must be at least 16 characters, without spaces');
     return { token: fromEnv, source: 'env' };
   }
-  const file = serveTokenFile(ws);
-  mkdirSync(ws.localDir, { recursive: true });
-  try {
-    writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  chmodSync(file, 0o600); // a file copied in or made by hand may be readable by others
-  const token = readFileSync(file, 'utf8').trim();
+  const file = ws.serveTokenFile;
+  // Created at most once, even by two servers starting together: the one that loses reads the other's.
+  createText(ws, file, `${randomBytes(24).toString('base64url')}\n`, 0o600);
+  restrictMode(ws, file, 0o600); // a file copied in or made by hand may be readable by others
+  const token = (readText(ws, file) ?? '').trim();
   if (token.length < 16)
     throw invalidInput(`${file} holds no usable token: delete it to have a new one made`);
   return { token, source: 'file', file };

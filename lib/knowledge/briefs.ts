@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEvents } from '../storage/index.js';
 import { withRecalls, readMeta, splitFrontMatter } from '../shared/index.js';
 import { type KnowledgePassage, knowledgePassages } from './knowledge.js';
 import { DEFAULT_BRIEF_BUDGET } from '../config/index.js';
 import { loadKnowledgeSettings } from '../config/index.js';
-import { type ActorOptions, mutate } from '../storage/index.js';
+import { type ActorOptions, confine, mutate, readText } from '../storage/index.js';
 import type { Task } from '../records/index.js';
 import { getTask } from '../board/index.js';
 import type { Workspace } from '../storage/index.js';
@@ -38,6 +37,15 @@ export interface Brief {
 }
 
 /** Cuts `text` to `max` characters, saying so. */
+/**
+ * Refuses, before a task is claimed for its brief, a knowledge base that the brief could not read
+ * (knowledge/ or its index being a symbolic link), so that a claim is never made and then lost.
+ */
+export function assertBriefReadable(ws: Workspace): void {
+  confine(ws, ws.knowledgeDir);
+  confine(ws, ws.knowledgeIndexDir);
+}
+
 export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max < 60) return '';
@@ -191,12 +199,8 @@ export async function countRecalls(ws: Workspace, memories: string[], options: A
   await mutate(ws, { actor: options.actor ?? 'orc', now: options.now }, (m) => {
     for (const name of memories) {
       const path = join(ws.knowledgeDir, `${name}.md`);
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch {
-        continue;
-      }
+      const text = readText(ws, path);
+      if (text === undefined) continue; // removed since it was found
       const { meta, problem } = readMeta(splitFrontMatter(text).frontMatter);
       if (problem) continue;
       const recalls = (meta.recalls ?? 0) + 1;

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Workspace } from '../storage/index.js';
+import { type Workspace, listTree } from '../storage/index.js';
 
 /** A markdown file under knowledge/ as found on disk. */
 export interface KnowledgeFile {
@@ -15,33 +13,17 @@ export interface KnowledgeFile {
 export const UNINDEXED_FOLDERS = new Set(['archive']);
 
 /**
- * Every indexable `.md` file under knowledge/, sorted by path. Symbolic links, hidden entries (dot
- * files, temp files of atomic writes) and archive/ are skipped.
+ * Every indexable `.md` file under knowledge/, sorted by path. Hidden entries (dot files, temp files of
+ * atomic writes) and archive/ are skipped; symbolic links are never followed (one could point outside
+ * the workspace), and knowledge/ being a link itself is refused with an error naming it.
  */
 export function walkKnowledge(ws: Workspace): KnowledgeFile[] {
-  const found: KnowledgeFile[] = [];
-  const visit = (dir: string, prefix: string) => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const rel = prefix + entry.name;
-      if (entry.isDirectory()) {
-        if (prefix === '' && UNINDEXED_FOLDERS.has(entry.name)) continue;
-        visit(join(dir, entry.name), `${rel}/`);
-      } else if (entry.isFile() && entry.name.toLowerCase().endsWith('.md')) {
-        const stat = statSync(join(dir, entry.name));
-        found.push({ file: rel, mtimeMs: stat.mtimeMs, size: stat.size });
-      }
-    }
-  };
-  visit(ws.knowledgeDir, '');
-  return found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return listTree(ws, ws.knowledgeDir, (relative, kind) => {
+    const name = relative.slice(relative.lastIndexOf('/') + 1);
+    if (name.startsWith('.')) return false;
+    if (kind === 'folder') return relative.includes('/') || !UNINDEXED_FOLDERS.has(name);
+    return name.toLowerCase().endsWith('.md');
+  }).map(({ path, mtimeMs, size }) => ({ file: path, mtimeMs, size }));
 }
 
 export const contentHash = (text: string) => createHash('sha1').update(text).digest('hex');

@@ -1,48 +1,46 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { newId } from '../shared/index.js';
-import { writeText } from '../storage/index.js';
+import { readText } from '../storage/index.js';
 import { type KnowledgeFile, contentHash, walkKnowledge } from './knowledge-files.js';
 import { analyseDocument } from './knowledge-analysis.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 import { deletedTest, rankBm25 } from './knowledge-ranking.js';
+import {
+  type BaseChunk,
+  INDEX_FORMAT,
+  IndexDamage,
+  type IndexState,
+  SHARDS,
+  baseDamage,
+  baseFiles,
+  inspectIndexState,
+  readIndexState,
+  removeOtherBases,
+  writeBase,
+  writeIndexState,
+} from './knowledge-index-files.js';
 import { withLocalLock } from '../storage/index.js';
 import type { Workspace } from '../storage/index.js';
 import { terms } from '../shared/index.js';
 
 /*
  * The lexical index of knowledge/: BM25 over heading-sized chunks, kept in .orc/knowledge/ (derived,
- * git-ignored, rebuilt when missing). A full build writes an immutable *base*: chunk table plus
- * postings sharded by term, so a query reads only the shards of its own terms. Later changes go to a
- * small *overlay* in index.json (the changed chunks with their term counts, and the base chunks they
- * replace), so re-indexing one document rewrites one small file whatever the size of the base. When
- * the overlay grows past OVERLAY_LIMIT chunks or a quarter of the base, the next refresh rebuilds.
+ * git-ignored, rebuilt when missing or damaged). A full build writes an immutable *base*: chunk table
+ * plus postings sharded by term, so a query reads only the shards of its own terms. Later changes go
+ * to a small *overlay* in index.json (the changed chunks with their term counts, and the base chunks
+ * they replace), so re-indexing one document rewrites one small file whatever the size of the base.
+ * When the overlay grows past OVERLAY_LIMIT chunks or a quarter of the base, the next refresh rebuilds.
  */
 
-export const INDEX_FORMAT = 1;
-const SHARDS = 64;
 const OVERLAY_LIMIT = 1_000;
 
-interface OverlayChunk extends ChunkRef {
-  tf: Record<string, number>;
-}
-
-export interface IndexState {
-  format: number;
-  generation: number;
-  base: string | null;
-  baseChunks: number;
-  baseLength: number;
-  /** Base chunk ranges `[first, count, total length]` replaced by later changes. */
-  deleted: [number, number, number][];
-  docs: Record<string, IndexedDocument>;
-  overlay: OverlayChunk[];
-}
-
-type BaseChunk = [doc: string, heading: string, from: number, to: number, len: number, hash: string];
+export { INDEX_FORMAT, IndexDamage, type IndexState, readIndexState } from './knowledge-index-files.js';
 
 export interface RefreshOptions {
-  /** Hash every file, not only those whose size or mtime changed. */
+  /**
+   * Hash every file, not only those whose size or mtime changed, and read every file of the index:
+   * a damaged one makes it rebuild.
+   */
   verify?: boolean;
   /**
    * Skip the walk of knowledge/ if this process found it matching the index less than this long ago
@@ -59,36 +57,16 @@ export interface RefreshResult {
   changed: string[];
   removed: string[];
   rebuilt: boolean;
+  /** What was wrong with the index on disk, when that is why it was rebuilt. */
+  repaired?: string;
 }
 
-export const indexDir = (ws: Workspace) => join(ws.localDir, 'knowledge');
-const stateFile = (ws: Workspace) => join(indexDir(ws), 'index.json');
-const baseDir = (ws: Workspace, base: string) => join(indexDir(ws), `base-${base}`);
-
-// The parsed index.json of each workspace, reused while the file is the same (a server asks often).
-const stateCache = new Map<string, { stamp: string; state: IndexState }>();
 // When each workspace's files were last found to match the index, in this process.
 const checkedAt = new Map<string, number>();
 
 /** Forget that the files were checked: the next refresh walks them (after this process wrote one). */
 export function invalidateFreshness(ws: Workspace): void {
   checkedAt.delete(ws.root);
-}
-
-/** The index as stored, or undefined when it is missing, unreadable or of another format. */
-export function readIndexState(ws: Workspace): IndexState | undefined {
-  try {
-    const stat = statSync(stateFile(ws));
-    const stamp = `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
-    const cached = stateCache.get(ws.root);
-    if (cached?.stamp === stamp) return cached.state;
-    const state = JSON.parse(readFileSync(stateFile(ws), 'utf8')) as IndexState;
-    if (state?.format !== INDEX_FORMAT || !state.docs || !Array.isArray(state.overlay)) return undefined;
-    stateCache.set(ws.root, { stamp, state });
-    return state;
-  } catch {
-    return undefined;
-  }
 }
 
 interface Pending {
@@ -110,12 +88,8 @@ function pendingChanges(
     seen.add(file.file);
     const known = state?.docs[file.file];
     if (known && !verify && known.mtimeMs === file.mtimeMs && known.size === file.size) continue;
-    let text: string;
-    try {
-      text = readFileSync(join(ws.knowledgeDir, file.file), 'utf8');
-    } catch {
-      continue; // removed while we walked: the next refresh sees it gone
-    }
+    const text = readText(ws, join(ws.knowledgeDir, file.file));
+    if (text === undefined) continue; // removed while we walked: the next refresh sees it gone
     if (known && known.hash === contentHash(text)) {
       if (known.mtimeMs !== file.mtimeMs || known.size !== file.size) pending.touched.push(file);
     } else pending.changed.push({ file, text });
@@ -131,11 +105,11 @@ const isEmpty = (p: Pending) => p.changed.length + p.touched.length + p.removed.
  * documents go into the overlay (or everything into a new base) under the index lock.
  */
 export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}): Promise<RefreshResult> {
-  const quick = options.full ? undefined : readIndexState(ws);
+  const quick = options.full || options.verify ? undefined : readIndexState(ws);
   if (quick) {
     const recent = Date.now() - (checkedAt.get(ws.root) ?? 0) < (options.maxAgeMs ?? 0);
-    if (recent && !options.verify) return { state: quick, changed: [], removed: [], rebuilt: false };
-    const pending = pendingChanges(ws, quick, walkKnowledge(ws), Boolean(options.verify));
+    if (recent) return { state: quick, changed: [], removed: [], rebuilt: false };
+    const pending = pendingChanges(ws, quick, walkKnowledge(ws), false);
     if (isEmpty(pending)) {
       checkedAt.set(ws.root, Date.now());
       return { state: quick, changed: [], removed: [], rebuilt: false };
@@ -143,7 +117,13 @@ export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}):
   }
   return withLocalLock(ws, 'knowledge', () => {
     const files = walkKnowledge(ws);
-    const current = options.full ? undefined : readIndexState(ws);
+    const stored = options.full ? {} : inspectIndexState(ws);
+    let current = stored.state;
+    let repaired = stored.damage;
+    if (current && options.verify) {
+      repaired = baseDamage(ws, current);
+      if (repaired) current = undefined;
+    }
     const pending = pendingChanges(ws, current, files, Boolean(options.verify));
     const changed = pending.changed.map((c) => c.file.file);
     if (current && isEmpty(pending)) return { state: current, changed, removed: [], rebuilt: false };
@@ -156,12 +136,30 @@ export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}):
       rebuilt = true;
     }
     state.generation = (current?.generation ?? 0) + 1;
-    mkdirSync(indexDir(ws), { recursive: true });
-    writeText(ws, stateFile(ws), JSON.stringify(state));
+    writeIndexState(ws, state);
     if (rebuilt) removeOtherBases(ws, state.base);
     checkedAt.set(ws.root, Date.now());
-    return { state, changed, removed: pending.removed, rebuilt };
+    return { state, changed, removed: pending.removed, rebuilt, ...(repaired ? { repaired } : {}) };
   });
+}
+
+/**
+ * Runs `use` on the index, rebuilding it first when one of its files turns out damaged (or removed by
+ * a concurrent rebuild, in which case the new one is used as it is).
+ */
+export async function withIndexRepair<T>(
+  ws: Workspace,
+  state: IndexState,
+  use: (state: IndexState) => T | Promise<T>,
+): Promise<{ state: IndexState; value: T }> {
+  try {
+    return { state, value: await use(state) };
+  } catch (error) {
+    if (!(error instanceof IndexDamage)) throw error;
+  }
+  const now = readIndexState(ws);
+  const fresh = now && now.base !== state.base ? now : (await refreshIndex(ws, { full: true })).state;
+  return { state: fresh, value: await use(fresh) };
 }
 
 function needsRebuild(state: IndexState, pending: Pending): boolean {
@@ -217,14 +215,8 @@ function buildBase(
   const docs: Record<string, IndexedDocument> = {};
   let totalLength = 0;
   files.forEach((file, i) => {
-    let text = texts.get(file.file);
-    if (text === undefined) {
-      try {
-        text = readFileSync(join(ws.knowledgeDir, file.file), 'utf8');
-      } catch {
-        return;
-      }
-    }
+    const text = texts.get(file.file) ?? readText(ws, join(ws.knowledgeDir, file.file));
+    if (text === undefined) return; // removed meanwhile
     const analysed = analyseDocument(file.file, text);
     const first = chunks.length;
     let docLength = 0;
@@ -248,12 +240,7 @@ function buildBase(
     onProgress?.(i + 1, files.length);
   });
   const base = newId('b');
-  const dir = baseDir(ws, base);
-  mkdirSync(dir, { recursive: true });
-  shards.forEach((shard, i) => {
-    writeText(ws, join(dir, `terms-${i}.json`), JSON.stringify(shard));
-  });
-  writeText(ws, join(dir, 'chunks.json'), JSON.stringify(chunks));
+  writeBase(ws, base, chunks, shards);
   return {
     format: INDEX_FORMAT,
     generation: current?.generation ?? 0,
@@ -264,14 +251,6 @@ function buildBase(
     docs,
     overlay: [],
   };
-}
-
-function removeOtherBases(ws: Workspace, keep: string | null) {
-  for (const name of readdirSync(indexDir(ws))) {
-    if (name.startsWith('base-') && name !== `base-${keep}`) {
-      rmSync(join(indexDir(ws), name), { recursive: true, force: true });
-    }
-  }
 }
 
 /** FNV-1a: a stable, fast spread of terms over the shards. */
@@ -290,51 +269,11 @@ export interface ScoredChunk {
   score: number;
 }
 
-// Parsed base files, kept for the life of the process (a server answers many queries).
-const baseCache = new Map<
-  string,
-  { chunks?: BaseChunk[]; lengths?: Int32Array; shards: Map<number, Record<string, number[]>> }
->();
-
-function baseFiles(ws: Workspace, base: string) {
-  const key = `${ws.root}\0${base}`;
-  let entry = baseCache.get(key);
-  if (!entry) {
-    if (baseCache.size > 8) baseCache.clear();
-    entry = { shards: new Map() };
-    baseCache.set(key, entry);
-  }
-  const cached = entry;
-  return {
-    lengths(): Int32Array {
-      cached.lengths ??= Int32Array.from(this.chunks(), (chunk) => chunk[4]);
-      return cached.lengths;
-    },
-    chunks(): BaseChunk[] {
-      cached.chunks ??= JSON.parse(
-        readFileSync(join(baseDir(ws, base), 'chunks.json'), 'utf8'),
-      ) as BaseChunk[];
-      return cached.chunks;
-    },
-    shard(i: number): Record<string, number[]> {
-      let shard = cached.shards.get(i);
-      if (!shard) {
-        shard = JSON.parse(readFileSync(join(baseDir(ws, base), `terms-${i}.json`), 'utf8')) as Record<
-          string,
-          number[]
-        >;
-        cached.shards.set(i, shard);
-      }
-      return shard;
-    },
-  };
-}
-
 /** BM25 over live chunks of base and overlay (see rankBm25); best first, at most `limit`. */
 export function searchIndex(ws: Workspace, state: IndexState, query: string, limit: number): ScoredChunk[] {
   const queryTerms = [...new Set(terms(query))];
   if (queryTerms.length === 0) return [];
-  const base = state.base ? baseFiles(ws, state.base) : undefined;
+  const base = state.base ? baseFiles(ws, state as IndexState & { base: string }) : undefined;
   const ranked = rankBm25(
     {
       state,
@@ -363,7 +302,7 @@ export function liveChunks(ws: Workspace, state: IndexState): ChunkRef[] {
   const out: ChunkRef[] = [];
   if (state.base) {
     const isDeleted = deletedTest(state.deleted);
-    baseFiles(ws, state.base)
+    baseFiles(ws, state as IndexState & { base: string })
       .chunks()
       .forEach(([doc, heading, from, to, len, hash], no) => {
         if (!isDeleted(no)) out.push({ doc, heading, from, to, len, hash });

@@ -1,8 +1,7 @@
-import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidInput, quote } from '../shared/index.js';
 import { hasControlChars } from '../shared/index.js';
-import type { Workspace } from '../storage/index.js';
+import { type Workspace, confine } from '../storage/index.js';
 
 const SEGMENT = /^[\p{L}\p{N}_][\p{L}\p{N} ._-]*$/u;
 
@@ -39,20 +38,10 @@ export function checkKnowledgeName(value: unknown): string {
 export const displayName = (file: string) => file.replace(/\.md$/i, '');
 
 /**
- * The absolute path of a checked name, refusing when any existing part of it below `knowledge/` is a
- * symbolic link (one could point anywhere). Call it inside the critical section that uses the path.
+ * The absolute path of a checked name, refused (naming the path) when knowledge/ or any existing part
+ * of it is a symbolic link, which could point anywhere. Call it inside the critical section that uses
+ * the path; the storage layer checks again on every read and write.
  */
 export function knowledgePath(ws: Workspace, file: string): string {
-  let path = ws.knowledgeDir;
-  for (const segment of file.split('/')) {
-    path = join(path, segment);
-    let isLink = false;
-    try {
-      isLink = lstatSync(path).isSymbolicLink();
-    } catch {
-      break; // nothing there yet: nothing below it can be a link either
-    }
-    if (isLink) throw invalidInput(`knowledge name ${quote(displayName(file))} goes through a symbolic link`);
-  }
-  return join(ws.knowledgeDir, file);
+  return confine(ws, join(ws.knowledgeDir, file));
 }

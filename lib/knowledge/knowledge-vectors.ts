@@ -1,8 +1,15 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { writeText } from '../storage/index.js';
-import { type ChunkRef, type IndexState, type ScoredChunk, indexDir, liveChunks } from './knowledge-index.js';
+import {
+  confine,
+  ensureFolder,
+  entryKind,
+  readText,
+  removeFile,
+  removeTree,
+  writeText,
+} from '../storage/index.js';
+import { type ChunkRef, type IndexState, type ScoredChunk, liveChunks } from './knowledge-index.js';
 import type { KnowledgeSettings } from '../config/index.js';
 import { embedTexts } from '../llm/index.js';
 import { withLocalLock } from '../storage/index.js';
@@ -19,8 +26,8 @@ type Embeddings = NonNullable<KnowledgeSettings['embeddings']>;
 type VectorMeta = { doc: string; heading: string; from: number; to: number; hash: string; model: string };
 type LocalIndex = import('vectra').LocalIndex<VectorMeta>;
 
-const vectorsDir = (ws: Workspace) => join(indexDir(ws), 'vectors');
-const syncedFile = (ws: Workspace) => join(indexDir(ws), 'vectors-synced.json');
+const vectorsDir = (ws: Workspace) => join(ws.knowledgeIndexDir, 'vectors');
+const syncedFile = (ws: Workspace) => join(ws.knowledgeIndexDir, 'vectors-synced.json');
 // Embedding models take a few thousand tokens at most; a chunk is cut well below that.
 const MAX_EMBED_CHARS = 6_000;
 
@@ -29,11 +36,26 @@ async function openVectors(ws: Workspace): Promise<LocalIndex> {
   const { LocalIndex } = createRequire(import.meta.url)(
     'vectra/lib/LocalIndex.js',
   ) as typeof import('vectra');
-  const index = new LocalIndex<VectorMeta>(vectorsDir(ws));
-  if (!(await index.isIndexCreated())) {
-    mkdirSync(indexDir(ws), { recursive: true });
-    await index.createIndex({ version: 1 });
+  // vectra reads and writes its folder with its own fs calls, the one place below the workspace that
+  // orc's storage layer does not reach: the folder and its index file are confined here (no link), and
+  // .orc/ is git-ignored, so no merge can bring a link into it.
+  const dir = vectorsDir(ws);
+  ensureFolder(ws, ws.knowledgeIndexDir);
+  confine(ws, join(dir, 'index.json'));
+  let index = new LocalIndex<VectorMeta>(dir);
+  if (await index.isIndexCreated()) {
+    try {
+      await index.listItems();
+      return index;
+    } catch (error) {
+      // A damaged index.json (torn, edited): a derived cache, so its vectors are embedded again.
+      if (!(error instanceof SyntaxError || error instanceof TypeError)) throw error;
+    }
+    removeTree(ws, dir);
+    removeFile(ws, syncedFile(ws)); // the next sync embeds every chunk again
+    index = new LocalIndex<VectorMeta>(dir);
   }
+  await index.createIndex({ version: 1 });
   return index;
 }
 
@@ -127,12 +149,8 @@ export async function searchVectors(
 const idOf = (chunk: ChunkRef) => `${chunk.doc}#${chunk.from}`;
 
 function isSynced(ws: Workspace, stamp: Record<string, unknown>): boolean {
-  if (!existsSync(join(vectorsDir(ws), 'index.json'))) return false;
-  try {
-    return readFileSync(syncedFile(ws), 'utf8') === JSON.stringify(stamp);
-  } catch {
-    return false;
-  }
+  if (entryKind(ws, join(vectorsDir(ws), 'index.json')) !== 'file') return false;
+  return readText(ws, syncedFile(ws)) === JSON.stringify(stamp);
 }
 
 /** The text of each chunk (heading and lines), reading each document once. */
@@ -142,11 +160,7 @@ function chunkTexts(ws: Workspace, chunks: ChunkRef[]): Map<string, string> {
   for (const chunk of chunks) {
     let docLines = lines.get(chunk.doc);
     if (!docLines) {
-      try {
-        docLines = readFileSync(join(ws.knowledgeDir, chunk.doc), 'utf8').split('\n');
-      } catch {
-        docLines = [];
-      }
+      docLines = (readText(ws, join(ws.knowledgeDir, chunk.doc)) ?? '').split('\n'); // gone: heading only
       lines.set(chunk.doc, docLines);
     }
     const text = docLines.slice(chunk.from - 1, chunk.to).join('\n');

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { OrcError, invalidInput, notFound, quote } from '../shared/index.js';
 import { composeKnowledge, readMeta, splitFrontMatter } from '../shared/index.js';
@@ -9,11 +8,12 @@ import {
   invalidateFreshness,
   refreshIndex,
   searchIndex,
+  withIndexRepair,
 } from './knowledge-index.js';
 import { checkKnowledgeName, displayName, knowledgePath } from './knowledge-names.js';
 import { type KnowledgeSettings, SEARCH_MODES, type SearchMode } from '../config/index.js';
 import { loadKnowledgeSettings } from '../config/index.js';
-import { type ActorOptions, mutate } from '../storage/index.js';
+import { type ActorOptions, entryKind, mutate, readText } from '../storage/index.js';
 import { hasControlChars } from '../shared/index.js';
 import { terms } from '../shared/index.js';
 import type { Workspace } from '../storage/index.js';
@@ -62,7 +62,7 @@ export async function writeKnowledge(
     throw invalidInput('the title must be printable text');
   return mutate(ws, options, (m) => {
     const path = knowledgePath(ws, file);
-    const existing = readIfFile(path, file);
+    const existing = readIfFile(ws, path, file);
     const text = composeKnowledge({
       existing,
       label: `knowledge/${file}`,
@@ -88,20 +88,15 @@ export async function writeKnowledge(
   });
 }
 
-function readIfFile(path: string, file: string): string | undefined {
-  try {
-    if (!statSync(path).isFile()) throw invalidInput(`knowledge/${file} is a folder`);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  return readFileSync(path, 'utf8');
+function readIfFile(ws: Workspace, path: string, file: string): string | undefined {
+  if (entryKind(ws, path) === 'folder') throw invalidInput(`knowledge/${file} is a folder`);
+  return readText(ws, path);
 }
 
 /** One document: its fields, its front matter as written, its body and the whole text. */
 export function readKnowledge(ws: Workspace, name: string) {
   const file = checkKnowledgeName(name);
-  const content = readIfFile(knowledgePath(ws, file), file);
+  const content = readIfFile(ws, knowledgePath(ws, file), file);
   if (content === undefined) throw notFound(`no knowledge document ${quote(displayName(file))}`);
   const split = splitFrontMatter(content);
   const { meta, problem } = readMeta(split.frontMatter);
@@ -123,7 +118,7 @@ export async function removeKnowledge(ws: Workspace, name: string, options: Acto
   const file = checkKnowledgeName(name);
   return mutate(ws, options, (m) => {
     const path = knowledgePath(ws, file);
-    if (readIfFile(path, file) === undefined)
+    if (readIfFile(ws, path, file) === undefined)
       throw notFound(`no knowledge document ${quote(displayName(file))}`);
     m.remove(path);
     m.emit('kb.removed', displayName(file), {});
@@ -162,7 +157,8 @@ export interface ReindexOptions extends KnowledgeProgress {
 }
 
 /**
- * Checks every document's content hash and re-indexes what changed (everything with `full`); with
+ * Checks every document's content hash and re-indexes what changed (everything with `full`); reads
+ * every file of the index, and rebuilds it when one is damaged (`repaired` says what was wrong); with
  * embeddings configured, embeds the chunks that changed. A failing provider is a warning.
  */
 export async function reindexKnowledge(ws: Workspace, options: ReindexOptions = {}) {
@@ -182,6 +178,7 @@ export async function reindexKnowledge(ws: Workspace, options: ReindexOptions = 
     changed: refreshed.changed.map(displayName),
     removed: refreshed.removed.map(displayName),
     rebuilt: refreshed.rebuilt,
+    ...(refreshed.repaired ? { repaired: refreshed.repaired } : {}),
     ...(vectors ? { embeddings: vectors } : {}),
     ms: Math.round(performance.now() - started),
   };
@@ -297,28 +294,30 @@ async function rankChunks(ws: Workspace, query: string, options: SearchOptions) 
     maxAgeMs: options.freshnessMs ?? DEFAULT_FRESHNESS_MS,
   });
   const depth = Math.max(50, k * 10);
+  // A damaged index file (or one a concurrent rebuild removed) is rebuilt and the query asked again.
   let lexical: ScoredChunk[];
-  try {
-    lexical = mode === 'semantic' ? [] : searchIndex(ws, state, query, depth);
-  } catch (error) {
-    // A concurrent rebuild removed the base this state names: read the new one.
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    ({ state } = await refreshIndex(ws));
-    lexical = mode === 'semantic' ? [] : searchIndex(ws, state, query, depth);
-  }
+  ({ state, value: lexical } = await withIndexRepair(ws, state, (s) =>
+    mode === 'semantic' ? [] : searchIndex(ws, s, query, depth),
+  ));
   let scored = lexical;
   if (mode !== 'lexical' && settings.embeddings) {
+    const embeddings = settings.embeddings;
     try {
       const { syncVectors, searchVectors } = await import('./knowledge-vectors.js');
-      await syncVectors(ws, state, settings.embeddings, progressOf(options, 'embed'));
-      const semantic = await searchVectors(ws, settings.embeddings, query, depth);
+      ({ state } = await withIndexRepair(ws, state, (s) =>
+        syncVectors(ws, s, embeddings, progressOf(options, 'embed')),
+      ));
+      const semantic = await searchVectors(ws, embeddings, query, depth);
       scored = mode === 'semantic' ? semantic : fuse(lexical, semantic);
     } catch (error) {
       if (!(error instanceof OrcError)) throw error;
       warn(`${error.message}; searching the knowledge base offline (lexical)`);
       mode = 'lexical';
-      scored =
-        lexical.length > 0 || options.mode !== 'semantic' ? lexical : searchIndex(ws, state, query, depth);
+      if (lexical.length === 0 && options.mode === 'semantic')
+        ({ state, value: scored } = await withIndexRepair(ws, state, (s) =>
+          searchIndex(ws, s, query, depth),
+        ));
+      else scored = lexical;
     }
   }
   return { scored, state, mode, warnings };
@@ -372,11 +371,8 @@ function progressOf(options: KnowledgeProgress, phase: 'index' | 'embed') {
 }
 
 function sectionLines(ws: Workspace, doc: string, from: number, to: number): string[] {
-  const path = join(ws.knowledgeDir, doc);
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .slice(from - 1, to);
+  const text = readText(ws, join(ws.knowledgeDir, doc)) ?? ''; // removed since it was indexed
+  return text.split('\n').slice(from - 1, to);
 }
 
 /** The line with the most query terms and the next one, flattened and cut to 240 characters. */

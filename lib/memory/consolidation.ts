@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { entryKind, mutate } from '../storage/index.js';
+import { entryKind, mutate, workspaceRelative } from '../storage/index.js';
 import type { OrchestratorConfig } from '../config/index.js';
 import type { Run } from '../records/index.js';
 import { stepOutput } from '../runs/index.js';
@@ -102,7 +102,7 @@ export async function consolidateRun(
   await mutate(ws, actor, (m) => {
     if (entryKind(ws, path) !== undefined) return;
     m.writeText(path, `${frontMatter(run, summarisedBy)}${body}\n`);
-    m.emit('knowledge.consolidated', run.id, { path: `knowledge/runs/${run.id}.md`, by: summarisedBy });
+    m.emit('knowledge.consolidated', run.id, { path: workspaceRelative(ws, path), by: summarisedBy });
   });
   return { path, summarisedBy, warning };
 }

@@ -1,7 +1,6 @@
-import { mkdirSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { readJsonIfExists, writeJsonAtomic } from '../storage/index.js';
+import { readJsonIfExists, removeFile, writeJsonAtomic } from '../storage/index.js';
 import { withWorkspaceLock } from '../storage/index.js';
 import type { Workspace } from '../storage/index.js';
 
@@ -12,7 +11,7 @@ export interface RunLease {
   startedAt: string;
 }
 
-const leaseFile = (ws: Workspace, runId: string) => join(ws.localDir, 'runners', `${runId}.json`);
+const leaseFile = (ws: Workspace, runId: string) => join(ws.runnersDir, `${runId}.json`);
 
 function alive(pid: number): boolean {
   try {
@@ -41,7 +40,6 @@ export async function acquireRunLease(ws: Workspace, runId: string): Promise<Run
   return withWorkspaceLock(ws, () => {
     const holder = runLeaseHolder(ws, runId);
     if (holder) return holder;
-    mkdirSync(join(ws.localDir, 'runners'), { recursive: true });
     writeJsonAtomic(ws, leaseFile(ws, runId), {
       pid: process.pid,
       host: hostname(),
@@ -54,6 +52,6 @@ export async function acquireRunLease(ws: Workspace, runId: string): Promise<Run
 export async function releaseRunLease(ws: Workspace, runId: string): Promise<void> {
   await withWorkspaceLock(ws, () => {
     const lease = readJsonIfExists<RunLease>(ws, leaseFile(ws, runId));
-    if (lease?.pid === process.pid) unlinkSync(leaseFile(ws, runId));
+    if (lease?.pid === process.pid) removeFile(ws, leaseFile(ws, runId));
   });
 }

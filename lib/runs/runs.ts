@@ -21,7 +21,7 @@ import {
 import type { Workspace } from '../storage/index.js';
 import { writeNewWorkstream } from '../board/index.js';
 
-export const runFile = (ws: Workspace, id: string) => join(ws.stateDir, 'runs', `${id}.json`);
+export const runFile = (ws: Workspace, id: string) => join(ws.runsDir, `${id}.json`);
 
 /**
  * The gate a step gets. Config gates (the agent's, or the flow step's) and policy rules cannot be

@@ -2,7 +2,7 @@ import { OrcError } from '../shared/index.js';
 import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
 import type { Run, RunStep } from '../records/index.js';
 import { getTask } from '../board/index.js';
-import type { Workspace } from '../storage/index.js';
+import { type Workspace, confineExisting } from '../storage/index.js';
 import { sleep } from '../shared/index.js';
 
 /** Everything an agent needs to carry out one step. */
@@ -76,6 +76,23 @@ export async function runCommandStep(ctx: StepContext): Promise<string> {
   throw new StepFailure(attempts > 1 ? `${lastError} (after ${attempts} attempts)` : lastError);
 }
 
+/**
+ * The agent's working folder, checked by its real path once more right before the spawn (the config
+ * check found it inside the workspace, but a checkout may have replaced it with a link since).
+ */
+function workingFolder(call: AgentCall): string {
+  const folder = call.agent.cwd ?? call.ws.root;
+  let found: string | undefined;
+  try {
+    found = confineExisting(call.ws, folder);
+  } catch (error) {
+    if (error instanceof OrcError) throw new StepFailure(`agents.cwd: ${error.message}`);
+    throw error;
+  }
+  if (found === undefined) throw new StepFailure(`agents.cwd: ${folder} does not exist`);
+  return found;
+}
+
 /** One attempt of a command agent (see runCommandStep); a failure is a StepFailure naming its cause. */
 export async function runCommandAttempt(call: AgentCall): Promise<string> {
   const agent = call.agent;
@@ -84,7 +101,7 @@ export async function runCommandAttempt(call: AgentCall): Promise<string> {
   if (call.signal.aborted) throw new StepFailure('cancelled');
   const child = execa(file!, args, {
     input: call.brief,
-    cwd: agent.cwd ?? call.ws.root,
+    cwd: workingFolder(call),
     env: { ...agent.env, ORC_RUN_ID: call.runId, ORC_STEP_ID: call.stepId, ORC_WORKSPACE: call.ws.root },
     detached: true,
     reject: false,

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Run, RunStep } from '../records/index.js';
-import type { Workspace } from '../storage/index.js';
+import { type Workspace, readText } from '../storage/index.js';
 
 export interface StepBriefOptions {
   /** Knowledge and past examples, already rendered as markdown sections (see `stepKnowledge`). */
@@ -18,16 +16,13 @@ function cut(text: string, max: number): string {
     : text;
 }
 
-/** The full output of a step (from its side file when it was large). */
+/**
+ * The full output of a step (from its side file when it was large; its excerpt when that is gone). The
+ * side file's name comes from a record a merge may have brought, so it is read confined like any other.
+ */
 export function stepOutput(ws: Workspace, step: RunStep): string {
-  if (step.outputFile) {
-    try {
-      return readFileSync(join(ws.root, step.outputFile), 'utf8');
-    } catch {
-      return step.output ?? '';
-    }
-  }
-  return step.output ?? '';
+  const full = step.outputFile ? readText(ws, step.outputFile) : undefined;
+  return full ?? step.output ?? '';
 }
 
 /**

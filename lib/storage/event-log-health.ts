@@ -1,6 +1,5 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { OrcError } from '../shared/index.js';
+import { fileStamp, readText, writeText } from './files.js';
 import type { Workspace } from './workspace.js';
 
 /*
@@ -9,15 +8,11 @@ import type { Workspace } from './workspace.js';
  * the file changed since orc last wrote or checked it (size and mtime, remembered in .orc/).
  */
 
-const stampFile = (ws: Workspace) => join(ws.localDir, 'events.stamp');
-
+// fileStamp refuses an events.jsonl that is a symbolic link. A mutation checks the log before it
+// writes anything, so such a link refuses the whole mutation, not only its event.
 function currentStamp(ws: Workspace): string | undefined {
-  try {
-    const stat = statSync(ws.eventsFile);
-    return `${stat.size}:${stat.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
+  const stat = fileStamp(ws, ws.eventsFile);
+  return stat && `${stat.size}:${stat.mtimeMs}`;
 }
 
 export interface EventLogProblems {
@@ -42,14 +37,8 @@ export function scanEventLog(text: string): EventLogProblems {
 export function assertEventLogHealthy(ws: Workspace): void {
   const stamp = currentStamp(ws);
   if (stamp === undefined) return;
-  let known: string | undefined;
-  try {
-    known = readFileSync(stampFile(ws), 'utf8');
-  } catch {
-    known = undefined;
-  }
-  if (known === stamp) return;
-  const problems = scanEventLog(readFileSync(ws.eventsFile, 'utf8'));
+  if (readText(ws, ws.eventsStampFile) === stamp) return;
+  const problems = scanEventLog(readText(ws, ws.eventsFile) ?? '');
   if (problems.conflictMarkers) {
     throw new OrcError(
       'CORRUPT',
@@ -69,9 +58,5 @@ export function assertEventLogHealthy(ws: Workspace): void {
 export function rememberEventLog(ws: Workspace): void {
   const stamp = currentStamp(ws);
   if (stamp === undefined) return;
-  try {
-    writeFileSync(stampFile(ws), stamp);
-  } catch {
-    // without the stamp the next command only rescans
-  }
+  writeText(ws, ws.eventsStampFile, stamp);
 }

@@ -2,13 +2,16 @@ import {
   type Dirent,
   closeSync,
   constants,
+  fchmodSync,
   fstatSync,
   fsyncSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readSync,
+  realpathSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -86,6 +89,25 @@ export function confine(ws: Rooted, path: string): string {
   return abs;
 }
 
+/**
+ * For a path that orc hands to someone else (a command agent's working folder): the confined path,
+ * checked once more by its real path (`realpath`) against the workspace's, so that it is refused
+ * whatever the text says if the folder it names really lies outside. Undefined when nothing is there.
+ */
+export function confineExisting(ws: Rooted, path: string): string | undefined {
+  const abs = confine(ws, path);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const rel = relative(realpathSync(ws.root), real);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw outside(ws.root, path);
+  return abs;
+}
+
 /** Opens a confined file without following a link in its last component. */
 function openConfined(ws: Rooted, path: string, flags: number, mode?: number): number {
   const abs = confine(ws, path);
@@ -100,19 +122,32 @@ function openConfined(ws: Rooted, path: string, flags: number, mode?: number): n
   }
 }
 
-function readAll(fd: number): Buffer {
-  const size = fstatSync(fd).size;
-  const chunks: Buffer[] = [];
+/**
+ * Reads an open file to its end. It asks for one byte more than the size it had: a short read of a
+ * regular file means its end, so a file that did not change costs one call, and one that grew while
+ * it was read is read on to its end rather than cut at the size.
+ */
+function readAll(fd: number, size: number): Buffer {
+  let buffer = Buffer.allocUnsafe(size + 1);
   let total = 0;
-  // Read to the end rather than trusting the size: a file can grow while it is read.
   for (;;) {
-    const chunk = Buffer.allocUnsafe(Math.max(size - total, 64 * 1024));
-    const n = readSync(fd, chunk, 0, chunk.length, null);
-    if (n === 0) break;
-    chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+    if (total === buffer.length) {
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, total);
+      buffer = bigger;
+    }
+    const want = buffer.length - total;
+    const n = readSync(fd, buffer, total, want, null);
     total += n;
+    if (n < want) return buffer.subarray(0, total);
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+/** An open file's bytes, refusing what is not a regular file (a folder, a device). */
+function readOpen(fd: number, label: () => string): Buffer {
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) throw wrongType(label(), 'file');
+  return readAll(fd, stat.size);
 }
 
 /** A file's bytes, or undefined when it does not exist. */
@@ -125,11 +160,41 @@ export function readBytes(ws: Rooted, path: string): Buffer | undefined {
     throw error;
   }
   try {
-    if (!fstatSync(fd).isFile()) throw wrongType(workspaceRelative(ws, path), 'file');
-    return readAll(fd);
+    return readOpen(fd, () => workspaceRelative(ws, path));
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The texts of files of one folder (names as listFiles gives them), with the folder confined once
+ * rather than once per file, so that reading 10,000 task files costs an open and a read each. Each
+ * file is still opened without following a link; one removed meanwhile is left out.
+ */
+export function readTextsIn(ws: Rooted, folder: string, names: readonly string[]): Map<string, string> {
+  const dir = confine(ws, folder);
+  const texts = new Map<string, string>();
+  for (const name of names) {
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes(sep))
+      throw outside(ws.root, join(folder, name));
+    const path = join(dir, name);
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDONLY | NOFOLLOW);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (code === 'ELOOP') throw linked(workspaceRelative(ws, path));
+      if (code === 'ENOTDIR') throw wrongType(workspaceRelative(ws, dir), 'folder');
+      throw error;
+    }
+    try {
+      texts.set(name, readOpen(fd, () => workspaceRelative(ws, path)).toString('utf8'));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return texts;
 }
 
 /** A file's text, or undefined when it does not exist. */
@@ -183,6 +248,44 @@ export function writeText(ws: Rooted, path: string, content: string | Buffer): v
     throw error;
   }
   if (process.env.ORC_FSYNC === '1') syncFolder(dir);
+}
+
+/**
+ * Creates a file that must not exist yet (a generated secret), atomically: written to a temp file,
+ * then hard-linked into place, which fails when another process created it first. Returns false, and
+ * writes nothing, when the file is already there.
+ */
+export function createText(ws: Rooted, path: string, content: string, mode = 0o644): boolean {
+  const abs = confine(ws, path);
+  const dir = ensureFolder(ws, dirname(abs));
+  const tmp = join(dir, `.${basename(abs)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, mode);
+  try {
+    writeSync(fd, content);
+    if (process.env.ORC_FSYNC === '1') fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    confine(ws, abs);
+    linkSync(tmp, abs);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+/** Sets a confined file's permission bits (a secret copied in by hand may be readable by others). */
+export function restrictMode(ws: Rooted, path: string, mode: number): void {
+  const fd = openConfined(ws, path, constants.O_RDONLY);
+  try {
+    fchmodSync(fd, mode);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function syncFolder(dir: string): void {
@@ -271,6 +374,22 @@ export function fileStamp(ws: Rooted, path: string): { size: number; mtimeMs: nu
     const stat = lstatSync(abs);
     if (stat.isSymbolicLink()) throw linked(workspaceRelative(ws, abs));
     return { size: stat.size, mtimeMs: stat.mtimeMs };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A stamp that changes whenever a confined file or folder does (inode, size, mtime in nanoseconds), or
+ * undefined when nothing is there: how derived caches notice that their source moved on.
+ */
+export function changeStamp(ws: Rooted, path: string): string | undefined {
+  const abs = confine(ws, path);
+  try {
+    const stat = lstatSync(abs, { bigint: true });
+    if (stat.isSymbolicLink()) throw linked(workspaceRelative(ws, abs));
+    return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

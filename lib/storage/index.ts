@@ -1,5 +1,6 @@
 export * from './event-log-health.js';
 export * from './events.js';
+export * from './file-trees.js';
 export * from './files.js';
 export * from './json-file.js';
 export * from './mutation.js';

@@ -1,10 +1,9 @@
-import { readdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
 import { invalidInput, notFound, quote } from '../shared/index.js';
-import { removeFile, writeText } from './files.js';
+import { listFiles, removeFile, writeText } from './files.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
 import {
   type QueueEntry,
@@ -170,14 +169,10 @@ export function resolveTaskId(ws: Workspace, ref: string): string {
     throw invalidInput(`${quote(ref)} is not a task id (they look like t-4k9x2mq7ab3c)`);
   }
   const prefix = ref.startsWith('t-') ? ref : `t-${ref}`;
-  let names: string[];
-  try {
-    names = readdirSync(ws.tasksDir);
-  } catch {
-    names = [];
-  }
+  // Only a missing folder means no tasks; a link among them, or a folder that is not one, is refused.
+  const names = listFiles(ws, ws.tasksDir, isTaskFileName);
   if (names.includes(`${prefix}.json`)) return prefix;
-  const matches = names.filter((name) => isTaskFileName(name) && name.startsWith(prefix));
+  const matches = names.filter((name) => name.startsWith(prefix));
   if (matches.length === 1) return matches[0]!.slice(0, -'.json'.length);
   if (matches.length === 0) throw notFound(`task ${quote(ref)} not found`);
   throw invalidInput(

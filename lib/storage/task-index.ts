@@ -1,17 +1,15 @@
-import {
-  appendFileSync,
-  closeSync,
-  fstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  statSync,
-  unlinkSync,
-} from 'node:fs';
-import { join } from 'node:path';
 import { OrcError } from '../shared/index.js';
-import { writeText } from './files.js';
+import {
+  appendText,
+  changeStamp,
+  fileStamp,
+  listFiles,
+  readRange,
+  readText,
+  readTextsIn,
+  removeFile,
+  writeText,
+} from './files.js';
 import { parseJson } from './json-file.js';
 import { type Task, type TaskStatus, checkTask } from '../records/index.js';
 import { tryWithWorkspaceLock } from './workspace-lock.js';
@@ -22,10 +20,13 @@ import type { Workspace } from './workspace.js';
  * tasks costs one file read instead of 10,000. It is a journal: each line holds a task as written
  * and a stamp, the tasks folder's mtime after the write. Every orc write appends its lines under the
  * workspace lock; a stamp that differs from the folder's mtime means someone else (git, a person)
- * changed the folder, and the cache is rebuilt from the files, which remain the truth.
+ * changed the folder, and the cache is rebuilt from the files, which remain the truth. Each batch of
+ * lines (a rebuild, or one mutation's tasks) ends with an end line carrying the stamp, so a journal
+ * cut short anywhere, even at a line boundary, or read while a batch is being appended, is seen as
+ * such and rebuilt instead of silently missing tasks.
  */
 
-const HEADER_VERSION = 1;
+const HEADER_VERSION = 2;
 
 /** What choosing and sweeping need of a task, without its texts: a tenth of the parse cost. */
 export interface QueueEntry {
@@ -80,24 +81,29 @@ function fromQueueFields(f: string[], at: number): QueueEntry {
 
 /** A journal: how a task becomes a line (after its stamp), and how a whole journal is read back. */
 interface Journal<T> {
-  name: string;
   header: (stamp: string) => string;
   line: (task: Task, stamp: string) => string;
+  /** The line that ends each batch. */
+  end: (stamp: string) => string;
   /** The entries, or undefined if the text is torn, of another version, or not stamped `stamp`. */
   parse: (text: string, stamp: string) => { entries: Map<string, T>; lines: number } | undefined;
+  /** The stamp of an end line; undefined for any other line (a batch cut short). */
   stampOf: (line: string) => string | undefined;
+  /** Which file of the workspace holds it. */
+  file: (ws: Workspace) => string;
 }
 
 interface JsonLine {
   v?: number;
   s: string;
   t?: Task;
+  end?: true;
 }
 
 const FULL: Journal<Task> = {
-  name: 'tasks.index.jsonl',
   header: (stamp) => JSON.stringify({ v: HEADER_VERSION, s: stamp }),
   line: (task, stamp) => JSON.stringify({ s: stamp, t: task }),
+  end: (stamp) => JSON.stringify({ s: stamp, end: true }),
   parse(text, stamp) {
     let lines: JsonLine[];
     try {
@@ -105,68 +111,77 @@ const FULL: Journal<Task> = {
     } catch {
       return undefined; // a torn last line or a stray edit: rebuild
     }
-    if (lines.length === 0 || lines[0]!.v !== HEADER_VERSION || lines[lines.length - 1]!.s !== stamp)
-      return undefined;
+    const last = lines[lines.length - 1];
+    if (lines[0]?.v !== HEADER_VERSION || last?.end !== true || last.s !== stamp) return undefined;
     const entries = new Map<string, Task>();
-    for (const line of lines) if (line.t) entries.set(line.t.id, line.t);
-    return { entries, lines: lines.length };
+    let count = 0;
+    for (const line of lines) {
+      if (typeof line !== 'object' || line === null) return undefined;
+      if (line.t) {
+        entries.set(line.t.id, line.t);
+        count++;
+      }
+    }
+    return { entries, lines: count + 1 };
   },
   stampOf(line) {
     try {
-      return (JSON.parse(line) as JsonLine).s;
+      const parsed = JSON.parse(line) as JsonLine;
+      return parsed?.end === true ? parsed.s : undefined;
     } catch {
       return undefined;
     }
   },
+  file: (ws) => ws.taskIndexFile,
 };
 
 const QUEUE_MAGIC = 'orc-queue';
+const QUEUE_END = 'orc-end';
 const QUEUE_FIELDS = 11;
 
 const QUEUE: Journal<QueueEntry> = {
-  name: 'tasks.queue.tsv',
   header: (stamp) => `${QUEUE_MAGIC}\t${HEADER_VERSION}\t${stamp}`,
   line: (task, stamp) => `${stamp}\t${toQueueLine(task)}`,
+  end: (stamp) => `${QUEUE_END}\t${stamp}`,
   parse(text, stamp) {
+    if (!text.endsWith('\n')) return undefined; // torn
     // Only the final newline goes: a line may end in empty, tab-separated fields.
-    const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+    const lines = text.slice(0, -1).split('\n');
     const head = lines[0]!.split('\t');
     if (head[0] !== QUEUE_MAGIC || head[1] !== String(HEADER_VERSION)) return undefined;
     const entries = new Map<string, QueueEntry>();
+    let end: string | undefined;
     for (let i = 1; i < lines.length; i++) {
       const fields = lines[i]!.split('\t');
+      end = fields.length === 2 && fields[0] === QUEUE_END ? fields[1] : undefined;
+      if (end !== undefined) continue;
       if (fields.length !== QUEUE_FIELDS) return undefined; // torn
       entries.set(fields[1]!, fromQueueFields(fields, 1));
     }
-    const last = lines.length > 1 ? lines[lines.length - 1]!.split('\t')[0] : head[2];
-    return last === stamp ? { entries, lines: lines.length } : undefined;
+    return end === stamp ? { entries, lines: entries.size + 1 } : undefined;
   },
-  stampOf: (line) => (line.startsWith(QUEUE_MAGIC) ? line.split('\t')[2] : line.split('\t')[0]),
+  stampOf(line) {
+    const fields = line.split('\t');
+    return fields.length === 2 && fields[0] === QUEUE_END ? fields[1] : undefined;
+  },
+  file: (ws) => ws.taskQueueFile,
 };
 
 const JOURNALS = [FULL, QUEUE] as const;
 
-export function indexFile(ws: Workspace, journal: { name: string } = FULL): string {
-  return join(ws.localDir, journal.name);
+/** The file of a journal (the full one by default). */
+export function indexFile(ws: Workspace, journal: { file: (ws: Workspace) => string } = FULL): string {
+  return journal.file(ws);
 }
 
+/** What the tasks folder looks like now; a journal is current when its last end line names this. */
 export function tasksDirStamp(ws: Workspace): string {
-  try {
-    return statSync(ws.tasksDir, { bigint: true }).mtimeNs.toString();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
-    throw error;
-  }
+  return changeStamp(ws, ws.tasksDir) ?? 'none';
 }
 
 function readIndex<T>(ws: Workspace, journal: Journal<T>, stamp: string) {
-  let text: string;
-  try {
-    text = readFileSync(indexFile(ws, journal), 'utf8');
-  } catch {
-    return undefined;
-  }
-  return journal.parse(text, stamp);
+  const text = readText(ws, indexFile(ws, journal));
+  return text === undefined ? undefined : journal.parse(text, stamp);
 }
 
 export function isTaskFileName(name: string): boolean {
@@ -176,17 +191,10 @@ export function isTaskFileName(name: string): boolean {
 /** Reads every task file. A file that is not a valid task is named in a CORRUPT error. */
 export function readAllTaskFiles(ws: Workspace): Map<string, Task> {
   const tasks = new Map<string, Task>();
-  let names: string[];
-  try {
-    names = readdirSync(ws.tasksDir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return tasks;
-    throw error;
-  }
-  for (const name of names) {
-    if (!isTaskFileName(name)) continue;
+  const names = listFiles(ws, ws.tasksDir, isTaskFileName);
+  for (const [name, text] of readTextsIn(ws, ws.tasksDir, names)) {
     const label = `state/tasks/${name}`;
-    const task = checkTask(parseJson(readFileSync(join(ws.tasksDir, name), 'utf8'), label), label);
+    const task = checkTask(parseJson(text, label), label);
     if (`${task.id}.json` !== name) {
       throw new OrcError('CORRUPT', `${label} holds task ${task.id}: the file name and the id differ`);
     }
@@ -199,6 +207,7 @@ function saveIndex(ws: Workspace, tasks: Map<string, Task>, stamp: string): void
   for (const journal of JOURNALS) {
     const lines = [journal.header(stamp)];
     for (const task of tasks.values()) lines.push(journal.line(task, stamp));
+    lines.push(journal.end(stamp));
     writeText(ws, indexFile(ws, journal), `${lines.join('\n')}\n`);
   }
 }
@@ -235,27 +244,15 @@ export function toQueueEntry(task: Task): QueueEntry {
 }
 
 /** The stamp of a journal's last line, read from the file's tail only (journals grow to megabytes). */
-function lastStamp(file: string, journal: Journal<unknown>): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    for (let want = 16_384; ; want *= 4) {
-      const length = Math.min(want, size);
-      const buffer = Buffer.alloc(length);
-      readSync(fd, buffer, 0, length, size - length);
-      const text = buffer.toString('utf8').trimEnd();
-      const start = text.lastIndexOf('\n');
-      if (start < 0 && length < size) continue; // the last line is longer than what was read
-      return journal.stampOf(text.slice(start + 1));
-    }
-  } finally {
-    closeSync(fd);
-  }
+function lastStamp(ws: Workspace, file: string, journal: Journal<unknown>): string | undefined {
+  const size = fileStamp(ws, file)?.size;
+  if (!size) return undefined;
+  // End lines are short: the tail holds the whole of the last one.
+  const length = Math.min(4_096, size);
+  const text = readRange(ws, file, size - length, length).toString('utf8');
+  if (!text.endsWith('\n')) return undefined; // torn
+  const lines = text.slice(0, -1).split('\n');
+  return lines.length > 1 || length === size ? journal.stampOf(lines[lines.length - 1]!) : undefined;
 }
 
 /**
@@ -273,17 +270,14 @@ export function recordTaskWrites(
   for (const journal of JOURNALS) {
     const file = indexFile(ws, journal);
     // The queue was read and validated in this critical section; the full journal's tail is checked.
-    const current = (journal === QUEUE && queueLoaded) || lastStamp(file, journal) === stampBefore;
+    const current = (journal === QUEUE && queueLoaded) || lastStamp(ws, file, journal) === stampBefore;
     if (!current) {
-      try {
-        unlinkSync(file);
-      } catch {
-        // no cache to drop
-      }
+      removeFile(ws, file);
       continue;
     }
-    const text = written.map((task) => journal.line(task, stamp)).join('\n');
-    // A writer killed mid-append leaves a torn last line: the next reader sees it and rebuilds.
-    appendFileSync(file, `${text}\n`);
+    const lines = written.map((task) => journal.line(task, stamp));
+    lines.push(journal.end(stamp));
+    // A writer killed mid-append leaves a batch without its end line: the next reader rebuilds.
+    appendText(ws, file, `${lines.join('\n')}\n`);
   }
 }

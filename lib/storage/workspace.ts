@@ -1,6 +1,15 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { OrcError } from '../shared/index.js';
+import {
+  type Rooted,
+  appendText,
+  ensureFolder,
+  entryKind,
+  readText,
+  workspaceRelative,
+  writeText,
+} from './files.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
 
 /** The on-disk format this version of orc reads and writes. */
@@ -29,6 +38,10 @@ export interface Workspace {
   /** Where `orc memory prune` moves run notes (never deleted; not searched). */
   readonly runNotesArchiveDir: string;
   readonly configFile: string;
+  /** `.env` beside orchestrator.yaml: variables for its `${VAR}`s. */
+  readonly envFile: string;
+  readonly gitignoreFile: string;
+  readonly gitattributesFile: string;
   /** Where `orc doctor --fix` moves what it cannot read; never deleted by orc. */
   readonly quarantineDir: string;
   /** Git-ignored, machine-local: the workspace lock and derived caches. */
@@ -37,6 +50,15 @@ export interface Workspace {
   readonly runnersDir: string;
   /** The derived knowledge index. */
   readonly knowledgeIndexDir: string;
+  /** The derived task index: every task as JSON lines, and the queue view of each as tab-separated lines. */
+  readonly taskIndexFile: string;
+  readonly taskQueueFile: string;
+  /** The board settings of orchestrator.yaml, parsed once per change of the file. */
+  readonly boardCacheFile: string;
+  /** Size and mtime of events.jsonl when orc last checked it for merge damage. */
+  readonly eventsStampFile: string;
+  /** The bearer token of `orc serve`, made on first use. */
+  readonly serveTokenFile: string;
 }
 
 export interface FindWorkspaceOptions {
@@ -69,15 +91,24 @@ export function workspaceAt(root: string): Workspace {
     runNotesDir: join(knowledgeDir, 'runs'),
     runNotesArchiveDir: join(knowledgeDir, 'archive', 'runs'),
     configFile: join(abs, 'orchestrator.yaml'),
+    envFile: join(abs, '.env'),
+    gitignoreFile: join(abs, '.gitignore'),
+    gitattributesFile: join(abs, '.gitattributes'),
     quarantineDir: join(abs, 'quarantine'),
     localDir,
     runnersDir: join(localDir, 'runners'),
     knowledgeIndexDir: join(localDir, 'knowledge'),
+    taskIndexFile: join(localDir, 'tasks.index.jsonl'),
+    taskQueueFile: join(localDir, 'tasks.queue.tsv'),
+    boardCacheFile: join(localDir, 'board.cache.json'),
+    eventsStampFile: join(localDir, 'events.stamp'),
+    serveTokenFile: join(localDir, 'serve-token'),
   };
 }
 
 const markerFile = (root: string) => join(root, 'state', 'orc.json');
 
+// Looking for a workspace happens before there is one to confine paths to: a plain existence check.
 function isWorkspace(root: string): boolean {
   return existsSync(markerFile(root));
 }
@@ -112,7 +143,9 @@ export function findWorkspace(options: FindWorkspaceOptions = {}): Workspace {
 /**
  * All worktrees of a repository share one board: in a linked worktree (whose `.git` is a file pointing
  * into the main repository), the workspace is the same path in the main worktree, so one agent's claim
- * is at once visible to agents in every other worktree. Found with plain file reads, without running git.
+ * is at once visible to agents in every other worktree. Found with plain file reads, without running git:
+ * git's `.git` file and `commondir` lie outside the workspace on purpose, which is why they are read
+ * here with node:fs and not through the confined layer.
  */
 export function sharedAcrossWorktrees(root: string): string {
   if (process.env.ORC_WORKTREE_BOARD === 'own') return root;
@@ -193,47 +226,50 @@ board:
 /** Creates a workspace, or completes one; re-running it changes nothing that is already there. */
 export function initWorkspace(dir = '.'): InitResult {
   const ws = workspaceAt(dir);
-  const changed: string[] = [];
-  for (const path of [ws.root, ws.knowledgeDir, ws.tasksDir, ws.workstreamsDir, ws.agentsDir, ws.locksDir]) {
-    if (!existsSync(path)) {
-      mkdirSync(path, { recursive: true });
-      changed.push(`${path.slice(ws.root.length + 1) || '.'}/`);
-    }
-  }
+  // The root itself may well be reached through a link (it is the user's choice of folder); only what
+  // lies below it is confined.
   if (existsSync(ws.root) && !statSync(ws.root).isDirectory()) {
     throw new OrcError('INVALID_INPUT', `${ws.root} exists and is not a folder`);
   }
-  if (!existsSync(markerFile(ws.root))) {
-    writeJsonAtomic(ws, markerFile(ws.root), { format: WORKSPACE_FORMAT });
+  const changed: string[] = [];
+  for (const path of [ws.root, ws.knowledgeDir, ws.tasksDir, ws.workstreamsDir, ws.agentsDir, ws.locksDir]) {
+    const kind = path === ws.root ? (existsSync(path) ? 'folder' : undefined) : entryKind(ws, path);
+    if (kind === undefined) {
+      ensureFolder(ws, path);
+      changed.push(`${workspaceRelative(ws, path)}/`);
+    } else if (kind !== 'folder') ensureFolder(ws, path); // names the path that is not a folder
+  }
+  if (entryKind(ws, ws.markerFile) === undefined) {
+    writeJsonAtomic(ws, ws.markerFile, { format: WORKSPACE_FORMAT });
     changed.push('state/orc.json');
   } else {
     openChecked(ws.root);
   }
-  if (!existsSync(ws.eventsFile)) {
-    writeFileSync(ws.eventsFile, '');
-    changed.push('events.jsonl');
-  }
-  if (!existsSync(ws.configFile)) {
-    writeFileSync(ws.configFile, CONFIG_TEMPLATE);
-    changed.push('orchestrator.yaml');
-  }
-  for (const [name, lines] of [
-    ['.gitignore', GITIGNORE_LINES],
-    ['.gitattributes', GITATTRIBUTES_LINES],
+  for (const [path, content] of [
+    [ws.eventsFile, ''],
+    [ws.configFile, CONFIG_TEMPLATE],
   ] as const) {
-    if (ensureLines(join(ws.root, name), lines)) changed.push(name);
+    if (entryKind(ws, path) === undefined) {
+      writeText(ws, path, content);
+      changed.push(workspaceRelative(ws, path));
+    }
+  }
+  for (const [path, lines] of [
+    [ws.gitignoreFile, GITIGNORE_LINES],
+    [ws.gitattributesFile, GITATTRIBUTES_LINES],
+  ] as const) {
+    if (ensureLines(ws, path, lines)) changed.push(workspaceRelative(ws, path));
   }
   return { workspace: ws, changed };
 }
 
-/** Appends the lines a file lacks (comments are only written along with a missing rule). */
-export function ensureLines(path: string, lines: readonly string[]): boolean {
-  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+/** Appends to a workspace file the lines it lacks (comments are only written along with a missing rule). */
+export function ensureLines(ws: Rooted, path: string, lines: readonly string[]): boolean {
+  const existing = readText(ws, path) ?? '';
   const have = new Set(existing.split(/\r?\n/).map((line) => line.trim()));
   const rules = lines.filter((line) => !line.startsWith('#'));
   if (rules.every((line) => have.has(line))) return false;
   const missing = lines.filter((line) => line.startsWith('#') || !have.has(line));
-  const prefix = existing === '' || existing.endsWith('\n') ? '' : '\n';
-  appendFileSync(path, `${prefix}${missing.join('\n')}\n`);
+  appendText(ws, path, `${missing.join('\n')}\n`, { separate: true });
   return true;
 }

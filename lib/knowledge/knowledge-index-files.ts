@@ -1,0 +1,248 @@
+import { join } from 'node:path';
+import { OrcError } from '../shared/index.js';
+import {
+  type Workspace,
+  changeStamp,
+  entryKind,
+  listFolder,
+  readText,
+  removeTree,
+  workspaceRelative,
+  writeText,
+} from '../storage/index.js';
+import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
+
+/*
+ * The files of the knowledge index in .orc/knowledge/: index.json (the state: documents and overlay)
+ * and one folder per base (chunks.json and the term shards). They are derived and machine-local, so
+ * whatever is wrong with them (deleted, truncated, garbled, written by another version) is never an
+ * error for the user: a reader sees an IndexDamage and the index is rebuilt from knowledge/.
+ */
+
+export const INDEX_FORMAT = 1;
+export const SHARDS = 64;
+
+export interface OverlayChunk extends ChunkRef {
+  tf: Record<string, number>;
+}
+
+export interface IndexState {
+  format: number;
+  generation: number;
+  base: string | null;
+  baseChunks: number;
+  baseLength: number;
+  /** Base chunk ranges `[first, count, total length]` replaced by later changes. */
+  deleted: [number, number, number][];
+  docs: Record<string, IndexedDocument>;
+  overlay: OverlayChunk[];
+}
+
+export type BaseChunk = [doc: string, heading: string, from: number, to: number, len: number, hash: string];
+
+/** A file of the index that is missing or does not hold what was written: rebuild the index. */
+export class IndexDamage extends OrcError {
+  constructor(ws: Workspace, file: string, why: string) {
+    super(
+      'CORRUPT',
+      `the knowledge index file ${workspaceRelative(ws, file)} ${why}: run \`orc kb reindex\``,
+      {
+        details: { file: workspaceRelative(ws, file) },
+      },
+    );
+  }
+}
+
+const stateFile = (ws: Workspace) => join(ws.knowledgeIndexDir, 'index.json');
+const baseDir = (ws: Workspace, base: string) => join(ws.knowledgeIndexDir, `base-${base}`);
+const BASE_NAME = /^b-[0-9a-z]{1,32}$/;
+
+// The parsed index.json of each workspace, reused while the file is the same (a server asks often).
+const stateCache = new Map<string, { stamp: string; state: IndexState }>();
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isRange = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every(isCount);
+
+function isChunkRef(c: unknown): boolean {
+  return (
+    isObject(c) &&
+    typeof c.doc === 'string' &&
+    typeof c.heading === 'string' &&
+    isCount(c.from) &&
+    isCount(c.to) &&
+    isCount(c.len) &&
+    typeof c.hash === 'string'
+  );
+}
+
+/** Whether parsed JSON has the shape of an index state that this version writes. */
+function isIndexState(s: unknown): s is IndexState {
+  if (!isObject(s) || s.format !== INDEX_FORMAT || !isCount(s.generation)) return false;
+  if (!(s.base === null || (typeof s.base === 'string' && BASE_NAME.test(s.base)))) return false;
+  if (!isCount(s.baseChunks) || typeof s.baseLength !== 'number') return false;
+  if (!Array.isArray(s.deleted) || !s.deleted.every(isRange)) return false;
+  if (!isObject(s.docs)) return false;
+  for (const doc of Object.values(s.docs)) {
+    if (!isObject(doc) || typeof doc.hash !== 'string' || !Array.isArray(doc.tags)) return false;
+    if (typeof doc.mtimeMs !== 'number' || !isCount(doc.size)) return false;
+    if (doc.base !== undefined && !isRange(doc.base)) return false;
+  }
+  return (
+    Array.isArray(s.overlay) &&
+    s.overlay.every((c) => isChunkRef(c) && isObject(c.tf) && Object.values(c.tf).every(isCount))
+  );
+}
+
+/** The index as stored, or why it cannot be used (missing is no damage: there is none yet). */
+export function inspectIndexState(ws: Workspace): { state?: IndexState; damage?: string } {
+  const file = stateFile(ws);
+  const stamp = changeStamp(ws, file);
+  if (stamp === undefined) return {};
+  const cached = stateCache.get(ws.root);
+  if (cached?.stamp === stamp) return { state: cached.state };
+  const where = workspaceRelative(ws, file);
+  if (entryKind(ws, file) !== 'file') return { damage: `${where} is not a file` };
+  const text = readText(ws, file);
+  if (text === undefined) return {};
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return { damage: `${where} does not parse` };
+  }
+  if (!isIndexState(state)) return { damage: `${where} is not an index of format ${INDEX_FORMAT}` };
+  stateCache.set(ws.root, { stamp, state });
+  return { state };
+}
+
+/** The index as stored, or undefined when it is missing, unreadable or of another format. */
+export function readIndexState(ws: Workspace): IndexState | undefined {
+  return inspectIndexState(ws).state;
+}
+
+export function writeIndexState(ws: Workspace, state: IndexState): void {
+  const file = stateFile(ws);
+  if (entryKind(ws, file) === 'folder') removeTree(ws, file); // a damaged cache, nothing of the user's
+  writeText(ws, file, JSON.stringify(state));
+}
+
+/** Writes a new base's files; the state naming it is written after them. */
+export function writeBase(ws: Workspace, base: string, chunks: BaseChunk[], shards: object[]): void {
+  const dir = baseDir(ws, base);
+  shards.forEach((shard, i) => {
+    writeText(ws, join(dir, `terms-${i}.json`), JSON.stringify(shard));
+  });
+  writeText(ws, join(dir, 'chunks.json'), JSON.stringify(chunks));
+}
+
+/** Removes every base but `keep`, and anything else in the index folder that orc did not put there. */
+export function removeOtherBases(ws: Workspace, keep: string | null): void {
+  for (const entry of listFolder(ws, ws.knowledgeIndexDir)) {
+    if (entry.name.startsWith('base-') && entry.name !== `base-${keep}`) {
+      removeTree(ws, join(ws.knowledgeIndexDir, entry.name));
+    }
+  }
+}
+
+type Shard = Record<string, number[]>;
+
+// Parsed base files, kept for the life of the process (a server answers many queries).
+const baseCache = new Map<
+  string,
+  { chunks?: BaseChunk[]; lengths?: Int32Array; shards: Map<number, Shard> }
+>();
+
+function readBaseJson(ws: Workspace, file: string): unknown {
+  const text = readText(ws, file);
+  if (text === undefined) throw new IndexDamage(ws, file, 'is missing');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new IndexDamage(ws, file, 'does not parse');
+  }
+}
+
+const isBaseChunk = (c: unknown) =>
+  Array.isArray(c) &&
+  c.length === 6 &&
+  typeof c[0] === 'string' &&
+  typeof c[1] === 'string' &&
+  isCount(c[2]) &&
+  isCount(c[3]) &&
+  isCount(c[4]) &&
+  typeof c[5] === 'string';
+
+/**
+ * The files of one base, read on first use and checked against the state that names it; anything
+ * missing or malformed is an IndexDamage.
+ */
+export function baseFiles(ws: Workspace, state: IndexState & { base: string }) {
+  const base = state.base;
+  const key = `${ws.root}\0${base}`;
+  let entry = baseCache.get(key);
+  if (!entry) {
+    if (baseCache.size > 8) baseCache.clear();
+    entry = { shards: new Map() };
+    baseCache.set(key, entry);
+  }
+  const cached = entry;
+  return {
+    lengths(): Int32Array {
+      cached.lengths ??= Int32Array.from(this.chunks(), (chunk) => chunk[4]);
+      return cached.lengths;
+    },
+    chunks(): BaseChunk[] {
+      if (!cached.chunks) {
+        const file = join(baseDir(ws, base), 'chunks.json');
+        const chunks = readBaseJson(ws, file);
+        if (!Array.isArray(chunks) || chunks.length !== state.baseChunks || !chunks.every(isBaseChunk))
+          throw new IndexDamage(ws, file, `does not hold the ${state.baseChunks} sections of its index`);
+        cached.chunks = chunks as BaseChunk[];
+      }
+      return cached.chunks;
+    },
+    shard(i: number): Shard {
+      let shard = cached.shards.get(i);
+      if (!shard) {
+        const file = join(baseDir(ws, base), `terms-${i}.json`);
+        const read = readBaseJson(ws, file);
+        const valid =
+          isObject(read) &&
+          Object.values(read).every(
+            (list) =>
+              Array.isArray(list) &&
+              list.length % 2 === 0 &&
+              list.every((n, j) => isCount(n) && (j % 2 === 1 || n < state.baseChunks)),
+          );
+        if (!valid) throw new IndexDamage(ws, file, 'is not a term shard of its index');
+        // Looked up with Object.hasOwn only: a term may well be "constructor" or "__proto__".
+        shard = read as Shard;
+        cached.shards.set(i, shard);
+      }
+      return shard;
+    },
+  };
+}
+
+/**
+ * Reads every file of the state's base (what `orc kb reindex` does before trusting an index), and
+ * says what is wrong with the first damaged one, if any.
+ */
+export function baseDamage(ws: Workspace, state: IndexState): string | undefined {
+  if (!state.base) return undefined;
+  baseCache.delete(`${ws.root}\0${state.base}`);
+  const files = baseFiles(ws, state as IndexState & { base: string });
+  try {
+    files.chunks();
+    for (let i = 0; i < SHARDS; i++) files.shard(i);
+  } catch (error) {
+    if (!(error instanceof IndexDamage)) throw error;
+    baseCache.delete(`${ws.root}\0${state.base}`);
+    return error.message.replace(/: run `orc kb reindex`$/, '');
+  }
+  return undefined;
+}

@@ -1,0 +1,49 @@
+import { lstatSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Rooted, confine, listFolder } from './files.js';
+
+/** A regular file found by listTree. */
+export interface TreeFile {
+  /** Relative to the folder walked, with `/` separators. */
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Every regular file under a confined folder, sorted by path. Symbolic links are never followed nor
+ * listed (one inside the folder could point anywhere), and neither are sockets or devices; `accept`
+ * decides which entries count (a folder it refuses is not entered). A missing folder has no files.
+ */
+export function listTree(
+  ws: Rooted,
+  path: string,
+  accept: (relative: string, kind: 'file' | 'folder') => boolean,
+): TreeFile[] {
+  const found: TreeFile[] = [];
+  const visit = (dir: string, prefix: string) => {
+    // listFolder confines `dir` again, so a folder swapped for a link since its parent was read is refused.
+    for (const entry of listFolder(ws, dir)) {
+      const relative = prefix + entry.name;
+      if (entry.kind === 'folder') {
+        if (accept(relative, 'folder')) visit(join(dir, entry.name), `${relative}/`);
+      } else if (entry.kind === 'file' && accept(relative, 'file')) {
+        let stat: import('node:fs').Stats;
+        try {
+          stat = lstatSync(join(dir, entry.name));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile
+          throw error;
+        }
+        if (stat.isFile()) found.push({ path: relative, size: stat.size, mtimeMs: stat.mtimeMs });
+      }
+    }
+  };
+  visit(confine(ws, path), '');
+  return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Removes a confined folder and everything in it (links inside are removed, never followed). */
+export function removeTree(ws: Rooted, path: string): void {
+  rmSync(confine(ws, path), { recursive: true, force: true });
+}
