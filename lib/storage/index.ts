@@ -3,6 +3,7 @@ export * from './events.js';
 export * from './files.js';
 export * from './json-file.js';
 export * from './mutation.js';
+export * from './record-kinds.js';
 export * from './task-index.js';
 export * from './workspace-lock.js';
 export * from './workspace.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { OrcError } from '../shared/index.js';
 import { writeText } from './files.js';
 import { parseJson } from './json-file.js';
-import { type Task, type TaskStatus, checkTask } from '../records/index.js';
+import { type Task, type TaskStatus, validateTask } from '../records/index.js';
 import { tryWithWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -186,7 +186,7 @@ export function readAllTaskFiles(ws: Workspace): Map<string, Task> {
   for (const name of names) {
     if (!isTaskFileName(name)) continue;
     const label = `state/tasks/${name}`;
-    const task = checkTask(parseJson(readFileSync(join(ws.tasksDir, name), 'utf8'), label), label);
+    const task = validateTask(parseJson(readFileSync(join(ws.tasksDir, name), 'utf8'), label), label);
     if (`${task.id}.json` !== name) {
       throw new OrcError('CORRUPT', `${label} holds task ${task.id}: the file name and the id differ`);
     }
