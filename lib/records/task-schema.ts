@@ -1,4 +1,4 @@
-import { hasControlChars, invalidInput, isTaskId, quote } from '../shared/index.js';
+import { TASK_ID, hasControlChars, invalidInput, quote } from '../shared/index.js';
 import { type RecordSchema, lazySchema, stampOf, validateRecord } from './validate.js';
 
 /** Task statuses; a claimed task is held under a lease. */
@@ -125,7 +125,7 @@ export const taskSchema = lazySchema((z) => {
   return z
     .object({
       v: z.literal(1),
-      id: z.string().refine(isTaskId, 'must be a task id (t- and 4 to 32 lower-case letters or digits)'),
+      id: z.string().regex(TASK_ID, 'must be a task id (t- and 4 to 32 lower-case letters or digits)'),
       workstream: z.string(),
       title: z.string(),
       description: z.string(),

@@ -49,7 +49,8 @@ export function checkResource(value: unknown): string {
   return value;
 }
 
-const TASK_ID = /^t-[0-9a-z]{4,32}$/;
+/** A task id: `t-` and 4 to 32 lower-case letters or digits. */
+export const TASK_ID = /^t-[0-9a-z]{4,32}$/;
 
 export function isTaskId(value: string): boolean {
   return TASK_ID.test(value);
