@@ -145,18 +145,15 @@ test('no file imports itself back through a cycle', () => {
 });
 
 /**
- * lib/ files that still reach the file system themselves. Each is being moved onto the storage layer
- * by another part of issue 13 (the record folders' one reader, the doctor); the list only shrinks.
+ * lib/ files that still reach the file system themselves, while they move onto the storage layer; the
+ * list only shrinks.
  */
-const FS_PENDING = [
-  'lib/board/agents.ts',
-  'lib/board/cycles.ts',
-  'lib/board/locks.ts',
-  'lib/board/workstreams.ts',
-  'lib/doctor/doctor.ts',
-  'lib/runs/policies.ts',
-  'lib/runs/runs.ts',
-];
+const FS_PENDING = ['lib/doctor/doctor.ts'];
+/** lib/ files that read and write files that are not the workspace's, on purpose. */
+const FS_OUTSIDE = {
+  // The merge driver's %O %A %B are git's own temporary files, handed over by git.
+  'lib/git/merge-files.ts': "git's temporary files",
+};
 
 test('only lib/storage/ touches the file system: every other lib/ file goes through it', () => {
   const FS = /^(node:)?fs(\/promises)?$/;
@@ -168,7 +165,7 @@ test('only lib/storage/ touches the file system: every other lib/ file goes thro
     .map(rel)
     .filter((path) => !path.startsWith('lib/storage/'));
   assert.deepEqual(
-    touching.filter((path) => !FS_PENDING.includes(path)),
+    touching.filter((path) => !FS_PENDING.includes(path) && !Object.hasOwn(FS_OUTSIDE, path)),
     [],
   );
   const converted = FS_PENDING.filter((path) => !touching.includes(path));

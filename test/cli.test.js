@@ -207,7 +207,7 @@ test('a corrupt state file is named, never overwritten, and fails every reader w
   writeFileSync(path, '{"v": 1, "id": "t-000000000000"}\n');
   const wrong = orc(['--dir', dir, 't', 'list']);
   assert.equal(wrong.code, 6);
-  assert.match(wrong.stderr, /is not a valid task: .*workstream must be a string/);
+  assert.match(wrong.stderr, /is not a valid task: .*workstream: is missing; title: is missing/);
   assert.notEqual(snapshot(dir), before);
 });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mergeEventLines, mergeList, mergeTask } from '../dist/lib/index.js';
-import { mergeOwnedRecord, mergeRuleFor, splitConflict } from '../dist/lib/records/merge.js';
+import { mergeOwnedRecord, splitConflict } from '../dist/lib/records/merge.js';
+import { recordKindOfPath } from '../dist/lib/storage/record-kinds.js';
 
 const base = {
   v: 1,
@@ -130,10 +131,13 @@ test('runs and cycles merge whole: the later version wins; paths pick their rule
     [
       'events.jsonl',
       'state/tasks/t-1.json',
-      'state/runs/r-1.json',
+      'sub/dir/state/runs/r-1.json',
       'state/cycles/c-1.json',
       'state/agents/a.json',
-    ].map(mergeRuleFor),
-    ['events', 'task', 'owned', 'owned', 'record'],
+      'state/policies/p-1.json',
+      'state/orc.json',
+      'state/tasks/notes.json',
+    ].map((path) => recordKindOfPath(path)?.name),
+    [undefined, 'task', 'run', 'cycle', 'agent', 'policy', undefined, undefined],
   );
 });

@@ -1,23 +1,14 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BoardSettings, loadBoardSettings } from '../config/index.js';
 import { OrcError, notFound, quote } from '../shared/index.js';
-import { readJsonFile } from '../storage/index.js';
+import { listRecords } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import { checkName } from '../shared/index.js';
-import { checkTags } from '../records/index.js';
+import { type Agent, checkTags, validateAgent } from '../records/index.js';
 import type { Workspace } from '../storage/index.js';
 import { compareText } from '../shared/index.js';
 
-/** A registered agent, as stored in `state/agents/<id>.json`. */
-export interface Agent {
-  v: 1;
-  id: string;
-  role: string;
-  capabilities: string[];
-  registeredAt: string;
-  lastSeen: string;
-}
+export type { Agent } from '../records/index.js';
 
 /** An agent as listed: `live` while it has been heard from within `board.stale_after`. */
 export interface AgentView extends Agent {
@@ -31,20 +22,6 @@ export interface RegisterAgentInput {
 }
 
 export const agentFile = (ws: Workspace, id: string) => join(ws.agentsDir, `${id}.json`);
-
-export function checkAgent(value: unknown, label: string): Agent {
-  const a = value as Agent;
-  const ok =
-    typeof a === 'object' &&
-    a !== null &&
-    a.v === 1 &&
-    typeof a.id === 'string' &&
-    typeof a.role === 'string' &&
-    Array.isArray(a.capabilities) &&
-    typeof a.lastSeen === 'string';
-  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid agent`, { details: { file: label } });
-  return a;
-}
 
 function ordered(a: Agent): Agent {
   return {
@@ -62,7 +39,7 @@ export function requireAgent(m: Mutation, id: string): Agent {
   const label = `state/agents/${id}.json`;
   const raw = m.readJson<unknown>(agentFile(m.ws, id), label);
   if (raw === undefined) throw notFound(`agent ${quote(id)} is not registered: run \`orc a register ${id}\``);
-  return checkAgent(raw, label);
+  return validateAgent(raw, label);
 }
 
 /** Registers an agent, or updates its role and capabilities if it is registered already. */
@@ -79,7 +56,7 @@ export async function registerAgent(ws: Workspace, input: RegisterAgentInput, op
   return mutate(ws, { actor: options.actor ?? id, now: options.now }, (m) => {
     const label = `state/agents/${id}.json`;
     const existing = m.readJson<unknown>(agentFile(ws, id), label);
-    const previous = existing === undefined ? undefined : checkAgent(existing, label);
+    const previous = existing === undefined ? undefined : validateAgent(existing, label);
     const agent = ordered({
       v: 1,
       id,
@@ -110,14 +87,7 @@ export function viewAgent(agent: Agent, board: BoardSettings, now = Date.now()):
 export function listAgents(ws: Workspace, options: { now?: Date } = {}): AgentView[] {
   const board = loadBoardSettings(ws);
   const now = (options.now ?? new Date()).getTime();
-  let names: string[];
-  try {
-    names = readdirSync(ws.agentsDir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) => checkAgent(readJsonFile(ws, join(ws.agentsDir, n), `state/agents/${n}`), `state/agents/${n}`))
+  return listRecords(ws, 'agent')
     .map((agent) => viewAgent(agent, board, now))
     .sort((a, b) => compareText(a.id, b.id));
 }

@@ -1,27 +1,16 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { listAgents } from './agents.js';
-import { readEvents } from '../storage/index.js';
-import { OrcError } from '../shared/index.js';
+import { listRecords, readEvents } from '../storage/index.js';
 import { newId } from '../shared/index.js';
-import { readJsonFile } from '../storage/index.js';
 import { listLocks } from './locks.js';
 import { type ActorOptions, mutate } from '../storage/index.js';
 import { loadTasks } from '../storage/index.js';
-import type { Task } from '../records/index.js';
+import type { Cycle, Task } from '../records/index.js';
 import { compareTasks, isClaimLive, isReady, reservedFor } from './tasks.js';
 import type { Workspace } from '../storage/index.js';
 import { listWorkstreams } from './workstreams.js';
 
-/** A cycle: a round of planned work; results are collected per cycle. Stored in `state/cycles/`. */
-export interface Cycle {
-  v: 1;
-  id: string;
-  startedAt: string;
-  startedBy: string;
-  /** Task → agent suggestions made when the cycle was planned. */
-  assignments: Array<{ task: string; agent: string | null }>;
-}
+export type { Cycle } from '../records/index.js';
 
 export interface PlannedTask {
   id: string;
@@ -40,19 +29,6 @@ export interface CyclePlan {
   startedAt: string;
   workstreams: Array<{ name: string; parallel: PlannedTask[]; serial: PlannedTask[] }>;
   freeAgents: string[];
-}
-
-export function checkCycle(value: unknown, label: string): Cycle {
-  const c = value as Cycle;
-  const ok =
-    typeof c === 'object' &&
-    c !== null &&
-    c.v === 1 &&
-    typeof c.id === 'string' &&
-    typeof c.startedAt === 'string' &&
-    Array.isArray(c.assignments);
-  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid cycle`, { details: { file: label } });
-  return c;
 }
 
 const RESOURCE_TAG = 'res:';
@@ -153,14 +129,9 @@ export async function startCycle(
 
 /** The latest cycle, if any has been started. */
 export function currentCycle(ws: Workspace): Cycle | undefined {
-  let names: string[];
-  try {
-    names = readdirSync(cyclesDir(ws)).filter((n) => n.startsWith('c-') && n.endsWith('.json'));
-  } catch {
-    return undefined;
-  }
-  const cycles = names.map((n) => readJsonFile<Cycle>(ws, join(cyclesDir(ws), n), `state/cycles/${n}`));
-  return cycles.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))[0];
+  return listRecords(ws, 'cycle').sort((a, b) =>
+    a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0,
+  )[0];
 }
 
 export interface CycleResults {

@@ -1,23 +1,14 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBoardSettings } from '../config/index.js';
-import { OrcError, conflict, notFound, quote } from '../shared/index.js';
-import { readJsonFile } from '../storage/index.js';
+import { conflict, notFound, quote } from '../shared/index.js';
+import { type Lock, validateLock } from '../records/index.js';
+import { listRecords } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import { checkName, checkResource, resourceFileName } from '../shared/index.js';
 import type { Workspace } from '../storage/index.js';
 import { compareText } from '../shared/index.js';
 
-/** A held resource lock, as stored in `state/locks/<slug>-<hash>.json`. */
-export interface Lock {
-  v: 1;
-  resource: string;
-  owner: string;
-  /** How many times the owner acquired it without releasing (locks are re-entrant). */
-  count: number;
-  acquiredAt: string;
-  expiresAt: string;
-}
+export type { Lock } from '../records/index.js';
 
 export interface AcquireLockOptions extends ActorOptions {
   /** Time-to-live in milliseconds; defaults to `board.lock_ttl`. */
@@ -33,23 +24,10 @@ export interface ReleaseLockOptions extends ActorOptions {
 
 const fileOf = (ws: Workspace, resource: string) => join(ws.locksDir, resourceFileName(resource));
 
-export function checkLock(value: unknown, label: string): Lock {
-  const l = value as Lock;
-  const ok =
-    typeof l === 'object' &&
-    l !== null &&
-    typeof l.resource === 'string' &&
-    typeof l.owner === 'string' &&
-    Number.isInteger(l.count) &&
-    !Number.isNaN(Date.parse(l.expiresAt));
-  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid lock`, { details: { file: label } });
-  return l;
-}
-
 function readLock(m: Mutation, resource: string): Lock | undefined {
   const label = `state/locks/${resourceFileName(resource)}`;
   const raw = m.readJson<unknown>(fileOf(m.ws, resource), label);
-  return raw === undefined ? undefined : checkLock(raw, label);
+  return raw === undefined ? undefined : validateLock(raw, label);
 }
 
 export const isLockLive = (lock: Lock, now = Date.now()) => Date.parse(lock.expiresAt) > now;
@@ -147,15 +125,7 @@ export async function releaseLock(
 }
 
 function readAllLocks(ws: Workspace): Lock[] {
-  let names: string[];
-  try {
-    names = readdirSync(ws.locksDir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
-  } catch {
-    return [];
-  }
-  return names.map((n) =>
-    checkLock(readJsonFile(ws, join(ws.locksDir, n), `state/locks/${n}`), `state/locks/${n}`),
-  );
+  return listRecords(ws, 'lock');
 }
 
 /** Held locks (expired ones are free and left out unless `all`); `now` is when expiry is judged. */

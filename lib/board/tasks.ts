@@ -15,7 +15,7 @@ import {
 } from '../records/index.js';
 import { listWorkstreams, requireWorkstream } from './workstreams.js';
 import type { Workspace } from '../storage/index.js';
-import { checkTask } from '../records/index.js';
+import { validateTask } from '../records/index.js';
 import { readJsonFile } from '../storage/index.js';
 import { join } from 'node:path';
 import { compareText } from '../shared/index.js';
@@ -236,7 +236,7 @@ export async function reopenTask(ws: Workspace, ref: string, options: ActorOptio
 export async function getTask(ws: Workspace, ref: string): Promise<Task> {
   const id = resolveTaskId(ws, ref);
   const label = `state/tasks/${id}.json`;
-  return checkTask(readJsonFile(ws, join(ws.tasksDir, `${id}.json`), label), label);
+  return validateTask(readJsonFile(ws, join(ws.tasksDir, `${id}.json`), label), label);
 }
 
 /** Tasks that pass `filter`, most urgent first; `now` is when readiness is judged (default: the clock). */

@@ -1,26 +1,19 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { OrcError, conflict, invalidInput, notFound, quote } from '../shared/index.js';
-import { readJsonFile } from '../storage/index.js';
+import { conflict, invalidInput, notFound, quote } from '../shared/index.js';
+import { listRecords } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import { checkName } from '../shared/index.js';
-import { DEFAULT_PRIORITY, checkDescription, parsePriority } from '../records/index.js';
+import {
+  DEFAULT_PRIORITY,
+  type Workstream,
+  checkDescription,
+  parsePriority,
+  validateWorkstream,
+} from '../records/index.js';
 import type { Workspace } from '../storage/index.js';
 import { compareText } from '../shared/index.js';
 
-export const WORKSTREAM_STATUSES = ['active', 'archived'] as const;
-export type WorkstreamStatus = (typeof WORKSTREAM_STATUSES)[number];
-
-/** A workstream, as stored in `state/workstreams/<name>.json`. */
-export interface Workstream {
-  v: 1;
-  name: string;
-  description: string;
-  priority: number;
-  status: WorkstreamStatus;
-  createdAt: string;
-  updatedAt: string;
-}
+export { WORKSTREAM_STATUSES, type Workstream, type WorkstreamStatus } from '../records/index.js';
 
 export interface CreateWorkstreamInput {
   name: string;
@@ -34,20 +27,6 @@ export interface UpdateWorkstreamInput {
 }
 
 const fileOf = (ws: Workspace, name: string) => join(ws.workstreamsDir, `${name}.json`);
-
-export function checkWorkstream(value: unknown, label: string): Workstream {
-  const w = value as Workstream;
-  const ok =
-    typeof w === 'object' &&
-    w !== null &&
-    w.v === 1 &&
-    typeof w.name === 'string' &&
-    typeof w.description === 'string' &&
-    Number.isInteger(w.priority) &&
-    WORKSTREAM_STATUSES.includes(w.status);
-  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid workstream`, { details: { file: label } });
-  return w;
-}
 
 function ordered(w: Workstream): Workstream {
   return {
@@ -68,7 +47,7 @@ export function requireWorkstream(m: Mutation, name: string): Workstream {
   const raw = m.readJson<unknown>(fileOf(m.ws, name), label);
   if (raw === undefined)
     throw notFound(`workstream ${quote(name)} not found: create it with \`orc ws create ${name}\``);
-  return checkWorkstream(raw, label);
+  return validateWorkstream(raw, label);
 }
 
 export async function createWorkstream(
@@ -143,20 +122,7 @@ export async function archiveWorkstream(
 
 /** Every workstream, most urgent first. */
 export function listWorkstreams(ws: Workspace): Workstream[] {
-  let names: string[];
-  try {
-    names = readdirSync(ws.workstreamsDir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) =>
-      checkWorkstream(
-        readJsonFile(ws, join(ws.workstreamsDir, n), `state/workstreams/${n}`),
-        `state/workstreams/${n}`,
-      ),
-    )
-    .sort((a, b) => a.priority - b.priority || compareText(a.name, b.name));
+  return listRecords(ws, 'workstream').sort((a, b) => a.priority - b.priority || compareText(a.name, b.name));
 }
 
 export function getWorkstream(ws: Workspace, name: string): Workstream {

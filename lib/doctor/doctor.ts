@@ -1,101 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { checkAgent } from '../board/index.js';
 import { rememberEventLog, scanEventLog } from '../storage/index.js';
 import { makeEvent, appendEvents } from '../storage/index.js';
-import { writeText, writeJsonAtomic } from '../storage/index.js';
-import { checkLock } from '../board/index.js';
-import { type Cycle, checkCycle } from '../board/index.js';
-import {
-  mergeEventLines,
-  mergeOwnedRecord,
-  mergeRecord,
-  mergeTask,
-  splitConflict,
-} from '../records/index.js';
-import { type Run, checkRun } from '../records/index.js';
-import { resourceFileName } from '../shared/index.js';
+import { moveEntry, removeFile, workspaceRelative, writeText, writeJsonAtomic } from '../storage/index.js';
+import { mergeEventLines } from '../records/index.js';
 import { indexFile } from '../storage/index.js';
-import { type Task, checkTask, orderTask } from '../records/index.js';
+import { type Task, orderTask } from '../records/index.js';
 import { withWorkspaceLock } from '../storage/index.js';
 import type { Workspace } from '../storage/index.js';
-import { checkWorkstream } from '../board/index.js';
+import type { DoctorContext, DoctorProblem, DoctorReport, Report } from './doctor-types.js';
+import { type FoundRecords, checkRecordFolders, checkUnmerged, readUnmerged } from './record-checks.js';
 
-/** One thing `orc doctor` found. `fixed` is set when `--fix` repaired it. */
-export interface DoctorProblem {
-  code:
-    | 'CONFLICT_MARKERS'
-    | 'UNREADABLE'
-    | 'INVALID'
-    | 'NAME_MISMATCH'
-    | 'ORPHAN_FILE'
-    | 'DUPLICATE_EVENTS'
-    | 'CORRUPT_EVENT_LINES'
-    | 'UNKNOWN_WORKSTREAM'
-    | 'DANGLING_DEP'
-    | 'DEPENDENCY_CYCLE'
-    | 'UNKNOWN_AGENT'
-    | 'EXPIRED_CLAIM'
-    | 'EXPIRED_LOCK';
-  file: string;
-  message: string;
-  fixed: boolean;
-  /** What --fix did, or why it cannot. */
-  action?: string;
-}
-
-export interface DoctorReport {
-  problems: DoctorProblem[];
-  remaining: number;
-  /** Where unreadable files were moved, relative to the workspace. */
-  quarantine: string[];
-}
-
-interface Kind {
-  dir: (ws: Workspace) => string;
-  check: (value: unknown, label: string) => unknown;
-  nameOf: (value: Record<string, unknown>) => string;
-  merge: (base: unknown, ours: unknown, theirs: unknown) => unknown;
-}
-
-const generic = (clock: string) => (base: unknown, ours: unknown, theirs: unknown) =>
-  mergeRecord(base as never, ours as never, theirs as never, (d) => String(d[clock] ?? ''));
-
-const KINDS: Kind[] = [
-  {
-    dir: (ws) => ws.tasksDir,
-    check: checkTask,
-    nameOf: (v) => `${v.id}.json`,
-    merge: (b, o, t) => mergeTask(b as Task | undefined, o as Task, t as Task),
-  },
-  {
-    dir: (ws) => ws.workstreamsDir,
-    check: checkWorkstream,
-    nameOf: (v) => `${v.name}.json`,
-    merge: generic('updatedAt'),
-  },
-  { dir: (ws) => ws.agentsDir, check: checkAgent, nameOf: (v) => `${v.id}.json`, merge: generic('lastSeen') },
-  {
-    dir: (ws) => ws.locksDir,
-    check: checkLock,
-    nameOf: (v) => resourceFileName(String(v.resource)),
-    merge: generic('expiresAt'),
-  },
-  // Runs and cycles belong to the process that runs them: the later version wins whole.
-  {
-    dir: (ws) => join(ws.stateDir, 'runs'),
-    check: checkRun,
-    nameOf: (v) => `${v.id}.json`,
-    merge: (_b, o, t) => mergeOwnedRecord(o as Run, t as Run),
-  },
-  {
-    dir: (ws) => join(ws.stateDir, 'cycles'),
-    check: checkCycle,
-    nameOf: (v) => `${v.id}.json`,
-    merge: (_b, o, t) => mergeOwnedRecord(o as Cycle, t as Cycle),
-  },
-];
+export type { DoctorProblem, DoctorReport } from './doctor-types.js';
 
 /**
  * Checks every file of the workspace; with `fix`, repairs what it safely can, under the workspace
@@ -114,16 +30,14 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
   const quarantine: string[] = [];
   const events: ReturnType<typeof makeEvent>[] = [];
   const now = new Date();
-  const rel = (path: string) => relative(ws.root, path);
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const moveAside = (path: string) => {
-    const target = join(ws.root, 'quarantine', stamp, rel(path));
-    mkdirSync(dirname(target), { recursive: true });
-    renameSync(path, target);
-    quarantine.push(rel(target));
-    return rel(target);
+    const target = join(ws.quarantineDir, stamp, workspaceRelative(ws, path));
+    moveEntry(ws, path, target);
+    quarantine.push(workspaceRelative(ws, target));
+    return workspaceRelative(ws, target);
   };
-  const report = (problem: Omit<DoctorProblem, 'fixed'>, repair?: () => string | undefined) => {
+  const report: Report = (problem, repair) => {
     let fixed = false;
     let action = problem.action;
     if (fix && repair) {
@@ -138,72 +52,11 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
     }
     problems.push({ ...problem, fixed, ...(action ? { action } : {}) });
   };
+  const ctx: DoctorContext = { ws, fix, now, report, moveAside };
 
-  const records = new Map<Kind, Map<string, Record<string, unknown>>>();
-  for (const kind of KINDS) {
-    const found = new Map<string, Record<string, unknown>>();
-    records.set(kind, found);
-    const dir = kind.dir(ws);
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      const file = rel(path);
-      // A run keeps large step outputs in a folder named after it.
-      if (/^r-[0-9a-z]+$/.test(name) && existsSync(`${path}.json`) && statSync(path).isDirectory()) continue;
-      if (!name.endsWith('.json') || name.startsWith('.')) {
-        const what = name.includes('.tmp-')
-          ? 'an unfinished write left by a killed process'
-          : 'not an orc file';
-        report(
-          { code: 'ORPHAN_FILE', file, message: `${file} is ${what}` },
-          () => `moved to ${moveAside(path)}`,
-        );
-        continue;
-      }
-      let text = readFileSync(path, 'utf8');
-      const sides = splitConflict(text);
-      if (sides) {
-        let merged: unknown;
-        try {
-          // Mid-merge, git's index still has all three versions: merge them properly. After the
-          // conflict was committed, only the two sides in the file are left.
-          const staged = unmergedStages(ws, file);
-          const base = staged?.base === undefined ? undefined : kind.check(JSON.parse(staged.base), file);
-          const ours = kind.check(JSON.parse(staged?.ours ?? sides.ours), file);
-          const theirs = kind.check(JSON.parse(staged?.theirs ?? sides.theirs), file);
-          merged = kind.merge(base, ours, theirs);
-        } catch {
-          merged = undefined;
-        }
-        report({ code: 'CONFLICT_MARKERS', file, message: `${file} holds git conflict markers` }, () => {
-          if (merged === undefined) return `sides unreadable: moved to ${moveAside(path)}`;
-          writeJsonAtomic(ws, path, merged);
-          return 'merged both sides with the merge driver rules';
-        });
-        if (!fix || merged === undefined) continue;
-        text = readFileSync(path, 'utf8');
-      }
-      let value: Record<string, unknown>;
-      try {
-        value = kind.check(JSON.parse(text), file) as Record<string, unknown>;
-      } catch (error) {
-        const code = error instanceof SyntaxError ? 'UNREADABLE' : 'INVALID';
-        const message = error instanceof SyntaxError ? `${file} is not valid JSON` : (error as Error).message;
-        report({ code, file, message }, () => `moved to ${moveAside(path)}`);
-        continue;
-      }
-      if (kind.nameOf(value) !== name) {
-        report({
-          code: 'NAME_MISMATCH',
-          file,
-          message: `${file} should be named ${kind.nameOf(value)}`,
-          action: 'rename it by hand after checking which copy is right',
-        });
-      }
-      found.set(name, value);
-    }
-  }
-
+  const unmerged = readUnmerged(ctx);
+  checkUnmerged(ctx, unmerged);
+  const records = checkRecordFolders(ctx, unmerged);
   checkEvents(ws, report, quarantine, stamp);
   checkReferences(ws, now, records, report);
   if (fix && events.length > 0) {
@@ -217,30 +70,6 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
   }
   return { problems, remaining: problems.filter((p) => !p.fixed).length, quarantine };
 }
-
-/** The base, ours and theirs versions git keeps in its index while a merge of `file` is unresolved. */
-function unmergedStages(
-  ws: Workspace,
-  file: string,
-): { base?: string; ours: string; theirs: string } | undefined {
-  const show = (stage: number) => {
-    try {
-      return execFileSync('git', ['show', `:${stage}:./${file}`], {
-        cwd: ws.root,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-    } catch {
-      return undefined;
-    }
-  };
-  const ours = show(2);
-  const theirs = show(3);
-  if (ours === undefined || theirs === undefined) return undefined;
-  return { base: show(1), ours, theirs };
-}
-
-type Report = (problem: Omit<DoctorProblem, 'fixed'>, repair?: () => string | undefined) => void;
 
 function checkEvents(ws: Workspace, report: Report, quarantine: string[], stamp: string): void {
   if (!existsSync(ws.eventsFile)) return;
@@ -290,18 +119,12 @@ function checkEvents(ws: Workspace, report: Report, quarantine: string[], stamp:
   }
 }
 
-function checkReferences(
-  ws: Workspace,
-  now: Date,
-  records: Map<Kind, Map<string, Record<string, unknown>>>,
-  report: Report,
-): void {
-  const [taskKind, streamKind, agentKind, lockKind] = KINDS as [Kind, Kind, Kind, Kind];
+function checkReferences(ws: Workspace, now: Date, records: FoundRecords, report: Report): void {
   const tasks = new Map(
-    [...records.get(taskKind)!.values()].map((t) => [t.id as string, t as unknown as Task]),
+    [...records.get('task')!.values()].map((t) => [t.id as string, t as unknown as Task]),
   );
-  const streams = new Set([...records.get(streamKind)!.values()].map((w) => w.name as string));
-  const agents = new Set([...records.get(agentKind)!.values()].map((a) => a.id as string));
+  const streams = new Set([...records.get('workstream')!.values()].map((w) => w.name as string));
+  const agents = new Set([...records.get('agent')!.values()].map((a) => a.id as string));
   const file = (t: Task) => `state/tasks/${t.id}.json`;
   for (const task of tasks.values()) {
     if (!streams.has(task.workstream)) {
@@ -371,7 +194,7 @@ function checkReferences(
       action: 'remove one dependency with orc t update --remove-dep',
     });
   }
-  for (const [name, lock] of records.get(lockKind)!) {
+  for (const [name, lock] of records.get('lock')!) {
     if (Date.parse(String(lock.expiresAt)) <= now.getTime()) {
       report(
         {
@@ -380,7 +203,7 @@ function checkReferences(
           message: `lock "${lock.resource}" of ${lock.owner} expired at ${lock.expiresAt}`,
         },
         () => {
-          unlinkSync(join(ws.locksDir, name));
+          removeFile(ws, join(ws.locksDir, name));
           return 'released it (the event log keeps the record)';
         },
       );

@@ -1,1 +1,3 @@
 export * from './git.js';
+export * from './merge-files.js';
+export * from './unmerged.js';

@@ -3,8 +3,9 @@ import { compareText } from '../shared/index.js';
 
 /*
  * Three-way merges of orc's files, field by field, with fixed rules so that every machine resolves the
- * same conflict the same way. Pure: JSON values in, JSON value out. The git merge driver (bin) and
- * `orc doctor --fix` apply them.
+ * same conflict the same way. Pure: JSON values in, JSON value out. The table of record kinds
+ * (lib/storage/record-kinds.ts) says which rule each kind takes; the git merge driver and
+ * `orc doctor --fix` apply them through lib/git/merge-files.ts, which validates every side.
  */
 
 type Json = unknown;
@@ -198,12 +199,4 @@ export function mergeOwnedRecord<T extends { updatedAt?: string; startedAt?: str
 ): T {
   const clock = (d: T) => d.updatedAt ?? d.startedAt ?? '';
   return compareText(clock(theirs), clock(ours)) > 0 ? theirs : ours;
-}
-
-/** Which merge rule a file of the workspace takes, by its path. */
-export function mergeRuleFor(path: string): 'events' | 'task' | 'owned' | 'record' {
-  if (path.endsWith('.jsonl')) return 'events';
-  if (/(^|\/)state\/tasks\/[^/]+\.json$/.test(path)) return 'task';
-  if (/(^|\/)state\/(runs|cycles)\/[^/]+\.json$/.test(path)) return 'owned';
-  return 'record';
 }

@@ -1,4 +1,4 @@
-import { OrcError } from '../shared/index.js';
+import { type RecordSchema, lazySchema, stampOf, validateRecord } from './validate.js';
 
 /** A run's status; `waiting_approval` means nothing can move until a person decides on a gate. */
 export const RUN_STATUSES = ['running', 'waiting_approval', 'complete', 'failed', 'cancelled'] as const;
@@ -115,19 +115,57 @@ export function dependentsOf(run: Run, id: string): RunStep[] {
   return out;
 }
 
-export function checkRun(value: unknown, label: string): Run {
-  const r = value as Run;
-  const ok =
-    typeof r === 'object' &&
-    r !== null &&
-    r.v === 1 &&
-    typeof r.id === 'string' &&
-    typeof r.task === 'string' &&
-    RUN_STATUSES.includes(r.status) &&
-    Array.isArray(r.steps) &&
-    r.steps.every(
-      (s) => typeof s?.id === 'string' && STEP_STATUSES.includes(s.status) && Array.isArray(s.deps),
-    );
-  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid run`, { details: { file: label } });
-  return r;
+/** What a valid run is; `validateRun` applies it. */
+export const runSchema = lazySchema((z) => {
+  const stamp = stampOf(z);
+  const gate = z.object({
+    mode: z.enum(['before', 'after']),
+    source: z.enum(['agent', 'flow', 'plan', 'policy']),
+    criteria: z.string().nullable(),
+    rule: z.string().optional(),
+  });
+  const decision = z.object({
+    decision: z.enum(['approved', 'rejected']),
+    by: z.string(),
+    at: stamp,
+    note: z.string().nullable(),
+  });
+  const step = z.object({
+    id: z.string(),
+    agent: z.string(),
+    kind: z.enum(['command', 'llm', 'external']),
+    task: z.string(),
+    deps: z.array(z.string()),
+    gate: gate.nullable(),
+    status: z.enum(STEP_STATUSES),
+    attempts: z.number().int().min(0),
+    output: z.string().nullable(),
+    outputFile: z.string().nullable(),
+    error: z.string().nullable(),
+    decision: decision.nullable(),
+    boardTask: z.string().nullable(),
+    startedAt: stamp.nullable(),
+    endedAt: stamp.nullable(),
+  });
+  return z.object({
+    v: z.literal(1),
+    id: z
+      .string()
+      .regex(/^r-[0-9a-z]{4,32}$/, 'must be a run id (r- and 4 to 32 lower-case letters or digits)'),
+    task: z.string(),
+    status: z.enum(RUN_STATUSES),
+    plan: z.object({ source: z.enum(['flow', 'llm', 'offline']), flow: z.string().nullable() }),
+    payload: z.record(z.string()),
+    concurrency: z.number().int().min(1),
+    steps: z.array(step),
+    createdBy: z.string(),
+    createdAt: stamp,
+    updatedAt: stamp,
+    endedAt: stamp.nullable(),
+  }) satisfies RecordSchema<Run>;
+});
+
+/** A run read from disk or a merge, or CORRUPT naming `file` and every problem by its field. */
+export function validateRun(value: unknown, file: string): Run {
+  return validateRecord(runSchema(), value, file, 'run');
 }

@@ -1,5 +1,5 @@
-import { OrcError, invalidInput, quote } from '../shared/index.js';
-import { hasControlChars } from '../shared/index.js';
+import { TASK_ID, hasControlChars, invalidInput, quote } from '../shared/index.js';
+import { type RecordSchema, lazySchema, stampOf, validateRecord } from './validate.js';
 
 /** Task statuses; a claimed task is held under a lease. */
 export const TASK_STATUSES = ['open', 'claimed', 'done', 'failed', 'cancelled'] as const;
@@ -117,67 +117,43 @@ export function checkTags(values: readonly unknown[]): string[] {
   return tags;
 }
 
-const isString = (v: unknown) => typeof v === 'string';
-const isStamp = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+/** What a valid task is; `validateTask` applies it. */
+export const taskSchema = lazySchema((z) => {
+  const stamp = stampOf(z);
+  const claim = z.object({ agent: z.string(), token: z.string(), claimedAt: stamp, expiresAt: stamp });
+  const lost = z.object({ agent: z.string(), token: z.string(), claimedAt: z.string(), lostTo: z.string() });
+  return z
+    .object({
+      v: z.literal(1),
+      id: z.string().regex(TASK_ID, 'must be a task id (t- and 4 to 32 lower-case letters or digits)'),
+      workstream: z.string(),
+      title: z.string(),
+      description: z.string(),
+      priority: z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY),
+      status: z.enum(TASK_STATUSES),
+      tags: z.array(z.string()),
+      deps: z.array(z.string()),
+      claim: claim.nullable(),
+      attempts: z.number().int().min(0),
+      result: z.string().nullable(),
+      reason: z.string().nullable(),
+      createdBy: z.string(),
+      createdAt: stamp,
+      updatedAt: stamp,
+      lost: z.array(lost).optional(),
+    })
+    .superRefine((task, ctx) => {
+      if ((task.status === 'claimed') !== (task.claim !== null)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['claim'],
+          message: 'must be set exactly when the status is claimed',
+        });
+      }
+    }) satisfies RecordSchema<Task>;
+});
 
-/** Validates a task read from disk, collecting every problem with its field, and migrates old shapes. */
-export function checkTask(value: unknown, label: string): Task {
-  const problems: string[] = [];
-  const t = value as Record<string, unknown>;
-  if (typeof t !== 'object' || t === null || Array.isArray(t)) {
-    throw new OrcError('CORRUPT', `${label} is not a task: expected a JSON object`, {
-      details: { file: label },
-    });
-  }
-  const need = (field: string, ok: boolean, what: string) => {
-    if (!ok) problems.push(`${field} ${what}`);
-  };
-  need('v', t.v === 1, 'must be 1');
-  need('id', typeof t.id === 'string' && /^t-[0-9a-z]{4,32}$/.test(t.id), 'must be a task id');
-  need('workstream', isString(t.workstream), 'must be a string');
-  need('title', isString(t.title), 'must be a string');
-  need('description', isString(t.description), 'must be a string');
-  need('priority', Number.isInteger(t.priority), 'must be a whole number');
-  need(
-    'status',
-    TASK_STATUSES.includes(t.status as TaskStatus),
-    `must be one of ${TASK_STATUSES.join(', ')}`,
-  );
-  need('tags', Array.isArray(t.tags) && t.tags.every(isString), 'must be a list of strings');
-  need('deps', Array.isArray(t.deps) && t.deps.every(isString), 'must be a list of task ids');
-  const claim = t.claim as Record<string, unknown> | null;
-  need(
-    'claim',
-    claim === null ||
-      (typeof claim === 'object' &&
-        isString(claim.agent) &&
-        isString(claim.token) &&
-        isStamp(claim.claimedAt) &&
-        isStamp(claim.expiresAt)),
-    'must be null or {agent, token, claimedAt, expiresAt}',
-  );
-  need(
-    'claim',
-    (t.status === 'claimed') === (claim !== null),
-    'must be set exactly when the status is claimed',
-  );
-  need('attempts', Number.isInteger(t.attempts), 'must be a whole number');
-  need('result', t.result === null || isString(t.result), 'must be null or a string');
-  need('reason', t.reason === null || isString(t.reason), 'must be null or a string');
-  need('createdBy', isString(t.createdBy), 'must be a string');
-  need('createdAt', isStamp(t.createdAt), 'must be a timestamp');
-  need('updatedAt', isStamp(t.updatedAt), 'must be a timestamp');
-  need(
-    'lost',
-    t.lost === undefined ||
-      (Array.isArray(t.lost) &&
-        t.lost.every((l) => isString(l?.agent) && isString(l?.token) && isString(l?.lostTo))),
-    'must be a list of {agent, token, claimedAt, lostTo}',
-  );
-  if (problems.length > 0) {
-    throw new OrcError('CORRUPT', `${label} is not a valid task: ${problems.join('; ')}`, {
-      details: { file: label, problems },
-    });
-  }
-  return t as unknown as Task;
+/** A task read from disk or a merge, or CORRUPT naming `file` and every problem by its field. */
+export function validateTask(value: unknown, file: string): Task {
+  return validateRecord(taskSchema(), value, file, 'task');
 }

@@ -1,36 +1,13 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { OrcError, invalidInput, notFound, quote } from '../shared/index.js';
+import { invalidInput, notFound, quote } from '../shared/index.js';
 import { newId } from '../shared/index.js';
-import { readJsonFile } from '../storage/index.js';
+import { listRecords } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import type { AgentConfig } from '../config/index.js';
+import type { PolicyMatch, PolicyRule } from '../records/index.js';
 import type { Workspace } from '../storage/index.js';
 
-/** What a rule matches: every given matcher must hold. */
-export interface PolicyMatch {
-  agent?: string;
-  domain?: string;
-  capability?: string;
-  /** Any of these words in the step's task (case-insensitive). */
-  keywords?: string[];
-  /** A regular expression tested against the step's task (case-insensitive). */
-  regex?: string;
-}
-
-/** A policy rule, one file per rule in `state/policies/<id>.json`. */
-export interface PolicyRule {
-  v: 1;
-  id: string;
-  match: PolicyMatch;
-  /** `gate` holds matching steps for approval; `forbid` refuses a plan that gives them to the agent. */
-  effect: 'gate' | 'forbid';
-  gate: 'before' | 'after' | null;
-  reason: string;
-  source: 'manual' | 'promotion';
-  createdBy: string;
-  createdAt: string;
-}
+export type { PolicyMatch, PolicyRule } from '../records/index.js';
 
 export interface AddPolicyInput {
   match: PolicyMatch;
@@ -38,21 +15,6 @@ export interface AddPolicyInput {
   gate?: 'before' | 'after';
   reason: string;
   source?: 'manual' | 'promotion';
-}
-
-const policiesDir = (ws: Workspace) => join(ws.stateDir, 'policies');
-
-function checkPolicy(value: unknown, label: string): PolicyRule {
-  const p = value as PolicyRule;
-  const ok =
-    typeof p === 'object' &&
-    p !== null &&
-    p.v === 1 &&
-    typeof p.id === 'string' &&
-    typeof p.match === 'object' &&
-    (p.effect === 'gate' || p.effect === 'forbid');
-  if (!ok) throw new OrcError('CORRUPT', `${label} is not a valid policy rule`, { details: { file: label } });
-  return p;
 }
 
 function checkMatch(match: PolicyMatch): PolicyMatch {
@@ -116,17 +78,9 @@ export function writeNewPolicy(m: Mutation, input: AddPolicyInput): PolicyRule {
 }
 
 export function listPolicies(ws: Workspace): PolicyRule[] {
-  let names: string[];
-  try {
-    names = readdirSync(policiesDir(ws)).filter((n) => n.startsWith('p-') && n.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) =>
-      checkPolicy(readJsonFile(ws, join(policiesDir(ws), n), `state/policies/${n}`), `state/policies/${n}`),
-    )
-    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  return listRecords(ws, 'policy').sort((a, b) =>
+    a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0,
+  );
 }
 
 export function getPolicy(ws: Workspace, id: string): PolicyRule {

@@ -1,13 +1,12 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OrcError, invalidInput, notFound, quote } from '../shared/index.js';
 import { newId } from '../shared/index.js';
-import { readJsonFile } from '../storage/index.js';
+import { RECORD_KINDS, listFolder, listRecords, readRecord } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
 import type { Plan } from './planner.js';
 import { type PolicyRule, forbiddenAssignments, listPolicies, matchingPolicies } from './policies.js';
-import { type Run, type RunStep, type StepGate, checkRun } from '../records/index.js';
+import { type Run, type RunStep, type StepGate, validateRun } from '../records/index.js';
 import { boardStream, boardTaskFor, mirror, oneLine } from './run-board.js';
 import {
   type RunTransition,
@@ -137,7 +136,7 @@ export function readRun(m: Mutation, id: string): Run {
   const label = `state/runs/${id}.json`;
   const raw = m.readJson<unknown>(runFile(m.ws, id), label);
   if (raw === undefined) throw notFound(`run ${quote(id)} not found`);
-  return checkRun(raw, label);
+  return validateRun(raw, label);
 }
 
 /** Writes a run after a change: recomputes its status, mirrors changed steps, logs the status change. */
@@ -174,24 +173,21 @@ export function resolveRunId(ws: Workspace, ref: string): string {
 }
 
 function runNames(ws: Workspace): string[] {
-  try {
-    return readdirSync(join(ws.stateDir, 'runs')).filter((n) => n.startsWith('r-') && n.endsWith('.json'));
-  } catch {
-    return [];
-  }
+  return listFolder(ws, ws.runsDir)
+    .map((entry) => entry.name)
+    .filter(RECORD_KINDS.run.isRecordName);
 }
 
 export function getRun(ws: Workspace, ref: string): Run {
   const id = resolveRunId(ws, ref);
-  return checkRun(readJsonFile(ws, runFile(ws, id), `state/runs/${id}.json`), `state/runs/${id}.json`);
+  const run = readRecord(ws, 'run', id);
+  if (!run) throw notFound(`run ${quote(ref)} not found (removed meanwhile?)`);
+  return run;
 }
 
 /** Every run, newest first. */
 export function listRuns(ws: Workspace, filter: { status?: string } = {}): Run[] {
-  return runNames(ws)
-    .map((name) =>
-      checkRun(readJsonFile(ws, join(ws.stateDir, 'runs', name), `state/runs/${name}`), `state/runs/${name}`),
-    )
+  return listRecords(ws, 'run')
     .filter((run) => filter.status === undefined || run.status === filter.status)
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
 }

@@ -8,12 +8,17 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
  * shape: letters, digits, `.`, `_`, `-`, starting with a letter or digit, at most 64 characters.
  */
 export function checkName(kind: string, value: unknown): string {
-  if (typeof value !== 'string' || !NAME.test(value) || value.includes('..')) {
+  if (typeof value !== 'string' || !isName(value)) {
     throw invalidInput(
       `${kind} ${quote(value)} is not a valid name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)`,
     );
   }
   return value;
+}
+
+/** True when `value` is a valid workstream name or agent id (see checkName). */
+export function isName(value: string): boolean {
+  return NAME.test(value) && !value.includes('..');
 }
 
 /** Lock resources are free text (a path, a service name); their file name is a slug plus a hash. */
@@ -44,7 +49,8 @@ export function checkResource(value: unknown): string {
   return value;
 }
 
-const TASK_ID = /^t-[0-9a-z]{4,32}$/;
+/** A task id: `t-` and 4 to 32 lower-case letters or digits. */
+export const TASK_ID = /^t-[0-9a-z]{4,32}$/;
 
 export function isTaskId(value: string): boolean {
   return TASK_ID.test(value);

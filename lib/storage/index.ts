@@ -4,6 +4,7 @@ export * from './file-trees.js';
 export * from './files.js';
 export * from './json-file.js';
 export * from './mutation.js';
+export * from './record-kinds.js';
 export * from './task-index.js';
 export * from './workspace-lock.js';
 export * from './workspace.js';

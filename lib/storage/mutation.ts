@@ -13,7 +13,7 @@ import {
   tasksDirStamp,
   toQueueEntry,
 } from './task-index.js';
-import { type Task, checkTask, orderTask } from '../records/index.js';
+import { type Task, validateTask, orderTask } from '../records/index.js';
 import { type LockGuard, withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -102,7 +102,7 @@ export class Mutation {
     if (pending) return pending;
     const label = `state/tasks/${id}.json`;
     const raw = readJsonIfExists<unknown>(this.ws, join(this.ws.tasksDir, `${id}.json`), label);
-    return raw === undefined ? undefined : checkTask(raw, label);
+    return raw === undefined ? undefined : validateTask(raw, label);
   }
 
   getTask(ref: string): Task {

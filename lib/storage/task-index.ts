@@ -11,7 +11,7 @@ import {
   writeText,
 } from './files.js';
 import { parseJson } from './json-file.js';
-import { type Task, type TaskStatus, checkTask } from '../records/index.js';
+import { type Task, type TaskStatus, validateTask } from '../records/index.js';
 import { tryWithWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -194,7 +194,7 @@ export function readAllTaskFiles(ws: Workspace): Map<string, Task> {
   const names = listFiles(ws, ws.tasksDir, isTaskFileName);
   for (const [name, text] of readTextsIn(ws, ws.tasksDir, names)) {
     const label = `state/tasks/${name}`;
-    const task = checkTask(parseJson(text, label), label);
+    const task = validateTask(parseJson(text, label), label);
     if (`${task.id}.json` !== name) {
       throw new OrcError('CORRUPT', `${label} holds task ${task.id}: the file name and the id differ`);
     }

@@ -1,0 +1,135 @@
+import { createRequire } from 'node:module';
+import type { ErrorMapCtx, ZodIssueOptionalMessage, ZodType, ZodTypeDef, z } from 'zod/v3';
+import { OrcError, quote } from '../shared/index.js';
+
+/*
+ * One zod schema per record kind validates every record read from disk or from a merge, and names
+ * every problem by its field path (`claim.expiresAt: must be a timestamp`).
+ *
+ * zod is loaded on the first validation, never at start-up: agents run the CLI hundreds of times a
+ * session, and `require('zod/v3')` costs ~11 ms (zod 4's own API, `require('zod')`, ~40 ms) against
+ * ~45 ms for a bare `node -e 0`. The v3 API ships inside the zod 4 package orc already depends on.
+ */
+
+/** zod's v3 API, as the schema builders receive it. */
+export type ZodV3 = typeof z;
+
+/** A schema of a record of type T: it accepts any JSON value and says what is wrong with it. */
+export type RecordSchema<T> = ZodType<T, ZodTypeDef, unknown>;
+
+let api: ZodV3 | undefined;
+
+function loadZod(): ZodV3 {
+  api ??= (createRequire(import.meta.url)('zod/v3') as { z: ZodV3 }).z;
+  return api;
+}
+
+/** A schema built once, on its first use (which loads zod). */
+export function lazySchema<T>(build: (z: ZodV3) => RecordSchema<T>): () => RecordSchema<T> {
+  let schema: RecordSchema<T> | undefined;
+  return () => {
+    schema ??= build(loadZod());
+    return schema;
+  };
+}
+
+/**
+ * An ISO 8601 timestamp, as orc writes them (`toISOString`; other offsets are accepted too). A string
+ * check rather than a refinement: zod's refinements cost several times more, which a rebuild of the
+ * task cache pays 10,000 times.
+ */
+export const stampOf = (z: ZodV3) => z.string().datetime({ offset: true, message: 'must be a timestamp' });
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return `the string ${quote(value, 30)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value;
+}
+
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+};
+
+/** Problems in orc's words: what the field must be, and what it holds instead. */
+function problemMessage(issue: ZodIssueOptionalMessage, ctx: ErrorMapCtx): { message: string } {
+  const got = `not ${describe(ctx.data)}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return { message: `must be ${EXPECTED[issue.expected] ?? issue.expected}, ${got}` };
+    case 'invalid_literal':
+      return { message: `must be ${JSON.stringify(issue.expected)}, ${got}` };
+    case 'invalid_enum_value':
+      return { message: `must be one of ${issue.options.join(', ')}, ${got}` };
+    case 'too_small':
+      return {
+        message:
+          issue.type === 'array'
+            ? `must hold at least ${issue.minimum} item(s)`
+            : `must be at least ${issue.minimum}, ${got}`,
+      };
+    case 'too_big':
+      return {
+        message:
+          issue.type === 'array'
+            ? `must hold at most ${issue.maximum} item(s)`
+            : `must be at most ${issue.maximum}, ${got}`,
+      };
+    default:
+      return { message: issue.message ?? ctx.defaultError };
+  }
+}
+
+/** `claim.expiresAt`, `steps[2].status`; empty for the record itself. */
+function fieldPath(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  return out;
+}
+
+function valueAt(value: unknown, path: ReadonlyArray<string | number>): unknown {
+  let at = value;
+  for (const part of path) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<string | number, unknown>)[part];
+  }
+  return at;
+}
+
+/** Every problem of `value` against `schema`, each as `field.path: what is wrong`; empty when valid. */
+export function recordProblems(schema: RecordSchema<unknown>, value: unknown): string[] {
+  const result = schema.safeParse(value, { errorMap: problemMessage });
+  if (result.success) return [];
+  return result.error.issues.map((issue) => {
+    const field = fieldPath(issue.path);
+    // Refinements carry their own message ("must be a timestamp"), which zod never maps; a field that
+    // is not there at all is better named as missing.
+    const message = field !== '' && valueAt(value, issue.path) === undefined ? 'is missing' : issue.message;
+    return field === '' ? message : `${field}: ${message}`;
+  });
+}
+
+/** The CORRUPT error for a record that fails its schema: names the file and every problem. */
+export function invalidRecord(file: string, noun: string, problems: readonly string[]): OrcError {
+  return new OrcError('CORRUPT', `${file} is not a valid ${noun}: ${problems.join('; ')}`, {
+    details: { file, problems: [...problems] },
+  });
+}
+
+/**
+ * Validates a record read from `file` (workspace-relative, for the message) and returns it as read,
+ * not zod's copy of it: a copy per record would cost time at 10,000 tasks for nothing.
+ */
+export function validateRecord<T>(schema: RecordSchema<T>, value: unknown, file: string, noun: string): T {
+  const problems = recordProblems(schema, value);
+  if (problems.length > 0) throw invalidRecord(file, noun, problems);
+  return value as T;
+}
