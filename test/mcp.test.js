@@ -460,7 +460,7 @@ function staticGraph(entry) {
     if (seen.has(file)) return;
     seen.add(file);
     const source = readFileSync(file, 'utf8');
-    for (const [, spec] of source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)) {
+    for (const [, , spec] of source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s*(['"])([^'"]+)\1/gms)) {
       if (spec.startsWith('.')) walk(resolve(dirname(file), spec));
       else external.add(spec);
     }

@@ -49,6 +49,22 @@ export function mcpToolSet(options: McpServerOptions = {}): 'core' | 'all' {
     : checkToolSet(setting, 'orchestrator.yaml: mcp.tools');
 }
 
+/**
+ * orc's version, from its package.json: two folders up from the CLI's bundle (dist/bin), three from
+ * this module as tsc compiled it (dist/lib/interfaces).
+ */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      return (require(path) as { version: string }).version;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    }
+  }
+  return 'unknown';
+}
+
 /** The MCP server for orc's workspace, with its tools registered; connect it to a transport. */
 export async function createMcpServer(options: McpServerOptions = {}): Promise<McpServer> {
   const [{ McpServer }, { CallToolRequestSchema, ListToolsRequestSchema }, { z }] = await Promise.all([
@@ -56,7 +72,7 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
     import('@modelcontextprotocol/sdk/types.js'),
     import('zod'),
   ]);
-  const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+  const version = packageVersion();
   const set = mcpToolSet(options);
   const tools = [...orchestratorTools(z), ...boardTools(z)].filter(
     (t) => set === 'all' || (CORE_TOOLS as readonly string[]).includes(t.name),
