@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { checkAgent } from '../board/index.js';
+import { checkCommits } from './commits.js';
 import { rememberEventLog, scanEventLog } from '../storage/index.js';
 import { makeEvent, appendEvents } from '../storage/index.js';
 import { writeText, writeJsonAtomic } from '../storage/index.js';
@@ -37,7 +38,8 @@ export interface DoctorProblem {
     | 'DEPENDENCY_CYCLE'
     | 'UNKNOWN_AGENT'
     | 'EXPIRED_CLAIM'
-    | 'EXPIRED_LOCK';
+    | 'EXPIRED_LOCK'
+    | 'INCOMPLETE_COMMIT';
   file: string;
   message: string;
   fixed: boolean;
@@ -106,7 +108,10 @@ export async function runDoctor(
   ws: Workspace,
   options: { fix?: boolean; actor?: string } = {},
 ): Promise<DoctorReport> {
-  return withWorkspaceLock(ws, () => examine(ws, Boolean(options.fix), options.actor ?? 'orc-doctor'));
+  // Without recovery: a commit left half-done is reported (INCOMPLETE_COMMIT), and rolled forward by --fix.
+  return withWorkspaceLock(ws, () => examine(ws, Boolean(options.fix), options.actor ?? 'orc-doctor'), {
+    recover: false,
+  });
 }
 
 function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
@@ -139,6 +144,7 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
     problems.push({ ...problem, fixed, ...(action ? { action } : {}) });
   };
 
+  checkCommits(ws, report, moveAside);
   const records = new Map<Kind, Map<string, Record<string, unknown>>>();
   for (const kind of KINDS) {
     const found = new Map<string, Record<string, unknown>>();

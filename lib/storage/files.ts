@@ -231,7 +231,7 @@ export function appendText(
   }
 }
 
-/** Removes a file; a missing one is fine. */
+/** Removes a file; a missing one is fine. With ORC_FSYNC=1 the removal is flushed, like a write. */
 export function removeFile(ws: Rooted, path: string): void {
   const abs = confine(ws, path);
   try {
@@ -242,6 +242,7 @@ export function removeFile(ws: Rooted, path: string): void {
     if (code === 'EISDIR' || code === 'EPERM') throw wrongType(workspaceRelative(ws, abs), 'file');
     throw error;
   }
+  if (process.env.ORC_FSYNC === '1') syncFolder(dirname(abs));
 }
 
 /** Moves a file or folder within the workspace (to quarantine, to an archive). */

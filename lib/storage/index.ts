@@ -1,6 +1,7 @@
 export * from './event-log-health.js';
 export * from './events.js';
 export * from './files.js';
+export * from './journal.js';
 export * from './json-file.js';
 export * from './mutation.js';
 export * from './task-index.js';

@@ -2,6 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { OrcError } from '../shared/index.js';
+import { recoverCommits } from './journal.js';
 import type { Workspace } from './workspace.js';
 
 // Loaded with require, on the first lock: importing a CommonJS package from ESM makes Node lex its
@@ -29,16 +30,36 @@ export interface LockGuard {
   assertHeld(): void;
 }
 
+export interface WorkspaceLockOptions {
+  /** Wait (with retries) for the lock to be free; false gives up at once. Default true. */
+  patient?: boolean;
+  /**
+   * Roll forward a commit left half-done by a killed process before `fn` runs (see journal.ts).
+   * Default true; only `orc doctor` turns it off, to report such a commit before repairing it.
+   */
+  recover?: boolean;
+}
+
 /**
  * Runs `fn` while holding the workspace lock, the one lock every mutation takes, so each
- * read–validate–write sees the writes of all that came before it.
+ * read–validate–write sees the writes of all that came before it. A commit that a killed process left
+ * half-done is completed first, so `fn` never sees one.
  */
 export function withWorkspaceLock<T>(
   ws: Workspace,
   fn: (guard: LockGuard) => T | Promise<T>,
-  patient = true,
+  options: WorkspaceLockOptions = {},
 ): Promise<T> {
-  return withLockFile(ws, lockPath(ws), 'the workspace', fn, patient);
+  return withLockFile(
+    ws,
+    lockPath(ws),
+    'the workspace',
+    (guard) => {
+      if (options.recover ?? true) recoverCommits(ws);
+      return fn(guard);
+    },
+    options.patient ?? true,
+  );
 }
 
 /**
@@ -117,7 +138,7 @@ async function withLockFile<T>(
 /** Takes the lock only if it is free right now; returns undefined instead of waiting. */
 export async function tryWithWorkspaceLock<T>(ws: Workspace, fn: () => T): Promise<T | undefined> {
   try {
-    return await withWorkspaceLock(ws, fn, false);
+    return await withWorkspaceLock(ws, fn, { patient: false });
   } catch (error) {
     if (error instanceof OrcError && error.code === 'BUSY') return undefined;
     throw error;

@@ -35,6 +35,8 @@ export interface Workspace {
   readonly runnersDir: string;
   /** The derived knowledge index. */
   readonly knowledgeIndexDir: string;
+  /** Journals of commits in progress (see journal.ts): one is left only by a process that died mid-commit. */
+  readonly journalDir: string;
 }
 
 export interface FindWorkspaceOptions {
@@ -70,6 +72,7 @@ export function workspaceAt(root: string): Workspace {
     localDir,
     runnersDir: join(localDir, 'runners'),
     knowledgeIndexDir: join(localDir, 'knowledge'),
+    journalDir: join(localDir, 'journal'),
   };
 }
 
