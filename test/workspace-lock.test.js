@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findWorkspace } from '../dist/lib/index.js';
 import { mutate } from '../dist/lib/storage/mutation.js';
 import { lockPath, tryWithWorkspaceLock } from '../dist/lib/storage/workspace-lock.js';
-import { BIN, orcJson, readEventsFile, tempWorkspace } from './helpers.js';
+import { orcJson, orcPausedAt, readEventsFile, tempWorkspace } from './helpers.js';
 
 test('a mutation whose lock was taken over (judged stale) writes nothing and says so', async (t) => {
   const dir = tempWorkspace(t);
@@ -30,31 +29,11 @@ test('a mutation whose lock was taken over (judged stale) writes nothing and say
   assert.equal(existsSync(target), true, 'an undisturbed mutation writes');
 });
 
-/**
- * Starts `orc` stopping itself at `point` (ORC_TEST_PAUSE_AT, a test-only hook): `paused` resolves
- * once it has stopped there, `done` with its outcome.
- */
-function orcPausedAt(dir, args, point) {
-  const child = spawn(process.execPath, [BIN, '--dir', dir, '--json', ...args], {
-    env: { ...process.env, NO_COLOR: '1', ORC_ACTOR: 'tester', ORC_TEST_PAUSE_AT: point },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  const paused = new Promise((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (stderr.includes(`orc-test-paused ${point} `)) resolve();
-    });
-    child.on('close', (code) => reject(new Error(`exited ${code} before pausing at ${point}: ${stderr}`)));
-  });
-  paused.catch(() => undefined);
-  const done = new Promise((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, paused, done };
+/** `orc --dir <dir> --json …` stopping itself inside the lock at `point` (see orcPausedAt). */
+async function pausedAt(dir, args, point) {
+  const run = orcPausedAt(['--dir', dir, '--json', ...args], point);
+  assert.equal(await run.paused, true, `orc ${args.join(' ')} stops at ${point}`);
+  return run;
 }
 
 /** Ages the lock folder as if its holder had not refreshed it for a minute (past the 10 s stale time). */
@@ -75,14 +54,12 @@ async function twoTasks(t) {
 test('a holder stalled past the stale time keeps the lock: never two processes told they hold one claim', async (t) => {
   const { dir, ws, tasks } = await twoTasks(t);
   // ada's `t next` stops inside its commit, after the commit point (SIGSTOP: a GC pause, a paused VM).
-  const ada = orcPausedAt(dir, ['t', 'next', 'ada'], 'commit:journaled');
-  await ada.paused;
+  const ada = await pausedAt(dir, ['t', 'next', 'ada'], 'commit:journaled');
   ageLock(ws);
   // The lock looks a minute old, but its holder is alive: not stale, in process either.
   assert.equal(await tryWithWorkspaceLock(ws, () => 'taken'), undefined);
   // bob's `t next` finds it past its stale time and spares it (it stops there, to prove it got there).
-  const bob = orcPausedAt(dir, ['t', 'next', 'bob'], 'lock:spared-stalled-holder');
-  await bob.paused;
+  const bob = await pausedAt(dir, ['t', 'next', 'bob'], 'lock:spared-stalled-holder');
   ada.child.kill('SIGCONT');
   const adaDone = await ada.done;
   bob.child.kill('SIGCONT');
@@ -108,8 +85,7 @@ test('a holder stalled past the stale time keeps the lock: never two processes t
 
 test('a holder killed inside its commit: its lock is taken at once and its commit completed', async (t) => {
   const { dir, ws } = await board(t);
-  const ada = orcPausedAt(dir, ['t', 'next', 'ada'], 'commit:wrote-1');
-  await ada.paused;
+  const ada = await pausedAt(dir, ['t', 'next', 'ada'], 'commit:wrote-1');
   ada.child.kill('SIGKILL');
   await ada.done;
   // No waiting for the stale time: its owner is dead, so even a try without retries takes the lock.
