@@ -140,8 +140,9 @@ export function readText(ws: Rooted, path: string): string | undefined {
 /** Creates a folder and its parents inside the workspace (git keeps no empty folders). */
 export function ensureFolder(ws: Rooted, path: string): string {
   const abs = confine(ws, path);
+  let created: string | undefined;
   try {
-    mkdirSync(abs, { recursive: true });
+    created = mkdirSync(abs, { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') throw wrongType(workspaceRelative(ws, abs), 'folder');
@@ -149,6 +150,10 @@ export function ensureFolder(ws: Rooted, path: string): string {
   }
   // mkdir follows a link that appeared meanwhile; check again what now stands there.
   confine(ws, abs);
+  // A new folder's own entry must be flushed too, or a file flushed inside it can vanish with it.
+  if (created !== undefined && process.env.ORC_FSYNC === '1') {
+    for (let dir = abs; dir !== dirname(created); dir = dirname(dir)) syncFolder(dirname(dir));
+  }
   return abs;
 }
 
