@@ -4,7 +4,7 @@ import { OrcError, newId } from '../shared/index.js';
 import { type OrcEvent, appendEvents, makeEvent, parseEventLines } from './events.js';
 import {
   fileStamp,
-  listFolder,
+  overwriteFile,
   readRange,
   readText,
   removeFile,
@@ -18,16 +18,19 @@ import type { Workspace } from './workspace.js';
  * A commit is all or nothing, even when its process is killed (SIGKILL, or power loss with
  * ORC_FSYNC=1). Before touching anything, the commit writes its journal: every file it writes (the
  * whole new text) or removes, and its event lines. Then it applies the files, appends the events and
- * removes the journal. Writing the journal is the commit point: a journal that is there in full means
+ * empties the journal. Writing the journal is the commit point: a journal that is there in full means
  * the commit happens, and the next holder of the workspace lock (or `orc doctor --fix`) rolls it
- * forward; a journal that is not there in full (torn, or a temp file of its atomic write) means
- * nothing was applied yet, and it is discarded. Rolling forward is idempotent: whole-file writes can
- * be repeated, and events the log already ends with are not appended again. No commit can come in
- * between, because recovery is the first thing every critical section does.
+ * forward; one that is not there in full (cut short: its digest does not match) means nothing was
+ * applied yet, and it is discarded. Rolling forward is idempotent: whole-file writes can be repeated,
+ * and events the log already ends with are not appended again. No commit can come in between, because
+ * recovery is the first thing every critical section does.
+ *
+ * The journal is one file, `.orc/journal/commit.journal`, overwritten in place and emptied when its
+ * commit is done (files.ts overwriteFile): creating, renaming and removing a file per commit would
+ * cost three folder updates, each about as dear as the rest of a small commit.
  */
 
 const FORMAT = 1;
-const SUFFIX = '.journal';
 
 /** One file of a commit: its whole new text, or its removal. `path` is relative to the workspace root. */
 export type JournalWrite = { path: string; text: string } | { path: string; remove: true };
@@ -62,22 +65,24 @@ export function needsJournal(journal: Pick<CommitJournal, 'writes' | 'events'>):
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/**
- * Writes the journal (atomically, flushed with ORC_FSYNC=1): the commit point. Named after the time so
- * that left-over journals, should there ever be several, are rolled forward in the order written.
- */
+const journalFile = (ws: Workspace) => join(ws.journalDir, 'commit.journal');
+
+/** Writes the journal (flushed with ORC_FSYNC=1): the commit point. Returns its path. */
 export function writeJournal(ws: Workspace, journal: CommitJournal): string {
   const body = JSON.stringify(journal);
-  const path = join(ws.journalDir, `${Date.now().toString(36).padStart(9, '0')}-${journal.id}${SUFFIX}`);
-  // The digest line tells a journal written in full from one that power loss cut or garbled.
-  writeText(ws, path, `${body}\n${digest(body)}\n`);
-  return path;
+  // The digest line tells a journal written in full from one cut short (a kill inside a large
+  // write, power loss).
+  overwriteFile(ws, journalFile(ws), `${body}\n${digest(body)}\n`);
+  return journalFile(ws);
 }
 
-/** A journal read back, or undefined when it is torn (then nothing of it was applied). */
-export function readJournal(ws: Workspace, path: string): CommitJournal | undefined {
-  const text = readText(ws, path);
-  if (text === undefined) return undefined;
+/** Empties the journal: its commit is complete (or was never applied). */
+export function clearJournal(ws: Workspace, path: string): void {
+  overwriteFile(ws, path, '');
+}
+
+/** A journal read from its text, or undefined when it is torn (then nothing of it was applied). */
+function parseJournal(text: string): CommitJournal | undefined {
   const [body, sum, rest] = text.split('\n');
   if (body === undefined || sum !== digest(body) || rest !== '') return undefined;
   const journal = JSON.parse(body) as CommitJournal;
@@ -109,23 +114,17 @@ export interface Recovery {
   actor?: string;
 }
 
-/** A left-over journal as found: `torn` when it was not written in full. */
+/** A left-over journal as found: `journal` is undefined when it was not written in full. */
 export interface PendingJournal {
   path: string;
   journal: CommitJournal | undefined;
 }
 
-/** The journals left by interrupted commits, oldest first: one readdir, nothing when there are none. */
+/** The journal an interrupted commit left, if any: one read, of a missing or empty file as a rule. */
 export function pendingJournals(ws: Workspace): PendingJournal[] {
-  const pending: PendingJournal[] = [];
-  for (const entry of listFolder(ws, ws.journalDir)) {
-    const path = join(ws.journalDir, entry.name);
-    // A temp file of writeText: the process died while writing the journal, before the commit point.
-    if (entry.name.startsWith('.') && entry.name.includes(`${SUFFIX}.tmp-`))
-      pending.push({ path, journal: undefined });
-    else if (entry.name.endsWith(SUFFIX)) pending.push({ path, journal: readJournal(ws, path) });
-  }
-  return pending;
+  const path = journalFile(ws);
+  const text = readText(ws, path);
+  return text === undefined || text === '' ? [] : [{ path, journal: parseJournal(text) }];
 }
 
 /**
@@ -141,7 +140,7 @@ export function rollForward(ws: Workspace, pending: PendingJournal): Recovery {
   const rel = workspaceRelative(ws, pending.path);
   const { journal } = pending;
   if (!journal) {
-    removeFile(ws, pending.path);
+    clearJournal(ws, pending.path);
     return { journal: rel, outcome: 'discarded', files: 0, appended: 0 };
   }
   let appended: number;

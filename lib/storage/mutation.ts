@@ -4,9 +4,16 @@ import { join } from 'node:path';
 import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
 import { invalidInput, notFound, quote } from '../shared/index.js';
-import { confine, removeFile, workspaceRelative } from './files.js';
+import { confine, workspaceRelative } from './files.js';
 import { formatJson, readJsonIfExists } from './json-file.js';
-import { type JournalWrite, applyWrites, needsJournal, newJournal, writeJournal } from './journal.js';
+import {
+  type JournalWrite,
+  applyWrites,
+  clearJournal,
+  needsJournal,
+  newJournal,
+  writeJournal,
+} from './journal.js';
 import {
   type QueueEntry,
   isTaskFileName,
@@ -145,7 +152,7 @@ export class Mutation {
     pauseForTest('commit:applied');
     appendEvents(this.ws, this.events);
     pauseForTest('commit:logged');
-    if (journalFile) removeFile(this.ws, journalFile);
+    if (journalFile) clearJournal(this.ws, journalFile);
     if (this.events.length > 0) rememberEventLog(this.ws);
   }
 

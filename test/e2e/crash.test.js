@@ -6,7 +6,7 @@
 // some kill at a random moment instead.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN, orc, orcAsync, orcJson, orcPausedAt, tempWorkspace } from '../helpers.js';
@@ -80,8 +80,10 @@ function chooseMutation(dir, n) {
   return pick(choices)();
 }
 
-const hasJournal = (dir) =>
-  existsSync(join(dir, '.orc/journal')) && readdirSync(join(dir, '.orc/journal')).length > 0;
+const hasJournal = (dir) => {
+  const path = join(dir, '.orc/journal/commit.journal');
+  return existsSync(path) && statSync(path).size > 0; // emptied when its commit is done
+};
 
 test(`${KILLS} processes killed inside the lock leave every change with its event (seed ${SEED})`, {
   timeout: 300_000,
