@@ -200,32 +200,31 @@ function syncFolder(dir: string): void {
 }
 
 /**
- * Replaces a file's content in place: truncates it and writes `content` in one call, creating the file
- * the first time. No temp file and no rename, so it costs no folder update after the first time; but a
- * reader can find it empty or cut short, so it is only for a file whose reader tells a whole content
- * from a torn one by itself (the commit journal carries a digest). Flushed with ORC_FSYNC=1.
+ * Creates a file that must not exist yet and writes `content` into it. Not atomic: a process killed
+ * during the write leaves it cut short, so it is only for a file whose reader tells a whole content
+ * from a torn one by itself (the commit journal carries a digest). In exchange it costs a fraction
+ * of writeText's temp file and rename, whose folder update and flush are most of a small commit.
+ * Flushed, with its folder entry, with ORC_FSYNC=1.
  */
-export function overwriteFile(ws: Rooted, path: string, content: string): void {
-  const abs = confine(ws, path);
+export function createFile(ws: Rooted, path: string, content: string): void {
+  const abs = resolve(ws.root, path); // confined as it is opened
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
   let fd: number;
-  let created = false;
   try {
-    fd = openConfined(ws, abs, constants.O_WRONLY | constants.O_TRUNC);
+    fd = openConfined(ws, abs, flags, 0o644);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    ensureFolder(ws, dirname(abs));
-    fd = openConfined(ws, abs, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
-    created = true;
+    ensureFolder(ws, dirname(abs)); // the first time only
+    fd = openConfined(ws, abs, flags, 0o644);
   }
   try {
-    if (!fstatSync(fd).isFile()) throw wrongType(workspaceRelative(ws, abs), 'file');
     const data = Buffer.from(content);
     for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
     if (process.env.ORC_FSYNC === '1') fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  if (created && process.env.ORC_FSYNC === '1') syncFolder(dirname(abs));
+  if (process.env.ORC_FSYNC === '1') syncFolder(dirname(abs));
 }
 
 /**
