@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -8,29 +9,40 @@ import { pauseForTest } from './test-pause.js';
  * proper-lockfile judges a lock stale by the age of its folder alone: a holder that stalls past the
  * stale time (a GC pause, SIGSTOP, a paused VM) loses its lock while it still runs, and a check right
  * before writing cannot close that gap, since the holder can stall again just after it. So a lock is
- * never judged stale while its holder is alive: each holder writes `owner-<token>` (pid, host, boot
- * and process start time) into the lock folder, and the `fs` that proper-lockfile is given (its
- * documented hook) reads it:
+ * never judged stale while its holder is alive: each holder puts `owner-<token>` into the lock folder,
+ * a symbolic link whose target (never followed, only read) says who it is: pid, process start time,
+ * boot id, host. A link is created with its content in one call, so no reader finds it half-written,
+ * and costs no data block. The `fs` that proper-lockfile is given (its documented hook) reads it:
  * - stat: a folder whose holder is alive on this host looks fresh, one whose holders are all dead
- *   looks stale at once (no 10 s wait after a kill); otherwise (no owner file, or a holder on another
+ *   looks stale at once (no 10 s wait after a kill); otherwise (no owner link, or a holder on another
  *   host, which cannot be asked) its real age decides, as before;
- * - rmdir, to take a stale lock over: unlinks exactly the dead holders' files, then removes the folder
- *   only if it is empty, so a taker can never remove a folder that a live holder has written into;
- * - mkdir: creates the folder, writes the owner file and keeps the lock only if that file is alone in
- *   it (a taker that was itself stalled between the two finds the other's file and backs off).
+ * - rmdir, to take a stale lock over: unlinks exactly the dead holders' links, then removes the folder
+ *   only if it is empty, so a taker can never remove a folder that a live holder has put its link in;
+ * - mkdir: creates the folder, puts the owner link in it and keeps the lock only if that link is alone
+ *   there (an acquirer stalled between the two, whose folder was taken meanwhile, finds the other's
+ *   link and backs off).
  * A holder that is alive but hung therefore holds the workspace until it is ended; waiters get BUSY
  * naming its pid. That is the price of never letting two processes both report the same claim.
  */
 
-/** Who holds a lock, as written in its folder. */
+/** Who holds a lock, as written in its folder: `<pid>:<start>:<boot>:<host>`. */
 export interface LockOwner {
   pid: number;
-  host: string;
-  /** The kernel's boot id (Linux): a lock from before a reboot is dead whatever its pid. */
-  boot: string | null;
   /** The process's start time in clock ticks since boot (Linux), so a reused pid is not mistaken for it. */
-  start: string | null;
-  since: string;
+  start: string;
+  /** The kernel's boot id, cut short (Linux): a lock from before a reboot is dead whatever its pid. */
+  boot: string;
+  /** A digest of the host name, cut short: an owner on another host cannot be asked. */
+  host: string;
+}
+
+// Short enough (under 60 bytes) for ext4 to keep the link's target in its inode.
+const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
+const ownerText = (o: LockOwner) => `${o.pid}:${o.start}:${o.boot}:${o.host}`;
+function parseOwner(text: string): LockOwner | undefined {
+  const [pid, start, boot, host, rest] = text.split(':');
+  if (!/^\d+$/.test(pid ?? '') || host === undefined || rest !== undefined) return undefined;
+  return { pid: Number(pid), start: start!, boot: boot!, host };
 }
 
 const PREFIX = 'owner-';
@@ -59,10 +71,22 @@ function startOf(pid: number): string | null {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null; // field 22, starttime
 }
 
-let bootId: string | null | undefined;
+let bootId: string | undefined;
 const currentBoot = () => {
-  bootId ??= readProc('/proc/sys/kernel/random/boot_id')?.trim() || null;
+  bootId ??= readProc('/proc/sys/kernel/random/boot_id')?.replaceAll('-', '').slice(0, 8) ?? '';
   return bootId;
+};
+
+// What this process writes as owner, read once: none of it changes while it runs.
+let self: LockOwner | undefined;
+const selfOwner = () => {
+  self ??= {
+    pid: process.pid,
+    start: startOf(process.pid) ?? '',
+    boot: currentBoot(),
+    host: short(hostname()),
+  };
+  return self;
 };
 
 function pidAlive(pid: number): boolean {
@@ -76,7 +100,7 @@ function pidAlive(pid: number): boolean {
 
 /** `unknown` for a holder on another host: only the lock folder's age can tell. */
 export function ownerState(owner: LockOwner): 'alive' | 'dead' | 'unknown' {
-  if (owner.host !== hostname()) return 'unknown';
+  if (owner.host !== selfOwner().host) return 'unknown';
   const boot = currentBoot();
   if (owner.boot && boot && owner.boot !== boot) return 'dead';
   if (!Number.isInteger(owner.pid) || !pidAlive(owner.pid)) return 'dead';
@@ -86,7 +110,7 @@ export function ownerState(owner: LockOwner): 'alive' | 'dead' | 'unknown' {
 
 type Verdict =
   | { kind: 'mine' }
-  | { kind: 'held'; owner: LockOwner }
+  | { kind: 'held'; owner: LockOwner; name: string }
   | { kind: 'dead'; files: string[] }
   | { kind: 'unknown'; files: string[] };
 
@@ -95,6 +119,8 @@ export class LockOwnership {
   private readonly token = newId('k').slice(2);
   /** Set before calling proper-lockfile's release, so that its rmdir is ours and not a takeover. */
   releasing = false;
+  /** Set once this acquisition holds the folder: its later stats (mtime probe, keep-alive) are its own. */
+  private created = false;
 
   constructor(
     readonly dir: string,
@@ -105,15 +131,29 @@ export class LockOwnership {
     return join(this.dir, `${PREFIX}${this.token}`);
   }
 
-  /** Whether this acquisition still holds the lock: its owner file is still in the folder. */
+  /** Whether this acquisition still holds the lock: its owner link is still in the folder. */
   holds(): boolean {
-    return nodeFs.existsSync(this.ownerFile);
+    try {
+      nodeFs.lstatSync(this.ownerFile);
+      return true;
+    } catch (error) {
+      if (errno(error) === 'ENOENT' || errno(error) === 'ENOTDIR') return false;
+      throw error;
+    }
   }
 
-  /** The live holder of the lock, for a BUSY message. */
-  holder(): LockOwner | undefined {
+  /** The live holder of the lock and since when it holds it, for a BUSY message. */
+  holder(): { pid: number; since: string } | undefined {
     const verdict = this.judge();
-    return verdict.kind === 'held' ? verdict.owner : undefined;
+    if (verdict.kind !== 'held') return undefined;
+    let since: string;
+    try {
+      since = nodeFs.lstatSync(join(this.dir, verdict.name)).mtime.toISOString();
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return undefined; // released meanwhile
+      throw error;
+    }
+    return { pid: verdict.owner.pid, since };
   }
 
   /** The `fs` option of proper-lockfile: node's, with the lock folder's mkdir, stat and rmdir owned. */
@@ -145,15 +185,8 @@ export class LockOwnership {
 
   private create(): void {
     nodeFs.mkdirSync(this.dir);
-    const owner: LockOwner = {
-      pid: process.pid,
-      host: hostname(),
-      boot: currentBoot(),
-      start: startOf(process.pid),
-      since: new Date().toISOString(),
-    };
     try {
-      nodeFs.writeFileSync(this.ownerFile, JSON.stringify(owner), { flag: 'wx' });
+      nodeFs.symlinkSync(ownerText(selfOwner()), this.ownerFile);
     } catch (error) {
       if (errno(error) === 'ENOENT') throw lockedError(); // a taker removed the folder meanwhile
       throw error;
@@ -166,10 +199,12 @@ export class LockOwnership {
       this.unlinkQuietly(this.ownerFile);
       throw lockedError();
     }
+    this.created = true;
   }
 
   private stat(): nodeFs.Stats {
     const real = nodeFs.statSync(this.dir);
+    if (this.created) return real;
     const verdict = this.judge();
     if (verdict.kind === 'held') {
       if (real.mtimeMs < Date.now() - this.staleMs) pauseForTest('lock:spared-stalled-holder');
@@ -229,29 +264,22 @@ export class LockOwnership {
       const owner = this.readOwner(name);
       if (owner === null) continue; // removed meanwhile
       const state = owner === undefined ? 'unknown' : ownerState(owner);
-      if (state === 'alive') return { kind: 'held', owner: owner! };
+      if (state === 'alive') return { kind: 'held', owner: owner!, name };
       (state === 'dead' ? dead : unknown).push(name);
     }
-    // Without an owner file (an older orc, or a holder killed between mkdir and writing it), or with
+    // Without an owner link (an older orc, or a holder killed between mkdir and the link), or with
     // one that cannot be asked, the folder's age decides, as proper-lockfile alone would.
     if (unknown.length > 0 || dead.length === 0) return { kind: 'unknown', files: [...dead, ...unknown] };
     return { kind: 'dead', files: dead };
   }
 
-  /** The owner written in `name`: null when the file is gone, undefined when it cannot be read as one. */
+  /** The owner named by `name`: null when it is gone, undefined when it cannot be read as one. */
   private readOwner(name: string): LockOwner | null | undefined {
-    let text: string;
     try {
-      text = nodeFs.readFileSync(join(this.dir, name), 'utf8');
+      return parseOwner(nodeFs.readlinkSync(join(this.dir, name)));
     } catch (error) {
       if (errno(error) === 'ENOENT') return null;
-      throw error;
-    }
-    try {
-      const owner = JSON.parse(text) as LockOwner;
-      return typeof owner.pid === 'number' && typeof owner.host === 'string' ? owner : undefined;
-    } catch (error) {
-      if (error instanceof SyntaxError) return undefined; // torn: judged by the folder's age
+      if (errno(error) === 'EINVAL') return undefined; // not a link: not written by this orc
       throw error;
     }
   }
