@@ -4,8 +4,12 @@ import { writeSync } from 'node:fs';
  * TEST ONLY. `ORC_TEST_PAUSE_AT=<point>` makes the process stop itself (SIGSTOP) when it reaches the
  * named point of a commit or of the lock, after saying so on stderr, so that crash and stall tests can
  * kill it (SIGKILL) or hold it (SIGCONT later) at an exact moment instead of guessing with timers.
- * The points are the calls of pauseForTest below and in the storage layer; nothing happens unless the
- * variable names one. Never set it outside tests.
+ * The points: `lock:acquired` (holding the lock, before anything), `lock:spared-stalled-holder` (a
+ * waiter found the lock past its stale time but its holder alive), `commit:journaled` (the commit
+ * point passed, nothing applied), `commit:wrote-<n>` (after its n-th file), `commit:applied` (files
+ * written, events not), `commit:logged` (events appended, journal not removed), and
+ * `recover:wrote-<n>`, `recover:logged` while a left-over journal is rolled forward. Nothing happens
+ * unless the variable names one. Never set it outside tests.
  */
 
 /** The line written to stderr right before the process stops itself at `point`. */
