@@ -172,6 +172,31 @@ test('a journal that can no longer be applied blocks with CORRUPT; doctor --fix 
   assert.deepEqual(journals(dir), []);
 });
 
+test('a journal of an unknown format is neither applied nor dropped: CORRUPT, and doctor says so', async (t) => {
+  const { dir, ws, task } = await board(t);
+  const before = readFileSync(join(dir, taskFile(task.id)), 'utf8');
+  const body = JSON.stringify({
+    v: 2,
+    id: 'c-000000000000',
+    writes: [{ path: taskFile(task.id), text: '{}' }],
+  });
+  const { createHash } = await import('node:crypto');
+  mkdirSync(join(dir, '.orc/journal'), { recursive: true });
+  writeFileSync(join(dir, JOURNAL), `${body}\n${createHash('sha256').update(body).digest('hex')}\n`);
+  await assert.rejects(
+    logEvent(ws, { type: 'test.after' }),
+    (error) =>
+      error.code === 'CORRUPT' && /journal format "2", which this orc does not know/.test(error.message),
+  );
+  const report = await runDoctor(ws, { fix: true });
+  assert.deepEqual(
+    report.problems.map((p) => [p.code, p.fixed]),
+    [['INCOMPLETE_COMMIT', false]],
+  );
+  assert.equal(readFileSync(join(dir, taskFile(task.id)), 'utf8'), before);
+  assert.deepEqual(journals(dir), [JOURNAL], 'kept');
+});
+
 test('a claim through the library leaves no journal behind', async (t) => {
   const { dir, ws, task } = await board(t);
   await claimTask(ws, task.id, 'ada');

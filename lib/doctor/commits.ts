@@ -20,7 +20,22 @@ export function checkCommits(
   report: (problem: CommitProblem, repair?: () => string | undefined) => void,
   moveAside: (path: string) => string,
 ): void {
-  for (const pending of pendingJournals(ws)) {
+  let found: ReturnType<typeof pendingJournals>;
+  try {
+    found = pendingJournals(ws);
+  } catch (error) {
+    if (!(error instanceof OrcError) || error.code !== 'CORRUPT') throw error;
+    // A journal of another orc version: not to be applied by this one, nor dropped.
+    const file = String(error.details?.path ?? '.orc/journal');
+    report({
+      code: 'INCOMPLETE_COMMIT',
+      file,
+      message: error.message,
+      action: `finish it with the orc that wrote it, or move ${file} away`,
+    });
+    return;
+  }
+  for (const pending of found) {
     const file = workspaceRelative(ws, pending.path);
     const { journal } = pending;
     if (!journal) {

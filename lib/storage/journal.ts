@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { OrcError, newId } from '../shared/index.js';
+import { OrcError, newId, quote } from '../shared/index.js';
 import { type OrcEvent, appendEvents, makeEvent, parseEventLines } from './events.js';
 import {
   fileStamp,
@@ -83,13 +83,19 @@ export function clearJournal(ws: Workspace, path: string): void {
 }
 
 /** A journal read from its text, or undefined when it is torn (then nothing of it was applied). */
-function parseJournal(text: string): CommitJournal | undefined {
+function parseJournal(text: string, label: string): CommitJournal | undefined {
   const [body, sum, rest] = text.split('\n');
   if (body === undefined || sum !== digest(body) || rest !== '') return undefined;
   const journal = JSON.parse(body) as CommitJournal;
-  return journal.v === FORMAT && Array.isArray(journal.writes) && Array.isArray(journal.events)
-    ? journal
-    : undefined;
+  // Written in full by another version: neither apply what is not understood nor drop a commit.
+  if (journal.v !== FORMAT || !Array.isArray(journal.writes) || !Array.isArray(journal.events)) {
+    throw new OrcError(
+      'CORRUPT',
+      `${label} holds a commit in journal format ${quote(journal.v)}, which this orc does not know (it knows ${FORMAT}): finish it with the orc that wrote it`,
+      { details: { path: label } },
+    );
+  }
+  return journal;
 }
 
 /** Applies a commit's files in order. `point` names the test pauses (see test-pause.ts). */
@@ -126,7 +132,7 @@ export function pendingJournals(ws: Workspace): PendingJournal[] {
   const path = journalFile(ws);
   const text = readText(ws, path);
   // An empty one was created by a process killed before it wrote a byte: torn, like one cut short.
-  return text === undefined ? [] : [{ path, journal: parseJournal(text) }];
+  return text === undefined ? [] : [{ path, journal: parseJournal(text, workspaceRelative(ws, path)) }];
 }
 
 /**
