@@ -117,3 +117,25 @@ export function readEventsFile(dir) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `orc` that stops itself (SIGSTOP) when it reaches `point` of a commit or of the lock
+ * (ORC_TEST_PAUSE_AT, a test-only hook in lib/storage/test-pause.ts). `paused` resolves true once it
+ * has stopped there, false if it exited without reaching it; `done` with its outcome.
+ */
+export function orcPausedAt(args, point, options = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...CLEAN_ENV, ...options.env, ORC_TEST_PAUSE_AT: point },
+  });
+  const done = outcome(child);
+  let stderr = '';
+  const paused = new Promise((resolve) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (stderr.includes(`orc-test-paused ${point} `)) resolve(true);
+    });
+    done.then(() => resolve(false));
+  });
+  return { child, paused, done };
+}

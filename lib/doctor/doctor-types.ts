@@ -17,7 +17,8 @@ export interface DoctorProblem {
     | 'DEPENDENCY_CYCLE'
     | 'UNKNOWN_AGENT'
     | 'EXPIRED_CLAIM'
-    | 'EXPIRED_LOCK';
+    | 'EXPIRED_LOCK'
+    | 'INCOMPLETE_COMMIT';
   file: string;
   message: string;
   fixed: boolean;

@@ -1,8 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
+import { checkCommits } from './commits.js';
 import { rememberEventLog, scanEventLog } from '../storage/index.js';
 import { makeEvent, appendEvents } from '../storage/index.js';
-import { moveEntry, removeFile, workspaceRelative, writeText, writeJsonAtomic } from '../storage/index.js';
+import {
+  moveEntry,
+  readText,
+  removeFile,
+  workspaceRelative,
+  writeText,
+  writeJsonAtomic,
+} from '../storage/index.js';
 import { mergeEventLines } from '../records/index.js';
 import { indexFile } from '../storage/index.js';
 import { type Task, orderTask } from '../records/index.js';
@@ -22,7 +29,10 @@ export async function runDoctor(
   ws: Workspace,
   options: { fix?: boolean; actor?: string } = {},
 ): Promise<DoctorReport> {
-  return withWorkspaceLock(ws, () => examine(ws, Boolean(options.fix), options.actor ?? 'orc-doctor'));
+  // Without recovery: a commit left half-done is reported (INCOMPLETE_COMMIT), and rolled forward by --fix.
+  return withWorkspaceLock(ws, () => examine(ws, Boolean(options.fix), options.actor ?? 'orc-doctor'), {
+    recover: false,
+  });
 }
 
 function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
@@ -54,6 +64,7 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
   };
   const ctx: DoctorContext = { ws, fix, now, report, moveAside };
 
+  checkCommits(ws, report, moveAside);
   const unmerged = readUnmerged(ctx);
   checkUnmerged(ctx, unmerged);
   const records = checkRecordFolders(ctx, unmerged);
@@ -62,26 +73,21 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
   if (fix && events.length > 0) {
     appendEvents(ws, events);
     rememberEventLog(ws);
-    try {
-      unlinkSync(indexFile(ws)); // the cache is rebuilt from the repaired files
-    } catch {
-      // no cache yet
-    }
+    removeFile(ws, indexFile(ws)); // the cache is rebuilt from the repaired files
   }
   return { problems, remaining: problems.filter((p) => !p.fixed).length, quarantine };
 }
 
 function checkEvents(ws: Workspace, report: Report, quarantine: string[], stamp: string): void {
-  if (!existsSync(ws.eventsFile)) return;
-  const text = readFileSync(ws.eventsFile, 'utf8');
+  const text = readText(ws, ws.eventsFile);
+  if (text === undefined) return;
   const scan = scanEventLog(text);
   const merged = mergeEventLines(text);
   const repair = () => {
     if (merged.unreadable.length > 0) {
-      const target = join(ws.root, 'quarantine', stamp, 'events.unreadable.jsonl');
-      mkdirSync(dirname(target), { recursive: true });
+      const target = join(ws.quarantineDir, stamp, 'events.unreadable.jsonl');
       writeText(ws, target, `${merged.unreadable.join('\n')}\n`);
-      quarantine.push(relative(ws.root, target));
+      quarantine.push(workspaceRelative(ws, target));
     }
     writeText(ws, ws.eventsFile, merged.eventText);
     return 'rewrote events.jsonl: each event once, in time order';

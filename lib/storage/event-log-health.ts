@@ -1,5 +1,5 @@
 import { OrcError } from '../shared/index.js';
-import { fileStamp, readText, writeText } from './files.js';
+import { fileStamp, overwriteStart, readText } from './files.js';
 import type { Workspace } from './workspace.js';
 
 /*
@@ -10,6 +10,8 @@ import type { Workspace } from './workspace.js';
 
 // fileStamp refuses an events.jsonl that is a symbolic link. A mutation checks the log before it
 // writes anything, so such a link refuses the whole mutation, not only its event.
+const STAMP_WIDTH = 64;
+
 function currentStamp(ws: Workspace): string | undefined {
   const stat = fileStamp(ws, ws.eventsFile);
   return stat && `${stat.size}:${stat.mtimeMs}`;
@@ -37,7 +39,7 @@ export function scanEventLog(text: string): EventLogProblems {
 export function assertEventLogHealthy(ws: Workspace): void {
   const stamp = currentStamp(ws);
   if (stamp === undefined) return;
-  if (readText(ws, ws.eventsStampFile) === stamp) return;
+  if (readText(ws, ws.eventsStampFile)?.trimEnd() === stamp) return;
   const problems = scanEventLog(readText(ws, ws.eventsFile) ?? '');
   if (problems.conflictMarkers) {
     throw new OrcError(
@@ -58,5 +60,7 @@ export function assertEventLogHealthy(ws: Workspace): void {
 export function rememberEventLog(ws: Workspace): void {
   const stamp = currentStamp(ws);
   if (stamp === undefined) return;
-  writeText(ws, ws.eventsStampFile, stamp);
+  // Rewritten in place at a fixed width, never truncated (see overwriteStart). A torn stamp only means
+  // a rescan.
+  overwriteStart(ws, ws.eventsStampFile, stamp.padEnd(STAMP_WIDTH));
 }

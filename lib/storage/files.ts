@@ -205,8 +205,9 @@ export function readText(ws: Rooted, path: string): string | undefined {
 /** Creates a folder and its parents inside the workspace (git keeps no empty folders). */
 export function ensureFolder(ws: Rooted, path: string): string {
   const abs = confine(ws, path);
+  let created: string | undefined;
   try {
-    mkdirSync(abs, { recursive: true });
+    created = mkdirSync(abs, { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') throw wrongType(workspaceRelative(ws, abs), 'folder');
@@ -214,6 +215,10 @@ export function ensureFolder(ws: Rooted, path: string): string {
   }
   // mkdir follows a link that appeared meanwhile; check again what now stands there.
   confine(ws, abs);
+  // A new folder's own entry must be flushed too, or a file flushed inside it can vanish with it.
+  if (created !== undefined && process.env.ORC_FSYNC === '1') {
+    for (let dir = abs; dir !== dirname(created); dir = dirname(dir)) syncFolder(dirname(dir));
+  }
   return abs;
 }
 
@@ -298,6 +303,51 @@ function syncFolder(dir: string): void {
 }
 
 /**
+ * Creates a file that must not exist yet and writes `content` into it. Not atomic: a process killed
+ * during the write leaves it cut short, so it is only for a file whose reader tells a whole content
+ * from a torn one by itself (the commit journal carries a digest). In exchange it costs a fraction
+ * of writeText's temp file and rename, whose folder update and flush are most of a small commit.
+ * Flushed, with its folder entry, with ORC_FSYNC=1.
+ */
+export function createFile(ws: Rooted, path: string, content: string): void {
+  const abs = resolve(ws.root, path); // confined as it is opened
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+  let fd: number;
+  try {
+    fd = openConfined(ws, abs, flags, 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    ensureFolder(ws, dirname(abs)); // the first time only
+    fd = openConfined(ws, abs, flags, 0o644);
+  }
+  try {
+    const data = Buffer.from(content);
+    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+    if (process.env.ORC_FSYNC === '1') fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (process.env.ORC_FSYNC === '1') syncFolder(dirname(abs));
+}
+
+/**
+ * Writes `content` over the start of a file without truncating it (creating it if need be), for a
+ * small fixed-width file rewritten on every command: ext4 flushes a file truncated and written again
+ * at once, which costs most of a millisecond. Not atomic; only for a derived file whose reader
+ * tolerates a torn one.
+ */
+export function overwriteStart(ws: Rooted, path: string, content: string): void {
+  const abs = resolve(ws.root, path);
+  ensureFolder(ws, dirname(abs));
+  const fd = openConfined(ws, abs, constants.O_WRONLY | constants.O_CREAT, 0o644);
+  try {
+    writeSync(fd, content, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Appends in one write with O_APPEND, so lines of concurrent writers never interleave. `separate`
  * first ends a last line that lacks its newline (an editor that strips it, a torn write), so the
  * appended text never glues onto it.
@@ -334,7 +384,7 @@ export function appendText(
   }
 }
 
-/** Removes a file; a missing one is fine. */
+/** Removes a file; a missing one is fine. With ORC_FSYNC=1 the removal is flushed, like a write. */
 export function removeFile(ws: Rooted, path: string): void {
   const abs = confine(ws, path);
   try {
@@ -345,6 +395,7 @@ export function removeFile(ws: Rooted, path: string): void {
     if (code === 'EISDIR' || code === 'EPERM') throw wrongType(workspaceRelative(ws, abs), 'file');
     throw error;
   }
+  if (process.env.ORC_FSYNC === '1') syncFolder(dirname(abs));
 }
 
 /** Moves a file or folder within the workspace (to quarantine, to an archive). */

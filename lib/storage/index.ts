@@ -2,6 +2,7 @@ export * from './event-log-health.js';
 export * from './events.js';
 export * from './file-trees.js';
 export * from './files.js';
+export * from './journal.js';
 export * from './json-file.js';
 export * from './mutation.js';
 export * from './record-kinds.js';

@@ -3,8 +3,16 @@ import { join } from 'node:path';
 import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
 import { invalidInput, notFound, quote } from '../shared/index.js';
-import { listFiles, removeFile, writeText } from './files.js';
-import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
+import { confine, listFiles, workspaceRelative } from './files.js';
+import { formatJson, readJsonIfExists } from './json-file.js';
+import {
+  type JournalWrite,
+  applyWrites,
+  clearJournal,
+  needsJournal,
+  newJournal,
+  writeJournal,
+} from './journal.js';
 import {
   type QueueEntry,
   isTaskFileName,
@@ -16,6 +24,7 @@ import {
 import { type Task, validateTask, orderTask } from '../records/index.js';
 import { type LockGuard, withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
+import { pauseForTest } from './test-pause.js';
 
 /** Who performed a mutation, as recorded in its event. */
 export interface ActorOptions {
@@ -124,19 +133,40 @@ export class Mutation {
     return ordered;
   }
 
-  /** Applies the buffered writes, updates the task index and appends the events. */
+  /**
+   * Applies the buffered writes, updates the task index and appends the events, all or nothing: a
+   * commit that changes more than one thing first writes its journal (see journal.ts), which the next
+   * holder of the lock rolls forward should this process die half-way.
+   */
   commit(guard?: LockGuard): void {
-    guard?.assertHeld();
-    if (this.events.length > 0) assertEventLogHealthy(this.ws);
-    const stampBefore = this.taskWrites.size > 0 ? tasksDirStamp(this.ws) : '';
-    for (const [path, value] of this.writes) {
-      if (value === null) removeFile(this.ws, path);
-      else if (value instanceof TextFile) writeText(this.ws, path, value.text);
-      else writeJsonAtomic(this.ws, path, value);
+    if (this.writes.size === 0 && this.events.length === 0) {
+      guard?.assertHeld();
+      return;
     }
+    if (this.events.length > 0) assertEventLogHealthy(this.ws);
+    const writes = this.journalWrites();
+    const stampBefore = this.taskWrites.size > 0 ? tasksDirStamp(this.ws) : '';
+    const journal = newJournal(this.actor, this.now, writes, this.events);
+    // The fence: a holder whose lock was taken over stops here, before the commit point.
+    guard?.assertHeld();
+    const journalFile = needsJournal(journal) ? writeJournal(this.ws, journal) : undefined;
+    pauseForTest('commit:journaled');
+    applyWrites(this.ws, writes, 'commit');
     recordTaskWrites(this.ws, [...this.taskWrites.values()], stampBefore, this.queueMap !== undefined);
+    pauseForTest('commit:applied');
     appendEvents(this.ws, this.events);
+    pauseForTest('commit:logged');
+    if (journalFile) clearJournal(this.ws, journalFile);
     if (this.events.length > 0) rememberEventLog(this.ws);
+  }
+
+  /** The buffered writes as the journal holds them; every path checked (confined) before anything is written. */
+  private journalWrites(): JournalWrite[] {
+    return [...this.writes].map(([path, value]) => {
+      const rel = workspaceRelative(this.ws, confine(this.ws, path));
+      if (value === null) return { path: rel, remove: true };
+      return { path: rel, text: value instanceof TextFile ? value.text : formatJson(value) };
+    });
   }
 }
 

@@ -59,6 +59,8 @@ export interface Workspace {
   readonly eventsStampFile: string;
   /** The bearer token of `orc serve`, made on first use. */
   readonly serveTokenFile: string;
+  /** Journals of commits in progress (see journal.ts): one is left only by a process that died mid-commit. */
+  readonly journalDir: string;
 }
 
 export interface FindWorkspaceOptions {
@@ -103,6 +105,7 @@ export function workspaceAt(root: string): Workspace {
     boardCacheFile: join(localDir, 'board.cache.json'),
     eventsStampFile: join(localDir, 'events.stamp'),
     serveTokenFile: join(localDir, 'serve-token'),
+    journalDir: join(localDir, 'journal'),
   };
 }
 

@@ -273,7 +273,7 @@ rtest('gates: a before gate and an after gate approved while workers wait; the r
 });
 
 rtest('LLM agents run on workers too, with the worker’s provider key', async (t) => {
-  const { startFakeLlm } = await import('./fake-llm-server.js');
+  const { startFakeLlm } = await import('../fake-llm-server.js');
   const server = await startFakeLlm(
     (body) => `REPLY to ${body.messages[1].content.includes('## Your step\nwrite') ? 'the step' : '?'}`,
   );
