@@ -38,7 +38,7 @@ export async function runDoctor(
 function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
   const problems: DoctorProblem[] = [];
   const quarantine: string[] = [];
-  const events: ReturnType<typeof makeEvent>[] = [];
+  let repaired = false;
   const now = new Date();
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const moveAside = (path: string) => {
@@ -55,9 +55,12 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
       if (done !== undefined) {
         fixed = true;
         action = done;
-        events.push(
+        // Each repair's event right after it, not all at the end: a doctor killed half-way leaves
+        // the repairs it made recorded. (A repair is one file written or moved, then its event.)
+        appendEvents(ws, [
           makeEvent(actor, 'doctor.fixed', problem.file, { problem: problem.code, action: done }, now),
-        );
+        ]);
+        repaired = true;
       }
     }
     problems.push({ ...problem, fixed, ...(action ? { action } : {}) });
@@ -70,8 +73,7 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
   const records = checkRecordFolders(ctx, unmerged);
   checkEvents(ws, report, quarantine, stamp);
   checkReferences(ws, now, records, report);
-  if (fix && events.length > 0) {
-    appendEvents(ws, events);
+  if (repaired) {
     rememberEventLog(ws);
     removeFile(ws, indexFile(ws)); // the cache is rebuilt from the repaired files
   }
