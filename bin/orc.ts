@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
-import { reportError } from './report.js';
 import { lazy } from './run.js';
 
 const require = createRequire(import.meta.url);
@@ -384,6 +383,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError && error.exitCode === 0) return 0; // --help, --version
+    // Loaded only on failure: `orc --help` and a command that succeeds pay nothing for it.
+    const { reportError } = await import('./report.js');
     return reportError(error, json);
   }
 }

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { actorOption } from './options.js';
 import type { Context } from './output.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: commander hands actions untyped arguments
 type Handler = (ctx: Context, ...args: any[]) => Promise<void>;
 
 /** Builds the context from the global options; `--json` and `--dir` may come before or after the command. */
-export function contextOf(command: Command): Context {
+export async function contextOf(command: Command): Promise<Context> {
+  // Loaded with the command, not at start-up: `orc --help` loads none of the library.
+  const { actorOption } = await import('./options.js');
   const opts = command.optsWithGlobals() as { json?: boolean; dir?: string; actor?: string };
   return {
     json: Boolean(opts.json),
@@ -35,7 +36,7 @@ export function lazy<M extends Record<K, Handler>, K extends keyof M & string>(
 ) {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const mod = await load();
-    await mod[name](contextOf(command), ...args.slice(0, -1));
+    const [mod, ctx] = await Promise.all([load(), contextOf(command)]);
+    await mod[name](ctx, ...args.slice(0, -1));
   };
 }
