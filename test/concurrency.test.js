@@ -144,11 +144,9 @@ test('a writer killed with SIGKILL mid-run leaves every file parseable, and the 
   }
   const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean);
   for (const line of lines) assert.doesNotThrow(() => JSON.parse(line));
-  // The killed holder's lock goes stale; the next command waits it out and succeeds.
-  const started = Date.now();
+  // The killed holder's lock is taken over (its owner is dead), and the next command succeeds.
   const after = orc(['--dir', dir, '--json', 't', 'add', 'build', 'after the crash']);
   assert.equal(after.code, 0, after.stderr);
-  assert.ok(Date.now() - started < 15_000);
   assert.equal(statSync(join(dir, 'state/tasks', `${after.json().id}.json`)).isFile(), true);
   assert.equal(orc(['--dir', dir, 'status']).code, 0);
 });

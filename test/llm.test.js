@@ -100,13 +100,11 @@ test('an HTTP error is PROVIDER_FAILED at once with maxRetries 0, with the statu
     status: 401,
     body: { error: { message: `Incorrect API key provided: ${KEY}` } },
   }));
-  const started = Date.now();
   await assert.rejects(
     chatComplete(provider(server.url), [{ role: 'user', content: 'x' }]),
     providerFailed(/^provider local failed: HTTP 401 \(Incorrect API key provided: \*\*\*\)$/),
   );
-  assert.equal(server.requests.length, 1);
-  assert.ok(Date.now() - started < 2000, 'no retries, no backoff');
+  assert.equal(server.requests.length, 1, 'no retries');
 });
 
 test('maxRetries is passed to the client: one retry means two requests', async (t) => {

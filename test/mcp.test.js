@@ -299,13 +299,11 @@ test('runs through MCP: start in the background, status, a gate approved and one
   const { dir } = runWorkspace(t, FLOWS, GATED);
   const mcp = await connect(t, dir);
 
-  const started = Date.now();
   const run = await mcp.ok('orchestrator_run', {
     task: 'greet someone',
     flow: 'hello',
     payload: { name: 'Ada' },
   });
-  assert.ok(Date.now() - started < 5000, 'returns at once');
   assert.match(run.id, /^r-/);
   assert.equal(run.status, 'running');
   assert.deepEqual(run.steps, ['greet']);

@@ -14,18 +14,18 @@ test('independent steps run in parallel: two 1-second steps finish in about 1 se
       - { id: b, agent: sleeper, task: second }
       - { id: c, agent: echo, task: join them, deps: [a, b] }`,
   );
-  const started = Date.now();
   const run = orc(['--dir', dir, '--json', 'run', '--flow', 'pair', 'do two things']);
-  const elapsed = Date.now() - started;
   assert.equal(run.code, 0, run.stderr);
   const result = run.json();
   assert.equal(result.status, 'complete');
   assert.deepEqual(stepStatus(result), { a: 'done', b: 'done', c: 'done' });
-  assert.ok(elapsed < 2600, `took ${elapsed} ms (serial would be over 2 s plus start-up)`);
   const a = result.steps.find((s) => s.id === 'a');
   const b = result.steps.find((s) => s.id === 'b');
-  assert.ok(Math.abs(Date.parse(a.startedAt) - Date.parse(b.startedAt)) < 500, 'a and b started together');
   const c = result.steps.find((s) => s.id === 'c');
+  // From the run's own timestamps: each of a and b started before the other ended, so they ran together.
+  assert.ok(Date.parse(a.startedAt) < Date.parse(b.endedAt), 'a started before b ended');
+  assert.ok(Date.parse(b.startedAt) < Date.parse(a.endedAt), 'b started before a ended');
+  assert.ok(Date.parse(c.startedAt) >= Date.parse(a.endedAt), 'c waited for a');
   assert.match(c.output, /step=c/);
   assert.match(c.output, /### a \(agent sleeper\)\ndid a/, "c's brief has the outputs of its dependencies");
   assert.match(c.output, new RegExp(`run=${result.id}`));
@@ -77,10 +77,8 @@ test("a crashing agent's step error names the error, not Node's trailer", (t) =>
 
 test('a timeout ends the whole process tree of the agent', async (t) => {
   const { dir } = runWorkspace(t, `  - id: hang\n    steps:\n      - { id: h, agent: hanger, task: hang }`);
-  const started = Date.now();
   const run = orc(['--dir', dir, '--json', 'run', '--flow', 'hang', 'go']);
   assert.equal(run.code, 12);
-  assert.ok(Date.now() - started < 8000, 'the run did not wait for the grandchild');
   const id = orcJson(dir, ['run', 'list'])[0].id;
   assert.match(orcJson(dir, ['run', 'status', id]).steps[0].error, /timed out after 1s/);
   const pid = Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'));

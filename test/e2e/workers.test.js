@@ -169,7 +169,6 @@ rtest(
     );
     const doomed = startWorker(t, dir, ['--agents', 'slow']);
     await doomed.ready;
-    const started = Date.now();
     const coordinator = orcAsync(['--dir', dir, '--json', 'run', '--flow', 'long', 'go']);
     await until(() => executions(counts).s === 1, 15_000);
     const rescuer = startWorker(t, dir, ['--agents', 'slow']);
@@ -181,8 +180,6 @@ rtest(
     assert.deepEqual(executions(counts), { s: 2 }, 'run again once: at least once, as documented');
     await doneLines(rescuer, 1);
     assert.equal(rescuer.done().length, 1);
-    // Lock expiry plus at most two stalled checks (stalled_after 2s), plus the 3 s step twice at most.
-    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
   },
 );
 
@@ -232,12 +229,9 @@ rtest('a step for an agent no worker serves fails after unserved_after, with the
   );
   const echoOnly = startWorker(t, dir, ['--agents', 'echo']);
   await echoOnly.ready;
-  const started = Date.now();
   const result = await orcAsync(['--dir', dir, '--json', 'run', '--flow', 'alone', 'go']);
-  const took = Date.now() - started;
   assert.equal(result.code, 12);
   assert.match(result.stderr, /no worker serves agent counter \(waited 2s\)/);
-  assert.ok(took < 8000, `failed after ${took} ms`);
   const run = orcJson(dir, ['run', 'status', orcJson(dir, ['run', 'list'])[0].id]);
   assert.deepEqual(stepStatus(run), { x: 'failed', y: 'skipped' });
   // The job left the queue with the failure: a worker that comes later does not run it.
