@@ -2,7 +2,7 @@ import { type Context, c, print, printJson, warn } from '../output.js';
 import { open } from './workspace.js';
 import { subsystems } from '../../lib/cli.js';
 
-const { OrcError } = await subsystems.shared();
+const { OrcError, redactUrl } = await subsystems.shared();
 const { checkOrchestratorConfig, redactedUrl } = await subsystems.config();
 
 /** Validates orchestrator.yaml; shows what it configures (providers without their keys) or every problem. */
@@ -25,7 +25,7 @@ export async function check(ctx: Context) {
     provider: config.provider ?? null,
     providers: Object.values(config.providers).map((p) => ({
       id: p.id,
-      baseUrl: p.baseUrl ?? null,
+      baseUrl: p.baseUrl === undefined ? null : redactUrl(p.baseUrl),
       model: p.model ?? null,
       key: p.apiKey ? 'set' : 'not set',
     })),

@@ -1,3 +1,4 @@
+import { redactUrl } from '../shared/index.js';
 import { durationOf, isObject, optionalString } from './config-values.js';
 
 /**
@@ -54,14 +55,7 @@ export function readRedisSettings(
   };
 }
 
-/** The URL with any user name and password replaced, for messages. */
+/** The URL with any user name and password replaced, for messages (see redactUrl). */
 export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username) parsed.username = '***';
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'redis://(unreadable URL)';
-  }
+  return redactUrl(url);
 }

@@ -1,4 +1,4 @@
-import { OrcError } from '../shared/index.js';
+import { OrcError, redactUrlsIn } from '../shared/index.js';
 import type { ProviderConfig } from '../config/index.js';
 
 /** One message of a chat completion request. */
@@ -126,8 +126,9 @@ function rootCause(cause: unknown): string {
   return `: ${inner.code ?? inner.message ?? String(inner)}`;
 }
 
+/** Cuts out the key, and credentials in any URL (the base URL or one the provider's error quotes). */
 function redact(text: string, key: string | undefined): string {
-  return key ? text.split(key).join('***') : text;
+  return redactUrlsIn(key ? text.split(key).join('***') : text);
 }
 
 function oneLine(text: string, max = 200): string {

@@ -93,6 +93,61 @@ function workingFolder(call: AgentCall): string {
   return found;
 }
 
+/**
+ * Variables a command agent gets from orc's environment: what a program needs to find its tools,
+ * home, locale, terminal and temporary folder (and Windows its system folder), and orc's own
+ * workspace settings. Anything else is
+ * passed on purpose through the agent's `env:` (`GH_TOKEN: ${GH_TOKEN}`).
+ */
+export const AGENT_ENV_ALLOWED = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TERM',
+  'COLORTERM',
+  'NO_COLOR',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'SYSTEMROOT',
+  'WINDIR',
+  'COMSPEC',
+  'PATHEXT',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
+  // orc's own, for an agent that calls orc; never ORC_TOKEN or ORCHESTRATOR_REDIS_URL (credentials).
+  'ORCHESTRATOR_DIR',
+  'ORC_ACTOR',
+  'ORC_DEBUG',
+  'ORC_FSYNC',
+] as const;
+
+/**
+ * The environment of a command agent: the allow-list and `LC_*` from `env`, then the agent's
+ * configured `env`, then orc's ORC_RUN_ID, ORC_STEP_ID and ORC_WORKSPACE.
+ */
+export function agentEnvironment(call: AgentCall, env: NodeJS.ProcessEnv): Record<string, string> {
+  const allowed = new Set<string>(AGENT_ENV_ALLOWED);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    // Windows spells its names in any case (Path, SystemRoot).
+    if (value !== undefined && (allowed.has(name.toUpperCase()) || name.startsWith('LC_'))) out[name] = value;
+  }
+  return {
+    ...out,
+    ...call.agent.env,
+    ORC_RUN_ID: call.runId,
+    ORC_STEP_ID: call.stepId,
+    ORC_WORKSPACE: call.ws.root,
+  };
+}
+
 /** One attempt of a command agent (see runCommandStep); a failure is a StepFailure naming its cause. */
 export async function runCommandAttempt(call: AgentCall): Promise<string> {
   const agent = call.agent;
@@ -102,7 +157,9 @@ export async function runCommandAttempt(call: AgentCall): Promise<string> {
   const child = execa(file!, args, {
     input: call.brief,
     cwd: workingFolder(call),
-    env: { ...agent.env, ORC_RUN_ID: call.runId, ORC_STEP_ID: call.stepId, ORC_WORKSPACE: call.ws.root },
+    env: agentEnvironment(call, process.env),
+    // Not orc's whole environment: a provider key exported for orc would reach the agent's output.
+    extendEnv: false,
     detached: true,
     reject: false,
     stripFinalNewline: true,

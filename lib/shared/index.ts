@@ -4,5 +4,6 @@ export * from './errors.js';
 export * from './front-matter.js';
 export * from './ids.js';
 export * from './names.js';
+export * from './redact.js';
 export * from './sleep.js';
 export * from './text-analysis.js';
