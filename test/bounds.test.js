@@ -86,6 +86,7 @@ const BAD_CONFIGS = [
   ['reflection:\n  approval_rate: 7\n', /reflection\.approval_rate: must be a number from 0 to 1/],
   ['reflection: [1]\n', /reflection: must be a mapping/],
   ['concurrency: 1e400\n', /concurrency: must be a whole number from 1 to 256/],
+  ['concurrency: "0x10"\n', /concurrency: must be a whole number from 1 to 256/],
   [
     'providers:\n  p:\n    model: m\n    timeout: 1e400\n',
     /providers\.p\.timeout Infinity is too long: .*1ms to 365d/,
