@@ -3,7 +3,7 @@ import { subsystems } from '../lib/cli.js';
 // Every option is parsed by the command before it calls the library, so that a bad one is refused
 // before anything is written (a claim made and then lost to a bad --budget is worse than no claim).
 
-const { invalidInput, parseDuration, quote } = await subsystems.shared();
+const { invalidInput, jsonDepth, MAX_JSON_DEPTH, parseDuration, quote } = await subsystems.shared();
 
 /**
  * A whole-number flag's value within bounds, or INVALID_INPUT naming the flag and what was given.
@@ -61,6 +61,8 @@ export function jsonObjectArgument(
   raw: string | undefined,
 ): Record<string, unknown> | undefined {
   if (raw === undefined) return undefined;
+  if (jsonDepth(raw) > MAX_JSON_DEPTH)
+    throw invalidInput(`${what} nests deeper than ${MAX_JSON_DEPTH} levels: give flatter JSON`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Agent, agentFile, requireAgent, touchAgent } from './agents.js';
 import { loadBoardSettings } from '../config/index.js';
-import { OrcError, conflict, invalidInput, quote } from '../shared/index.js';
+import { OrcError, checkDurationMs, conflict, invalidInput, quote } from '../shared/index.js';
 import { releaseLocksOwnedBy } from './locks.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import { toQueueEntry } from '../storage/index.js';
@@ -73,7 +73,7 @@ export async function claimTask(
   agentId: string,
   options: ClaimOptions = {},
 ): Promise<Task> {
-  const ttlMs = options.ttlMs ?? loadBoardSettings(ws).claimTtlMs;
+  const ttlMs = checkDurationMs(options.ttlMs, 'ttlMs') ?? loadBoardSettings(ws).claimTtlMs;
   return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     const agent = requireAgent(m, agentId);
     const task = m.getTask(ref);
@@ -150,7 +150,7 @@ export function chooseNextTask<T extends TaskLike>(
  * whose leases have run out. Returns null when nothing is ready.
  */
 export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise<Task | null> {
-  const ttlMs = options.ttlMs ?? loadBoardSettings(ws).claimTtlMs;
+  const ttlMs = checkDurationMs(options.ttlMs, 'ttlMs') ?? loadBoardSettings(ws).claimTtlMs;
   return mutate(ws, { actor: options.actor ?? options.agent, now: options.now }, (m) => {
     const agent = requireAgent(m, options.agent);
     const workstreams = listWorkstreams(ws);
@@ -272,7 +272,7 @@ export async function heartbeatAgent(
   agentId: string,
   options: ClaimOptions = {},
 ): Promise<HeartbeatResult> {
-  const ttlMs = options.ttlMs ?? loadBoardSettings(ws).claimTtlMs;
+  const ttlMs = checkDurationMs(options.ttlMs, 'ttlMs') ?? loadBoardSettings(ws).claimTtlMs;
   return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     const agent = touchAgent(m, requireAgent(m, agentId));
     const expiresAt = new Date(m.now.getTime() + ttlMs).toISOString();

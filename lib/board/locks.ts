@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadBoardSettings } from '../config/index.js';
-import { conflict, notFound, quote } from '../shared/index.js';
+import { checkDurationMs, conflict, notFound, quote } from '../shared/index.js';
 import { type Lock, validateLock } from '../records/index.js';
 import { listRecords } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
@@ -67,7 +67,8 @@ export async function acquireLock(
 ): Promise<Lock> {
   checkResource(resource);
   checkName('owner', owner);
-  const ttlMs = options.ttlMs ?? loadBoardSettings(ws).lockTtlMs;
+  const ttlMs = checkDurationMs(options.ttlMs, 'ttlMs') ?? loadBoardSettings(ws).lockTtlMs;
+  checkDurationMs(options.waitMs || undefined, 'waitMs');
   const deadline = Date.now() + (options.waitMs ?? 0);
   let delay = 25;
   for (;;) {

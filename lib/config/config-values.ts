@@ -44,7 +44,13 @@ export function wholeNumberOf(
   [min, max]: [number, number],
   problems: string[],
 ): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  // Only digits count in a string: Number() would read '' as 0 and '0x10' as 16.
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)
+        ? Number(value)
+        : Number.NaN;
   if (Number.isInteger(n) && n >= min && n <= max) return n;
   problems.push(`${path}: must be a whole number from ${min} to ${max}, not ${quote(value)}`);
   return undefined;

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
-import { parseDuration } from '../shared/index.js';
-import { OrcError } from '../shared/index.js';
+import { MAX_DURATION_MS, OrcError, parseDuration, yamlToJs } from '../shared/index.js';
 import { fileStamp, readJsonIfExists, readText, writeJsonAtomic } from '../storage/index.js';
 import type { Workspace } from '../storage/index.js';
 
@@ -32,27 +31,51 @@ export function readConfigDocument(ws: Workspace): Record<string, unknown> {
       `orchestrator.yaml does not parse${where}: ${first.message.split('\n')[0]}`,
     );
   }
-  const value = doc.toJS() ?? {};
+  const plain = yamlToJs(doc);
+  if (plain.problem !== undefined) throw new OrcError('INVALID_INPUT', `orchestrator.yaml ${plain.problem}`);
+  const value = plain.value ?? {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new OrcError('INVALID_INPUT', 'orchestrator.yaml must be a mapping of settings');
   }
   return value as Record<string, unknown>;
 }
 
-function boardFromDocument(doc: Record<string, unknown>): BoardSettings {
-  const board = (doc.board ?? {}) as Record<string, unknown>;
-  if (typeof board !== 'object' || Array.isArray(board)) {
-    throw new OrcError('INVALID_INPUT', 'orchestrator.yaml: board must be a mapping');
+/**
+ * `board:` as settings, every problem pushed by path. `config check` calls this too, so that no
+ * command fails later on a board setting the check called ok.
+ */
+export function readBoardSettings(raw: unknown, problems: string[]): BoardSettings {
+  if (raw === undefined || raw === null) return { ...DEFAULT_BOARD };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push('board: must be a mapping (claim_ttl, lock_ttl, stale_after)');
+    return { ...DEFAULT_BOARD };
   }
-  const setting = (key: string, fallback: number) =>
-    board[key] === undefined || board[key] === null
-      ? fallback
-      : parseDuration(board[key], `orchestrator.yaml: board.${key}`);
+  const board = raw as Record<string, unknown>;
+  const setting = (key: string, fallback: number) => {
+    if (board[key] === undefined || board[key] === null) return fallback;
+    try {
+      return parseDuration(board[key], `board.${key}`);
+    } catch (error) {
+      if (!(error instanceof OrcError)) throw error;
+      problems.push(error.message);
+      return fallback;
+    }
+  };
   return {
     claimTtlMs: setting('claim_ttl', DEFAULT_BOARD.claimTtlMs),
     lockTtlMs: setting('lock_ttl', DEFAULT_BOARD.lockTtlMs),
     staleAfterMs: setting('stale_after', DEFAULT_BOARD.staleAfterMs),
   };
+}
+
+function boardFromDocument(doc: Record<string, unknown>): BoardSettings {
+  const problems: string[] = [];
+  const board = readBoardSettings(doc.board, problems);
+  if (problems.length > 0)
+    throw new OrcError('INVALID_INPUT', `orchestrator.yaml: ${problems.join('; ')}`, {
+      details: { problems },
+    });
+  return board;
 }
 
 interface BoardCache {
@@ -81,7 +104,7 @@ function readBoardCache(ws: Workspace): BoardCache | undefined {
     const cached = readJsonIfExists<BoardCache>(ws, ws.boardCacheFile);
     const board = cached?.board as Partial<BoardSettings> | undefined;
     const valid = [board?.claimTtlMs, board?.lockTtlMs, board?.staleAfterMs].every(
-      (ms) => typeof ms === 'number' && ms > 0,
+      (ms) => typeof ms === 'number' && ms >= 1 && ms <= MAX_DURATION_MS,
     );
     return valid ? cached : undefined;
   } catch (error) {

@@ -8,7 +8,7 @@ import {
   wholeNumberOf,
   workspacePathOf,
 } from './config-values.js';
-import { readConfigDocument } from './config.js';
+import { readBoardSettings, readConfigDocument } from './config.js';
 import { OrcError, quote } from '../shared/index.js';
 import { readFlows } from './orchestrator-flows.js';
 import { DEFAULT_BRIEF_BUDGET, type KnowledgeSettings, readKnowledgeSettings } from './knowledge-settings.js';
@@ -179,6 +179,21 @@ function unknownKeyWarnings(raw: Doc): string[] {
     .map((key) => `${key}: not a setting orc reads (ignored); the settings are ${TOP_LEVEL_KEYS.join(', ')}`);
 }
 
+/** `reflection:` (read by memory's reflectionSettings): each number within its range. */
+function readReflection(raw: unknown, problems: string[]): void {
+  if (raw === undefined || raw === null) return;
+  if (!isObject(raw)) {
+    problems.push('reflection: must be a mapping (threshold, min_decisions, approval_rate)');
+    return;
+  }
+  if (raw.threshold !== undefined) wholeNumberOf(raw.threshold, 'reflection.threshold', [1, 1000], problems);
+  if (raw.min_decisions !== undefined)
+    wholeNumberOf(raw.min_decisions, 'reflection.min_decisions', [0, 1_000_000], problems);
+  const rate = raw.approval_rate;
+  if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1))
+    problems.push(`reflection.approval_rate: must be a number from 0 to 1, not ${quote(rate)}`);
+}
+
 /**
  * Validates orchestrator.yaml; returns every problem by path (never a key's value), warnings about what
  * it ignores, and the config.
@@ -230,6 +245,10 @@ export function checkOrchestratorConfig(
     knowledge,
     redis: readRedisSettings(doc.redis, vars, problems),
   };
+  if (doc.version !== undefined && doc.version !== null && doc.version !== 1 && doc.version !== '1')
+    problems.push(`version: must be 1, not ${quote(doc.version)}`);
+  readBoardSettings(doc.board, problems);
+  readReflection(doc.reflection, problems);
   const mcp = doc.mcp;
   if (mcp !== undefined && mcp !== null) {
     const tools = isObject(mcp) ? mcp.tools : undefined;

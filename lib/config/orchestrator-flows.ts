@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { interpolateConfig } from './config-interpolation.js';
 import { type Doc, gateOf, isObject, workspacePathOf } from './config-values.js';
-import { OrcError, quote } from '../shared/index.js';
+import { OrcError, quote, yamlToJs } from '../shared/index.js';
 import type { FlowConfig, FlowStepConfig } from './config-types.js';
 import { type Workspace, readText } from '../storage/index.js';
 
@@ -79,7 +79,11 @@ function readFlowSteps(f: Doc, at: string, ctx: FlowContext, problems: string[])
   const YAML = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   let parsed: unknown;
   try {
-    parsed = YAML.parse(readText(ctx.ws, file) ?? '') as unknown;
+    const doc = YAML.parseDocument(readText(ctx.ws, file) ?? '', { prettyErrors: false });
+    if (doc.errors.length > 0) throw doc.errors[0]!;
+    const plain = yamlToJs(doc);
+    if (plain.problem !== undefined) return none(`${at}.file: ${plain.problem}`);
+    parsed = plain.value;
   } catch (error) {
     if (!(error instanceof OrcError || error instanceof YAML.YAMLError)) throw error;
     return none(`${at}.file: cannot be read: ${error.message.split('\n')[0]}`);

@@ -36,7 +36,7 @@ export function readRedisSettings(
   const url = fromEnv ?? optionalString(doc, 'url', 'redis', problems);
   // Never quoted: the URL may hold a password.
   if (url === undefined) problems.push(`redis.url: give the Redis URL here or in ${REDIS_URL_VARIABLE}`);
-  else if (!/^rediss?:\/\/[^\s]+$/.test(url))
+  else if (!/^rediss?:\/\/[^\s]+$/.test(url) || !URL.canParse(url))
     problems.push(
       `${fromEnv ? REDIS_URL_VARIABLE : 'redis.url'}: must be a redis:// or rediss:// URL (not shown: it may hold a password)`,
     );

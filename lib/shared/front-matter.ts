@@ -38,12 +38,33 @@ export interface KnowledgeMeta {
   recalls?: number;
 }
 
+/** How many alias expansions a YAML document may make; more is an alias bomb (the yaml default, said here). */
+export const YAML_ALIAS_LIMIT = 100;
+
+/**
+ * A parsed YAML document as plain values, or the one-line problem when its aliases expand past
+ * YAML_ALIAS_LIMIT (a few lines of `&a [*b, *b, …]` would otherwise take gigabytes).
+ */
+export function yamlToJs(
+  doc: import('yaml').Document,
+): { value: unknown; problem?: undefined } | { problem: string } {
+  try {
+    return { value: doc.toJS({ maxAliasCount: YAML_ALIAS_LIMIT }) };
+  } catch (error) {
+    // The yaml package reports an excessive alias count, and only that, as a ReferenceError.
+    if (!(error instanceof ReferenceError)) throw error;
+    return { problem: `expands more than ${YAML_ALIAS_LIMIT} YAML aliases (refused as an alias bomb)` };
+  }
+}
+
 /** Reads the fields orc cares about; a front matter that is not a YAML mapping is `problem`. */
 export function readMeta(frontMatter: string | undefined): { meta: KnowledgeMeta; problem?: string } {
   if (frontMatter === undefined || frontMatter.trim() === '') return { meta: { tags: [] } };
   const doc = yaml().parseDocument(frontMatter);
   if (doc.errors.length > 0) return { meta: { tags: [] }, problem: firstLine(doc.errors[0].message) };
-  const data = doc.toJS() as unknown;
+  const plain = yamlToJs(doc);
+  if (plain.problem !== undefined) return { meta: { tags: [] }, problem: plain.problem };
+  const data = plain.value;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return { meta: { tags: [] }, problem: 'the front matter is not a mapping' };
   }
@@ -139,7 +160,8 @@ function setFields(source: string, fields: [string, unknown][]): string {
   }
   const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
   const check = yaml().parseDocument(text);
-  const data = check.errors.length === 0 ? (check.toJS() as Record<string, unknown> | null) : null;
+  const plain = check.errors.length === 0 ? yamlToJs(check) : undefined;
+  const data = plain?.problem === undefined ? (plain?.value as Record<string, unknown> | null) : null;
   if (data && fields.every(([key, value]) => JSON.stringify(data[key]) === JSON.stringify(value)))
     return text;
   const doc = documentOf(source);

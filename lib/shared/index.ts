@@ -3,6 +3,7 @@ export * from './durations.js';
 export * from './errors.js';
 export * from './front-matter.js';
 export * from './ids.js';
+export * from './json-depth.js';
 export * from './names.js';
 export * from './redact.js';
 export * from './sleep.js';
