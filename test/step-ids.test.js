@@ -93,6 +93,12 @@ test('a run file with a hostile step id or output file (from a merge) is CORRUPT
     ],
     [
       (r) => {
+        r.payload = { '../k': 'v' };
+      },
+      /payload\.\.\.\/k: must be a name/,
+    ],
+    [
+      (r) => {
         r.steps[0].outputFile = 'orchestrator.yaml';
       },
       /steps\[0\]\.outputFile: must be null or state\/runs\//,
@@ -107,4 +113,16 @@ test('a run file with a hostile step id or output file (from a merge) is CORRUPT
     assert.match(status.stderr, field);
   }
   assert.ok(!existsSync('/tmp/x.out'));
+});
+
+test('a payload key that is not a name is refused before planning (exit 2), nothing stored', (t) => {
+  const { dir } = runWorkspace(
+    t,
+    '  - id: one\n    steps:\n      - { id: s, agent: echo, task: "go {{payload.k}}" }',
+  );
+  const before = snapshot(dir);
+  const run = orc(['--dir', dir, 'run', '--flow', 'one', '--payload', 'k=1', '--payload', '../k=2', 'go']);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /payload key "\.\.\/k" is not a valid name/);
+  assert.equal(snapshot(dir), before);
 });

@@ -158,7 +158,7 @@ export const runSchema = lazySchema((z) => {
       task: z.string(),
       status: z.enum(RUN_STATUSES),
       plan: z.object({ source: z.enum(['flow', 'llm', 'offline']), flow: z.string().nullable() }),
-      payload: z.record(z.string()),
+      payload: z.record(name, z.string()),
       concurrency: z.number().int().min(1),
       steps: z.array(step),
       createdBy: z.string(),

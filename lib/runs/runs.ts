@@ -63,6 +63,7 @@ export async function createRun(
   const flow = input.plan.flow ? input.config.flows.find((f) => f.id === input.plan.flow) : undefined;
   // Step ids become file names (their outputs); a plan from a model, HTTP or MCP is held to the rule.
   for (const step of input.plan.steps) checkName('step id', step.id);
+  for (const key of Object.keys(input.payload ?? {})) checkName('payload key', key);
   return mutate(ws, options, (m) => {
     const id = newId('r');
     const rules = listPolicies(ws);
