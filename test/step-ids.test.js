@@ -126,3 +126,13 @@ test('a payload key that is not a name is refused before planning (exit 2), noth
   assert.match(run.stderr, /payload key "\.\.\/k" is not a valid name/);
   assert.equal(snapshot(dir), before);
 });
+
+test('a flow id that is not a name is refused by config check', (t) => {
+  const { dir } = runWorkspace(
+    t,
+    '  - id: "bad flow/x"\n    steps:\n      - { id: s, agent: echo, task: go }',
+  );
+  const check = orc(['--dir', dir, 'config', 'check']);
+  assert.equal(check.code, 2, check.stdout);
+  assert.match(`${check.stdout}${check.stderr}`, /flows\[0\]\.id: "bad flow\/x" is not a valid name/);
+});

@@ -36,6 +36,10 @@ function readFlow(f: unknown, at: string, ctx: FlowContext, problems: string[]):
     problems.push(`${at}: must be a mapping with an id`);
     return undefined;
   }
+  if (!isName(f.id))
+    problems.push(
+      `${at}.id: ${quote(f.id)} is not a valid name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)`,
+    );
   const trigger = readTrigger(f.trigger, `${at}.trigger`, problems);
   const steps: FlowStepConfig[] = [];
   const before = problems.length;
