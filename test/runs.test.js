@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { orc, orcAsync, orcJson, readEventsFile, sleep } from './helpers.js';
+import { orc, orcAsync, orcJson, readEventsFile, sleep, snapshot } from './helpers.js';
 import { executions, runWorkspace, stepStatus, waitForRun } from './run-helpers.js';
 
 test('independent steps run in parallel: two 1-second steps finish in about 1 second', async (t) => {
@@ -370,4 +370,29 @@ test('on a terminal, orc run shows a live step table (line by line otherwise)', 
   assert.equal(pipe.code, 0);
   assert.doesNotMatch(pipe.stdout, /┌/, 'no table when not on a terminal');
   assert.match(pipe.stdout, /second \(echo\) done/);
+});
+
+test('orc run with one word close to a subcommand suggests it and runs nothing; a real task still runs', (t) => {
+  const { dir } = runWorkspace(t, '');
+  const before = snapshot(dir);
+  for (const [word, meant] of [
+    ['stauts', 'status'],
+    ['lsit', 'list'],
+    ['help', '--help'],
+    ['cancle', 'cancel'],
+    ['Resmue', 'resume'],
+    ['wtach', 'watch'],
+  ]) {
+    const run = orc(['--dir', dir, 'run', word]);
+    assert.equal(run.code, 2, `${word}: ${run.stderr}`);
+    assert.match(run.stderr, new RegExp(`did you mean \`[^\`]*run ${meant}\`\\?`));
+    assert.equal(run.stderr.trim().split('\n').length, 1);
+    const json = orc(['--dir', dir, '--json', 'run', word]);
+    assert.equal(json.code, 2);
+    assert.equal(JSON.parse(json.stderr).error.code, 'INVALID_INPUT');
+  }
+  assert.equal(snapshot(dir), before, 'nothing stored changed');
+  const real = orc(['--dir', dir, '--json', 'run', 'echo', 'the', 'status']);
+  assert.equal(real.code, 0, real.stderr);
+  assert.equal(real.json().status, 'complete');
 });

@@ -68,3 +68,20 @@ test('a workspace of a newer format is refused, not rewritten', (t) => {
   assert.match(run.stderr, /newer than this orc/);
   assert.equal(readFileSync(join(dir, 'state/orc.json'), 'utf8'), '{"format": 99}\n');
 });
+
+test('init on a path that cannot be made fails with one line (exit 2), nothing left behind', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'x');
+  const cases = [[join(file, 'ws'), /a-file is not a folder: choose another path/]];
+  // /proc refuses mkdir with ENOENT although the parent exists: Node's recursive mkdir loops on it.
+  if (existsSync('/proc/self'))
+    cases.push(['/proc/nope', /cannot create the folder \/proc\/nope \(ENOENT\)/]);
+  for (const [path, message] of cases) {
+    const run = orc(['init', path]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, message);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+  }
+  assert.equal(readFileSync(file, 'utf8'), 'x');
+});

@@ -101,6 +101,43 @@ async function runToEnd(ctx: Context, ws: Workspace, runId: string, waitForLease
   });
 }
 
+/** `orc run`'s subcommands, which a one-word task close to one of them most likely meant. */
+const RUN_SUBCOMMANDS = ['status', 'list', 'cancel', 'resume', 'watch'];
+
+/**
+ * A task of one word within two edits of a subcommand (`stauts`, `lsit`), or `help`, is a typo, not
+ * a task: planning it would pay a model and run the agents. Refused before anything is stored.
+ */
+function refuseMistypedSubcommand(ctx: Context, task: string): void {
+  if (/\s/.test(task)) return;
+  const word = task.toLowerCase();
+  const meant =
+    word === 'help' || word === '-h'
+      ? '--help'
+      : RUN_SUBCOMMANDS.find((name) => word !== name && editDistance(word, name) <= 2);
+  if (meant === undefined) return;
+  throw invalidInput(
+    `did you mean \`${ctx.invocation} run ${meant}\`? A task of one word that close to a subcommand is not run; say more (${ctx.invocation} run "${task} …")`,
+    { task, suggestion: meant },
+  );
+}
+
+/** Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  return d[a.length]![b.length]!;
+}
+
 export async function runCommand(
   ctx: Context,
   words: string[],
@@ -108,6 +145,7 @@ export async function runCommand(
 ) {
   const task = words.join(' ').trim();
   if (!task) throw invalidInput('say what to do: orc run "<task>"');
+  refuseMistypedSubcommand(ctx, task);
   // Before planning, which may pay an LLM.
   const payload = parsePayload(opts.payload);
   const concurrency = optionalWholeNumber('--concurrency', opts.concurrency, 1, 1000);

@@ -1,5 +1,5 @@
 import { consolidateRun } from '../memory/index.js';
-import { describeError, invalidInput } from '../shared/index.js';
+import { checkName, describeError, invalidInput } from '../shared/index.js';
 import { executeRun } from '../execution/index.js';
 import type { ActorOptions } from '../storage/index.js';
 import { type OrchestratorConfig, loadOrchestratorConfig } from '../config/index.js';
@@ -45,6 +45,8 @@ export async function planRun(
 ): Promise<{ plan: Plan; config: OrchestratorConfig }> {
   const task = input.task.trim();
   if (!task) throw invalidInput('say what to do: the task is empty');
+  // Payload keys are stored in the run and named in messages: the name rule, before anything is paid.
+  for (const key of Object.keys(input.payload ?? {})) checkName('payload key', key);
   const config = loadOrchestratorConfig(ws);
   // Steps that go to workers need Redis: an unreachable one is said now (UNHEALTHY), before an LLM is
   // paid to plan and before a run is created that no process could run.

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { interpolateConfig } from './config-interpolation.js';
 import { type Doc, gateOf, isObject, workspacePathOf } from './config-values.js';
-import { OrcError, quote, yamlToJs } from '../shared/index.js';
+import { OrcError, isName, quote, yamlToJs } from '../shared/index.js';
 import type { FlowConfig, FlowStepConfig } from './config-types.js';
 import { type Workspace, readText } from '../storage/index.js';
 
@@ -36,6 +36,10 @@ function readFlow(f: unknown, at: string, ctx: FlowContext, problems: string[]):
     problems.push(`${at}: must be a mapping with an id`);
     return undefined;
   }
+  if (!isName(f.id))
+    problems.push(
+      `${at}.id: ${quote(f.id)} is not a valid name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)`,
+    );
   const trigger = readTrigger(f.trigger, `${at}.trigger`, problems);
   const steps: FlowStepConfig[] = [];
   const before = problems.length;
@@ -98,6 +102,10 @@ function readStep(s: unknown, at: string, ctx: FlowContext, problems: string[]):
     problems.push(`${at}: must be a mapping with an id`);
     return undefined;
   }
+  if (!isName(String(s.id)))
+    problems.push(
+      `${at}.id: ${quote(String(s.id))} is not a valid name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)`,
+    );
   const agent = typeof s.agent === 'string' ? s.agent : '';
   if (!agent) problems.push(`${at}.agent: is missing`);
   else if (!ctx.agentIds.has(agent)) problems.push(`${at}.agent: ${quote(agent)} is not a configured agent`);

@@ -1,3 +1,4 @@
+import { checkName, isName } from '../shared/index.js';
 import { type RecordSchema, lazySchema, stampOf, validateRecord } from './validate.js';
 
 /** A run's status; `waiting_approval` means nothing can move until a person decides on a gate. */
@@ -130,12 +131,13 @@ export const runSchema = lazySchema((z) => {
     at: stamp,
     note: z.string().nullable(),
   });
+  const name = z.string().refine(isName, NAME_RULE);
   const step = z.object({
-    id: z.string(),
+    id: name,
     agent: z.string(),
     kind: z.enum(['command', 'llm', 'external']),
     task: z.string(),
-    deps: z.array(z.string()),
+    deps: z.array(name),
     gate: gate.nullable(),
     status: z.enum(STEP_STATUSES),
     attempts: z.number().int().min(0),
@@ -147,23 +149,47 @@ export const runSchema = lazySchema((z) => {
     startedAt: stamp.nullable(),
     endedAt: stamp.nullable(),
   });
-  return z.object({
-    v: z.literal(1),
-    id: z
-      .string()
-      .regex(/^r-[0-9a-z]{4,32}$/, 'must be a run id (r- and 4 to 32 lower-case letters or digits)'),
-    task: z.string(),
-    status: z.enum(RUN_STATUSES),
-    plan: z.object({ source: z.enum(['flow', 'llm', 'offline']), flow: z.string().nullable() }),
-    payload: z.record(z.string()),
-    concurrency: z.number().int().min(1),
-    steps: z.array(step),
-    createdBy: z.string(),
-    createdAt: stamp,
-    updatedAt: stamp,
-    endedAt: stamp.nullable(),
-  }) satisfies RecordSchema<Run>;
+  return z
+    .object({
+      v: z.literal(1),
+      id: z
+        .string()
+        .regex(/^r-[0-9a-z]{4,32}$/, 'must be a run id (r- and 4 to 32 lower-case letters or digits)'),
+      task: z.string(),
+      status: z.enum(RUN_STATUSES),
+      plan: z.object({ source: z.enum(['flow', 'llm', 'offline']), flow: z.string().nullable() }),
+      payload: z.record(name, z.string()),
+      concurrency: z.number().int().min(1),
+      steps: z.array(step),
+      createdBy: z.string(),
+      createdAt: stamp,
+      updatedAt: stamp,
+      endedAt: stamp.nullable(),
+    })
+    .superRefine((run, ctx) => {
+      // A merged run cannot point a step's output at another file of the workspace (or anywhere).
+      run.steps.forEach((s, i) => {
+        if (s.outputFile !== null && isName(s.id) && s.outputFile !== stepOutputPath(run.id, s.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'outputFile'],
+            message: `must be null or ${stepOutputPath(run.id, s.id)}`,
+          });
+      });
+    }) satisfies RecordSchema<Run>;
 });
+
+const NAME_RULE =
+  "must be a name: letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)";
+
+/**
+ * Where a step's long output is kept, relative to the workspace: always a file of the run's own
+ * folder, since both ids are checked here (a step id such as `../../x` is refused, not followed).
+ */
+export function stepOutputPath(runId: string, stepId: string): string {
+  if (!/^r-[0-9a-z]{4,32}$/.test(runId)) checkName('run id', runId);
+  return `state/runs/${runId}/${checkName('step id', stepId)}.out`;
+}
 
 /** A run read from disk or a merge, or CORRUPT naming `file` and every problem by its field. */
 export function validateRun(value: unknown, file: string): Run {

@@ -1,4 +1,4 @@
-import { OrcError, invalidInput, notFound, quote } from '../shared/index.js';
+import { OrcError, invalidInput, isName, notFound, quote } from '../shared/index.js';
 import { type ChatMessage, chatComplete } from '../llm/index.js';
 import type { FlowConfig, OrchestratorConfig } from '../config/index.js';
 import { findStepCycle } from '../config/index.js';
@@ -134,6 +134,10 @@ export function validatePlan(plan: Plan, config: OrchestratorConfig): string[] {
   if (plan.steps.length === 0) problems.push('the plan has no steps');
   for (const step of plan.steps) {
     if (typeof step.id !== 'string' || step.id === '') problems.push('a step has no id');
+    else if (!isName(step.id))
+      problems.push(
+        `step id ${quote(step.id)} is not a valid name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)`,
+      );
     else if (ids.has(step.id)) problems.push(`step ${quote(step.id)} appears twice`);
     ids.add(step.id);
     if (!agents.has(step.agent))

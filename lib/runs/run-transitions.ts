@@ -5,6 +5,7 @@ import {
   dependentsOf,
   deriveRunStatus,
   isStartable,
+  stepOutputPath,
 } from '../records/index.js';
 import { notFound, quote } from '../shared/index.js';
 import { oneLine } from './run-board.js';
@@ -95,7 +96,7 @@ function keepOutput(run: Run, step: RunStep, output: string): OutputFile | undef
     step.outputFile = null;
     return undefined;
   }
-  const path = `state/runs/${run.id}/${step.id}.out`;
+  const path = stepOutputPath(run.id, step.id);
   step.output = `${output.slice(0, 2000)}\n… (${output.length} characters in all: ${path})`;
   step.outputFile = path;
   return { path, text: output };

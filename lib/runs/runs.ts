@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { OrcError, invalidInput, notFound, quote } from '../shared/index.js';
+import { dirname, join } from 'node:path';
+import { OrcError, checkName, invalidInput, notFound, quote } from '../shared/index.js';
 import { newId } from '../shared/index.js';
 import { RECORD_KINDS, listFolder, listRecords, readRecord } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
@@ -61,6 +61,9 @@ export async function createRun(
   if (typeof input.task !== 'string' || input.task.trim() === '') throw invalidInput('a run needs a task');
   const agents = new Map(input.config.agents.map((a) => [a.id, a]));
   const flow = input.plan.flow ? input.config.flows.find((f) => f.id === input.plan.flow) : undefined;
+  // Step ids become file names (their outputs); a plan from a model, HTTP or MCP is held to the rule.
+  for (const step of input.plan.steps) checkName('step id', step.id);
+  for (const key of Object.keys(input.payload ?? {})) checkName('payload key', key);
   return mutate(ws, options, (m) => {
     const id = newId('r');
     const rules = listPolicies(ws);
@@ -152,7 +155,14 @@ export function saveRun(m: Mutation, run: Run, changed: RunStep[]): Run {
 function recordTransition(m: Mutation, transition: RunTransition): Run {
   const { run, events, changed, files } = transition;
   if (changed.length === 0) return run;
-  for (const file of files) m.writeText(join(m.ws.root, file.path), file.text);
+  // Only into the run's own folder, whatever a step id says (the path was built by stepOutputPath).
+  const folder = join(m.ws.runsDir, run.id);
+  for (const file of files) {
+    const path = join(m.ws.root, file.path);
+    if (dirname(path) !== folder)
+      throw invalidInput(`step output ${quote(file.path)} lies outside ${run.id}'s folder`);
+    m.writeText(path, file.text);
+  }
   for (const event of events) m.emit(event.type, event.subject, event.data);
   for (const step of changed) mirror(m, step);
   m.writeJson(runFile(m.ws, run.id), run);

@@ -13,6 +13,7 @@ import {
   readSync,
   realpathSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -205,14 +206,7 @@ export function readText(ws: Rooted, path: string): string | undefined {
 /** Creates a folder and its parents inside the workspace (git keeps no empty folders). */
 export function ensureFolder(ws: Rooted, path: string): string {
   const abs = confine(ws, path);
-  let created: string | undefined;
-  try {
-    created = mkdirSync(abs, { recursive: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw wrongType(workspaceRelative(ws, abs), 'folder');
-    throw error;
-  }
+  const created = makeFolders(ws, abs);
   // mkdir follows a link that appeared meanwhile; check again what now stands there.
   confine(ws, abs);
   // A new folder's own entry must be flushed too, or a file flushed inside it can vanish with it.
@@ -220,6 +214,61 @@ export function ensureFolder(ws: Rooted, path: string): string {
     for (let dir = abs; dir !== dirname(created); dir = dirname(dir)) syncFolder(dirname(dir));
   }
   return abs;
+}
+
+/**
+ * Creates `abs` and its missing parents one by one, returning the first one created. Node's own
+ * `mkdirSync(…, { recursive: true })` spins forever where mkdir answers ENOENT although the parent
+ * exists (under /proc), so the walk is done here and every refusal is one line naming the folder.
+ */
+function makeFolders(ws: Rooted, abs: string): string | undefined {
+  const missing: string[] = [];
+  for (let dir = abs; ; dir = dirname(dir)) {
+    const kind = standing(dir);
+    if (kind === 'folder') break;
+    if (kind !== undefined) throw notAFolder(ws, dir);
+    if (dirname(dir) === dir) break;
+    missing.unshift(dir);
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && standing(dir) === 'folder') continue; // made meanwhile by another writer
+      if (code === 'EEXIST' || code === 'ENOTDIR') throw notAFolder(ws, dir);
+      throw new OrcError(
+        'INVALID_INPUT',
+        `cannot create the folder ${dir} (${code ?? 'error'}): choose another path`,
+        {
+          details: { path: dir, cause: code },
+        },
+      );
+    }
+  }
+  return missing[0];
+}
+
+/** What stands at an absolute path, links followed (the workspace root may be reached through one). */
+function standing(abs: string): 'folder' | 'other' | undefined {
+  try {
+    return statSync(abs).isDirectory() ? 'folder' : 'other';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ENOTDIR: a parent is a file; the walk up finds it and names it.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** A file where a folder must be: a corrupt workspace below its root, a wrong path above it. */
+function notAFolder(ws: Rooted, abs: string): OrcError {
+  const rel = relative(ws.root, abs);
+  if (rel !== '' && (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)))
+    return new OrcError('INVALID_INPUT', `${abs} is not a folder: choose another path`, {
+      details: { path: abs },
+    });
+  return wrongType(workspaceRelative(ws, abs), 'folder');
 }
 
 /**
