@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { orc, orcJson, sleep, tempWorkspace } from './helpers.js';
 import { TOKEN, startServe } from './http-helpers.js';
+import { runWorkspace } from './run-helpers.js';
 
 /** An event line as a merge could bring it: escapes and line breaks in every text field. */
 const HOSTILE = {
@@ -166,4 +167,25 @@ test('results, reasons, notes and event data have the same 20,000-character limi
   }
   const done = orcJson(dir, ['t', 'complete', task.id, 'x'.repeat(20_000), '--agent', 'a1']);
   assert.equal(done.result.length, 20_000, 'the limit itself is accepted');
+});
+
+test('a gate note over 20,000 characters is refused and the gate still waits', (t) => {
+  const { dir } = runWorkspace(
+    t,
+    `  - id: gated
+    steps:
+      - { id: draft, agent: echo, task: write a draft, gate: after }`,
+  );
+  const run = orcJson(dir, ['run', '--flow', 'gated', 'ship']);
+  assert.equal(run.status, 'waiting_approval');
+  const big = 'n'.repeat(20_001);
+  for (const args of [
+    ['approve', run.id, 'draft', '--note', big],
+    ['reject', run.id, 'draft', '--reason', big],
+  ]) {
+    const refused = orc(['--dir', dir, ...args]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /note is 20,001 characters: the limit is 20,000/);
+  }
+  assert.equal(orcJson(dir, ['run', 'status', run.id]).steps[0].status, 'waiting_approval');
 });
