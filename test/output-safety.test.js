@@ -189,3 +189,10 @@ test('a gate note over 20,000 characters is refused and the gate still waits', (
   }
   assert.equal(orcJson(dir, ['run', 'status', run.id]).steps[0].status, 'waiting_approval');
 });
+
+test('an error message quoting a value with an escape sequence prints it escaped', () => {
+  const run = orc(['--dir', '/nonexistent-\u001b[2Jx', 'status']);
+  assert.equal(run.code, 5, run.stderr);
+  assert.match(run.stderr, /nonexistent-\\x1b\[2Jx/);
+  assert.equal(run.stderr.includes('\u001b'), false);
+});
