@@ -28,18 +28,84 @@ export const c = new Proxy({} as ChalkInstance, {
   },
 });
 
-/** One JSON document on stdout, compact: agents pay for every byte in tokens. */
+// C0 controls, DEL and C1 controls (U+009B is a terminal's one-character CSI).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes chalk writes start with ESC
+const SGR = /\u001b\[[0-9;]*m/y;
+
+function escapeControl(ch: string): string {
+  if (ch === '\n') return '\\n';
+  if (ch === '\r') return '\\r';
+  if (ch === '\t') return '\\t';
+  return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * One value from storage (an actor, an event type, an id, a title) made safe to print on one line:
+ * every control character, line breaks included, shown as an escape (`\x1b`, `\n`). Values can
+ * arrive by a merge, so a newline must not forge a line and an escape sequence must not drive the
+ * terminal.
+ */
+export function printable(value: unknown): string {
+  const text = String(value ?? '');
+  return CONTROL.test(text) ? text.replace(CONTROLS, escapeControl) : text;
+}
+
+/**
+ * The last guard before a terminal: control characters other than line breaks and tabs are escaped;
+ * when colours are on, the colour codes chalk writes (SGR sequences) are kept.
+ */
+function terminalSafe(text: string): string {
+  if (!CONTROL.test(text)) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\n' || ch === '\t' || !CONTROL.test(ch)) {
+      out += ch;
+      continue;
+    }
+    if (ch === '\u001b' && colorOn) {
+      SGR.lastIndex = i;
+      const sgr = SGR.exec(text);
+      if (sgr) {
+        out += sgr[0];
+        i += sgr[0].length - 1;
+        continue;
+      }
+    }
+    out += escapeControl(ch);
+  }
+  return out;
+}
+
+/**
+ * One JSON document on stdout, compact: agents pay for every byte in tokens. JSON.stringify escapes
+ * C0 controls; DEL and C1 controls, which it leaves raw, are escaped too (they occur only in strings).
+ */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  process.stdout.write(`${jsonLine(value)}\n`);
+}
+
+/** JSON text with no raw control character, safe for a terminal or a line-based stream. */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export function print(text = ''): void {
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(`${terminalSafe(text)}\n`);
 }
 
 export function warn(ctx: Context, message: string, code = 'WARNING'): void {
   process.stderr.write(
-    ctx.json ? `${JSON.stringify({ warning: { code, message } })}\n` : `${c.yellow('warning:')} ${message}\n`,
+    ctx.json
+      ? `${jsonLine({ warning: { code, message } })}\n`
+      : `${c.yellow('warning:')} ${terminalSafe(message)}\n`,
   );
 }
 
@@ -55,9 +121,9 @@ export async function table(head: string[], rows: Array<Array<string | number>>)
   return t.toString();
 }
 
-/** One line of text from user content, for tables: newlines folded, cut to `max`. */
+/** One line of text from user content, for tables: newlines folded, control characters escaped, cut to `max`. */
 export function cell(text: string | null | undefined, max = 50): string {
-  const one = (text ?? '').replace(/\s+/g, ' ').trim();
+  const one = printable((text ?? '').replace(/\s+/g, ' ').trim());
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 

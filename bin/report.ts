@@ -13,10 +13,20 @@ export function reportError(error: unknown, json: boolean): number {
     code = 'INVALID_INPUT';
     message = error.message.replace(/^error: /, '').split('\n')[0]!;
   } else ({ code, message } = describeError(error));
-  process.stderr.write(json ? `${JSON.stringify({ error: { code, message } })}\n` : `orc: ${message}\n`);
+  process.stderr.write(
+    json ? `${JSON.stringify({ error: { code, message } })}\n` : `orc: ${terminalSafe(message)}\n`,
+  );
   return EXIT_CODES[code];
 }
 
 function isCommanderError(error: unknown): error is Error & { code: string; exitCode: number } {
   return error instanceof Error && error.name === 'CommanderError';
+}
+
+/**
+ * A message can quote what a file or a model held (a step's error, a path): its control characters
+ * other than line breaks are shown as escapes (`\x1b`), never sent raw to the terminal.
+ */
+function terminalSafe(message: string): string {
+  return message.replace(/(?!\n)\p{Cc}/gu, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

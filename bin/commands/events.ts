@@ -1,5 +1,5 @@
 import { jsonObjectArgument, optionalWholeNumber } from '../options.js';
-import { type Context, c, print, printJson, warn } from '../output.js';
+import { type Context, c, jsonLine, print, printJson, printable, warn } from '../output.js';
 import { open } from './workspace.js';
 import type { EventFilter, OrcEvent } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
@@ -18,8 +18,9 @@ type EventsOptions = {
 };
 
 function formatEvent(e: OrcEvent): string {
-  const data = Object.keys(e.data).length ? ` ${c.gray(JSON.stringify(e.data))}` : '';
-  return `${c.gray(e.ts)} ${c.bold(e.type)} ${e.subject} ${c.cyan(e.actor)}${data}`;
+  // Every field may have arrived by a merge: each is escaped, so none can forge a line or drive the terminal.
+  const data = Object.keys(e.data).length ? ` ${c.gray(jsonLine(e.data))}` : '';
+  return `${c.gray(printable(e.ts))} ${c.bold(printable(e.type))} ${printable(e.subject)} ${c.cyan(printable(e.actor))}${data}`;
 }
 
 export async function eventsCommand(ctx: Context, opts: EventsOptions) {
@@ -34,8 +35,12 @@ export async function eventsCommand(ctx: Context, opts: EventsOptions) {
   };
   const read = readEvents(ws, filter);
   for (const bad of read.corrupt)
-    warn(ctx, `events.jsonl line ${bad.line} is not a valid event; skipped: ${bad.text}`, 'CORRUPT_LINE');
-  const emit = (e: OrcEvent) => (ctx.json ? print(JSON.stringify(e)) : print(formatEvent(e)));
+    warn(
+      ctx,
+      `events.jsonl line ${bad.line} is not a valid event; skipped: ${printable(bad.text)}`,
+      'CORRUPT_LINE',
+    );
+  const emit = (e: OrcEvent) => (ctx.json ? print(jsonLine(e)) : print(formatEvent(e)));
   if (!opts.follow) {
     if (ctx.json) return printJson(read.events);
     if (read.events.length === 0) print('no events match');
@@ -50,7 +55,11 @@ export async function eventsCommand(ctx: Context, opts: EventsOptions) {
       const more = readEventsFrom(ws, offset);
       offset = more.offset;
       for (const bad of more.corrupt)
-        warn(ctx, `events.jsonl: a line is not a valid event; skipped: ${bad.text}`, 'CORRUPT_LINE');
+        warn(
+          ctx,
+          `events.jsonl: a line is not a valid event; skipped: ${printable(bad.text)}`,
+          'CORRUPT_LINE',
+        );
       for (const e of more.events) if (matchesEvent(e, { ...filter, last: undefined })) emit(e);
     }, 200);
     const stop = () => {

@@ -1,4 +1,4 @@
-import { type Context, ago, c, cell, print, printJson, statusColor, table } from '../output.js';
+import { type Context, ago, c, cell, print, printJson, printable, statusColor, table } from '../output.js';
 import { open } from './workspace.js';
 import { subsystems } from '../../lib/cli.js';
 
@@ -14,7 +14,7 @@ export async function statusCommand(ctx: Context) {
       await table(
         ['workstream', 'pri', 'ready', 'open', 'claimed', 'done', 'failed', 'cancelled'],
         s.workstreams.map((w) => [
-          w.status === 'archived' ? c.gray(`${w.name} (archived)`) : w.name,
+          w.status === 'archived' ? c.gray(`${printable(w.name)} (archived)`) : printable(w.name),
           w.priority,
           w.counts.ready,
           w.counts.open,
@@ -28,19 +28,20 @@ export async function statusCommand(ctx: Context) {
   }
   const live = s.agents.filter((a) => a.state === 'live').length;
   print(
-    `agents: ${live} live, ${s.agents.length - live} stale${s.agents.length ? ` (${s.agents.map((a) => `${a.id} ${statusColor(a.state)}`).join(', ')})` : ''}`,
+    `agents: ${live} live, ${s.agents.length - live} stale${s.agents.length ? ` (${s.agents.map((a) => `${printable(a.id)} ${statusColor(a.state)}`).join(', ')})` : ''}`,
   );
   for (const cl of s.claims) {
     print(
-      `  ${cl.agent} holds ${cl.task} ${JSON.stringify(cell(cl.title, 40))} ${cl.expired ? c.red('lease expired') : `lease ends ${ago(cl.expiresAt)}`}`,
+      `  ${printable(cl.agent)} holds ${printable(cl.task)} ${JSON.stringify(cell(cl.title, 40))} ${cl.expired ? c.red('lease expired') : `lease ends ${ago(cl.expiresAt)}`}`,
     );
   }
   print(`locks: ${s.locks.length}`);
   for (const l of s.locks)
-    print(`  ${JSON.stringify(l.resource)} held by ${l.owner}, expires ${ago(l.expiresAt)}`);
+    print(`  ${JSON.stringify(l.resource)} held by ${printable(l.owner)}, expires ${ago(l.expiresAt)}`);
   if (s.recentEvents.length) {
     print('recent events:');
-    for (const e of s.recentEvents) print(c.gray(`  ${ago(e.ts)}  ${e.type}  ${e.subject}  ${e.actor}`));
+    for (const e of s.recentEvents)
+      print(c.gray(`  ${ago(e.ts)}  ${printable(e.type)}  ${printable(e.subject)}  ${printable(e.actor)}`));
   }
   if (s.corruptEventLines)
     print(c.yellow(`events.jsonl has ${s.corruptEventLines} corrupt line(s): see orc events`));

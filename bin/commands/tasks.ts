@@ -1,5 +1,5 @@
 import { briefBudgetOption, choiceOption, durationOption } from '../options.js';
-import { type Context, ago, c, cell, print, printJson, statusColor, table } from '../output.js';
+import { type Context, ago, c, cell, print, printJson, printable, statusColor, table } from '../output.js';
 import { open } from './workspace.js';
 import type { HolderOptions, Task } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
@@ -21,7 +21,7 @@ const { readEvents } = await subsystems.storage();
 const { TASK_STATUSES } = await subsystems.records();
 
 function line(t: Task): string {
-  return `${c.bold(t.id)} ${JSON.stringify(t.title)} (${t.workstream}, priority ${t.priority}, ${statusColor(t.status)})`;
+  return `${c.bold(printable(t.id))} ${JSON.stringify(t.title)} (${printable(t.workstream)}, priority ${t.priority}, ${statusColor(t.status)})`;
 }
 
 export async function add(
@@ -60,12 +60,12 @@ export async function list(
     await table(
       ['id', 'ws', 'pri', 'status', 'title', 'agent', 'deps'],
       tasks.map((t) => [
-        t.id,
-        t.workstream,
+        printable(t.id),
+        printable(t.workstream),
         t.priority,
         statusColor(t.status),
         cell(t.title),
-        t.claim?.agent ?? '',
+        printable(t.claim?.agent),
         t.deps.length || '',
       ]),
     ),
@@ -87,12 +87,12 @@ export async function show(ctx: Context, ref: string) {
   }
   if (task.claim)
     print(
-      `claimed by ${task.claim.agent} ${ago(task.claim.claimedAt)}, lease ends ${ago(task.claim.expiresAt)}`,
+      `claimed by ${printable(task.claim.agent)} ${ago(task.claim.claimedAt)}, lease ends ${ago(task.claim.expiresAt)}`,
     );
   if (task.result) print(`result: ${task.result}`);
   if (task.reason) print(`reason: ${task.reason}`);
   const history = readEvents(ws, { subject: task.id, last: 10 }).events;
-  for (const e of history) print(c.gray(`  ${e.ts}  ${e.type}  ${e.actor}`));
+  for (const e of history) print(c.gray(`  ${printable(e.ts)}  ${printable(e.type)}  ${printable(e.actor)}`));
 }
 
 export async function update(

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Agent, agentFile, requireAgent, touchAgent } from './agents.js';
 import { loadBoardSettings } from '../config/index.js';
-import { OrcError, checkDurationMs, conflict, invalidInput, quote } from '../shared/index.js';
+import { OrcError, checkDurationMs, checkText, conflict, invalidInput, quote } from '../shared/index.js';
 import { releaseLocksOwnedBy } from './locks.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import { toQueueEntry } from '../storage/index.js';
@@ -233,12 +233,12 @@ function finish(
 }
 
 export async function completeTask(ws: Workspace, ref: string, result?: string, options: HolderOptions = {}) {
-  return finish(ws, ref, options, 'done', result);
+  return finish(ws, ref, options, 'done', result === undefined ? undefined : checkText('result', result));
 }
 
 export async function failTask(ws: Workspace, ref: string, reason: string, options: HolderOptions = {}) {
   if (typeof reason !== 'string' || reason.trim() === '') throw invalidInput('failing a task needs a reason');
-  return finish(ws, ref, options, 'failed', reason);
+  return finish(ws, ref, options, 'failed', checkText('reason', reason));
 }
 
 /** Gives a claimed task back to the queue. */

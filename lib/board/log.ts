@@ -1,4 +1,4 @@
-import { invalidInput, quote } from '../shared/index.js';
+import { MAX_SUBJECT, MAX_TEXT, checkLine, invalidInput, quote } from '../shared/index.js';
 import type { OrcEvent } from '../storage/index.js';
 import { type ActorOptions, mutate } from '../storage/index.js';
 import type { Workspace } from '../storage/index.js';
@@ -23,9 +23,17 @@ export async function logEvent(
   ) {
     throw invalidInput(`event type ${quote(input.type)} must be a dotted name such as deploy.finished`);
   }
+  const subject = input.subject === undefined ? '' : checkLine('event subject', input.subject, MAX_SUBJECT);
   const data = input.data ?? {};
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw invalidInput('event data must be a JSON object');
   }
-  return mutate(ws, options, (m) => m.emit(input.type, input.subject ?? '', data));
+  // Data may hold any JSON (escaped when printed); only its size is bounded, like other free text.
+  const size = JSON.stringify(data).length;
+  if (size > MAX_TEXT) {
+    throw invalidInput(
+      `event data is ${size} characters as JSON: the limit is ${MAX_TEXT.toLocaleString('en-US')}`,
+    );
+  }
+  return mutate(ws, options, (m) => m.emit(input.type, subject, data));
 }

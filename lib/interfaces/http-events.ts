@@ -48,8 +48,13 @@ export function streamEvents(
     'x-content-type-options': 'nosniff',
     connection: 'keep-alive',
   });
+  // One event is one frame whatever it holds: `data` is one JSON line (JSON escapes line breaks), and
+  // an id that arrived by a merge with a CR, LF or NUL in it is left out rather than let split the frame.
   const send = (events: OrcEvent[]) => {
-    for (const event of events) res.write(`id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
+    for (const event of events) {
+      const id = typeof event.id === 'string' && !/[\r\n\0]/.test(event.id) ? `id: ${event.id}\n` : '';
+      res.write(`${id}data: ${JSON.stringify(event)}\n\n`);
+    }
   };
   res.write('retry: 2000\n\n');
   send(backlog);

@@ -1,4 +1,4 @@
-import { TASK_ID, hasControlChars, invalidInput, quote } from '../shared/index.js';
+import { TASK_ID, checkText, hasControlChars, invalidInput, quote } from '../shared/index.js';
 import { type RecordSchema, lazySchema, stampOf, validateRecord } from './validate.js';
 
 /** Task statuses; a claimed task is held under a lease. */
@@ -98,10 +98,7 @@ export function checkTitle(value: unknown): string {
 
 export function checkDescription(value: unknown): string {
   if (value === undefined || value === null) return '';
-  if (typeof value !== 'string' || value.length > 20_000 || hasControlChars(value, true)) {
-    throw invalidInput('a description must be text of at most 20,000 characters');
-  }
-  return value;
+  return checkText('description', value);
 }
 
 const TAG = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,39}$/;

@@ -1,4 +1,4 @@
-import { OrcError, invalidInput } from '../shared/index.js';
+import { OrcError, checkText, invalidInput } from '../shared/index.js';
 import { type ActorOptions, mutate } from '../storage/index.js';
 import { type Run, type RunStep, TERMINAL_RUN } from '../records/index.js';
 import { readRun, resolveRunId, saveRun, skipDependents } from './runs.js';
@@ -39,6 +39,7 @@ export async function approveStep(
   stepId: string | undefined,
   options: DecisionOptions = {},
 ) {
+  if (options.note !== undefined) checkText('note', options.note);
   const runId = resolveRunId(ws, runRef);
   return mutate(ws, options, (m) => {
     const run = readRun(m, runId);
@@ -58,6 +59,7 @@ export async function rejectStep(
   options: DecisionOptions,
 ) {
   if (!options.note || options.note.trim() === '') throw invalidInput('rejecting needs a reason (--reason)');
+  checkText('note', options.note);
   const runId = resolveRunId(ws, runRef);
   return mutate(ws, options, (m) => {
     const run = readRun(m, runId);

@@ -55,3 +55,47 @@ export const TASK_ID = /^t-[0-9a-z]{4,32}$/;
 export function isTaskId(value: string): boolean {
   return TASK_ID.test(value);
 }
+
+/** The longest free text orc stores in one field: descriptions, results, failure reasons, gate notes, event data. */
+export const MAX_TEXT = 20_000;
+/** The longest actor name recorded in an event. */
+export const MAX_ACTOR = 100;
+/** The longest event subject. */
+export const MAX_SUBJECT = 200;
+
+/**
+ * Free text of at most MAX_TEXT characters where line breaks and tabs are fine but other control
+ * characters (terminal escapes) are not. `field` names the input in the message.
+ */
+export function checkText(field: string, value: unknown, max = MAX_TEXT): string {
+  if (typeof value !== 'string') throw invalidInput(`${field} must be text`);
+  if (value.length > max) {
+    throw invalidInput(
+      `${field} is ${value.length.toLocaleString('en-US')} characters: the limit is ${max.toLocaleString('en-US')}`,
+    );
+  }
+  if (hasControlChars(value, true)) throw invalidInput(`${field} holds control characters`);
+  return value;
+}
+
+/**
+ * One line of printable text of at most `max` characters (an actor, an event subject): it is printed
+ * on terminals and written into event streams, where a control character or a line break could forge
+ * output.
+ */
+export function checkLine(field: string, value: unknown, max: number): string {
+  if (typeof value !== 'string') throw invalidInput(`${field} must be text`);
+  if (value.length > max) throw invalidInput(`${field} is ${value.length} characters: the limit is ${max}`);
+  if (hasControlChars(value) || value.includes('\t')) {
+    throw invalidInput(
+      `${field} ${quote(value)} holds control characters (line breaks, escapes): use printable text`,
+    );
+  }
+  return value;
+}
+
+/** An actor recorded in events: 1 to MAX_ACTOR printable characters on one line. */
+export function checkActor(value: unknown, field = 'actor'): string {
+  if (typeof value === 'string' && value.trim() === '') throw invalidInput(`${field} must not be empty`);
+  return checkLine(field, value, MAX_ACTOR);
+}

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
-import { invalidInput, notFound, quote } from '../shared/index.js';
+import { checkActor, invalidInput, notFound, quote } from '../shared/index.js';
 import { confine, listFiles, workspaceRelative } from './files.js';
 import { formatJson, readJsonIfExists } from './json-file.js';
 import {
@@ -34,8 +34,9 @@ export interface ActorOptions {
   now?: Date;
 }
 
+/** ORC_ACTOR, else the OS user name; an ORC_ACTOR with control characters or over 100 characters is refused. */
 export function defaultActor(): string {
-  if (process.env.ORC_ACTOR) return process.env.ORC_ACTOR;
+  if (process.env.ORC_ACTOR) return checkActor(process.env.ORC_ACTOR, 'ORC_ACTOR');
   try {
     return userInfo().username || 'unknown';
   } catch {
@@ -184,8 +185,10 @@ export async function mutate<T>(
   fn: (m: Mutation) => T,
 ): Promise<T> {
   const { actor, now } = typeof who === 'object' ? who : { actor: who, now: undefined };
+  // Checked before the lock: an actor that could forge terminal or event-stream output changes nothing.
+  const name = actor === undefined ? defaultActor() : checkActor(actor);
   return withWorkspaceLock(ws, (guard) => {
-    const m = new Mutation(ws, actor ?? defaultActor(), now ?? new Date());
+    const m = new Mutation(ws, name, now ?? new Date());
     m.actorIsDefault = actor === undefined;
     const result = fn(m);
     m.commit(guard);
