@@ -399,7 +399,7 @@ test('redis: settings are checked by path, and the URL is never shown with its p
   assert.deepEqual(JSON.parse(check.stdout).problems, [
     'redis.url: must be a redis:// or rediss:// URL (not shown: it may hold a password)',
     'redis.prefix: must be 1 to 40 letters, digits, . _ or -',
-    'redis.unserved_after "soon" is not a duration: use e.g. 30s, 15m, 2h or 1d',
+    'redis.unserved_after "soon" is not a duration: give one from 1ms to 365d, e.g. 30s, 15m, 2h or 1d',
   ]);
   assert.ok(!check.stdout.includes('hunter2') && !check.stderr.includes('hunter2'));
   writeFileSync(file, base);
