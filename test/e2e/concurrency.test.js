@@ -14,7 +14,7 @@ import {
   readEventsFile,
   sleep,
   tempWorkspace,
-} from './helpers.js';
+} from '../helpers.js';
 
 const PROCESSES = 8;
 
@@ -94,7 +94,7 @@ test('library: 8 processes racing nextTask over 40 tasks claim each exactly once
   const dir = tempWorkspace(t);
   orcJson(dir, ['ws', 'create', 'build']);
   for (let i = 0; i < PROCESSES; i++) orcJson(dir, ['a', 'register', `agent-${i}`]);
-  const { addTask, findWorkspace } = await import('../dist/lib/index.js');
+  const { addTask, findWorkspace } = await import('../../dist/lib/index.js');
   const ws = findWorkspace({ dir });
   for (let i = 0; i < 40; i++) await addTask(ws, { workstream: 'build', title: `t${i}` });
   const worker = (i) => `
