@@ -381,7 +381,8 @@ rtest('cancel stops the step on its worker', async (t) => {
   );
   const failed = worker.events.find((e) => e.event === 'failed');
   assert.equal(failed.error, 'cancelled');
-  assert.ok(failed.ms < 2500, `stopped after ${failed.ms} ms of a 3 s step`);
+  // Stopped, not finished: the worker never recorded the step as done.
+  assert.deepEqual(worker.done(), [], 'the cancelled step never finished');
   const run = await waitForRun(dir, started.id, (r) => r.status === 'cancelled');
   assert.equal(run.steps[0].status, 'cancelled');
 });
