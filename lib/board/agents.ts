@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type BoardSettings, loadBoardSettings } from '../config/index.js';
 import { OrcError, notFound, quote } from '../shared/index.js';
-import { listRecords } from '../storage/index.js';
+import { listRecords, readRecordIn } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import { checkName } from '../shared/index.js';
 import { type Agent, checkTags, validateAgent } from '../records/index.js';
@@ -36,10 +36,10 @@ function ordered(a: Agent): Agent {
 
 export function requireAgent(m: Mutation, id: string): Agent {
   checkName('agent', id);
-  const label = `state/agents/${id}.json`;
-  const raw = m.readJson<unknown>(agentFile(m.ws, id), label);
-  if (raw === undefined) throw notFound(`agent ${quote(id)} is not registered: run \`orc a register ${id}\``);
-  return validateAgent(raw, label);
+  const agent = readRecordIn(m, 'agent', id);
+  if (agent === undefined)
+    throw notFound(`agent ${quote(id)} is not registered: run \`orc a register ${id}\``);
+  return agent;
 }
 
 /** Registers an agent, or updates its role and capabilities if it is registered already. */

@@ -1,15 +1,9 @@
 import { join } from 'node:path';
 import { conflict, invalidInput, notFound, quote } from '../shared/index.js';
-import { listRecords } from '../storage/index.js';
+import { listRecords, readRecordIn } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import { checkName } from '../shared/index.js';
-import {
-  DEFAULT_PRIORITY,
-  type Workstream,
-  checkDescription,
-  parsePriority,
-  validateWorkstream,
-} from '../records/index.js';
+import { DEFAULT_PRIORITY, type Workstream, checkDescription, parsePriority } from '../records/index.js';
 import type { Workspace } from '../storage/index.js';
 import { compareText } from '../shared/index.js';
 
@@ -43,11 +37,10 @@ function ordered(w: Workstream): Workstream {
 /** Reads a workstream inside a mutation; NOT_FOUND names the workstream. */
 export function requireWorkstream(m: Mutation, name: string): Workstream {
   checkName('workstream', name);
-  const label = `state/workstreams/${name}.json`;
-  const raw = m.readJson<unknown>(fileOf(m.ws, name), label);
-  if (raw === undefined)
+  const workstream = readRecordIn(m, 'workstream', name);
+  if (workstream === undefined)
     throw notFound(`workstream ${quote(name)} not found: create it with \`orc ws create ${name}\``);
-  return validateWorkstream(raw, label);
+  return workstream;
 }
 
 export async function createWorkstream(

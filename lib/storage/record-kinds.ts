@@ -274,3 +274,22 @@ export function readRecord<K extends RecordKindName>(
   const path = join(ws[kind.folder], kind.fileNameOf(key));
   return readRecordFile(ws, kind, path, workspaceRelative(ws, path));
 }
+
+/** What readRecordIn needs of a mutation: its workspace and its reads, which see its own writes. */
+export interface RecordReader {
+  readonly ws: Workspace;
+  readJson<T>(path: string, label: string): T | undefined;
+}
+
+/** Like readRecord, inside a mutation: the mutation's own pending writes win over the file. */
+export function readRecordIn<K extends RecordKindName>(
+  m: RecordReader,
+  name: K,
+  key: string,
+): RecordTypes[K] | undefined {
+  const kind = RECORD_KINDS[name] as RecordKind<RecordTypes[K]>;
+  const path = join(m.ws[kind.folder], kind.fileNameOf(key));
+  const label = workspaceRelative(m.ws, path);
+  const raw = m.readJson<unknown>(path, label);
+  return raw === undefined ? undefined : kind.validate(raw, label);
+}
