@@ -74,3 +74,12 @@ export function jsonObjectArgument(
   }
   return parsed as Record<string, unknown>;
 }
+
+/**
+ * A number typed on the command line, for an operation whose field is a number: digits become the
+ * number; anything else is passed on as typed, so the operation's check names it ("must be a whole
+ * number, not the string …").
+ */
+export function numberOrText(raw: string | undefined): number | string | undefined {
+  return raw !== undefined && /^\s*-?\d{1,15}\s*$/.test(raw) ? Number(raw) : raw;
+}

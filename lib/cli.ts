@@ -17,6 +17,7 @@ export type * from './git/index.js';
 export type * from './doctor/index.js';
 export type * from './interfaces/index.js';
 export type * from './app/index.js';
+export type * from './operations/index.js';
 
 /** Loaders of each layer's public surface, in the layer order. */
 export const subsystems = {
@@ -33,5 +34,6 @@ export const subsystems = {
   git: () => import('./git/index.js'),
   doctor: () => import('./doctor/index.js'),
   app: () => import('./app/index.js'),
+  operations: () => import('./operations/index.js'),
   interfaces: () => import('./interfaces/index.js'),
 };

@@ -24,6 +24,7 @@ export const LAYERS = [
   'git',
   'doctor',
   'app',
+  'operations',
   'interfaces',
 ];
 /** What bin/ may import of lib/: the public entry and the CLI's entry (lazy loaders of each layer). */

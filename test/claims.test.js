@@ -56,7 +56,7 @@ test('a claim carries a lease and a token; only its holder may finish it', async
   await rejects(claimTask(ws, task.id, 'a2'), 'CONFLICT', /already claimed by a1/);
   await rejects(completeTask(ws, task.id, 'r', { agent: 'a2' }), 'CLAIM_LOST', /held by a1/);
   await rejects(completeTask(ws, task.id, 'r', { token: 'wrong' }), 'CLAIM_LOST', /token mismatch/);
-  await rejects(completeTask(ws, task.id, 'r'), 'INVALID_INPUT', /--agent or --token/);
+  await rejects(completeTask(ws, task.id, 'r'), 'INVALID_INPUT', /say who you are/);
   const done = await completeTask(ws, task.id, 'shipped', { token: claimed.claim.token });
   assert.deepEqual([done.status, done.result, done.claim], ['done', 'shipped', null]);
   await rejects(completeTask(ws, task.id, 'again', { agent: 'a1' }), 'CONFLICT', /done already/);

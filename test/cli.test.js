@@ -87,8 +87,8 @@ test('--help and --version exit 0; an unknown command exits 2 with one line', ()
 
 // Each case: argv after `--dir <dir>`, expected exit code, expected message. State must not change.
 const BAD_INPUT = [
-  [['t', 'add', 'build', ''], 2, /non-empty title/],
-  [['t', 'add', 'build', 'x', '', 'urgent'], 2, /priority "urgent" must be a whole number/],
+  [['t', 'add', 'build', ''], 2, /title must not be empty/],
+  [['t', 'add', 'build', 'x', '', 'urgent'], 2, /priority must be a whole number, not the string "urgent"/],
   [['t', 'add', 'build', 'x', '', '-1'], 2, /priority/],
   [['t', 'add', 'nope', 'x'], 3, /workstream "nope" not found/],
   [['t', 'add', 'build', 'x', '--dep', 't-zzzzzzzzzzzz'], 3, /task "t-zzzzzzzzzzzz" not found/],
@@ -98,7 +98,7 @@ const BAD_INPUT = [
   [['t', 'claim', 'TASK', 'ghost'], 3, /not registered/],
   [['t', 'claim', 'TASK', 'a1', '--ttl', 'forever'], 2, /not a duration/],
   [['t', 'complete', 'TASK', 'r', '--agent', 'a2'], 8, /held by a1/],
-  [['t', 'list', '--status', 'weird'], 2, /status "weird"/],
+  [['t', 'list', '--status', 'weird'], 2, /--status must be one of open.*"weird"/],
   [['t', 'update', 'TASK'], 2, /nothing to update/],
   [['t', 'update', 'TASK', '--dep', 'TASK'], 2, /itself/],
   [['ws', 'create', 'build'], 4, /already exists/],
@@ -140,7 +140,7 @@ test('bad input: a one-line error, a documented exit code, no stack trace, nothi
 const BAD_OPTIONS = [
   [['t', 'next', 'a1', '--brief', '--budget', 'abc'], /--budget must be a whole number/],
   [['t', 'next', 'build', 'a1', '--brief', '--budget', ''], /--budget must be a whole number/],
-  [['t', 'next', 'a1', '--budget', '10'], /--budget must be a whole number from 500/],
+  [['t', 'next', 'a1', '--budget', '10'], /--budget must be at least 500, not 10/],
   [['t', 'next', 'a1', '--ttl', '0'], /--ttl "0" must be greater than zero/],
   [['t', 'claim', 'TASK', 'a1', '--ttl', '1e3'], /--ttl "1e3" is not a duration/],
   [['brief', 'TASK', '--budget', '1e3'], /--budget must be a whole number/],
@@ -159,9 +159,9 @@ const BAD_OPTIONS = [
   [['sync', '--retries', ''], /--retries must be a whole number/],
   [['sync', '-m', ' '], /--message must not be empty/],
   [['run', 'ship it', '--concurrency', 'abc'], /--concurrency must be a whole number/],
-  [['run', 'ship it', '--concurrency', '0'], /--concurrency must be a whole number from 1/],
-  [['run', 'list', '--status', 'weird'], /--status "weird" must be one of running/],
-  [['t', 'list', '--status', 'weird'], /--status "weird" must be one of open/],
+  [['run', 'ship it', '--concurrency', '0'], /--concurrency must be at least 1, not 0/],
+  [['run', 'list', '--status', 'weird'], /--status must be one of running.*"weird"/],
+  [['t', 'list', '--status', 'weird'], /--status must be one of open.*"weird"/],
   [['kb', 'search', 'x', '--mode', 'bogus'], /--mode "bogus" must be one of lexical, semantic, hybrid/],
   [['lock', 'acquire', 'db', 'a1', '--wait', 'soon'], /--wait "soon" is not a duration/],
   [['a', 'heartbeat', 'a1', '--ttl', '-5m'], /--ttl "-5m" is not a duration/],

@@ -141,7 +141,7 @@ test('bad names and bad content are refused with one line and change nothing', (
     [['kb', 'write', 'ok', '--', '---\ntitle: [x\n---\nbody'], 2, /not valid YAML/],
     [['kb', 'read', 'missing'], 3, /no knowledge document "missing"/],
     [['kb', 'rm', 'missing'], 3, /no knowledge document/],
-    [['kb', 'search', '  '], 2, /query is empty/],
+    [['kb', 'search', '  '], 2, /query must not be empty/],
     [['kb', 'search', 'x', '-k', '0'], 2, /-k must be/],
     [['kb', 'search', 'x', '--mode', 'semantic'], 2, /needs knowledge\.embeddings/],
   ];

@@ -185,7 +185,7 @@ test('a gate note over 20,000 characters is refused and the gate still waits', (
   ]) {
     const refused = orc(['--dir', dir, ...args]);
     assert.equal(refused.code, 2, refused.stderr);
-    assert.match(refused.stderr, /note is 20,001 characters: the limit is 20,000/);
+    assert.match(refused.stderr, /(--note|--reason) is 20,001 characters: the limit is 20,000/);
   }
   assert.equal(orcJson(dir, ['run', 'status', run.id]).steps[0].status, 'waiting_approval');
 });

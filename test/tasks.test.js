@@ -82,7 +82,7 @@ test('tasks are found by a unique id prefix; an ambiguous or unknown one is refu
 test('bad input is refused with INVALID_INPUT and writes nothing', async (t) => {
   const { dir, ws } = await board(t);
   const before = readFileSync(join(dir, 'events.jsonl'), 'utf8');
-  await rejects(addTask(ws, { workstream: 'build', title: '' }), 'INVALID_INPUT', /non-empty title/);
+  await rejects(addTask(ws, { workstream: 'build', title: '' }), 'INVALID_INPUT', /title must not be empty/);
   await rejects(addTask(ws, { workstream: 'build', title: 'x', priority: 10 }), 'INVALID_INPUT', /priority/);
   await rejects(
     addTask(ws, { workstream: 'build', title: 'x', priority: '1.5' }),

@@ -1,10 +1,7 @@
-import { durationOption } from '../options.js';
 import { type Context, ago, c, print, printJson, statusColor, table } from '../output.js';
-import { open } from './workspace.js';
+import { perform } from '../operations.js';
 import { subsystems } from '../../lib/cli.js';
 
-const { getAgent, listAgents, registerAgent, heartbeatAgent, unregisterAgent, listTasks } =
-  await subsystems.board();
 const { OrcError } = await subsystems.shared();
 
 export async function register(
@@ -13,10 +10,11 @@ export async function register(
   role: string | undefined,
   opts: { capabilities?: string[] },
 ) {
-  const agent = await registerAgent(
-    open(ctx),
+  const agent = await perform(
+    ctx,
+    'registerAgent',
     { id, role, capabilities: opts.capabilities },
-    { actor: ctx.actor },
+    { flags: { capabilities: '--capabilities' } },
   );
   if (ctx.json) return printJson(agent);
   const caps = agent.capabilities.length ? ` capabilities: ${agent.capabilities.join(', ')}` : '';
@@ -25,7 +23,7 @@ export async function register(
 }
 
 export async function list(ctx: Context) {
-  const agents = listAgents(open(ctx));
+  const agents = await perform(ctx, 'listAgents', {});
   if (ctx.json) return printJson(agents);
   if (agents.length === 0) return print('no agents: orc a register <id> [role]');
   print(
@@ -37,18 +35,16 @@ export async function list(ctx: Context) {
 }
 
 export async function show(ctx: Context, id: string) {
-  const ws = open(ctx);
-  const agent = getAgent(ws, id);
-  const claims = await listTasks(ws, { agent: id, status: 'claimed' });
-  if (ctx.json) return printJson({ ...agent, claims });
+  const agent = await perform(ctx, 'getAgent', { id });
+  const { claims } = agent;
+  if (ctx.json) return printJson(agent);
   print(`${c.bold(agent.id)} (${agent.role}) ${statusColor(agent.state)}, last seen ${ago(agent.lastSeen)}`);
   if (agent.capabilities.length) print(`capabilities: ${agent.capabilities.join(', ')}`);
   for (const t of claims) print(`  holds ${t.id} ${JSON.stringify(t.title)} until ${t.claim!.expiresAt}`);
 }
 
 export async function heartbeat(ctx: Context, id: string, opts: { ttl?: string }) {
-  const ttlMs = durationOption('--ttl', opts.ttl);
-  const result = await heartbeatAgent(open(ctx), id, { ttlMs, actor: ctx.actor });
+  const result = await perform(ctx, 'heartbeatAgent', { agent: id, ttl: opts.ttl }, { flags: { ttl: '--ttl' } });
   if (ctx.json) printJson(result);
   else print(`${c.green('alive')} ${id}; renewed ${result.renewed.length} claim(s)`);
   if (result.lost.length > 0) {
@@ -62,7 +58,7 @@ export async function heartbeat(ctx: Context, id: string, opts: { ttl?: string }
 }
 
 export async function unregister(ctx: Context, id: string) {
-  const result = await unregisterAgent(open(ctx), id, { actor: ctx.actor });
+  const result = await perform(ctx, 'unregisterAgent', { id });
   if (ctx.json) return printJson(result);
   print(
     `${c.yellow('unregistered')} ${id}; released ${result.releasedTasks.length} task(s), ${result.releasedLocks.length} lock(s)`,

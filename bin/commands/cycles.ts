@@ -23,7 +23,7 @@ export async function plan(ctx: Context, opts: { per?: string }) {
 }
 
 export async function collect(ctx: Context, opts: { since?: string }) {
-  const since = opts.since === undefined ? undefined : parseSince(opts.since);
+  const since = opts.since === undefined ? undefined : parseSince(opts.since, undefined, '--since');
   const results = await collectCycle(open(ctx), { since });
   if (ctx.json) return printJson(results);
   print(`cycle ${results.cycle ?? '(none started)'} since ${results.since}`);

@@ -1,12 +1,11 @@
-import { jsonObjectArgument, optionalWholeNumber } from '../options.js';
+import { jsonObjectArgument, numberOrText } from '../options.js';
+import { perform } from '../operations.js';
 import { type Context, c, jsonLine, print, printJson, printable, warn } from '../output.js';
 import { open } from './workspace.js';
 import type { EventFilter, OrcEvent } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
-const { parseSince } = await subsystems.shared();
-const { matchesEvent, readEvents, readEventsFrom } = await subsystems.storage();
-const { logEvent } = await subsystems.board();
+const { matchesEvent, readEventsFrom } = await subsystems.storage();
 
 type EventsOptions = {
   agent?: string;
@@ -24,16 +23,14 @@ function formatEvent(e: OrcEvent): string {
 }
 
 export async function eventsCommand(ctx: Context, opts: EventsOptions) {
-  const last = optionalWholeNumber('--last', opts.last, 0);
   const ws = open(ctx);
-  const filter: EventFilter = {
-    actor: opts.agent,
-    type: opts.type,
-    subject: opts.subject,
-    since: opts.since === undefined ? undefined : parseSince(opts.since),
-    last,
-  };
-  const read = readEvents(ws, filter);
+  const filter: EventFilter = { actor: opts.agent, type: opts.type, subject: opts.subject };
+  const read = await perform(
+    ctx,
+    'listEvents',
+    { ...filter, since: opts.since, last: numberOrText(opts.last) },
+    { flags: { actor: '--agent', type: '--type', subject: '--subject', since: '--since', last: '--last' } },
+  );
   for (const bad of read.corrupt)
     warn(
       ctx,
@@ -60,7 +57,7 @@ export async function eventsCommand(ctx: Context, opts: EventsOptions) {
           `events.jsonl: a line is not a valid event; skipped: ${printable(bad.text)}`,
           'CORRUPT_LINE',
         );
-      for (const e of more.events) if (matchesEvent(e, { ...filter, last: undefined })) emit(e);
+      for (const e of more.events) if (matchesEvent(e, filter)) emit(e);
     }, 200);
     const stop = () => {
       clearInterval(timer);
@@ -78,10 +75,11 @@ export async function logCommand(
   opts: { subject?: string },
 ) {
   const parsed = jsonObjectArgument('event data', data);
-  const event = await logEvent(
-    open(ctx),
+  const event = await perform(
+    ctx,
+    'logEvent',
     { type, subject: opts.subject, data: parsed },
-    { actor: ctx.actor },
+    { flags: { subject: '--subject' } },
   );
   if (ctx.json) return printJson(event);
   print(formatEvent(event));

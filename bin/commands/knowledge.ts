@@ -1,13 +1,12 @@
-import { choiceOption, wholeNumberOption } from '../options.js';
+import { numberOrText } from '../options.js';
+import { perform } from '../operations.js';
 import { type Context, c, cell, print, printJson, table, warn } from '../output.js';
 import { progressBar } from '../progress.js';
 import { open } from './workspace.js';
 import { subsystems } from '../../lib/cli.js';
 
-const { listKnowledge, readKnowledge, reindexKnowledge, removeKnowledge, searchKnowledge, writeKnowledge } =
-  await subsystems.knowledge();
+const { reindexKnowledge } = await subsystems.knowledge();
 const { invalidInput } = await subsystems.shared();
-const { SEARCH_MODES } = await subsystems.config();
 
 export async function write(
   ctx: Context,
@@ -16,24 +15,25 @@ export async function write(
   opts: { title?: string; tag?: string[] },
 ) {
   const text = content === undefined || content === '-' ? await readStdin() : content;
-  const result = await writeKnowledge(open(ctx), name, text, {
-    actor: ctx.actor,
-    title: opts.title,
-    tags: opts.tag,
-  });
+  const result = await perform(
+    ctx,
+    'writeKnowledge',
+    { name, content: text, title: opts.title, tags: opts.tag },
+    { flags: { title: '--title', tags: '--tag' } },
+  );
   if (ctx.json) return printJson(result);
   print(`${c.green(result.created ? 'created' : 'updated')} ${result.file} (${result.bytes} bytes)`);
 }
 
 export async function read(ctx: Context, name: string) {
-  const doc = readKnowledge(open(ctx), name);
+  const doc = await perform(ctx, 'readKnowledge', { name });
   if (ctx.json) return printJson(doc);
   process.stdout.write(doc.content.endsWith('\n') ? doc.content : `${doc.content}\n`);
 }
 
 export async function list(ctx: Context) {
   const bar = progressBar(ctx, 'indexing');
-  const docs = await listKnowledge(open(ctx), { onProgress: bar.update });
+  const docs = await perform(ctx, 'listKnowledge', {}, { context: { onProgress: bar.update } });
   bar.stop();
   if (ctx.json) return printJson(docs);
   if (docs.length === 0) return print('no knowledge yet: orc kb write <name> [content]');
@@ -52,24 +52,28 @@ export async function list(ctx: Context) {
 }
 
 export async function rm(ctx: Context, name: string) {
-  const result = await removeKnowledge(open(ctx), name, { actor: ctx.actor });
+  const result = await perform(ctx, 'removeKnowledge', { name });
   if (ctx.json) return printJson(result);
   print(`${c.green('removed')} ${result.file}`);
 }
 
 export async function search(ctx: Context, query: string, opts: { k?: string; mode?: string }) {
-  const k = opts.k === undefined ? 5 : wholeNumberOption('-k', opts.k, 1, 1000);
-  const mode = choiceOption('--mode', opts.mode, SEARCH_MODES);
   const bar = progressBar(ctx, 'indexing');
-  const result = await searchKnowledge(open(ctx), query, {
-    k,
-    mode,
-    onProgress: bar.update,
-    onWarning: (message) => {
-      bar.stop();
-      warn(ctx, message, 'PROVIDER_FAILED');
+  const result = await perform(
+    ctx,
+    'searchKnowledge',
+    { query, k: numberOrText(opts.k), mode: opts.mode },
+    {
+      flags: { k: '-k', mode: '--mode' },
+      context: {
+        onProgress: bar.update,
+        onWarning: (message) => {
+          bar.stop();
+          warn(ctx, message, 'PROVIDER_FAILED');
+        },
+      },
     },
-  });
+  );
   bar.stop();
   if (ctx.json) return printJson({ mode: result.mode, hits: result.hits });
   if (result.hits.length === 0) return print('no matches');

@@ -1,9 +1,5 @@
-import { durationOption } from '../options.js';
 import { type Context, ago, c, print, printJson, table } from '../output.js';
-import { open } from './workspace.js';
-import { subsystems } from '../../lib/cli.js';
-
-const { acquireLock, listLocks, releaseLock } = await subsystems.board();
+import { perform } from '../operations.js';
 
 export async function acquire(
   ctx: Context,
@@ -11,9 +7,12 @@ export async function acquire(
   agent: string,
   opts: { ttl?: string; wait?: string },
 ) {
-  const ttlMs = durationOption('--ttl', opts.ttl);
-  const waitMs = durationOption('--wait', opts.wait);
-  const lock = await acquireLock(open(ctx), resource, agent, { ttlMs, waitMs, actor: ctx.actor });
+  const lock = await perform(
+    ctx,
+    'acquireLock',
+    { resource, agent, ttl: opts.ttl, wait: opts.wait },
+    { flags: { ttl: '--ttl', wait: '--wait' } },
+  );
   if (ctx.json) return printJson(lock);
   const times = lock.count > 1 ? ` (held ${lock.count} times)` : '';
   print(
@@ -22,8 +21,9 @@ export async function acquire(
 }
 
 export async function release(ctx: Context, resource: string, agent: string, opts: { force?: boolean }) {
-  const lock = await releaseLock(open(ctx), resource, agent, { force: opts.force, actor: ctx.actor });
-  if (ctx.json) return printJson({ resource, released: lock === null, lock });
+  const result = await perform(ctx, 'releaseLock', { resource, agent, force: opts.force });
+  const { lock } = result;
+  if (ctx.json) return printJson(result);
   print(
     lock
       ? `${JSON.stringify(resource)} still held by ${lock.owner} (count ${lock.count})`
@@ -32,7 +32,7 @@ export async function release(ctx: Context, resource: string, agent: string, opt
 }
 
 export async function list(ctx: Context, opts: { all?: boolean }) {
-  const locks = listLocks(open(ctx), { all: opts.all });
+  const locks = await perform(ctx, 'listLocks', { all: opts.all });
   if (ctx.json) return printJson(locks);
   if (locks.length === 0) return print('no locks held');
   print(

@@ -1,4 +1,5 @@
-import { choiceOption, optionalWholeNumber } from '../options.js';
+import { numberOrText } from '../options.js';
+import { perform } from '../operations.js';
 import { type Context, ago, c, cell, print, printJson, statusColor, table, warn } from '../output.js';
 import { open } from './workspace.js';
 import type { Run, Workspace } from '../../lib/cli.js';
@@ -9,9 +10,8 @@ const { OrcError, invalidInput, quote } = await subsystems.shared();
 const { readEventsFrom } = await subsystems.storage();
 const { loadOrchestratorConfig } = await subsystems.config();
 const { executeRun } = await subsystems.execution();
-const { runLeaseHolder, cancelRun, createRun, getRun, listRuns, resolveRunId } = await subsystems.runs();
-const { RUN_STATUSES, TERMINAL_RUN } = await subsystems.records();
-const { decideGate, planRun } = await subsystems.app();
+const { runLeaseHolder, getRun, resolveRunId } = await subsystems.runs();
+const { TERMINAL_RUN } = await subsystems.records();
 
 function parsePayload(pairs: string[] = []): Record<string, string> {
   const payload: Record<string, string> = {};
@@ -148,19 +148,26 @@ export async function runCommand(
   refuseMistypedSubcommand(ctx, task);
   // Before planning, which may pay an LLM.
   const payload = parsePayload(opts.payload);
-  const concurrency = optionalWholeNumber('--concurrency', opts.concurrency, 1, 1000);
   const ws = open(ctx);
-  const onWarning = (message: string) => warn(ctx, message, 'DEGRADED');
-  const { plan, config } = await planRun(ws, { task, flow: opts.flow, payload }, { onWarning });
-  const run = await createRun(ws, { task, plan, config, payload, concurrency }, { actor: ctx.actor });
+  // In the foreground this process runs the steps itself, showing progress; --detach hands them to a
+  // background `orc run resume`.
+  const run = await perform(
+    ctx,
+    'startRun',
+    { task, flow: opts.flow, payload, concurrency: numberOrText(opts.concurrency) },
+    {
+      flags: { flow: '--flow', payload: '--payload', concurrency: '--concurrency' },
+      context: { continueRun: opts.detach ? runInBackground(ctx.invocation) : () => {} },
+    },
+  );
   if (opts.detach) {
-    runInBackground(ctx.invocation)(ws, run.id);
     if (ctx.json) return printJson({ id: run.id, status: run.status });
     return print(`${run.id}\n(running in the background: ${ctx.invocation} run watch ${run.id})`);
   }
+  const { plan } = run;
   if (!ctx.json)
     print(
-      `run ${c.bold(run.id)}: ${plan.steps.length} step(s), planned by ${plan.source}${plan.flow ? ` (flow ${plan.flow})` : ''}`,
+      `run ${c.bold(run.id)}: ${run.steps.length} step(s), planned by ${plan.source}${plan.flow ? ` (flow ${plan.flow})` : ''}`,
     );
   const final = await runToEnd(ctx, ws, run.id);
   summary(ctx, final);
@@ -178,7 +185,7 @@ export async function resume(ctx: Context, ref: string, opts: { waitLease?: bool
 }
 
 export async function status(ctx: Context, ref: string) {
-  const run = getRun(open(ctx), ref);
+  const run = await perform(ctx, 'getRun', { run: ref });
   if (ctx.json) return printJson(run);
   print(
     `run ${c.bold(run.id)} ${stepColor(run.status)}, started ${ago(run.createdAt)}, planned by ${run.plan.source}`,
@@ -194,9 +201,8 @@ export async function status(ctx: Context, ref: string) {
 }
 
 export async function list(ctx: Context, opts: { status?: string }) {
-  const status = choiceOption('--status', opts.status, RUN_STATUSES);
-  const runs = listRuns(open(ctx), { status });
-  if (ctx.json) return printJson(runs.map(({ steps, ...rest }) => ({ ...rest, steps: steps.length })));
+  const runs = await perform(ctx, 'listRuns', { status: opts.status }, { flags: { status: '--status' } });
+  if (ctx.json) return printJson(runs);
   if (runs.length === 0) return print('no runs');
   print(
     await table(
@@ -204,7 +210,7 @@ export async function list(ctx: Context, opts: { status?: string }) {
       runs.map((r) => [
         r.id,
         stepColor(r.status),
-        `${r.steps.filter((s) => s.status === 'done').length}/${r.steps.length}`,
+        `${r.done}/${r.steps}`,
         ago(r.createdAt),
         cell(r.task, 50),
       ]),
@@ -213,7 +219,7 @@ export async function list(ctx: Context, opts: { status?: string }) {
 }
 
 export async function cancel(ctx: Context, ref: string, opts: { reason?: string }) {
-  const run = await cancelRun(open(ctx), ref, { actor: ctx.actor, reason: opts.reason });
+  const run = await perform(ctx, 'cancelRun', { run: ref, reason: opts.reason }, { flags: { reason: '--reason' } });
   if (ctx.json) return printJson(run);
   print(`${c.yellow('cancelled')} run ${run.id}`);
 }
@@ -248,22 +254,18 @@ async function decide(
   decision: 'approve' | 'reject',
   note?: string,
 ) {
-  const ws = open(ctx);
-  const { run, step: decided } = await decideGate(
-    ws,
-    ref,
-    { approved: decision === 'approve', step, note },
+  const decided = await perform(
+    ctx,
+    'decideGate',
+    { run: ref, step, approved: decision === 'approve', note },
     {
-      actor: ctx.actor,
-      invocation: ctx.invocation,
-      onWarning: (message) => warn(ctx, message, 'DEGRADED'),
-      continueRun: runInBackground(ctx.invocation),
+      flags: { note: decision === 'approve' ? '--note' : '--reason' },
+      context: { continueRun: runInBackground(ctx.invocation) },
     },
   );
-  if (ctx.json)
-    return printJson({ run: run.id, step: decided.id, decision: decided.decision, status: run.status });
+  if (ctx.json) return printJson(decided);
   print(
-    `${decision === 'approve' ? c.green('approved') : c.red('rejected')} ${run.id} ${decided.id}; run ${stepColor(run.status)}`,
+    `${decision === 'approve' ? c.green('approved') : c.red('rejected')} ${decided.run} ${decided.step}; run ${stepColor(decided.status)}`,
   );
 }
 

@@ -1,11 +1,8 @@
 import { type Context, ago, c, cell, print, printJson, printable, statusColor, table } from '../output.js';
-import { open } from './workspace.js';
-import { subsystems } from '../../lib/cli.js';
-
-const { statusSummary } = await subsystems.board();
+import { perform } from '../operations.js';
 
 export async function statusCommand(ctx: Context) {
-  const s = await statusSummary(open(ctx));
+  const s = await perform(ctx, 'getStatus', {});
   if (ctx.json) return printJson(s);
   print(c.bold(`orc workspace ${s.root}`));
   if (s.workstreams.length === 0) print('no workstreams yet: orc ws create <name>');

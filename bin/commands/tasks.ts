@@ -1,24 +1,7 @@
-import { briefBudgetOption, choiceOption, durationOption } from '../options.js';
-import { type Context, ago, c, cell, print, printJson, printable, statusColor, table } from '../output.js';
-import { open } from './workspace.js';
-import type { HolderOptions, Task } from '../../lib/cli.js';
-import { subsystems } from '../../lib/cli.js';
-
-const {
-  claimTask,
-  completeTask,
-  failTask,
-  nextTask,
-  releaseTask,
-  addTask,
-  cancelTask,
-  getTask,
-  listTasks,
-  reopenTask,
-  updateTask,
-} = await subsystems.board();
-const { readEvents } = await subsystems.storage();
-const { TASK_STATUSES } = await subsystems.records();
+import { numberOrText } from '../options.js';
+import { type Context, ago, c, cell, print, printJson, printable, statusColor, table, warn } from '../output.js';
+import { perform } from '../operations.js';
+import type { Task } from '../../lib/cli.js';
 
 function line(t: Task): string {
   return `${c.bold(printable(t.id))} ${JSON.stringify(t.title)} (${printable(t.workstream)}, priority ${t.priority}, ${statusColor(t.status)})`;
@@ -32,10 +15,11 @@ export async function add(
   priority: string | undefined,
   opts: { dep?: string[]; tag?: string[] },
 ) {
-  const task = await addTask(
-    open(ctx),
-    { workstream, title, description, priority, deps: opts.dep, tags: opts.tag },
-    { actor: ctx.actor },
+  const task = await perform(
+    ctx,
+    'addTask',
+    { workstream, title, description, priority: numberOrText(priority), deps: opts.dep, tags: opts.tag },
+    { flags: { deps: '--dep', tags: '--tag' } },
   );
   if (ctx.json) return printJson(task);
   print(`${c.green('added')} ${line(task)}`);
@@ -46,14 +30,12 @@ export async function list(
   wsArg: string | undefined,
   opts: { ws?: string; status?: string; agent?: string; tag?: string; ready?: boolean },
 ) {
-  const status = choiceOption('--status', opts.status, TASK_STATUSES);
-  const tasks = await listTasks(open(ctx), {
-    workstream: opts.ws ?? wsArg,
-    status,
-    agent: opts.agent,
-    tag: opts.tag,
-    ready: opts.ready,
-  });
+  const tasks = await perform(
+    ctx,
+    'listTasks',
+    { workstream: opts.ws ?? wsArg, status: opts.status, agent: opts.agent, tag: opts.tag, ready: opts.ready },
+    { flags: { workstream: '--ws', status: '--status', agent: '--agent', tag: '--tag' } },
+  );
   if (ctx.json) return printJson(tasks);
   if (tasks.length === 0) return print('no tasks match');
   print(
@@ -73,14 +55,13 @@ export async function list(
 }
 
 export async function show(ctx: Context, ref: string) {
-  const ws = open(ctx);
-  const task = await getTask(ws, ref);
+  const task = await perform(ctx, 'getTask', { id: ref });
   if (ctx.json) return printJson(task);
   print(line(task));
   if (task.description) print(`\n${task.description}\n`);
   if (task.tags.length) print(`tags: ${task.tags.join(', ')}`);
   for (const dep of task.deps) {
-    const d = await getTask(ws, dep).catch(() => undefined);
+    const d = await perform(ctx, 'getTask', { id: dep }).catch(() => undefined);
     print(
       `depends on: ${dep} ${d ? `${JSON.stringify(d.title)} (${statusColor(d.status)})` : c.red('(missing)')}`,
     );
@@ -91,7 +72,7 @@ export async function show(ctx: Context, ref: string) {
     );
   if (task.result) print(`result: ${task.result}`);
   if (task.reason) print(`reason: ${task.reason}`);
-  const history = readEvents(ws, { subject: task.id, last: 10 }).events;
+  const history = (await perform(ctx, 'listEvents', { subject: task.id, last: 10 })).events;
   for (const e of history) print(c.gray(`  ${printable(e.ts)}  ${printable(e.type)}  ${printable(e.actor)}`));
 }
 
@@ -107,18 +88,19 @@ export async function update(
     removeDep?: string[];
   },
 ) {
-  const task = await updateTask(
-    open(ctx),
-    ref,
+  const task = await perform(
+    ctx,
+    'updateTask',
     {
+      id: ref,
       title: opts.title,
       description: opts.description,
-      priority: opts.priority,
+      priority: numberOrText(opts.priority),
       tags: opts.tags,
       addDeps: opts.dep,
       removeDeps: opts.removeDep,
     },
-    { actor: ctx.actor },
+    { flags: UPDATE_FLAGS },
   );
   if (ctx.json) return printJson(task);
   print(`${c.green('updated')} ${line(task)}`);
@@ -135,8 +117,7 @@ function printClaim(ctx: Context, task: Task) {
 }
 
 export async function claim(ctx: Context, ref: string, agent: string, opts: { ttl?: string }) {
-  const ttlMs = durationOption('--ttl', opts.ttl);
-  const task = await claimTask(open(ctx), ref, agent, { ttlMs, actor: ctx.actor });
+  const task = await perform(ctx, 'claimTask', { id: ref, agent, ttl: opts.ttl }, { flags: { ttl: '--ttl' } });
   if (ctx.json) return printJson(task);
   printClaim(ctx, task);
 }
@@ -148,59 +129,61 @@ export async function next(
   opts: { ttl?: string; brief?: boolean; budget?: string },
 ) {
   const [workstream, agent] = second === undefined ? [undefined, first] : [first, second];
-  // Both before the claim: a claim whose brief then fails leaves the agent without its token.
-  const ttlMs = durationOption('--ttl', opts.ttl);
-  briefBudgetOption(opts.budget);
-  const ws = open(ctx);
-  // Loaded only with --brief: the plain `t next` stays as light as it was.
-  const briefs = opts.brief ? await import('./briefs.js') : undefined;
-  briefs?.checkBrief(ws, opts); // before the claim: a brief that fails afterwards would lose its token
-  const task = await nextTask(ws, { agent, workstream, ttlMs, actor: ctx.actor });
-  if (briefs) {
-    const { briefFor } = briefs;
-    const result = task ? await briefFor(ctx, ws, task, opts, true) : undefined;
-    if (ctx.json)
-      return printJson({ task, brief: result?.brief ?? null, knowledge: result?.knowledge ?? [] });
-    if (!task) return print(`no ready task${workstream ? ` in ${workstream}` : ''}`);
-    printClaim(ctx, task);
-    print();
-    process.stdout.write(result!.brief);
-    return;
-  }
-  if (ctx.json) return printJson(task);
+  const { task, brief, knowledge } = await perform(
+    ctx,
+    'nextTask',
+    { agent, workstream, ttl: opts.ttl, brief: Boolean(opts.brief), budget: numberOrText(opts.budget) },
+    {
+      flags: { ttl: '--ttl', budget: '--budget' },
+      context: { onWarning: (message) => warn(ctx, message, 'PROVIDER_FAILED') },
+    },
+  );
+  if (ctx.json) return printJson(opts.brief ? { task, brief, knowledge } : task);
   if (!task) return print(`no ready task${workstream ? ` in ${workstream}` : ''}`);
   printClaim(ctx, task);
+  if (brief !== null) {
+    print();
+    process.stdout.write(brief);
+  }
 }
 
 type HolderFlags = { agent?: string; token?: string; force?: boolean };
-const holder = (ctx: Context, opts: HolderFlags): HolderOptions => ({ ...opts, actor: ctx.actor });
+const HOLDER_FLAGS = { agent: '--agent', token: '--token', force: '--force' } as const;
+const UPDATE_FLAGS = {
+  title: '--title',
+  description: '--description',
+  priority: '--priority',
+  tags: '--tags',
+  addDeps: '--dep',
+  removeDeps: '--remove-dep',
+} as const;
 
 export async function complete(ctx: Context, ref: string, result: string | undefined, opts: HolderFlags) {
-  const task = await completeTask(open(ctx), ref, result, holder(ctx, opts));
+  const task = await perform(ctx, 'completeTask', { id: ref, result, ...opts }, { flags: HOLDER_FLAGS });
   if (ctx.json) return printJson(task);
   print(`${c.green('completed')} ${line(task)}`);
 }
 
 export async function fail(ctx: Context, ref: string, reason: string, opts: HolderFlags) {
-  const task = await failTask(open(ctx), ref, reason, holder(ctx, opts));
+  const task = await perform(ctx, 'failTask', { id: ref, reason, ...opts }, { flags: HOLDER_FLAGS });
   if (ctx.json) return printJson(task);
   print(`${c.red('failed')} ${line(task)}`);
 }
 
 export async function release(ctx: Context, ref: string, opts: HolderFlags) {
-  const task = await releaseTask(open(ctx), ref, holder(ctx, opts));
+  const task = await perform(ctx, 'releaseTask', { id: ref, ...opts }, { flags: HOLDER_FLAGS });
   if (ctx.json) return printJson(task);
   print(`${c.yellow('released')} ${line(task)}`);
 }
 
 export async function cancel(ctx: Context, ref: string, opts: { reason?: string }) {
-  const task = await cancelTask(open(ctx), ref, { reason: opts.reason, actor: ctx.actor });
+  const task = await perform(ctx, 'cancelTask', { id: ref, reason: opts.reason }, { flags: { reason: '--reason' } });
   if (ctx.json) return printJson(task);
   print(`${c.gray('cancelled')} ${line(task)}`);
 }
 
 export async function reopen(ctx: Context, ref: string) {
-  const task = await reopenTask(open(ctx), ref, { actor: ctx.actor });
+  const task = await perform(ctx, 'reopenTask', { id: ref });
   if (ctx.json) return printJson(task);
   print(`${c.green('reopened')} ${line(task)}`);
 }

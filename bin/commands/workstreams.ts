@@ -1,32 +1,21 @@
 import { type Context, c, cell, print, printJson, statusColor, table } from '../output.js';
 import { open } from './workspace.js';
+import { perform } from '../operations.js';
+import { numberOrText } from '../options.js';
 import { subsystems } from '../../lib/cli.js';
 
 const { loadTasks } = await subsystems.storage();
 const { TASK_STATUSES } = await subsystems.records();
-const {
-  archiveWorkstream,
-  createWorkstream,
-  getWorkstream,
-  listWorkstreams,
-  updateWorkstream,
-  compareTasks,
-} = await subsystems.board();
+const { archiveWorkstream, getWorkstream, updateWorkstream, compareTasks } = await subsystems.board();
 
 export async function create(ctx: Context, name: string, description?: string, priority?: string) {
-  const w = await createWorkstream(open(ctx), { name, description, priority }, { actor: ctx.actor });
+  const w = await perform(ctx, 'createWorkstream', { name, description, priority: numberOrText(priority) });
   if (ctx.json) return printJson(w);
   print(`${c.green('created')} workstream ${c.bold(w.name)} (priority ${w.priority})`);
 }
 
 export async function list(ctx: Context) {
-  const ws = open(ctx);
-  const tasks = await loadTasks(ws);
-  const streams = listWorkstreams(ws).map((w) => {
-    const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<string, number>;
-    for (const t of tasks.values()) if (t.workstream === w.name) counts[t.status]!++;
-    return { ...w, counts };
-  });
+  const streams = await perform(ctx, 'listWorkstreams', {});
   if (ctx.json) return printJson(streams);
   if (streams.length === 0) return print('no workstreams yet: orc ws create <name> [description] [priority]');
   print(

@@ -194,7 +194,8 @@ function checkHolder(task: Task, options: HolderOptions, now: number): void {
     );
   }
   throw invalidInput(
-    `task ${task.id} is claimed by ${claim.agent}: pass --agent or --token as its holder, or --force`,
+    `task ${task.id} is claimed by ${claim.agent}: say who you are (agent or token of the holder), or force`,
+    { field: 'agent', holder: claim.agent },
   );
 }
 

@@ -106,7 +106,7 @@ export async function releaseLock(
     if (current.owner !== owner) {
       if (!options.force) {
         throw conflict(
-          `lock ${quote(resource)} is held by ${current.owner}, not ${owner}: only its owner releases it (or use --force, which is recorded)`,
+          `lock ${quote(resource)} is held by ${current.owner}, not ${owner}: only its owner releases it (or force it, which is recorded)`,
         );
       }
       m.remove(fileOf(ws, resource));

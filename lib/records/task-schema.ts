@@ -83,15 +83,18 @@ export function parsePriority(value: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < MIN_PRIORITY || n > MAX_PRIORITY) {
     throw invalidInput(
       `priority ${quote(value)} must be a whole number from ${MIN_PRIORITY} (most urgent) to ${MAX_PRIORITY}`,
+      { field: 'priority' },
     );
   }
   return n;
 }
 
 export function checkTitle(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalidInput('a task needs a non-empty title');
+  if (typeof value !== 'string' || value.trim() === '') throw invalidInput('title must not be empty', { field: 'title' });
   if (value.length > 200 || hasControlChars(value)) {
-    throw invalidInput(`title ${quote(value)} must be one line of at most 200 characters`);
+    throw invalidInput(`title ${quote(value)} must be one line of at most 200 characters`, {
+      field: 'title',
+    });
   }
   return value.trim();
 }
@@ -107,7 +110,9 @@ export function checkTags(values: readonly unknown[]): string[] {
   const tags: string[] = [];
   for (const value of values) {
     if (typeof value !== 'string' || !TAG.test(value)) {
-      throw invalidInput(`tag ${quote(value)} must be 1 to 40 letters, digits or . _ : / -`);
+      throw invalidInput(`tags: ${quote(value)} must be 1 to 40 letters, digits or . _ : / -`, {
+        field: 'tags',
+      });
     }
     if (!tags.includes(value)) tags.push(value);
   }

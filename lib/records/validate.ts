@@ -19,7 +19,8 @@ export type RecordSchema<T> = ZodType<T, ZodTypeDef, unknown>;
 
 let api: ZodV3 | undefined;
 
-function loadZod(): ZodV3 {
+/** zod's v3 API, loaded on first use (~11 ms): for schemas built outside this folder (operation inputs). */
+export function loadZod(): ZodV3 {
   api ??= (createRequire(import.meta.url)('zod/v3') as { z: ZodV3 }).z;
   return api;
 }
@@ -51,7 +52,7 @@ function describe(value: unknown): string {
 
 const EXPECTED: Record<string, string> = {
   string: 'a string',
-  number: 'a number',
+  number: 'a whole number',
   integer: 'a whole number',
   boolean: 'true or false',
   object: 'an object',
@@ -60,7 +61,7 @@ const EXPECTED: Record<string, string> = {
 };
 
 /** Problems in orc's words: what the field must be, and what it holds instead. */
-function problemMessage(issue: ZodIssueOptionalMessage, ctx: ErrorMapCtx): { message: string } {
+export function problemMessage(issue: ZodIssueOptionalMessage, ctx: ErrorMapCtx): { message: string } {
   const got = `not ${describe(ctx.data)}`;
   switch (issue.code) {
     case 'invalid_type':
@@ -89,7 +90,7 @@ function problemMessage(issue: ZodIssueOptionalMessage, ctx: ErrorMapCtx): { mes
 }
 
 /** `claim.expiresAt`, `steps[2].status`; empty for the record itself. */
-function fieldPath(path: ReadonlyArray<string | number>): string {
+export function fieldPath(path: ReadonlyArray<string | number>): string {
   let out = '';
   for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
   return out;
@@ -104,17 +105,28 @@ function valueAt(value: unknown, path: ReadonlyArray<string | number>): unknown 
   return at;
 }
 
-/** Every problem of `value` against `schema`, each as `field.path: what is wrong`; empty when valid. */
-export function recordProblems(schema: RecordSchema<unknown>, value: unknown): string[] {
+/** One problem of a value: the field's path (empty for the value itself) and what is wrong with it. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** Every problem of `value` against `schema`, by field; empty when valid. */
+export function fieldProblems(schema: RecordSchema<unknown>, value: unknown): FieldProblem[] {
   const result = schema.safeParse(value, { errorMap: problemMessage });
   if (result.success) return [];
   return result.error.issues.map((issue) => {
-    const field = fieldPath(issue.path);
     // Refinements carry their own message ("must be a timestamp"), which zod never maps; a field that
     // is not there at all is better named as missing.
-    const message = field !== '' && valueAt(value, issue.path) === undefined ? 'is missing' : issue.message;
-    return field === '' ? message : `${field}: ${message}`;
+    const field = fieldPath(issue.path);
+    const missing = field !== '' && valueAt(value, issue.path) === undefined;
+    return { field, message: missing ? 'is missing' : issue.message };
   });
+}
+
+/** Every problem of `value` against `schema`, each as `field.path: what is wrong`; empty when valid. */
+export function recordProblems(schema: RecordSchema<unknown>, value: unknown): string[] {
+  return fieldProblems(schema, value).map((p) => (p.field === '' ? p.message : `${p.field}: ${p.message}`));
 }
 
 /** The CORRUPT error for a record that fails its schema: names the file and every problem. */

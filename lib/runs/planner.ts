@@ -28,7 +28,7 @@ export function planFromFlow(flow: FlowConfig, payload: Record<string, string>):
     task: step.task.replace(/\{\{\s*payload\.([A-Za-z0-9_.-]+)\s*\}\}/g, (_m, key: string) => {
       if (!Object.hasOwn(payload, key)) {
         throw invalidInput(
-          `flow ${flow.id} step ${step.id} needs payload ${quote(key)}: pass --payload ${key}=…`,
+          `flow ${flow.id} step ${step.id} needs payload ${quote(key)}: give it in the payload`,
         );
       }
       return payload[key]!;

@@ -25,12 +25,16 @@ export function parseDuration(value: unknown, what = 'duration', max = MAX_DURAT
     if (!match)
       throw invalidInput(
         `${what} ${shown} is not a duration: give one from ${range}, e.g. 30s, 15m, 2h or 1d`,
+        { field: what },
       );
     ms = Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!);
   }
   if (Number.isNaN(ms) || ms < 1)
-    throw invalidInput(`${what} ${shown} must be greater than zero: give a duration from ${range}`);
-  if (ms > max) throw invalidInput(`${what} ${shown} is too long: give a duration from ${range}`);
+    throw invalidInput(`${what} ${shown} must be greater than zero: give a duration from ${range}`, {
+      field: what,
+    });
+  if (ms > max)
+    throw invalidInput(`${what} ${shown} is too long: give a duration from ${range}`, { field: what });
   return ms;
 }
 
@@ -42,6 +46,7 @@ export function checkDurationMs<T extends number | undefined>(ms: T, field: stri
   if (ms === undefined || (Number.isFinite(ms) && ms >= 1 && ms <= MAX_DURATION_MS)) return ms;
   throw invalidInput(
     `${field} ${String(ms)} is out of range: give milliseconds from 1 to ${MAX_DURATION_MS} (365d)`,
+    { field },
   );
 }
 
@@ -49,12 +54,12 @@ export function checkDurationMs<T extends number | undefined>(ms: T, field: stri
 const MAX_SINCE_MS = 36_500 * UNITS.d!;
 
 /** Parses `--since`: an ISO date/time, or a duration meaning "that long ago". */
-export function parseSince(value: string, now = Date.now()): number {
+export function parseSince(value: string, now = Date.now(), field = 'since'): number {
   if (/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/.test(value))
-    return now - parseDuration(value, '--since', MAX_SINCE_MS);
+    return now - parseDuration(value, field, MAX_SINCE_MS);
   const time = Date.parse(value);
   if (Number.isNaN(time))
-    throw invalidInput(`--since ${quote(value)} is neither a date nor a duration such as 10m`);
+    throw invalidInput(`${field} ${quote(value)} is neither a date nor a duration such as 10m`, { field });
   return time;
 }
 export function formatAge(ms: number): string {

@@ -11,6 +11,7 @@ export function checkName(kind: string, value: unknown): string {
   if (typeof value !== 'string' || !isName(value)) {
     throw invalidInput(
       `${kind} ${quote(value)} is not a valid name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)`,
+      { field: kind },
     );
   }
   return value;
@@ -44,7 +45,9 @@ export function hasControlChars(text: string, allowNewlines = false): boolean {
 
 export function checkResource(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '' || value.length > 200 || hasControlChars(value)) {
-    throw invalidInput(`lock resource ${quote(value)} must be 1 to 200 printable characters`);
+    throw invalidInput(`resource ${quote(value)} must be 1 to 200 printable characters`, {
+      field: 'resource',
+    });
   }
   return value;
 }
@@ -68,13 +71,14 @@ export const MAX_SUBJECT = 200;
  * characters (terminal escapes) are not. `field` names the input in the message.
  */
 export function checkText(field: string, value: unknown, max = MAX_TEXT): string {
-  if (typeof value !== 'string') throw invalidInput(`${field} must be text`);
+  if (typeof value !== 'string') throw invalidInput(`${field} must be text`, { field });
   if (value.length > max) {
     throw invalidInput(
       `${field} is ${value.length.toLocaleString('en-US')} characters: the limit is ${max.toLocaleString('en-US')}`,
+      { field },
     );
   }
-  if (hasControlChars(value, true)) throw invalidInput(`${field} holds control characters`);
+  if (hasControlChars(value, true)) throw invalidInput(`${field} holds control characters`, { field });
   return value;
 }
 
@@ -84,11 +88,13 @@ export function checkText(field: string, value: unknown, max = MAX_TEXT): string
  * output.
  */
 export function checkLine(field: string, value: unknown, max: number): string {
-  if (typeof value !== 'string') throw invalidInput(`${field} must be text`);
-  if (value.length > max) throw invalidInput(`${field} is ${value.length} characters: the limit is ${max}`);
+  if (typeof value !== 'string') throw invalidInput(`${field} must be text`, { field });
+  if (value.length > max)
+    throw invalidInput(`${field} is ${value.length} characters: the limit is ${max}`, { field });
   if (hasControlChars(value) || value.includes('\t')) {
     throw invalidInput(
       `${field} ${quote(value)} holds control characters (line breaks, escapes): use printable text`,
+      { field },
     );
   }
   return value;
@@ -96,6 +102,6 @@ export function checkLine(field: string, value: unknown, max: number): string {
 
 /** An actor recorded in events: 1 to MAX_ACTOR printable characters on one line. */
 export function checkActor(value: unknown, field = 'actor'): string {
-  if (typeof value === 'string' && value.trim() === '') throw invalidInput(`${field} must not be empty`);
+  if (typeof value === 'string' && value.trim() === '') throw invalidInput(`${field} must not be empty`, { field });
   return checkLine(field, value, MAX_ACTOR);
 }
