@@ -7,14 +7,17 @@ const { EXIT_CODES, describeError } = await subsystems.shared();
 export function reportError(error: unknown, json: boolean): number {
   let code: ErrorCode;
   let message: string;
+  let details: Record<string, unknown> | undefined;
   if (isCommanderError(error)) {
     // commander has already printed its message for people; agents asked for JSON get it again, parsed
     if (!json) return EXIT_CODES.INVALID_INPUT;
     code = 'INVALID_INPUT';
     message = error.message.replace(/^error: /, '').split('\n')[0]!;
-  } else ({ code, message } = describeError(error));
+  } else ({ code, message, details } = describeError(error));
   process.stderr.write(
-    json ? `${JSON.stringify({ error: { code, message } })}\n` : `orc: ${terminalSafe(message)}\n`,
+    json
+      ? `${JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } })}\n`
+      : `orc: ${terminalSafe(message)}\n`,
   );
   return EXIT_CODES[code];
 }

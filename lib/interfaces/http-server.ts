@@ -52,8 +52,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string, headers = {}): void {
-  sendJson(res, status, { error: { code, message: message.split('\n')[0] } }, headers);
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers = {},
+  details?: Record<string, unknown>,
+): void {
+  sendJson(res, status, { error: { code, message: message.split('\n')[0], ...(details ? { details } : {}) } }, headers);
 }
 
 /** Any thrown value as a JSON error: one line, never a stack. */
@@ -62,9 +69,9 @@ function sendThrown(res: ServerResponse, error: unknown): void {
     res.destroy();
     return;
   }
-  const { code, message } = describeError(error);
+  const { code, message, details } = describeError(error);
   const status = error instanceof BodyTooLarge ? 413 : (HTTP_STATUS[code] ?? 500);
-  sendError(res, status, code, message);
+  sendError(res, status, code, message, {}, details);
 }
 
 function sendStatic(res: ServerResponse, type: string, body: string, headers = {}): void {

@@ -5,7 +5,5 @@ export * from './http-events.js';
 export * from './http-input.js';
 export * from './http-server.js';
 export * from './mcp.js';
-export * from './mcp-board-tools.js';
-export * from './mcp-orchestrator-tools.js';
 export * from './mcp-tools.js';
 export * from './serve-token.js';

@@ -1,35 +1,60 @@
-import type { z } from 'zod';
 import { invalidInput } from '../shared/index.js';
-import type { Workspace } from '../storage/index.js';
-import type { RunContinuer } from '../app/index.js';
+import type { OperationName } from '../operations/index.js';
 
 /*
- * The MCP server's tools: the seed's eight orchestrator_* tools (mcp-orchestrator-tools.ts) and the
- * board (mcp-board-tools.ts). Descriptions and schemas are kept to one line and the needed fields,
- * since agents pay for them in tokens on every turn. Each call gets a workspace found afresh, so a
- * tool never answers from a stale copy.
+ * The MCP server's tools: each is an operation (lib/operations) under the name MCP clients know: the
+ * seed's eight `orchestrator_*` tools, and `<noun>_<verb>` for the board. A tool's argument schema is
+ * its operation's input schema. Where a tool differs from its operation, on purpose:
+ * - `task_next` registers an agent it does not know as a worker (`register` defaults to true here): a
+ *   client that only speaks MCP would otherwise need a second call before its first task;
+ * - `events_recent` answers the events only, the last 20 unless `last` says otherwise.
  */
 
-export type Zod = typeof z;
-type Shape = Record<string, z.ZodType>;
-
-/** What a tool call gets besides its arguments. */
-export interface ToolContext {
-  ws: Workspace;
-  actor?: string;
-  /** How to invoke orc, for the commands printed by background runners. */
-  invocation: string;
-  onWarning: (message: string) => void;
-  /** How a started or decided run goes on (see RunContinuer). */
-  continueRun?: RunContinuer;
-}
-
-export interface McpTool {
+export interface ToolSpec {
   name: string;
-  description: string;
-  input: Shape;
-  call: (args: never, ctx: ToolContext) => Promise<unknown>;
+  operation: OperationName;
+  /** Defaults applied to the arguments before the operation sees them. */
+  defaults?: Record<string, unknown>;
+  /** Changes nothing it is not asked to but may end or undo work (MCP's destructiveHint). */
+  destructive?: boolean;
+  /** The answer from the operation's result (the result itself unless said). */
+  reply?: (result: never, warn: (message: string) => void) => unknown;
 }
+
+export const TOOLS: readonly ToolSpec[] = [
+  { name: 'orchestrator_run', operation: 'startRun' },
+  { name: 'orchestrator_status', operation: 'getRun' },
+  { name: 'orchestrator_approve', operation: 'decideGate' },
+  { name: 'orchestrator_list_runs', operation: 'listRuns' },
+  { name: 'orchestrator_list_agents', operation: 'listConfiguredAgents' },
+  { name: 'orchestrator_reflect', operation: 'reflectOnRuns' },
+  { name: 'orchestrator_reflect_promote', operation: 'decidePromotion' },
+  { name: 'orchestrator_reflect_demote', operation: 'demoteRule', destructive: true },
+  { name: 'task_next', operation: 'nextTask', defaults: { register: true } },
+  { name: 'task_show', operation: 'getTask' },
+  { name: 'task_complete', operation: 'completeTask' },
+  { name: 'task_fail', operation: 'failTask' },
+  { name: 'task_release', operation: 'releaseTask' },
+  { name: 'task_add', operation: 'addTask' },
+  { name: 'task_list', operation: 'listTasks' },
+  { name: 'agent_register', operation: 'registerAgent' },
+  { name: 'agent_heartbeat', operation: 'heartbeatAgent' },
+  { name: 'workstream_list', operation: 'listWorkstreams' },
+  { name: 'workstream_create', operation: 'createWorkstream' },
+  { name: 'kb_search', operation: 'searchKnowledge' },
+  { name: 'kb_write', operation: 'writeKnowledge' },
+  { name: 'lock_acquire', operation: 'acquireLock' },
+  { name: 'lock_release', operation: 'releaseLock' },
+  {
+    name: 'events_recent',
+    operation: 'listEvents',
+    defaults: { last: 20 },
+    reply: (read: { events: unknown[]; corrupt: unknown[] }, warn) => {
+      if (read.corrupt.length > 0) warn(`${read.corrupt.length} corrupt line(s) of events.jsonl skipped`);
+      return read.events;
+    },
+  },
+];
 
 /** The tools `--tools core` exposes: enough to work the board and start and follow runs. */
 export const CORE_TOOLS = [
@@ -41,12 +66,9 @@ export const CORE_TOOLS = [
   'orchestrator_status',
 ] as const;
 
-export const tool = <S extends Shape>(
-  name: string,
-  description: string,
-  input: S,
-  call: (args: z.output<z.ZodObject<S>>, ctx: ToolContext) => Promise<unknown>,
-): McpTool => ({ name, description, input, call: call as McpTool['call'] });
+/** What the server tells a client at initialisation: the protocol, in the fewest tokens. */
+export const MCP_INSTRUCTIONS =
+  'orc coordinates agents through a task board. Protocol: task_next {agent} claims your next task and returns its brief; do it; report with task_complete {id, result, token} or task_fail {id, reason, token}. Call agent_heartbeat {agent} at least every 10 minutes while you work, or your claim expires and goes to another agent. Take lock_acquire {resource, agent} before editing shared files; lock_release after. Search what the team knows with kb_search; write what you learned with kb_write.';
 
 export function checkToolSet(value: unknown, what: string): 'core' | 'all' {
   if (value === 'core' || value === 'all') return value;

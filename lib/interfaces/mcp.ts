@@ -3,11 +3,12 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readConfigDocument } from '../config/index.js';
 import { describeError } from '../shared/index.js';
-import { boardTools } from './mcp-board-tools.js';
-import { orchestratorTools } from './mcp-orchestrator-tools.js';
-import { CORE_TOOLS, type ToolContext, checkToolSet } from './mcp-tools.js';
+import { CORE_TOOLS, MCP_INSTRUCTIONS, TOOLS, checkToolSet } from './mcp-tools.js';
 import { findWorkspace } from '../storage/index.js';
 import type { RunContinuer } from '../app/index.js';
+import { type Operation, type OperationContext, operations, runOperation } from '../operations/index.js';
+import type { ZodV3 } from '../records/index.js';
+import { OrcStdioTransport } from './mcp-transport.js';
 
 /*
  * `orc mcp`: orc as an MCP server. The server keeps nothing between calls: each call finds the
@@ -74,63 +75,77 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
   ]);
   const version = packageVersion();
   const set = mcpToolSet(options);
-  const tools = [...orchestratorTools(z), ...boardTools(z)].filter(
-    (t) => set === 'all' || (CORE_TOOLS as readonly string[]).includes(t.name),
-  );
-  const byName = new Map(tools.map((t) => [t.name, { tool: t, schema: z.object(t.input).strict() }]));
-  const listed = [...byName.values()].map(({ tool, schema }) => ({
-    name: tool.name,
-    description: tool.description,
-    inputSchema: compactSchema(z.toJSONSchema(schema, { io: 'input' })),
-  }));
-  const server = new McpServer({ name: 'orc', version });
+  const tools = TOOLS.filter((t) => set === 'all' || (CORE_TOOLS as readonly string[]).includes(t.name));
+  const byName = new Map(tools.map((t) => [t.name, t]));
+  // The operations' schemas are written against the API zod 3 and 4 share: built here by zod 4 for
+  // its JSON Schema only; arguments are checked by the operation itself, as for every front end.
+  const listed = tools.map((tool) => {
+    const op = operations[tool.operation] as Operation;
+    const schema = z.object(op.fields(z as unknown as ZodV3) as unknown as Record<string, never>).strict();
+    return {
+      name: tool.name,
+      description: op.summary,
+      inputSchema: compactSchema(z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>),
+      annotations: {
+        readOnlyHint: op.readOnly,
+        ...(op.readOnly ? {} : { destructiveHint: Boolean(tool.destructive) }),
+      },
+    };
+  });
+  const server = new McpServer({ name: 'orc', version }, { instructions: MCP_INSTRUCTIONS });
   // The SDK's registerTool would validate arguments itself and answer `MCP error -32602: …`; orc's
   // contract is `CODE: message` for every failure, so the tool requests are handled here, on the
   // underlying Server, as the SDK documents for custom handlers.
   server.server.registerCapabilities({ tools: {} });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request) => {
-    const entry = byName.get(request.params.name);
-    if (!entry) return failure('NOT_FOUND', `no tool ${JSON.stringify(request.params.name)}`);
-    const parsed = entry.schema.safeParse(request.params.arguments ?? {});
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`);
-      return failure('INVALID_INPUT', problems.join('; '));
-    }
+    const tool = byName.get(request.params.name);
+    if (!tool) return failure('NOT_FOUND', `no tool ${JSON.stringify(request.params.name)}`);
+    const warn = options.onWarning ?? (() => {});
     try {
-      const ctx: ToolContext = {
+      const ctx: OperationContext = {
         ws: findWorkspace({ dir: options.dir, env: options.env }),
         actor: options.actor,
         invocation: options.invocation ?? 'orc',
-        onWarning: options.onWarning ?? (() => {}),
+        onWarning: warn,
         continueRun: options.continueRun,
       };
-      const value = await entry.tool.call(parsed.data as never, ctx);
+      const args = request.params.arguments ?? {};
+      const input = tool.defaults && isObject(args) ? { ...tool.defaults, ...args } : args;
+      const result = await runOperation(operations[tool.operation] as Operation, ctx, input);
+      const value = tool.reply ? tool.reply(result as never, warn) : result;
       return { content: [{ type: 'text', text: JSON.stringify(value ?? null) }] } satisfies CallToolResult;
     } catch (error) {
-      const { code, message } = describeError(error);
-      return failure(code, message);
+      const { code, message, details } = describeError(error);
+      return failure(code, message, details);
     }
   });
   return server;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** Serves MCP on stdin/stdout until the client goes away. */
 export async function serveMcp(options: McpServerOptions = {}): Promise<void> {
   const server = await createMcpServer(options);
-  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-  const transport = new StdioServerTransport();
+  const transport = new OrcStdioTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = resolve;
-    process.stdin.once('end', resolve);
   });
   await server.connect(transport);
   await closed;
   await server.close();
 }
 
-function failure(code: string, message: string): CallToolResult {
-  return { content: [{ type: 'text', text: `${code}: ${message.split('\n')[0]}` }], isError: true };
+/** A failed call: `CODE: message` on one line for the agent, and the same with `details` as structured content. */
+function failure(code: string, message: string, details?: Record<string, unknown>): CallToolResult {
+  const line = message.split('\n')[0]!;
+  return {
+    content: [{ type: 'text', text: `${code}: ${line}` }],
+    structuredContent: { error: { code, message: line, ...(details ? { details } : {}) } },
+    isError: true,
+  };
 }
 
 /** JSON Schema without what costs tokens and tells an agent nothing. */

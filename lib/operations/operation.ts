@@ -94,6 +94,28 @@ export function parseInput<S extends InputShape>(op: Operation<S, unknown>, raw:
   return given as InputOf<S>;
 }
 
+/**
+ * Each field's JSON type as its schema says: for input that arrives as text (a URL's query), so that
+ * `k=3` can be the number its field wants.
+ */
+export function fieldKinds(op: Operation): Record<string, 'number' | 'boolean' | 'string' | 'other'> {
+  const kinds: Record<string, 'number' | 'boolean' | 'string' | 'other'> = {};
+  for (const [field, schema] of Object.entries(op.fields(loadZod()))) {
+    let inner: z.ZodTypeAny = schema;
+    while (inner instanceof loadZod().ZodOptional) inner = inner.unwrap();
+    const z3 = loadZod();
+    kinds[field] =
+      inner instanceof z3.ZodNumber
+        ? 'number'
+        : inner instanceof z3.ZodBoolean
+          ? 'boolean'
+          : inner instanceof z3.ZodString
+            ? 'string'
+            : 'other';
+  }
+  return kinds;
+}
+
 /** Runs an operation on raw input: checks it, then does the use case. */
 export async function runOperation<S extends InputShape, O>(
   op: Operation<S, O>,

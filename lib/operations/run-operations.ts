@@ -67,7 +67,7 @@ export const decideGate = defineOperation({
   run: async (ctx, input) => {
     if (!input.approved && !input.note?.trim()) throw fieldError('note', 'must say why: a rejection needs a reason');
     const { run, step } = await (await app()).decideGate(ctx.ws, input.run, input, ctx);
-    return { run: run.id, step: step.id, decision: step.decision?.decision, status: run.status };
+    return { run: run.id, step: step.id, decision: step.decision, status: run.status };
   },
 });
 

@@ -66,13 +66,20 @@ export function quote(value: unknown, max = 60): string {
 
 /**
  * Any thrown value as a code and one line, for every front end (CLI, HTTP, MCP): an OrcError keeps its
- * code; a system error (ENOENT, EACCES…) is INTERNAL naming it; anything else is a bug to report. Never
+ * code and its structured `details` (the field at fault, the lock holder, the corrupt file); a system error (ENOENT, EACCES…) is INTERNAL naming it; anything else is a bug to report. Never
  * a stack (ORC_DEBUG prints one on stderr).
  */
-export function describeError(error: unknown): { code: ErrorCode; message: string } {
+export function describeError(error: unknown): {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+} {
   let code: ErrorCode = 'INTERNAL';
   let message: string;
-  if (error instanceof OrcError) ({ code, message } = error);
+  if (error instanceof OrcError) {
+    ({ code, message } = error);
+    if (error.details !== undefined) return { code, message: message.split('\n')[0]!, details: error.details };
+  }
   else if (isSystemError(error)) message = `${error.code}: ${error.message.replace(/^\w+: /, '')}`;
   else {
     message = `internal error, please report it as a bug: ${(error as Error)?.message ?? String(error)}`;
