@@ -50,7 +50,8 @@ function inFlagTerms(error: unknown, flags: FlagNames): unknown {
   const problems = error.details.problems as Array<{ field: string; message: string }> | undefined;
   const flag = (field: string) => flags[field] ?? field;
   let message: string;
-  if (problems) message = problems.map((p) => (p.field ? `${flag(p.field)} ${p.message}` : p.message)).join('; ');
+  if (problems)
+    message = problems.map((p) => (p.field ? `${flag(p.field)} ${p.message}` : p.message)).join('; ');
   else {
     const field = error.details.field;
     if (!error.message.startsWith(`${field} `) || !flags[field]) return error;

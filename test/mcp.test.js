@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { BIN, ROOT, orc, orcJson, sleep, tempDir, tempWorkspace } from './helpers.js';
 import { AGENTS, runWorkspace } from './run-helpers.js';
+import { connect } from './mcp-helpers.js';
 
 const ALL = [
   'orchestrator_run',
@@ -45,61 +44,6 @@ const CORE = [
 
 const sorted = (names) => [...names].sort();
 const BIN_PATTERN = `node ${BIN.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
-
-function serverEnv(extra = {}) {
-  const env = { ...process.env, NO_COLOR: '1', ORC_ACTOR: 'tester', ...extra };
-  delete env.ORCHESTRATOR_DIR;
-  if (!('ORC_MCP_TOOLS' in extra)) delete env.ORC_MCP_TOOLS;
-  return env;
-}
-
-/** An MCP client connected to `orc --dir <dir> mcp …`; closed when the test ends. */
-async function connect(t, dir, args = [], env = {}) {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, '--dir', dir, 'mcp', ...args],
-    env: serverEnv(env),
-    cwd: ROOT,
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const client = new Client({ name: 'orc-test', version: '1.0.0' });
-  const protocolErrors = [];
-  client.onerror = (error) => protocolErrors.push(error.message);
-  await client.connect(transport);
-  t.after(async () => {
-    await client.close();
-    // Anything but the protocol on stdout would have broken the client's parsing.
-    assert.deepEqual(protocolErrors, [], 'the client saw only protocol messages');
-    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
-  });
-  const call = (name, args = {}) => client.callTool({ name, arguments: args });
-  return {
-    client,
-    stderr: () => stderr,
-    /** Calls a tool that must succeed; returns its parsed JSON result. */
-    async ok(name, args) {
-      const result = await call(name, args);
-      assert.equal(result.isError, undefined, `${name} failed: ${result.content?.[0]?.text}`);
-      assert.equal(result.content.length, 1);
-      assert.equal(result.content[0].type, 'text');
-      assert.doesNotMatch(result.content[0].text, /\n/, 'compact JSON');
-      return JSON.parse(result.content[0].text);
-    },
-    /** Calls a tool that must fail; returns its one-line `CODE: message` text. */
-    async fails(name, args) {
-      const result = await call(name, args);
-      assert.equal(result.isError, true, `${name} should have failed: ${result.content?.[0]?.text}`);
-      const text = result.content[0].text;
-      assert.match(text, /^[A-Z_]+: \S/);
-      assert.doesNotMatch(text, /\n/);
-      return text;
-    },
-  };
-}
 
 const toolNames = async (client) => (await client.listTools()).tools.map((tool) => tool.name);
 
@@ -332,7 +276,10 @@ test('runs through MCP: start in the background, status, a gate approved and one
     await mcp.fails('orchestrator_approve', { run: reviewed.id, approved: 'false' }),
     /^INVALID_INPUT: approved must be true or false, not the string "false"/,
   );
-  assert.match(await mcp.fails('orchestrator_approve', { run: reviewed.id }), /^INVALID_INPUT: approved is missing/);
+  assert.match(
+    await mcp.fails('orchestrator_approve', { run: reviewed.id }),
+    /^INVALID_INPUT: approved is missing/,
+  );
   assert.match(
     await mcp.fails('orchestrator_approve', { run: 'r-doesnotexist', approved: true }),
     /^NOT_FOUND: /,
@@ -377,7 +324,10 @@ test('runs through MCP: start in the background, status, a gate approved and one
     (await mcp.ok('orchestrator_list_runs', { status: 'failed' })).map((r) => r.id),
     [rejected.id],
   );
-  assert.match(await mcp.fails('orchestrator_list_runs', { status: 'done' }), /^INVALID_INPUT: status must be one of/);
+  assert.match(
+    await mcp.fails('orchestrator_list_runs', { status: 'done' }),
+    /^INVALID_INPUT: status must be one of/,
+  );
   assert.match(await mcp.fails('orchestrator_status', { run: 'r-nothing' }), /^NOT_FOUND: /);
   assert.match(
     await mcp.fails('orchestrator_run', { task: 'x', flow: 'nope' }),

@@ -44,7 +44,12 @@ export async function show(ctx: Context, id: string) {
 }
 
 export async function heartbeat(ctx: Context, id: string, opts: { ttl?: string }) {
-  const result = await perform(ctx, 'heartbeatAgent', { agent: id, ttl: opts.ttl }, { flags: { ttl: '--ttl' } });
+  const result = await perform(
+    ctx,
+    'heartbeatAgent',
+    { agent: id, ttl: opts.ttl },
+    { flags: { ttl: '--ttl' } },
+  );
   if (ctx.json) printJson(result);
   else print(`${c.green('alive')} ${id}; renewed ${result.renewed.length} claim(s)`);
   if (result.lost.length > 0) {

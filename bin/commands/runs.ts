@@ -219,7 +219,12 @@ export async function list(ctx: Context, opts: { status?: string }) {
 }
 
 export async function cancel(ctx: Context, ref: string, opts: { reason?: string }) {
-  const run = await perform(ctx, 'cancelRun', { run: ref, reason: opts.reason }, { flags: { reason: '--reason' } });
+  const run = await perform(
+    ctx,
+    'cancelRun',
+    { run: ref, reason: opts.reason },
+    { flags: { reason: '--reason' } },
+  );
   if (ctx.json) return printJson(run);
   print(`${c.yellow('cancelled')} run ${run.id}`);
 }

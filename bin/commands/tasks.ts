@@ -1,5 +1,16 @@
 import { numberOrText } from '../options.js';
-import { type Context, ago, c, cell, print, printJson, printable, statusColor, table, warn } from '../output.js';
+import {
+  type Context,
+  ago,
+  c,
+  cell,
+  print,
+  printJson,
+  printable,
+  statusColor,
+  table,
+  warn,
+} from '../output.js';
 import { perform } from '../operations.js';
 import type { Task } from '../../lib/cli.js';
 
@@ -33,7 +44,13 @@ export async function list(
   const tasks = await perform(
     ctx,
     'listTasks',
-    { workstream: opts.ws ?? wsArg, status: opts.status, agent: opts.agent, tag: opts.tag, ready: opts.ready },
+    {
+      workstream: opts.ws ?? wsArg,
+      status: opts.status,
+      agent: opts.agent,
+      tag: opts.tag,
+      ready: opts.ready,
+    },
     { flags: { workstream: '--ws', status: '--status', agent: '--agent', tag: '--tag' } },
   );
   if (ctx.json) return printJson(tasks);
@@ -117,7 +134,12 @@ function printClaim(ctx: Context, task: Task) {
 }
 
 export async function claim(ctx: Context, ref: string, agent: string, opts: { ttl?: string }) {
-  const task = await perform(ctx, 'claimTask', { id: ref, agent, ttl: opts.ttl }, { flags: { ttl: '--ttl' } });
+  const task = await perform(
+    ctx,
+    'claimTask',
+    { id: ref, agent, ttl: opts.ttl },
+    { flags: { ttl: '--ttl' } },
+  );
   if (ctx.json) return printJson(task);
   printClaim(ctx, task);
 }
@@ -177,7 +199,12 @@ export async function release(ctx: Context, ref: string, opts: HolderFlags) {
 }
 
 export async function cancel(ctx: Context, ref: string, opts: { reason?: string }) {
-  const task = await perform(ctx, 'cancelTask', { id: ref, reason: opts.reason }, { flags: { reason: '--reason' } });
+  const task = await perform(
+    ctx,
+    'cancelTask',
+    { id: ref, reason: opts.reason },
+    { flags: { reason: '--reason' } },
+  );
   if (ctx.json) return printJson(task);
   print(`${c.gray('cancelled')} ${line(task)}`);
 }

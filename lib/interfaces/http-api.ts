@@ -81,6 +81,9 @@ route('POST', '/api/agents/:agent/heartbeat', 'heartbeatAgent');
 route('GET', '/api/locks', 'listLocks');
 route('POST', '/api/locks', 'acquireLock');
 route('POST', '/api/locks/release', 'releaseLock');
+route('GET', '/api/knowledge', 'listKnowledge');
+route('POST', '/api/knowledge', 'writeKnowledge');
+route('POST', '/api/events', 'logEvent', { status: 201 });
 route('GET', '/api/knowledge/search', 'searchKnowledge', {
   input: ({ q, ...rest }) => ({ ...rest, query: q ?? '' }),
 });
@@ -137,7 +140,9 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, url: URL)
     }
     r.params.forEach((name, i) => {
       if (given[name] !== undefined)
-        throw invalidInput(`field ${quote(name)} comes from the path: leave it out of the request`, { field: name });
+        throw invalidInput(`field ${quote(name)} comes from the path: leave it out of the request`, {
+          field: name,
+        });
       given[name] = pathSegment(match[i + 1]!);
     });
     const opContext: OperationContext = {

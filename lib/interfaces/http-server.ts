@@ -60,7 +60,12 @@ function sendError(
   headers = {},
   details?: Record<string, unknown>,
 ): void {
-  sendJson(res, status, { error: { code, message: message.split('\n')[0], ...(details ? { details } : {}) } }, headers);
+  sendJson(
+    res,
+    status,
+    { error: { code, message: message.split('\n')[0], ...(details ? { details } : {}) } },
+    headers,
+  );
 }
 
 /** Any thrown value as a JSON error: one line, never a stack. */

@@ -60,7 +60,7 @@ export const registerAgent = defineOperation({
 
 export const heartbeatAgent = defineOperation({
   name: 'heartbeatAgent',
-  summary: "Say the agent is alive and renew the leases of the tasks it holds; lost lists claims it lost.",
+  summary: 'Say the agent is alive and renew the leases of the tasks it holds; lost lists claims it lost.',
   readOnly: false,
   fields: (z) => ({ agent: z.string(), ttl: z.string().optional().describe('new lease length, e.g. 30m') }),
   run: async (ctx, input) =>
@@ -96,14 +96,19 @@ export const unregisterAgent = defineOperation({
   summary: 'Remove an agent: its tasks go back to the queue, its locks are released.',
   readOnly: false,
   fields: (z) => ({ id: z.string() }),
-  run: async (ctx, input) => (await board()).unregisterAgent(ctx.ws, input.id, { actor: ctx.actor, now: ctx.now }),
+  run: async (ctx, input) =>
+    (await board()).unregisterAgent(ctx.ws, input.id, { actor: ctx.actor, now: ctx.now }),
 });
 
 export const createWorkstream = defineOperation({
   name: 'createWorkstream',
   summary: 'Create a workstream (priority 0-9, lower is more urgent).',
   readOnly: false,
-  fields: (z) => ({ name: z.string(), description: z.string().optional(), priority: z.number().int().optional() }),
+  fields: (z) => ({
+    name: z.string(),
+    description: z.string().optional(),
+    priority: z.number().int().optional(),
+  }),
   run: async (ctx, input) =>
     (await board()).createWorkstream(ctx.ws, input, { actor: ctx.actor, now: ctx.now }),
 });
@@ -142,7 +147,8 @@ export const logEvent = defineOperation({
 
 export const listEvents = defineOperation({
   name: 'listEvents',
-  summary: 'Events of the log, oldest first: by type (or prefix like task.), subject, actor, since; the last N.',
+  summary:
+    'Events of the log, oldest first: by type (or prefix like task.), subject, actor, since; the last N.',
   readOnly: true,
   fields: (z) => ({
     type: z.string().optional(),

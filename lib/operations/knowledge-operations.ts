@@ -23,7 +23,11 @@ export const searchKnowledge = defineOperation({
       onProgress: ctx.onProgress,
       onWarning: ctx.onWarning,
     });
-    return { mode: found.mode, hits: found.hits, ...(found.warnings.length ? { warnings: found.warnings } : {}) };
+    return {
+      mode: found.mode,
+      hits: found.hits,
+      ...(found.warnings.length ? { warnings: found.warnings } : {}),
+    };
   },
 });
 

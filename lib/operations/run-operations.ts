@@ -9,7 +9,8 @@ const memory = () => import('../memory/index.js');
 
 export const startRun = defineOperation({
   name: 'startRun',
-  summary: 'Start a run for a task (optional flow id and payload); returns at once, it runs in the background.',
+  summary:
+    'Start a run for a task (optional flow id and payload); returns at once, it runs in the background.',
   readOnly: false,
   fields: (z) => ({
     task: z.string(),
@@ -65,7 +66,8 @@ export const decideGate = defineOperation({
     note: z.string().optional().describe('why; required to reject'),
   }),
   run: async (ctx, input) => {
-    if (!input.approved && !input.note?.trim()) throw fieldError('note', 'must say why: a rejection needs a reason');
+    if (!input.approved && !input.note?.trim())
+      throw fieldError('note', 'must say why: a rejection needs a reason');
     const { run, step } = await (await app()).decideGate(ctx.ws, input.run, input, ctx);
     return { run: run.id, step: step.id, decision: step.decision, status: run.status };
   },
@@ -132,7 +134,11 @@ export const decidePromotion = defineOperation({
       await rejectPromotion(ctx.ws, input.id, decision);
       return { promotion: input.id, decision: 'rejected' as const };
     }
-    return { promotion: input.id, decision: 'promoted' as const, rule: await promotePattern(ctx.ws, input.id, decision) };
+    return {
+      promotion: input.id,
+      decision: 'promoted' as const,
+      rule: await promotePattern(ctx.ws, input.id, decision),
+    };
   },
 });
 
@@ -143,6 +149,9 @@ export const demoteRule = defineOperation({
   fields: (z) => ({ rule: z.string(), approver: z.string(), reason: z.string() }),
   run: async (ctx, input) => ({
     rule: input.rule,
-    removed: await (await memory()).demoteRule(ctx.ws, input.rule, { approver: input.approver, reason: input.reason }),
+    removed: await (await memory()).demoteRule(ctx.ws, input.rule, {
+      approver: input.approver,
+      reason: input.reason,
+    }),
   }),
 });

@@ -12,7 +12,8 @@ const holderFields = (z: ZodV3) => ({
   force: z.boolean().optional().describe('act although another agent holds a live claim (recorded)'),
 });
 
-const ttlField = (z: ZodV3) => z.string().optional().describe('lease length, e.g. 30m (default board.claim_ttl)');
+const ttlField = (z: ZodV3) =>
+  z.string().optional().describe('lease length, e.g. 30m (default board.claim_ttl)');
 
 const board = () => import('../board/index.js');
 

@@ -90,7 +90,8 @@ export function parsePriority(value: unknown): number {
 }
 
 export function checkTitle(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalidInput('title must not be empty', { field: 'title' });
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalidInput('title must not be empty', { field: 'title' });
   if (value.length > 200 || hasControlChars(value)) {
     throw invalidInput(`title ${quote(value)} must be one line of at most 200 characters`, {
       field: 'title',

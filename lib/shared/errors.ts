@@ -78,9 +78,9 @@ export function describeError(error: unknown): {
   let message: string;
   if (error instanceof OrcError) {
     ({ code, message } = error);
-    if (error.details !== undefined) return { code, message: message.split('\n')[0]!, details: error.details };
-  }
-  else if (isSystemError(error)) message = `${error.code}: ${error.message.replace(/^\w+: /, '')}`;
+    if (error.details !== undefined)
+      return { code, message: message.split('\n')[0]!, details: error.details };
+  } else if (isSystemError(error)) message = `${error.code}: ${error.message.replace(/^\w+: /, '')}`;
   else {
     message = `internal error, please report it as a bug: ${(error as Error)?.message ?? String(error)}`;
     if (process.env.ORC_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);

@@ -102,6 +102,7 @@ export function checkLine(field: string, value: unknown, max: number): string {
 
 /** An actor recorded in events: 1 to MAX_ACTOR printable characters on one line. */
 export function checkActor(value: unknown, field = 'actor'): string {
-  if (typeof value === 'string' && value.trim() === '') throw invalidInput(`${field} must not be empty`, { field });
+  if (typeof value === 'string' && value.trim() === '')
+    throw invalidInput(`${field} must not be empty`, { field });
   return checkLine(field, value, MAX_ACTOR);
 }
