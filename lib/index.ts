@@ -3,12 +3,12 @@
  * workspace lock, validates, writes atomically and appends its event; errors are `OrcError`s with
  * a stable `code`.
  */
+import { libraryReads } from './app/index.js';
+
 export {
   type Agent,
   type AgentView,
   type RegisterAgentInput,
-  getAgent,
-  listAgents,
   registerAgent,
 } from './board/index.js';
 export {
@@ -25,7 +25,7 @@ export {
   unregisterAgent,
 } from './board/index.js';
 export { type BoardSettings, DEFAULT_BOARD, loadBoardSettings } from './config/index.js';
-export { type ConsolidationResult, consolidateRun, extractiveSummary, runNotePath } from './memory/index.js';
+export { type ConsolidationResult, consolidateRun } from './memory/index.js';
 export {
   type Cycle,
   type CyclePlan,
@@ -33,27 +33,23 @@ export {
   type PlannedTask,
   claimCycleTask,
   collectCycle,
-  currentCycle,
   planCycle,
   startCycle,
 } from './board/index.js';
-export { type DoctorProblem, type DoctorReport, findCycles, runDoctor } from './doctor/index.js';
-export { formatAge, parseDuration, parseSince } from './shared/index.js';
+export { type DoctorProblem, type DoctorReport, runDoctor } from './doctor/index.js';
+export { parseDuration, parseSince } from './shared/index.js';
 export { type ErrorCode, EXIT_CODES, OrcError } from './shared/index.js';
 export {
   type CorruptLine,
   type EventFilter,
   type EventsRead,
   type OrcEvent,
-  readEvents,
-  readEventsFrom,
 } from './storage/index.js';
 export {
   type AcquireLockOptions,
   type Lock,
   type ReleaseLockOptions,
   acquireLock,
-  listLocks,
   releaseLock,
 } from './board/index.js';
 export {
@@ -72,7 +68,7 @@ export {
   startServer,
 } from './interfaces/index.js';
 export { type ChatMessage, type ChatOptions, chatComplete } from './llm/index.js';
-export { type Memory, listMemories, pruneMemories, relevance } from './memory/index.js';
+export { type Memory, pruneMemories } from './memory/index.js';
 export { type McpServerOptions, createMcpServer, mcpToolSet, serveMcp } from './interfaces/index.js';
 export {
   type KnowledgeEntry,
@@ -83,25 +79,19 @@ export {
   type WriteKnowledgeOptions,
   knowledgePassages,
   listKnowledge,
-  readKnowledge,
   reindexKnowledge,
   removeKnowledge,
   searchKnowledge,
   writeKnowledge,
 } from './knowledge/index.js';
-export { checkKnowledgeName } from './knowledge/index.js';
 export {
   type Brief,
   type BriefOptions,
-  countRecalls,
   renderBrief,
-  stepKnowledge,
 } from './knowledge/index.js';
 export type { KnowledgeSettings, SearchMode } from './config/index.js';
-export { embedTexts } from './llm/index.js';
 export { type LogEventInput, logEvent } from './board/index.js';
-export { type EventMerge, mergeEventLines, mergeList, mergeRecord, mergeTask } from './records/index.js';
-export { type ActorOptions, resolveTaskId } from './storage/index.js';
+export { type ActorOptions } from './storage/index.js';
 export {
   type AgentConfig,
   type AgentKind,
@@ -119,8 +109,6 @@ export {
   type PlanWithLlmOptions,
   type PlannedStep,
   choosePlan,
-  findFlow,
-  parsePlanJson,
   planFromFlow,
   planOffline,
   planWithLlm,
@@ -131,10 +119,6 @@ export {
   type PolicyMatch,
   type PolicyRule,
   addPolicy,
-  forbiddenAssignments,
-  getPolicy,
-  listPolicies,
-  matchingPolicies,
   removePolicy,
 } from './runs/index.js';
 export {
@@ -142,9 +126,7 @@ export {
   type Promotion,
   type ReflectionReport,
   demoteRule,
-  findPromotions,
   promotePattern,
-  reflect,
   rejectPromotion,
 } from './memory/index.js';
 export { type ExecuteRunOptions, executeRun } from './execution/index.js';
@@ -159,7 +141,7 @@ export {
   type StepStatus,
 } from './records/index.js';
 export { type DecisionOptions, approveStep, cancelRun, rejectStep } from './runs/index.js';
-export { type CreateRunInput, createRun, getRun, listRuns, resolveGate, resolveRunId } from './runs/index.js';
+export { type CreateRunInput, createRun } from './runs/index.js';
 export { buildStepBrief } from './runs/index.js';
 export {
   type ClaimSummary,
@@ -178,7 +160,6 @@ export {
   addTask,
   cancelTask,
   getTask,
-  isReady,
   listTasks,
   reopenTask,
   updateTask,
@@ -198,7 +179,34 @@ export {
   type Workstream,
   archiveWorkstream,
   createWorkstream,
-  getWorkstream,
-  listWorkstreams,
   updateWorkstream,
 } from './board/index.js';
+export const {
+  getAgent,
+  listAgents,
+  listLocks,
+  getWorkstream,
+  listWorkstreams,
+  getCurrentCycle,
+  getRun,
+  listRuns,
+  getPolicy,
+  listPolicies,
+  listMemories,
+  getReflection,
+  readKnowledge,
+  readEvents,
+  readEventsFrom,
+} = libraryReads;
+export { type GateDecision, decideGate, planRun } from './app/index.js';
+export { type RunningWorker, type WorkerOptions, startWorker } from './execution/index.js';
+export {
+  type InputOf,
+  type Operation,
+  type OperationContext,
+  type OperationName,
+  type Operations,
+  operations,
+  parseInput,
+  runOperation,
+} from './operations/index.js';

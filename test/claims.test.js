@@ -177,10 +177,10 @@ test('reads judge leases and staleness at the time they are given: status, agent
     [task.id],
   );
   // a1 was seen when it claimed; the default board.stale_after is 10 minutes.
-  assert.equal(getAgent(ws, 'a1', { now: at(600_000) }).state, 'live');
-  assert.equal(getAgent(ws, 'a1', { now: at(600_001) }).state, 'stale');
+  assert.equal((await getAgent(ws, 'a1', { now: at(600_000) })).state, 'live');
+  assert.equal((await getAgent(ws, 'a1', { now: at(600_001) })).state, 'stale');
   assert.deepEqual(
-    listAgents(ws, { now: at(600_001) }).map((a) => [a.id, a.state]),
+    (await listAgents(ws, { now: at(600_001) })).map((a) => [a.id, a.state]),
     [
       ['a1', 'stale'],
       ['a2', 'stale'],

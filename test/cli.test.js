@@ -162,7 +162,10 @@ const BAD_OPTIONS = [
   [['run', 'ship it', '--concurrency', '0'], /--concurrency must be at least 1, not 0/],
   [['run', 'list', '--status', 'weird'], /--status must be one of running.*"weird"/],
   [['t', 'list', '--status', 'weird'], /--status must be one of open.*"weird"/],
-  [['kb', 'search', 'x', '--mode', 'bogus'], /--mode "bogus" must be one of lexical, semantic, hybrid/],
+  [
+    ['kb', 'search', 'x', '--mode', 'bogus'],
+    /--mode must be one of lexical, semantic, hybrid, not the string "bogus"/,
+  ],
   [['lock', 'acquire', 'db', 'a1', '--wait', 'soon'], /--wait "soon" is not a duration/],
   [['a', 'heartbeat', 'a1', '--ttl', '-5m'], /--ttl "-5m" is not a duration/],
   [

@@ -19,15 +19,19 @@ test('events filter by actor, type prefix, subject, since and last', async (t) =
   await logEvent(ws, { type: 'deploy.started', subject: 'api' }, { actor: 'a1' });
   await logEvent(ws, { type: 'deploy.finished', subject: 'api', data: { version: '2.0' } }, { actor: 'a1' });
   await logEvent(ws, { type: 'note', subject: 'web' }, { actor: 'a2' });
-  assert.equal(readEvents(ws, { actor: 'a1' }).events.length, 2);
-  assert.equal(readEvents(ws, { type: 'deploy.' }).events.length, 2);
-  assert.equal(readEvents(ws, { type: 'deploy' }).events.length, 0, 'a type without a dot matches exactly');
-  assert.equal(readEvents(ws, { subject: 'web' }).events.length, 1);
+  assert.equal((await readEvents(ws, { actor: 'a1' })).events.length, 2);
+  assert.equal((await readEvents(ws, { type: 'deploy.' })).events.length, 2);
+  assert.equal(
+    (await readEvents(ws, { type: 'deploy' })).events.length,
+    0,
+    'a type without a dot matches exactly',
+  );
+  assert.equal((await readEvents(ws, { subject: 'web' })).events.length, 1);
   assert.deepEqual(
-    readEvents(ws, { last: 1 }).events.map((e) => e.type),
+    (await readEvents(ws, { last: 1 })).events.map((e) => e.type),
     ['note'],
   );
-  assert.equal(readEvents(ws, { since: Date.now() + 60_000 }).events.length, 0);
+  assert.equal((await readEvents(ws, { since: Date.now() + 60_000 })).events.length, 0);
   assert.equal(orcJson(dir, ['events', '--since', '1h', '--agent', 'a1', '-n', '1'])[0].data.version, '2.0');
 });
 

@@ -12,7 +12,7 @@ test('a lock has one owner; it is re-entrant for that owner and counted', async 
   await rejects(releaseLock(ws, 'src/app.ts', 'a2'), 'CONFLICT', /only its owner/);
   assert.equal((await releaseLock(ws, 'src/app.ts', 'a1')).count, 1);
   assert.equal(await releaseLock(ws, 'src/app.ts', 'a1'), null);
-  assert.deepEqual(listLocks(ws), []);
+  assert.deepEqual(await listLocks(ws), []);
   await rejects(releaseLock(ws, 'src/app.ts', 'a1'), 'NOT_FOUND', /not held/);
 });
 
@@ -22,10 +22,10 @@ test('an expired lock is free: the next owner takes it and the expiry is logged'
   const t0 = Date.now();
   const at = (ms) => new Date(t0 + ms);
   await acquireLock(ws, 'git', 'a1', { ttlMs: 200, now: at(0) });
-  assert.equal(listLocks(ws, { now: at(199) }).length, 1, 'held until its last millisecond');
+  assert.equal((await listLocks(ws, { now: at(199) })).length, 1, 'held until its last millisecond');
   await rejects(acquireLock(ws, 'git', 'a2', { now: at(199) }), 'CONFLICT', /held by a1/);
-  assert.deepEqual(listLocks(ws, { now: at(200) }), [], 'expired locks are not listed as held');
-  assert.equal(listLocks(ws, { all: true, now: at(200) }).length, 1);
+  assert.deepEqual(await listLocks(ws, { now: at(200) }), [], 'expired locks are not listed as held');
+  assert.equal((await listLocks(ws, { all: true, now: at(200) })).length, 1);
   assert.equal((await acquireLock(ws, 'git', 'a2', { now: at(200) })).owner, 'a2');
   const events = readEventsFile(dir);
   assert.deepEqual(

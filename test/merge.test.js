@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mergeEventLines, mergeList, mergeTask } from '../dist/lib/index.js';
+import { mergeEventLines, mergeList, mergeTask } from '../dist/lib/records/index.js';
 import { mergeOwnedRecord, splitConflict } from '../dist/lib/records/merge.js';
 import { recordKindOfPath } from '../dist/lib/storage/record-kinds.js';
 

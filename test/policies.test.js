@@ -188,7 +188,7 @@ test('removing a rule looks it up under the lock: two removals at once remove it
   );
   assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
   assert.equal(results.find((r) => r.status === 'rejected').reason.code, 'NOT_FOUND');
-  assert.deepEqual(listPolicies(ws), []);
+  assert.deepEqual(await listPolicies(ws), []);
   const removed = readEventsFile(dir).filter((e) => e.type === 'policy.removed');
   assert.deepEqual(
     removed.map((e) => [e.subject, e.ts, e.data.reason]),

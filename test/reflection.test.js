@@ -131,7 +131,7 @@ test('promoting is one mutation: two promotions of one pattern at once make one 
   );
   assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
   assert.equal(results.find((r) => r.status === 'rejected').reason.code, 'NOT_FOUND');
-  assert.equal(listPolicies(ws).length, 1);
+  assert.equal((await listPolicies(ws)).length, 1);
   const events = readEventsFile(dir);
   assert.equal(events.filter((e) => e.type === 'policy.added').length, 1);
   assert.equal(events.filter((e) => e.type === 'reflect.promoted').length, 1);
@@ -153,7 +153,7 @@ test('demoting is one mutation: two demotions at once retire the rule once, with
   );
   assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
   assert.equal(results.find((r) => r.status === 'rejected').reason.code, 'NOT_FOUND');
-  assert.deepEqual(listPolicies(ws), []);
+  assert.deepEqual(await listPolicies(ws), []);
   const events = readEventsFile(dir);
   assert.equal(
     events.filter((e) => e.type === 'reflect.demoted').length,

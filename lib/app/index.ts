@@ -1,1 +1,2 @@
 export * from './run-start.js';
+export * as libraryReads from './library-reads.js';

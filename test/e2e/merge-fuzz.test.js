@@ -57,13 +57,13 @@ test('fuzz: 30 random branch pairs merge with no conflict, no lost and no duplic
     await randomOps(ws, rand, 'A', round);
     commitAll(dir, `a${round}`);
     const tasksA = (await listTasks(ws)).map((x) => x.id);
-    const eventsA = readEvents(ws).events.map((e) => e.id);
+    const eventsA = (await readEvents(ws)).events.map((e) => e.id);
     git(dir, 'checkout', '-q', 'main');
     git(dir, 'checkout', '-q', '-b', `b${round}`);
     await randomOps(ws, rand, 'B', round);
     commitAll(dir, `b${round}`);
     const tasksB = (await listTasks(ws)).map((x) => x.id);
-    const eventsB = readEvents(ws).events.map((e) => e.id);
+    const eventsB = (await readEvents(ws)).events.map((e) => e.id);
     git(dir, 'checkout', '-q', 'main');
     assert.equal(merge(dir, `a${round}`), 0, `round ${round}: merge A`);
     assert.equal(merge(dir, `b${round}`), 0, `round ${round}: merge B`);
@@ -71,7 +71,7 @@ test('fuzz: 30 random branch pairs merge with no conflict, no lost and no duplic
     const tasks = (await listTasks(ws)).map((x) => x.id);
     assert.deepEqual(new Set(tasks), new Set([...tasksA, ...tasksB]), `round ${round}: every task, once`);
     assert.equal(tasks.length, new Set(tasks).size);
-    const events = readEvents(ws).events.map((e) => e.id);
+    const events = (await readEvents(ws)).events.map((e) => e.id);
     assert.equal(events.length, new Set(events).size, `round ${round}: every event once`);
     assert.deepEqual(new Set(events), new Set([...eventsA, ...eventsB]), `round ${round}: no event lost`);
   }
@@ -79,6 +79,6 @@ test('fuzz: 30 random branch pairs merge with no conflict, no lost and no duplic
   assert.equal(doctor.code, 0, doctor.stdout);
   const tasks = await listTasks(ws);
   t.diagnostic(
-    `merges: ${merges}, tasks: ${tasks.length}, events: ${readEvents(ws).events.length}, conflicts: 0`,
+    `merges: ${merges}, tasks: ${tasks.length}, events: ${(await readEvents(ws)).events.length}, conflicts: 0`,
   );
 });
