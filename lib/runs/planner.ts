@@ -73,9 +73,10 @@ function clauseGroups(task: string): string[][] {
       .trim()
       .replace(/^(?:then|and)\b\s*/i, '')
       .replace(/[\s,;:.!?]+$/, '')
+      .replace(/\s+and$/i, '')
       .trim();
   return task
-    .split(/;|\n+|(?<=[.!?])\s+|,\s*then\s+|\s+then\s+/i)
+    .split(/;|\n+|(?<=[.!?])\s+|,?\s+and\s+then\s+|,\s*then\s+|\s+then\s+/i)
     .map((group) =>
       group
         .split(/\s+and\s+/i)
@@ -86,14 +87,27 @@ function clauseGroups(task: string): string[][] {
 }
 
 /**
+ * Words by which a clause uses what the clauses before it produce: a pronoun pointing back ("a summary
+ * of it"), the results of earlier work, or a summary, report or review, which are always of something.
+ */
+const REFERS_BACK =
+  /\b(?:it|its|them|their|this|these|those|above|results?|findings?|outputs?|summar(?:y|ies|ise|ize|ising|izing)|reports?|review|recap|overview|write-up)\b/i;
+
+/** Whether a clause joined by "and" waits for the clauses before it instead of running beside them. */
+export const refersBack = (clause: string) => REFERS_BACK.test(clause);
+
+/**
  * The offline planner: deterministic, no network. The task is split into groups on `;`, line breaks,
- * sentence ends (`.`, `!`, `?` followed by a space), `, then` and ` then `; within a group, clauses
- * joined by ` and ` become parallel steps. A leading "then"/"and" and trailing punctuation are trimmed
- * from each clause. Each clause goes to the agent sharing the most word stems with it, counted over
- * the agent's id, name, description and capabilities (stems: lowercase, stop words and single letters
- * dropped, a final "ies" read as "y", then one final "ing", "ed", "es", "s" or "e" removed); ties go to
- * the first agent in config order, whatever its kind. Each step depends on every step of the group
- * before it. Step ids are s1, s2, … in order.
+ * sentence ends (`.`, `!`, `?` followed by a space), `, then`, `and then` and ` then `; within a group,
+ * clauses joined by ` and ` become parallel steps, except a clause that refers back (refersBack: "it",
+ * "them", "this", "these", "those", "its", "their", "above", "result", "findings", "output", or asks for a
+ * summary, report, review, recap or overview), which depends on the clauses before it in its group, so
+ * the order the task states is kept. A leading "then"/"and", a trailing "and" and trailing punctuation
+ * are trimmed from each clause. Each clause goes to the agent sharing the most word stems with it,
+ * counted over the agent's id, name, description and capabilities (stems: lowercase, stop words and
+ * single letters dropped, a final "ies" read as "y", then one final "ing", "ed", "es", "s" or "e"
+ * removed); ties go to the first agent in config order, whatever its kind. Each step of a group depends
+ * on every step of the group before it. Step ids are s1, s2, … in order.
  */
 export function planOffline(task: string, config: OrchestratorConfig): Plan {
   if (config.agents.length === 0) throw invalidInput('no agents configured: add agents to orchestrator.yaml');
@@ -106,7 +120,7 @@ export function planOffline(task: string, config: OrchestratorConfig): Plan {
   let previous: string[] = [];
   for (const group of groups) {
     const current: string[] = [];
-    for (const clause of group) {
+    for (const [at, clause] of group.entries()) {
       const clauseStems = [...stemsOf(clause)];
       let best = 0;
       let bestScore = -1;
@@ -118,7 +132,8 @@ export function planOffline(task: string, config: OrchestratorConfig): Plan {
         }
       });
       const id = `s${steps.length + 1}`;
-      steps.push({ id, agent: config.agents[best]!.id, task: clause, deps: [...previous] });
+      const deps = at > 0 && refersBack(clause) ? [...current] : [...previous];
+      steps.push({ id, agent: config.agents[best]!.id, task: clause, deps });
       current.push(id);
     }
     previous = current;
