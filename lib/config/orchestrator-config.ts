@@ -30,6 +30,8 @@ export interface OrchestratorConfig {
   agents: AgentConfig[];
   flows: FlowConfig[];
   knowledge: KnowledgeSettings;
+  /** `memory.budget`: consolidation keeps at most this many run notes, archiving the least relevant. */
+  memory?: { budget: number };
   /** Set when steps go through Redis to `orc worker` processes (see redis-settings.ts). */
   redis?: RedisSettings;
 }
@@ -168,6 +170,7 @@ const TOP_LEVEL_KEYS = [
   'concurrency',
   'knowledge',
   'reflection',
+  'memory',
   'redis',
   'mcp',
 ];
@@ -177,6 +180,20 @@ function unknownKeyWarnings(raw: Doc): string[] {
   return Object.keys(raw)
     .filter((key) => !TOP_LEVEL_KEYS.includes(key))
     .map((key) => `${key}: not a setting orc reads (ignored); the settings are ${TOP_LEVEL_KEYS.join(', ')}`);
+}
+
+/** `memory:` — `budget`, the run notes consolidation keeps (the least relevant are archived). */
+function readMemorySettings(raw: unknown, problems: string[]): { budget: number } | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObject(raw)) {
+    problems.push('memory: must be a mapping (budget)');
+    return undefined;
+  }
+  for (const key of Object.keys(raw))
+    if (key !== 'budget') problems.push(`memory.${key}: not a memory setting (the setting is budget)`);
+  if (raw.budget === undefined || raw.budget === null) return undefined;
+  const budget = wholeNumberOf(raw.budget, 'memory.budget', [1, 1_000_000], problems);
+  return budget === undefined ? undefined : { budget };
 }
 
 /** `reflection:` (read by memory's reflectionSettings): each number within its range. */
@@ -245,6 +262,8 @@ export function checkOrchestratorConfig(
     knowledge,
     redis: readRedisSettings(doc.redis, vars, problems),
   };
+  const memory = readMemorySettings(doc.memory, problems);
+  if (memory) config.memory = memory;
   if (doc.version !== undefined && doc.version !== null && doc.version !== 1 && doc.version !== '1')
     problems.push(`version: must be 1, not ${quote(doc.version)}`);
   readBoardSettings(doc.board, problems);
