@@ -200,12 +200,14 @@ function readMemorySettings(raw: unknown, problems: string[]): { budget: number 
 function readReflection(raw: unknown, problems: string[]): void {
   if (raw === undefined || raw === null) return;
   if (!isObject(raw)) {
-    problems.push('reflection: must be a mapping (threshold, min_decisions, approval_rate)');
+    problems.push('reflection: must be a mapping (threshold, min_decisions, approval_rate, window_days)');
     return;
   }
   if (raw.threshold !== undefined) wholeNumberOf(raw.threshold, 'reflection.threshold', [1, 1000], problems);
   if (raw.min_decisions !== undefined)
     wholeNumberOf(raw.min_decisions, 'reflection.min_decisions', [0, 1_000_000], problems);
+  if (raw.window_days !== undefined)
+    wholeNumberOf(raw.window_days, 'reflection.window_days', [1, 3650], problems);
   const rate = raw.approval_rate;
   if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1))
     problems.push(`reflection.approval_rate: must be a number from 0 to 1, not ${quote(rate)}`);
