@@ -14,7 +14,7 @@ import { readFlows } from './orchestrator-flows.js';
 import { DEFAULT_BRIEF_BUDGET, type KnowledgeSettings, readKnowledgeSettings } from './knowledge-settings.js';
 import { type RedisSettings, readRedisSettings } from './redis-settings.js';
 import type { AgentConfig, AgentKind, FlowConfig, ProviderConfig } from './config-types.js';
-import { type Workspace, readText } from '../storage/index.js';
+import { type Workspace, dataDirProblem, readText } from '../storage/index.js';
 
 export { findStepCycle } from './orchestrator-flows.js';
 
@@ -24,7 +24,6 @@ export type { AgentConfig, AgentKind, FlowConfig, FlowStepConfig, ProviderConfig
 export interface OrchestratorConfig {
   name: string;
   provider?: string;
-  dataDir?: string;
   concurrency: number;
   providers: Record<string, ProviderConfig>;
   agents: AgentConfig[];
@@ -171,6 +170,7 @@ const TOP_LEVEL_KEYS = [
   'knowledge',
   'reflection',
   'memory',
+  'data_dir',
   'redis',
   'mcp',
 ];
@@ -256,7 +256,6 @@ export function checkOrchestratorConfig(
   const config: OrchestratorConfig = {
     name: optionalString(orchestrator, 'name', 'orchestrator', problems) ?? 'orc',
     provider: defaultProvider,
-    dataDir: optionalString(orchestrator, 'data_dir', 'orchestrator', problems),
     concurrency: concurrency ?? 4,
     providers,
     agents,
@@ -270,6 +269,10 @@ export function checkOrchestratorConfig(
     problems.push(`version: must be 1, not ${quote(doc.version)}`);
   readBoardSettings(doc.board, problems);
   readReflection(doc.reflection, problems);
+  const dataDir = dataDirProblem(doc);
+  if (dataDir) problems.push(dataDir);
+  if (env.ORCHESTRATOR_DATA_DIR)
+    problems.push('ORCHESTRATOR_DATA_DIR: not supported, unset it (see data_dir)');
   const mcp = doc.mcp;
   if (mcp !== undefined && mcp !== null) {
     const tools = isObject(mcp) ? mcp.tools : undefined;
