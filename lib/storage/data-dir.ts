@@ -33,7 +33,10 @@ export function dataDirProblem(doc: Record<string, unknown>): string | undefined
  * (INVALID_INPUT, one line). Cheap when neither is there: the YAML is parsed only when the file's text
  * names `data_dir`; a file that does not parse is left to the commands that read it to report.
  */
-export function refuseDataDir(ws: Rooted & { configFile: string }, env: NodeJS.ProcessEnv = process.env): void {
+export function refuseDataDir(
+  ws: Rooted & { configFile: string },
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   if (env.ORCHESTRATOR_DATA_DIR) {
     throw new OrcError('INVALID_INPUT', `ORCHESTRATOR_DATA_DIR is set: not supported, unset it: ${INSTEAD}`, {
       details: { field: 'ORCHESTRATOR_DATA_DIR' },
