@@ -266,7 +266,9 @@ function build(json: boolean): CommandType {
     .action(lazy(cycles, 'plan'));
   cycle
     .command('brief <agent>')
-    .description("claim the agent's next task of the cycle and print its brief")
+    .description(
+      "claim the agent's next task of the cycle and print its brief (a workstream: its plan, nothing claimed)",
+    )
     .option('--budget <chars>', 'character budget of the brief')
     .action(lazy(() => import('./commands/briefs.js'), 'cycleBrief'));
   cycle

@@ -159,7 +159,7 @@ test('a run step brief carries knowledge passages and past examples of similar s
   assert.match(readFileSync(join(dir, 'knowledge', 'runs', 'r-old.md'), 'utf8'), /recalls: 1/);
 });
 
-test('the LLM planner of orc run is given relevant knowledge (not run notes)', async (t) => {
+test('the LLM planner of orc run is given relevant knowledge, and run notes as past examples only', async (t) => {
   const { startFakeLlm } = await import('./fake-llm-server.js');
   const server = await startFakeLlm(
     () => '{"steps":[{"id":"s1","agent":"echo","task":"design it","deps":[]}]}',
@@ -189,5 +189,7 @@ test('the LLM planner of orc run is given relevant knowledge (not run notes)', a
   const planning = server.requests.find((r) => r.body.messages[0].content.startsWith('You plan work'));
   const user = planning.body.messages.at(-1).content;
   assert.match(user, /Relevant knowledge:\n### guides\/limits › Rate limits/);
-  assert.doesNotMatch(user, /runs\/r-old/);
+  const [knowledge, examples] = user.split('Past examples');
+  assert.doesNotMatch(knowledge, /runs\/r-old/);
+  assert.match(examples, /### Past example from runs\/r-old › .*design \(echo\): done/);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { orc, orcAsync, orcJson, readEventsFile } from './helpers.js';
@@ -72,4 +72,49 @@ test('with a provider, the LLM distils the note; if it fails, the extractive sum
   );
   const id = JSON.parse(second.stdout).id;
   assert.match(readFileSync(join(dir, 'knowledge/runs', `${id}.md`), 'utf8'), /summarised_by: extractive/);
+});
+
+test('a note keeps the time of day in updated: a minute after the run it has the full recency score', async (t) => {
+  const { dir } = runWorkspace(t, FLOW);
+  const run = orcJson(dir, ['run', '--flow', 'two', 'summarise the quarter']);
+  const note = readFileSync(join(dir, 'knowledge/runs', `${run.id}.md`), 'utf8');
+  assert.match(note, new RegExp(`\\nupdated: ${run.endedAt.replace(/\./g, '\\.')}\\n`));
+  const { findWorkspace, listMemories } = await import('../dist/lib/index.js');
+  const now = new Date(Date.parse(run.endedAt) + 60_000);
+  const [memory] = listMemories(findWorkspace({ dir }), { now });
+  assert.equal(memory.updated, run.endedAt);
+  assert.ok(memory.relevance > 0.5999, `a minute old scores ${memory.relevance}`);
+});
+
+test('memory.budget: consolidation archives the least relevant notes past the budget, never deleting', (t) => {
+  const { dir } = runWorkspace(t, FLOW);
+  const yamlFile = join(dir, 'orchestrator.yaml');
+  writeFileSync(yamlFile, `${readFileSync(yamlFile, 'utf8')}memory:\n  budget: 2\n`);
+  mkdirSync(join(dir, 'knowledge/runs'), { recursive: true });
+  for (const [name, updated] of [
+    ['r-older', '2020-01-01T00:00:00.000Z'],
+    ['r-newer', '2025-01-01T00:00:00.000Z'],
+  ])
+    writeFileSync(join(dir, 'knowledge/runs', `${name}.md`), `---\nupdated: ${updated}\n---\n# ${name}\n`);
+  const run = orcJson(dir, ['run', '--flow', 'two', 'summarise the quarter']);
+  assert.equal(run.status, 'complete');
+  assert.deepEqual(readdirSync(join(dir, 'knowledge/runs')).sort(), [`${run.id}.md`, 'r-newer.md'].sort());
+  assert.match(readFileSync(join(dir, 'knowledge/archive/runs/r-older.md'), 'utf8'), /# r-older/);
+  const archived = readEventsFile(dir).filter((e) => e.type === 'memory.archived');
+  assert.deepEqual(
+    archived.map((e) => e.subject),
+    ['runs/r-older'],
+  );
+
+  for (const [setting, problem] of [
+    ['memory:\n  budget: lots\n', /memory\.budget/],
+    ['memory:\n  budget: 0\n', /memory\.budget/],
+    ['memory:\n  keep: 3\n', /memory\.keep: not a memory setting/],
+    ['memory: 5\n', /memory: must be a mapping/],
+  ]) {
+    writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace(/memory:[\s\S]*$/, setting));
+    const check = orc(['--dir', dir, 'config', 'check']);
+    assert.notEqual(check.code, 0, setting);
+    assert.match(check.stdout + check.stderr, problem);
+  }
 });

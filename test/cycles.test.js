@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planCycle } from '../dist/lib/board/cycles.js';
-import { orc, orcJson, tempWorkspace } from './helpers.js';
+import { cycleSkips, planCycle } from '../dist/lib/board/cycles.js';
+import { orc, orcJson, readEventsFile, tempWorkspace } from './helpers.js';
 
 function board(t) {
   const dir = tempWorkspace(t);
@@ -129,4 +129,100 @@ test('cycle collect reports what finished since the cycle started, and what is i
   );
   assert.equal(orcJson(dir, ['cycle', 'collect', '--since', '1h']).completed.length, 2);
   assert.equal(orc(['--dir', dir, 'cycle', 'collect', '--since', 'whenever']).code, 2);
+});
+
+test('cycle brief never takes a task the plan gave to another agent, nor one it held back for a resource', (t) => {
+  const dir = board(t);
+  const migrate = orcJson(dir, [
+    't',
+    'add',
+    'api',
+    'migrate orders',
+    '',
+    '1',
+    '--tag',
+    'db',
+    '--tag',
+    'res:database',
+  ]);
+  const reindex = orcJson(dir, ['t', 'add', 'api', 'reindex orders', '', '2', '--tag', 'res:database']);
+  const guide = orcJson(dir, ['t', 'add', 'docs', 'write the guide', '', '3', '--tag', 'writing']);
+  const plan = orcJson(dir, ['cycle', 'plan']);
+  assert.deepEqual(
+    plan.workstreams.flatMap((w) => w.parallel.map((x) => [x.id, x.agent])),
+    [
+      [migrate.id, 'ada'],
+      [guide.id, 'bob'],
+    ],
+  );
+  const bob = orcJson(dir, ['cycle', 'brief', 'bob']);
+  assert.equal(bob.task.id, guide.id, "bob gets the task the plan gave him, though ada's is more urgent");
+  orcJson(dir, ['t', 'complete', guide.id, 'written', '--agent', 'bob']);
+  const again = orcJson(dir, ['cycle', 'brief', 'bob']);
+  assert.equal(again.task?.id ?? null, null, "not ada's task, nor the one held back behind it");
+  const ada = orcJson(dir, ['cycle', 'brief', 'ada']);
+  assert.equal(ada.task.id, migrate.id);
+  const adaAgain = orcJson(dir, ['cycle', 'brief', 'ada']);
+  assert.notEqual(adaAgain.task?.id, reindex.id, 'held back: it shares res:database with a more urgent task');
+  assert.equal(orcJson(dir, ['t', 'show', reindex.id]).status, 'open');
+});
+
+test('cycle brief <workstream> reads the plan of that workstream and claims nothing', (t) => {
+  const dir = board(t);
+  const migrate = orcJson(dir, [
+    't',
+    'add',
+    'api',
+    'migrate orders',
+    '',
+    '1',
+    '--tag',
+    'db',
+    '--tag',
+    'res:database',
+  ]);
+  const reindex = orcJson(dir, ['t', 'add', 'api', 'reindex orders', '', '2', '--tag', 'res:database']);
+  orcJson(dir, ['cycle', 'plan']);
+  const before = readEventsFile(dir).length;
+  const text = orc(['--dir', dir, 'cycle', 'brief', 'api']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^# Workstream api/);
+  assert.match(text.stdout, new RegExp(`- ${migrate.id} migrate orders \\(open\\): for ada`));
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `- ${reindex.id} reindex orders \\(open\\): held back, resource database is used by a more urgent task`,
+    ),
+  );
+  const json = orcJson(dir, ['cycle', 'brief', 'api']);
+  assert.equal(json.workstream, 'api');
+  assert.match(json.brief, /## Planned this cycle/);
+  assert.equal(readEventsFile(dir).length, before, 'nothing claimed, nothing recorded');
+  assert.equal(orcJson(dir, ['t', 'show', migrate.id]).status, 'open');
+});
+
+test('cycleSkips is pure: planned for others, held back, and tasks needing a resource another agent holds', () => {
+  const task = (id, tags = [], status = 'open') => [id, { id, tags, status }];
+  const tasks = new Map([
+    task('t-a', ['res:db']),
+    task('t-b', ['res:db']),
+    task('t-c'),
+    task('t-d', ['res:db']),
+    task('t-e', ['res:web'], 'done'),
+    task('t-f', ['res:web']),
+  ]);
+  const cycle = {
+    v: 1,
+    id: 'c-1',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    startedBy: 'x',
+    assignments: [
+      { task: 't-a', agent: 'ada' },
+      { task: 't-b', agent: null, waitsFor: 'resource db is used by a more urgent task' },
+      { task: 't-c', agent: 'bob' },
+      { task: 't-e', agent: 'ada' },
+    ],
+  };
+  assert.deepEqual([...cycleSkips(cycle, tasks, 'bob')].sort(), ['t-a', 't-b', 't-d', 't-e']);
+  assert.deepEqual([...cycleSkips(cycle, tasks, 'ada')].sort(), ['t-b', 't-c']);
 });

@@ -232,3 +232,33 @@ test('the offline planner matches word forms by stem: analyze ~ analyzes ~ analy
     ['numbers', 'numbers', 'docs', 'general'],
   );
 });
+
+test('the offline planner keeps the stated order: "then", "and then", and an "and" clause that refers back depend', () => {
+  const shape = (task) => planOffline(task, CONFIG).steps.map((s) => [s.id, s.agent, s.task, s.deps]);
+  assert.deepEqual(shape('analyse the sales data then write a report'), [
+    ['s1', 'analyst', 'analyse the sales data', []],
+    ['s2', 'analyst', 'write a report', ['s1']],
+  ]);
+  assert.deepEqual(shape('analyse the sales data and then write the documents'), [
+    ['s1', 'analyst', 'analyse the sales data', []],
+    ['s2', 'writer', 'write the documents', ['s1']],
+  ]);
+  assert.deepEqual(shape('analyse the sales data and write a summary of it'), [
+    ['s1', 'analyst', 'analyse the sales data', []],
+    ['s2', 'writer', 'write a summary of it', ['s1']],
+  ]);
+  assert.deepEqual(shape('Analyze Q1 sales data and write an executive summary'), [
+    ['s1', 'analyst', 'Analyze Q1 sales data', []],
+    ['s2', 'writer', 'write an executive summary', ['s1']],
+  ]);
+  assert.deepEqual(
+    shape('Analyze the metrics; write tests for the code and write documents and write a summary of them'),
+    [
+      ['s1', 'analyst', 'Analyze the metrics', []],
+      ['s2', 'coder', 'write tests for the code', ['s1']],
+      ['s3', 'writer', 'write documents', ['s1']],
+      ['s4', 'writer', 'write a summary of them', ['s2', 's3']],
+    ],
+    'independent clauses stay parallel; one that refers back waits for those before it',
+  );
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { matchingPolicies } from '../dist/lib/runs/policies.js';
 import { orc, orcAsync, orcJson, readEventsFile, snapshot } from './helpers.js';
-import { runWorkspace, stepStatus } from './run-helpers.js';
+import { AGENTS, runWorkspace, stepStatus, waitForRun } from './run-helpers.js';
 
 const rule = (match, extra = {}) => ({
   v: 1,
@@ -197,4 +197,86 @@ test('removing a rule looks it up under the lock: two removals at once remove it
   const before = snapshot(dir);
   await rejects(removePolicy(ws, rule.id), 'NOT_FOUND', /not found/);
   assert.equal(snapshot(dir), before, 'nothing changes when the rule is gone');
+});
+
+test('resolveStepGates keeps every gate: a policy before gate and the agent after gate, each with its criteria', async () => {
+  const { resolveStepGates } = await import('../dist/lib/runs/index.js');
+  const writer = {
+    id: 'writer',
+    gate: 'after',
+    gateCriteria: 'accurate and under 200 words',
+    capabilities: [],
+  };
+  const policy = rule(
+    { agent: 'writer' },
+    { id: 'p-9', gate: 'before', reason: 'writers are reviewed first' },
+  );
+  assert.deepEqual(resolveStepGates(writer, undefined, undefined, [policy]), {
+    gate: { mode: 'before', source: 'policy', criteria: 'writers are reviewed first', rule: 'p-9' },
+    afterGate: { mode: 'after', source: 'agent', criteria: 'accurate and under 200 words' },
+  });
+  assert.deepEqual(resolveStepGates(writer, undefined, 'before'), {
+    gate: { mode: 'before', source: 'plan', criteria: 'accurate and under 200 words' },
+    afterGate: { mode: 'after', source: 'agent', criteria: 'accurate and under 200 words' },
+  });
+  assert.deepEqual(resolveStepGates(writer, undefined, undefined), {
+    gate: { mode: 'after', source: 'agent', criteria: 'accurate and under 200 words' },
+    afterGate: null,
+  });
+});
+
+test('a writer with gate: true and a policy before gate waits before it runs and again with its output', async (t) => {
+  const { dir, counts } = runWorkspace(
+    t,
+    '  []',
+    `  - id: writer
+    name: Writer
+    description: writes summaries
+    capabilities: [writing]
+    command: ${JSON.stringify([process.execPath, join(AGENTS, 'count.js'), 'COUNTS', '0'])}
+    gate: true
+    gate_criteria: accurate and under 200 words`.replace('COUNTS', '__counts__'),
+  );
+  const yamlFile = join(dir, 'orchestrator.yaml');
+  writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace('__counts__', counts));
+  const added = orcJson(dir, [
+    'policy',
+    'add',
+    '--agent',
+    'writer',
+    '--gate',
+    'before',
+    '--reason',
+    'writers are reviewed first',
+  ]);
+  const run = orcJson(dir, ['run', 'write a summary']);
+  assert.equal(run.steps[0].agent, 'writer');
+  assert.deepEqual(stepStatus(run), { s1: 'waiting_approval' });
+  assert.equal(run.steps[0].output, null, 'held before it ran');
+  assert.equal(run.steps[0].gate.criteria, 'writers are reviewed first');
+  assert.equal(run.steps[0].gate.rule, added.id);
+  assert.equal(run.steps[0].afterGate.criteria, 'accurate and under 200 words');
+  assert.equal(orc(['--dir', dir, 'approve', run.id, 's1', '--actor', 'ann']).code, 0);
+  const held = await waitForRun(dir, run.id, (r) => r.steps[0].output !== null);
+  assert.equal(held.status, 'waiting_approval', 'its output is held for review');
+  assert.equal(held.steps[0].status, 'waiting_approval');
+  assert.equal(orc(['--dir', dir, 'approve', run.id, 's1', '--actor', 'bob']).code, 0);
+  const done = await waitForRun(dir, run.id, (r) => r.status === 'complete');
+  assert.equal(done.steps[0].decision.by, 'bob');
+  const waits = readEventsFile(dir).filter((e) => e.type === 'run.step_waiting');
+  assert.deepEqual(
+    waits.map((e) => [e.data.when, e.data.gate.criteria]),
+    [
+      ['before', 'writers are reviewed first'],
+      ['after', 'accurate and under 200 words'],
+    ],
+  );
+  const approvals = readEventsFile(dir).filter((e) => e.type === 'run.step_approved');
+  assert.deepEqual(
+    approvals.map((e) => [e.data.when, e.data.rule ?? null]),
+    [
+      ['before', added.id],
+      ['after', null],
+    ],
+  );
 });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findPromotions } from '../dist/lib/memory/reflection.js';
+import {
+  DEFAULT_REFLECTION,
+  findDemotionCandidates,
+  findPromotions,
+  gateDecisions,
+} from '../dist/lib/memory/reflection.js';
 import { orc, orcJson, readEventsFile, rejects, snapshot, tempWorkspace } from './helpers.js';
 import { runWorkspace, stepStatus, waitForRun } from './run-helpers.js';
 
@@ -162,4 +167,113 @@ test('demoting is one mutation: two demotions at once retire the rule once, with
   );
   assert.equal(events.filter((e) => e.type === 'policy.removed').length, 1);
   oneMutation(events, ['reflect.demoted', 'policy.removed']);
+});
+
+const ev = (type, subject, data, ts) => ({ id: `e-${ts}`, ts, actor: 'x', type, subject, data });
+const fail = (n, ts) => ev('run.step_failed', `r-x/s${n}`, { agent: 'a', error: 'exit code 1' }, ts);
+
+test('findPromotions: a demoted pattern is proposed again when it recurs, counting only what came after', () => {
+  const first = [
+    fail(1, '2026-01-01T00:00:01Z'),
+    fail(2, '2026-01-01T00:00:02Z'),
+    fail(3, '2026-01-01T00:00:03Z'),
+  ];
+  const [promotion] = findPromotions(first, 3);
+  assert.equal(promotion.count, 3);
+  const promoted = [
+    ...first,
+    ev('reflect.promoted', promotion.id, { pattern: promotion.pattern, rule: 'p-1' }, '2026-01-02T00:00:00Z'),
+    fail(4, '2026-01-03T00:00:00Z'),
+    fail(5, '2026-01-03T00:00:01Z'),
+    fail(6, '2026-01-03T00:00:02Z'),
+  ];
+  assert.deepEqual(findPromotions(promoted, 3), [], 'while its rule stands, the pattern is not counted');
+  const demoted = [
+    ...promoted,
+    ev('reflect.demoted', 'p-1', { reason: 'always approved' }, '2026-02-01T00:00:00Z'),
+    ev('policy.removed', 'p-1', { reason: 'always approved' }, '2026-02-01T00:00:00Z'),
+    fail(7, '2026-02-02T00:00:00Z'),
+    fail(8, '2026-02-02T00:00:01Z'),
+  ];
+  assert.deepEqual(findPromotions(demoted, 3), [], 'after the demotion it starts again from nothing');
+  const recurred = findPromotions([...demoted, fail(9, '2026-02-02T00:00:02Z')], 3);
+  assert.deepEqual(
+    recurred.map((p) => [p.id, p.count, p.demotedRule, p.evidence.map((e) => e.subject)]),
+    [[promotion.id, 3, 'p-1', ['r-x/s7', 'r-x/s8', 'r-x/s9']]],
+  );
+  const removedByHand = [...promoted, ev('policy.removed', 'p-1', { reason: null }, '2026-02-01T00:00:00Z')];
+  assert.equal(
+    findPromotions([...removedByHand, fail(7, 'a'), fail(8, 'b'), fail(9, 'c')], 3).length,
+    1,
+    'a rule removed by hand frees its pattern too',
+  );
+  const rejected = [
+    ...first,
+    ev('reflect.rejected', promotion.id, { reason: 'flaky CI' }, '2026-01-02T00:00:00Z'),
+  ];
+  assert.deepEqual(
+    findPromotions([...rejected, fail(7, 'a'), fail(8, 'b'), fail(9, 'c')], 3),
+    [],
+    'a rejected pattern stays settled',
+  );
+});
+
+test('findDemotionCandidates: a rule that no longer earns its gate, judged over the window at the injected time', () => {
+  const rules = ['p-1', 'p-2', 'p-3'].map((id) => ({
+    v: 1,
+    id,
+    match: { agent: 'a' },
+    effect: 'gate',
+    gate: 'before',
+    reason: 'r',
+    source: 'promotion',
+    createdBy: 'x',
+    createdAt: '2026-01-01T00:00:00.000Z',
+  }));
+  rules.push({ ...rules[0], id: 'p-4', effect: 'forbid', gate: null });
+  const day = (d) => new Date(Date.UTC(2026, 0, 1) + d * 86_400_000).toISOString();
+  const decisions = [
+    // p-1 caught three bad steps in January, then was approved five times in March.
+    ...[1, 2, 3].map((d) => ({ rule: 'p-1', decision: 'rejected', at: day(d) })),
+    ...[60, 61, 62, 63, 64].map((d) => ({ rule: 'p-1', decision: 'approved', at: day(d) })),
+    // p-2 still catches one in five.
+    ...[60, 61, 62, 63].map((d) => ({ rule: 'p-2', decision: 'approved', at: day(d) })),
+    { rule: 'p-2', decision: 'rejected', at: day(64) },
+    // p-3 was decided too few times to judge.
+    ...[60, 61, 62, 63].map((d) => ({ rule: 'p-3', decision: 'approved', at: day(d) })),
+    ...[60, 61, 62, 63, 64].map((d) => ({ rule: 'p-4', decision: 'approved', at: day(d) })),
+  ];
+  const settings = DEFAULT_REFLECTION;
+  assert.deepEqual(settings, { threshold: 3, minDecisions: 5, approvalRate: 0.9, windowDays: 30 });
+  assert.deepEqual(findDemotionCandidates(rules, decisions, settings, new Date(day(65))), [
+    { rule: 'p-1', approved: 5, rejected: 0, rate: 1, since: day(35) },
+  ]);
+  assert.deepEqual(
+    findDemotionCandidates(rules, decisions, { ...settings, windowDays: 90 }, new Date(day(65))),
+    [],
+    'over 90 days p-1 still earned its gate (5 of 8 approved)',
+  );
+  assert.deepEqual(
+    findDemotionCandidates(rules, decisions, settings, new Date(day(100))),
+    [],
+    'a month later its decisions have left the window',
+  );
+  assert.deepEqual(
+    findDemotionCandidates(rules, decisions, settings, new Date(day(62))),
+    [],
+    'nothing after now counts',
+  );
+});
+
+test('gateDecisions: events name the rule; an older event without one is matched to its step gate', () => {
+  const events = [
+    ev('run.step_approved', 'r-1/a', { by: 'ann', when: 'before', rule: 'p-1' }, '2026-01-01T00:00:00Z'),
+    ev('run.step_approved', 'r-1/a', { by: 'ann', when: 'after' }, '2026-01-01T00:01:00Z'),
+    ev('run.step_rejected', 'r-0/b', { by: 'bob', reason: 'no' }, '2026-01-01T00:02:00Z'),
+    ev('run.step_approved', 'r-0/c', { by: 'bob' }, '2026-01-01T00:03:00Z'),
+  ];
+  assert.deepEqual(gateDecisions(events, new Map([['r-0/b', 'p-0']])), [
+    { rule: 'p-1', decision: 'approved', at: '2026-01-01T00:00:00Z' },
+    { rule: 'p-0', decision: 'rejected', at: '2026-01-01T00:02:00Z' },
+  ]);
 });

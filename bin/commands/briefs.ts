@@ -35,12 +35,28 @@ export async function brief(ctx: Context, ref: string, opts: BriefFlags) {
   process.stdout.write(result.brief);
 }
 
-/** `orc cycle brief <agent>`: claims the agent's next task of the cycle and prints its brief. */
+/**
+ * `orc cycle brief <agent>`: claims the agent's next task of the cycle and prints its brief.
+ * `orc cycle brief <workstream>` (a name that is a workstream and not an agent): prints what the cycle
+ * plans in that workstream, claiming nothing, as the seed's `brief <ws>` did.
+ */
 export async function cycleBrief(ctx: Context, agent: string, opts: BriefFlags) {
   briefBudgetOption(opts.budget);
   const ws = open(ctx);
   checkBrief(ws, opts);
-  const { claimCycleTask } = await subsystems.board();
+  const { claimCycleTask, listAgents, listWorkstreams } = await subsystems.board();
+  const isAgent = listAgents(ws).some((a) => a.id === agent);
+  if (!isAgent && listWorkstreams(ws).some((w) => w.name === agent)) {
+    const { renderWorkstreamBrief } = await subsystems.knowledge();
+    const result = await renderWorkstreamBrief(ws, agent, {
+      budget: briefBudgetOption(opts.budget),
+      invocation: ctx.invocation,
+      onWarning: (message) => warn(ctx, message, 'PROVIDER_FAILED'),
+    });
+    if (ctx.json) return printJson(result);
+    process.stdout.write(result.brief);
+    return;
+  }
   const task = await claimCycleTask(ws, agent, { actor: ctx.actor });
   if (!task) {
     if (ctx.json) return printJson({ task: null, brief: null, knowledge: [] });

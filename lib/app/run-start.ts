@@ -53,13 +53,14 @@ export async function planRun(
   if (config.redis) await (await import('../execution/index.js')).probeRedis(config.redis);
   const rules = listPolicies(ws);
   const check = (candidate: Plan) => forbiddenAssignments(rules, candidate.steps, config.agents);
-  const knowledge =
-    config.provider && !input.flow ? await plannerKnowledge(ws, task, options.onWarning) : undefined;
+  const { knowledge, examples } =
+    config.provider && !input.flow ? await plannerKnowledge(ws, task, options) : {};
   const plan = await choosePlan(task, config, {
     flowId: input.flow,
     payload: input.payload ?? {},
     check,
     knowledge,
+    examples,
   });
   const problems = validatePlan(plan, config);
   if (problems.length > 0) throw invalidInput(`the ${plan.source} plan is not valid: ${problems.join('; ')}`);
@@ -132,22 +133,32 @@ async function continueAfterDecision(ws: Workspace, run: Run, options: StartRunO
   }
 }
 
-/** Knowledge passages for the LLM planner (not run notes); a knowledge base that fails is a warning. */
+/**
+ * Knowledge passages for the LLM planner (not run notes), and past examples: sections of the notes of
+ * similar earlier runs (knowledge/runs/), each counted as a recall. A knowledge base that fails is a
+ * warning: the planner plans without it.
+ */
 async function plannerKnowledge(
   ws: Workspace,
   task: string,
-  onWarning?: (message: string) => void,
-): Promise<string | undefined> {
-  const { knowledgeSection } = await import('../knowledge/index.js');
+  options: StartRunOptions,
+): Promise<{ knowledge?: string; examples?: string }> {
+  const { knowledgeSection, pastExamplesSection, countRecalls } = await import('../knowledge/index.js');
+  const onWarning = options.onWarning;
   try {
     const section = await knowledgeSection(ws, task, 3_000, {
       exclude: (n) => n.startsWith('runs/'),
       onWarning,
     });
-    // The planner's prompt has its own heading for it.
-    return section.text.replace(/^## Relevant knowledge\n/, '') || undefined;
+    const examples = await pastExamplesSection(ws, task, 2_000, { onWarning });
+    await countRecalls(ws, examples.memories, { actor: options.actor, now: options.now });
+    // The planner's prompt has its own headings for them.
+    return {
+      knowledge: section.text.replace(/^## Relevant knowledge\n/, '') || undefined,
+      examples: examples.text.replace(/^## Past examples[^\n]*\n/, '') || undefined,
+    };
   } catch (error) {
     onWarning?.(`the planner gets no knowledge: ${(error as Error).message}`);
-    return undefined;
+    return {};
   }
 }

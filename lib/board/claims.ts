@@ -19,6 +19,8 @@ export interface NextTaskOptions extends ClaimOptions {
   agent: string;
   /** Only this workstream; all active ones when omitted. */
   workstream?: string;
+  /** Tasks not to hand out (a cycle's tasks planned for other agents or held back). */
+  skip?: ReadonlySet<string>;
 }
 
 /** Identifies the caller as a claim holder: by the token `claim`/`next` returned, or by agent id. */
@@ -108,6 +110,8 @@ export interface NextTaskChoice {
   workstreams: ReadonlyArray<Pick<Workstream, 'name' | 'status'>>;
   /** Only this workstream. */
   workstream?: string;
+  /** Tasks not to choose. */
+  skip?: ReadonlySet<string>;
 }
 
 /**
@@ -137,6 +141,7 @@ export function chooseNextTask<T extends TaskLike>(
   for (const task of queue.values()) {
     if (!isAvailable(task, at) || !streamRank.has(task.workstream)) continue;
     if (options.workstream !== undefined && task.workstream !== options.workstream) continue;
+    if (options.skip?.has(task.id)) continue;
     const reserved = reservedFor(task);
     if (reserved !== undefined && reserved !== agent.id) continue;
     if (!depsDone(task, queue)) continue;
@@ -158,7 +163,7 @@ export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise
       throw new OrcError('NOT_FOUND', `workstream ${quote(options.workstream)} not found`);
     }
     sweepExpiredClaims(m);
-    const choice = { workstreams, workstream: options.workstream };
+    const choice = { workstreams, workstream: options.workstream, skip: options.skip };
     let best = chooseNextTask(m.queue(), agent, choice, m.now);
     // The cache is current under the lock, except after an in-place hand edit that left the folder's
     // mtime alone: the file is the truth, so confirm, and choose again from the files if they differ.

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { listAgents } from './agents.js';
 import { listRecords, readEvents } from '../storage/index.js';
-import { newId } from '../shared/index.js';
+import { OrcError, newId, notFound, quote } from '../shared/index.js';
 import { listLocks } from './locks.js';
 import { type ActorOptions, mutate } from '../storage/index.js';
 import { loadTasks } from '../storage/index.js';
@@ -119,7 +119,7 @@ export async function startCycle(
   return mutate(ws, options, (m) => {
     const assignments = plan.workstreams
       .flatMap((w) => [...w.parallel, ...w.serial])
-      .map((t) => ({ task: t.id, agent: t.agent }));
+      .map((t) => ({ task: t.id, agent: t.agent, ...(t.waitsFor ? { waitsFor: t.waitsFor } : {}) }));
     const cycle: Cycle = { v: 1, id: newId('c'), startedAt: m.nowIso, startedBy: m.actor, assignments };
     m.writeJson(join(cyclesDir(ws), `${cycle.id}.json`), cycle);
     m.emit('cycle.started', cycle.id, { tasks: assignments.length });
@@ -186,9 +186,32 @@ export async function collectCycle(
   return results;
 }
 
+const FINISHED = new Set(['done', 'failed', 'cancelled']);
+
 /**
- * Claims an agent's next task for the current cycle: the one the cycle plan suggested for it if it is
- * still ready, else the next ready task. Returns null when there is nothing for it.
+ * The tasks a cycle must not hand to `agent` (pure): those it planned for another agent, those it held
+ * back (waitsFor), and any other task needing a `res:` resource of a task planned for another agent and
+ * not finished yet, which still holds it.
+ */
+export function cycleSkips(cycle: Cycle, tasks: ReadonlyMap<string, Task>, agent: string): Set<string> {
+  const skip = new Set<string>();
+  const inUse = new Set<string>();
+  for (const a of cycle.assignments) {
+    if (a.waitsFor !== undefined) skip.add(a.task);
+    if (a.agent === null || a.agent === agent) continue;
+    skip.add(a.task);
+    const task = tasks.get(a.task);
+    if (task && !FINISHED.has(task.status)) for (const r of resourcesOf(task)) inUse.add(r);
+  }
+  for (const task of tasks.values())
+    if (!skip.has(task.id) && resourcesOf(task).some((r) => inUse.has(r))) skip.add(task.id);
+  return skip;
+}
+
+/**
+ * Claims an agent's next task for the current cycle: the one the cycle plan gave it if it is still
+ * ready, else the next ready task that the plan neither gave to another agent nor held back (see
+ * cycleSkips). Without a cycle, the next ready task. Returns null when there is nothing for it.
  */
 export async function claimCycleTask(
   ws: Workspace,
@@ -196,13 +219,59 @@ export async function claimCycleTask(
   options: ActorOptions = {},
 ): Promise<Task | null> {
   const { claimTask, nextTask } = await import('./claims.js');
-  const suggested = currentCycle(ws)?.assignments.find((a) => a.agent === agent)?.task;
+  const cycle = currentCycle(ws);
+  if (!cycle) return nextTask(ws, { ...options, agent });
+  const suggested = cycle.assignments.find((a) => a.agent === agent && a.waitsFor === undefined)?.task;
   if (suggested) {
     try {
       return await claimTask(ws, suggested, agent, options);
-    } catch {
-      // taken or no longer ready: fall back to the queue
+    } catch (error) {
+      // Taken, finished or removed since the plan: the agent gets the next task the plan allows.
+      if (!(error instanceof OrcError) || (error.code !== 'CONFLICT' && error.code !== 'NOT_FOUND'))
+        throw error;
     }
   }
-  return nextTask(ws, { ...options, agent });
+  const skip = cycleSkips(cycle, await loadTasks(ws), agent);
+  return nextTask(ws, { ...options, agent, skip });
+}
+
+/** A workstream as the current cycle plans it: read only, nothing is claimed. */
+export interface WorkstreamCycleView {
+  workstream: string;
+  description: string;
+  cycle: string | null;
+  /** Planned tasks with their agent, or why they wait. */
+  planned: Array<{
+    id: string;
+    title: string;
+    status: string;
+    agent: string | null;
+    waitsFor: string | null;
+  }>;
+  /** Open tasks of the workstream that the cycle did not plan. */
+  unplanned: Array<{ id: string; title: string; priority: number }>;
+}
+
+/** The current cycle's plan for one workstream (the seed's `brief <ws>`): reads, never claims. */
+export async function workstreamCycleView(ws: Workspace, name: string): Promise<WorkstreamCycleView> {
+  const stream = listWorkstreams(ws).find((w) => w.name === name);
+  if (!stream) throw notFound(`workstream ${quote(name)} not found`);
+  const tasks = await loadTasks(ws);
+  const cycle = currentCycle(ws);
+  const planned = (cycle?.assignments ?? [])
+    .map((a) => ({ a, task: tasks.get(a.task) }))
+    .filter(({ task }) => task?.workstream === name)
+    .map(({ a, task }) => ({
+      id: task!.id,
+      title: task!.title,
+      status: task!.status,
+      agent: a.agent,
+      waitsFor: a.waitsFor ?? null,
+    }));
+  const inPlan = new Set(planned.map((p) => p.id));
+  const unplanned = [...tasks.values()]
+    .filter((t) => t.workstream === name && t.status === 'open' && !inPlan.has(t.id))
+    .sort(compareTasks)
+    .map((t) => ({ id: t.id, title: t.title, priority: t.priority }));
+  return { workstream: name, description: stream.description, cycle: cycle?.id ?? null, planned, unplanned };
 }

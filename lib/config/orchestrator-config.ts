@@ -14,7 +14,7 @@ import { readFlows } from './orchestrator-flows.js';
 import { DEFAULT_BRIEF_BUDGET, type KnowledgeSettings, readKnowledgeSettings } from './knowledge-settings.js';
 import { type RedisSettings, readRedisSettings } from './redis-settings.js';
 import type { AgentConfig, AgentKind, FlowConfig, ProviderConfig } from './config-types.js';
-import { type Workspace, readText } from '../storage/index.js';
+import { type Workspace, dataDirProblem, readText } from '../storage/index.js';
 
 export { findStepCycle } from './orchestrator-flows.js';
 
@@ -24,12 +24,13 @@ export type { AgentConfig, AgentKind, FlowConfig, FlowStepConfig, ProviderConfig
 export interface OrchestratorConfig {
   name: string;
   provider?: string;
-  dataDir?: string;
   concurrency: number;
   providers: Record<string, ProviderConfig>;
   agents: AgentConfig[];
   flows: FlowConfig[];
   knowledge: KnowledgeSettings;
+  /** `memory.budget`: consolidation keeps at most this many run notes, archiving the least relevant. */
+  memory?: { budget: number };
   /** Set when steps go through Redis to `orc worker` processes (see redis-settings.ts). */
   redis?: RedisSettings;
 }
@@ -168,6 +169,8 @@ const TOP_LEVEL_KEYS = [
   'concurrency',
   'knowledge',
   'reflection',
+  'memory',
+  'data_dir',
   'redis',
   'mcp',
 ];
@@ -179,16 +182,32 @@ function unknownKeyWarnings(raw: Doc): string[] {
     .map((key) => `${key}: not a setting orc reads (ignored); the settings are ${TOP_LEVEL_KEYS.join(', ')}`);
 }
 
+/** `memory:` — `budget`, the run notes consolidation keeps (the least relevant are archived). */
+function readMemorySettings(raw: unknown, problems: string[]): { budget: number } | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObject(raw)) {
+    problems.push('memory: must be a mapping (budget)');
+    return undefined;
+  }
+  for (const key of Object.keys(raw))
+    if (key !== 'budget') problems.push(`memory.${key}: not a memory setting (the setting is budget)`);
+  if (raw.budget === undefined || raw.budget === null) return undefined;
+  const budget = wholeNumberOf(raw.budget, 'memory.budget', [1, 1_000_000], problems);
+  return budget === undefined ? undefined : { budget };
+}
+
 /** `reflection:` (read by memory's reflectionSettings): each number within its range. */
 function readReflection(raw: unknown, problems: string[]): void {
   if (raw === undefined || raw === null) return;
   if (!isObject(raw)) {
-    problems.push('reflection: must be a mapping (threshold, min_decisions, approval_rate)');
+    problems.push('reflection: must be a mapping (threshold, min_decisions, approval_rate, window_days)');
     return;
   }
   if (raw.threshold !== undefined) wholeNumberOf(raw.threshold, 'reflection.threshold', [1, 1000], problems);
   if (raw.min_decisions !== undefined)
     wholeNumberOf(raw.min_decisions, 'reflection.min_decisions', [0, 1_000_000], problems);
+  if (raw.window_days !== undefined)
+    wholeNumberOf(raw.window_days, 'reflection.window_days', [1, 3650], problems);
   const rate = raw.approval_rate;
   if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1))
     problems.push(`reflection.approval_rate: must be a number from 0 to 1, not ${quote(rate)}`);
@@ -237,7 +256,6 @@ export function checkOrchestratorConfig(
   const config: OrchestratorConfig = {
     name: optionalString(orchestrator, 'name', 'orchestrator', problems) ?? 'orc',
     provider: defaultProvider,
-    dataDir: optionalString(orchestrator, 'data_dir', 'orchestrator', problems),
     concurrency: concurrency ?? 4,
     providers,
     agents,
@@ -245,10 +263,16 @@ export function checkOrchestratorConfig(
     knowledge,
     redis: readRedisSettings(doc.redis, vars, problems),
   };
+  const memory = readMemorySettings(doc.memory, problems);
+  if (memory) config.memory = memory;
   if (doc.version !== undefined && doc.version !== null && doc.version !== 1 && doc.version !== '1')
     problems.push(`version: must be 1, not ${quote(doc.version)}`);
   readBoardSettings(doc.board, problems);
   readReflection(doc.reflection, problems);
+  const dataDir = dataDirProblem(doc);
+  if (dataDir) problems.push(dataDir);
+  if (env.ORCHESTRATOR_DATA_DIR)
+    problems.push('ORCHESTRATOR_DATA_DIR: not supported, unset it (see data_dir)');
   const mcp = doc.mcp;
   if (mcp !== undefined && mcp !== null) {
     const tools = isObject(mcp) ? mcp.tools : undefined;

@@ -1,7 +1,9 @@
 import { basename, join } from 'node:path';
 import { OrcError, invalidInput, notFound, quote } from '../shared/index.js';
 import { composeKnowledge, readMeta, splitFrontMatter } from '../shared/index.js';
+import { analyseDocument } from './knowledge-analysis.js';
 import { contentHash } from './knowledge-files.js';
+import type { ChunkRef } from './knowledge-records.js';
 import {
   type IndexState,
   type ScoredChunk,
@@ -226,15 +228,17 @@ export async function searchKnowledge(ws: Workspace, query: string, options: Sea
   const queryTerms = new Set(terms(query));
   for (const { chunk, score } of scored) {
     if (seen.has(chunk.doc) || options.exclude?.(displayName(chunk.doc))) continue;
+    const section = currentSection(ws, chunk);
+    if (!section) continue;
     seen.add(chunk.doc);
-    const lines = sectionLines(ws, chunk.doc, chunk.from, chunk.to);
+    const lines = section.lines;
     hits.push({
       name: displayName(chunk.doc),
       title: state.docs[chunk.doc]?.title ?? displayName(chunk.doc),
       heading: chunk.heading,
       snippet: snippetOf(lines, queryTerms),
       score: Math.round(score * 1000) / 1000,
-      lines: [chunk.from, chunk.to],
+      lines: [section.from, section.to],
     });
     if (hits.length >= k) break;
   }
@@ -259,7 +263,9 @@ export async function knowledgePassages(
   const passages: KnowledgePassage[] = [];
   for (const { chunk, score } of scored) {
     if (options.exclude?.(displayName(chunk.doc))) continue;
-    const text = sectionLines(ws, chunk.doc, chunk.from, chunk.to).join('\n').trim();
+    const section = currentSection(ws, chunk);
+    if (!section) continue;
+    const text = section.lines.join('\n').trim();
     passages.push({
       name: displayName(chunk.doc),
       heading: chunk.heading,
@@ -370,9 +376,26 @@ function progressOf(options: KnowledgeProgress, phase: 'index' | 'embed') {
   return report ? (done: number, total: number) => report(done, total, phase) : undefined;
 }
 
-function sectionLines(ws: Workspace, doc: string, from: number, to: number): string[] {
-  const text = readText(ws, join(ws.knowledgeDir, doc)) ?? ''; // removed since it was indexed
-  return text.split('\n').slice(from - 1, to);
+/**
+ * The lines of an indexed section as the document reads now, with its range: the chunk with the same
+ * content, else the one with the same heading nearest its indexed place, else none (the section is
+ * gone). The index may lag a change (a `recalls:` line added to the front matter moves every line), so
+ * its line numbers alone would cut a section one line off: a passage is always a whole section.
+ */
+function currentSection(
+  ws: Workspace,
+  chunk: Pick<ChunkRef, 'doc' | 'heading' | 'from' | 'to' | 'hash'>,
+): { lines: string[]; from: number; to: number } | undefined {
+  const text = readText(ws, join(ws.knowledgeDir, chunk.doc)); // undefined: removed since it was indexed
+  if (text === undefined) return undefined;
+  const chunks = analyseDocument(chunk.doc, text).chunks;
+  const found =
+    chunks.find((c) => c.hash === chunk.hash) ??
+    chunks
+      .filter((c) => c.heading === chunk.heading)
+      .sort((a, b) => Math.abs(a.from - chunk.from) - Math.abs(b.from - chunk.from))[0];
+  if (!found) return undefined;
+  return { lines: text.split('\n').slice(found.from - 1, found.to), from: found.from, to: found.to };
 }
 
 /** The line with the most query terms and the next one, flattened and cut to 240 characters. */

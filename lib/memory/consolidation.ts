@@ -3,6 +3,7 @@ import { entryKind, mutate, workspaceRelative } from '../storage/index.js';
 import type { OrchestratorConfig } from '../config/index.js';
 import type { Run } from '../records/index.js';
 import { stepOutput } from '../runs/index.js';
+import { pruneMemories } from './memory.js';
 import type { Workspace } from '../storage/index.js';
 
 /** Where a run's note goes: `knowledge/runs/<run id>.md`. */
@@ -47,7 +48,8 @@ function frontMatter(run: Run, summarisedBy: string): string {
     `title: ${JSON.stringify(`Run ${run.id}: ${title}`)}`,
     `tags: [run, ${agents.join(', ')}]`,
     'author: orc',
-    `updated: ${(run.endedAt ?? run.updatedAt).slice(0, 10)}`,
+    // The full time, not the day: a note written a minute ago is a minute old to the forgetting curve.
+    `updated: ${run.endedAt ?? run.updatedAt}`,
     `run: ${run.id}`,
     `summarised_by: ${summarisedBy}`,
     '---',
@@ -60,11 +62,14 @@ export interface ConsolidationResult {
   summarisedBy: 'llm' | 'extractive';
   /** Why the LLM was not used, when one is configured but failed. */
   warning?: string;
+  /** Run notes archived to keep memory within `memory.budget` (see pruneMemories). */
+  archived?: string[];
 }
 
 /**
  * Distils a completed run into a knowledge note, by the configured LLM when there is one (falling back
- * to the extractive summary if it fails), else extractively. Writes once per run.
+ * to the extractive summary if it fails), else extractively. Writes once per run. With `memory.budget`
+ * set, the least relevant notes past the budget are then archived (pruneMemories; never deleted).
  */
 export async function consolidateRun(
   ws: Workspace,
@@ -104,5 +109,8 @@ export async function consolidateRun(
     m.writeText(path, `${frontMatter(run, summarisedBy)}${body}\n`);
     m.emit('knowledge.consolidated', run.id, { path: workspaceRelative(ws, path), by: summarisedBy });
   });
-  return { path, summarisedBy, warning };
+  // The forgetting curve without a person: past the budget, the least relevant notes are archived.
+  const budget = config.memory?.budget;
+  const archived = budget === undefined ? [] : (await pruneMemories(ws, budget, { actor })).archived;
+  return { path, summarisedBy, warning, ...(archived.length > 0 ? { archived } : {}) };
 }

@@ -41,8 +41,12 @@ function readMemories(ws: Workspace, now: number): ReadMemory[] {
     const text = readText(ws, path);
     if (text === undefined) continue; // removed by hand since it was listed
     const stamp = fileStamp(ws, path);
-    const updated = field(text, 'updated') ?? new Date(stamp?.mtimeMs ?? now).toISOString().slice(0, 10);
-    const days = Math.max(0, (now - Date.parse(updated)) / 86_400_000);
+    const written = field(text, 'updated')?.replace(/^(['"])(.*)\1$/, '$2');
+    // A full timestamp is aged to the millisecond; a bare date (older notes) counts from its midnight UTC.
+    const parsed = written === undefined ? Number.NaN : Date.parse(written);
+    const at = Number.isNaN(parsed) ? (stamp?.mtimeMs ?? now) : parsed;
+    const updated = Number.isNaN(parsed) ? new Date(at).toISOString() : written!;
+    const days = Math.max(0, (now - at) / 86_400_000);
     const recalls = Number(field(text, 'recalls') ?? 0) || 0;
     out.push({
       name: `runs/${file.slice(0, -3)}`,

@@ -12,17 +12,22 @@ import type { Workspace } from '../storage/index.js';
  * and approval (monitor); failures and rejections are grouped by a pattern key, the agent and the kind
  * of failure (analyse); a pattern seen `threshold` times becomes a pending promotion with its evidence
  * (plan); a person promotes it into a policy rule that gates that agent's steps before they run, or
- * rejects it with a reason (execute). Rules whose gates are nearly always approved are demotion
- * candidates. Every decision is an event.
+ * rejects it with a reason (execute). While its rule stands, a pattern is not counted; once the rule is
+ * demoted (or removed), the pattern starts again from nothing and is proposed again if it recurs
+ * `threshold` times. A rule no longer earns its gate when, over the last `windowDays` days, its gates
+ * were decided at least `minDecisions` times and approved at least `approvalRate` of them: it is a
+ * demotion candidate. Every decision is an event.
  */
 
 export interface ReflectionSettings {
   /** Occurrences of a pattern that make it a pending promotion. */
   threshold: number;
-  /** Decisions on a rule's gates before it can be a demotion candidate. */
+  /** Decisions on a rule's gates, within the window, before it can be a demotion candidate. */
   minDecisions: number;
-  /** Approval rate at or above which a rule is a demotion candidate. */
+  /** Approval rate, within the window, at or above which a rule is a demotion candidate. */
   approvalRate: number;
+  /** How many days back a rule's gate decisions count: what it earned before no longer does. */
+  windowDays: number;
 }
 
 export interface Promotion {
@@ -33,6 +38,8 @@ export interface Promotion {
   count: number;
   /** The events behind it: run/step subjects and what they said. */
   evidence: Array<{ subject: string; ts: string; detail: string }>;
+  /** When the pattern recurred after its rule was demoted: that rule. */
+  demotedRule?: string;
 }
 
 export interface DemotionCandidate {
@@ -40,6 +47,8 @@ export interface DemotionCandidate {
   approved: number;
   rejected: number;
   rate: number;
+  /** The start of the window the decisions were counted in. */
+  since: string;
 }
 
 export interface ReflectionReport {
@@ -49,14 +58,23 @@ export interface ReflectionReport {
   demotionCandidates: DemotionCandidate[];
 }
 
+/** The defaults of `reflection:` in orchestrator.yaml. */
+export const DEFAULT_REFLECTION: ReflectionSettings = {
+  threshold: 3,
+  minDecisions: 5,
+  approvalRate: 0.9,
+  windowDays: 30,
+};
+
 export function reflectionSettings(ws: Workspace): ReflectionSettings {
   const section = (readConfigDocument(ws).reflection ?? {}) as Record<string, unknown>;
   const num = (key: string, fallback: number) =>
     typeof section[key] === 'number' ? (section[key] as number) : fallback;
   return {
-    threshold: num('threshold', 3),
-    minDecisions: num('min_decisions', 5),
-    approvalRate: num('approval_rate', 0.9),
+    threshold: num('threshold', DEFAULT_REFLECTION.threshold),
+    minDecisions: num('min_decisions', DEFAULT_REFLECTION.minDecisions),
+    approvalRate: num('approval_rate', DEFAULT_REFLECTION.approvalRate),
+    windowDays: num('window_days', DEFAULT_REFLECTION.windowDays),
   };
 }
 
@@ -72,69 +90,140 @@ export function failureKind(error: string): string {
 const promotionId = (pattern: string) =>
   `pr-${createHash('sha256').update(pattern).digest('hex').slice(0, 10)}`;
 
-function decided(events: OrcEvent[]): Set<string> {
-  return new Set(
-    events
-      .filter((e) => e.type === 'reflect.promoted' || e.type === 'reflect.rejected')
-      .map((e) => e.subject),
-  );
+/** The pattern an event is an occurrence of, with what it said; undefined for other events. */
+function occurrenceOf(e: OrcEvent): { agent: string; kind: string; detail: string } | undefined {
+  if (e.type === 'run.step_failed') {
+    const detail = String(e.data.error ?? '');
+    const agent = String(e.data.agent ?? '');
+    return agent ? { agent, kind: failureKind(detail), detail } : undefined;
+  }
+  if (e.type === 'run.step_rejected') {
+    const agent = String(e.data.agent ?? '');
+    return agent ? { agent, kind: 'rejected', detail: String(e.data.reason ?? '') } : undefined;
+  }
+  return undefined;
 }
 
-/** Patterns past the threshold that no decision has settled yet (pure over the events). */
-export function findPromotions(events: OrcEvent[], threshold: number): Promotion[] {
-  const settled = decided(events);
+/**
+ * Patterns past the threshold that no decision has settled (pure over the events, in log order). A
+ * rejected pattern is settled for good; a promoted one until its rule is demoted or removed, after
+ * which only its new occurrences count.
+ */
+export function findPromotions(events: readonly OrcEvent[], threshold: number): Promotion[] {
+  const rejected = new Set<string>();
+  const ruleOf = new Map<string, string>(); // promotion id → the rule standing for it
+  const patternOf = new Map<string, string>(); // rule id → the promotion it came from
+  const demoted = new Map<string, string>(); // promotion id → the rule demoted last
   const groups = new Map<string, Promotion>();
   for (const e of events) {
-    let agent: string | undefined;
-    let kind: string | undefined;
-    let detail = '';
-    if (e.type === 'run.step_failed') {
-      agent = String(e.data.agent ?? '');
-      detail = String(e.data.error ?? '');
-      kind = failureKind(detail);
-    } else if (e.type === 'run.step_rejected') {
-      agent = String(e.data.agent ?? '');
-      detail = String(e.data.reason ?? '');
-      kind = 'rejected';
+    if (e.type === 'reflect.rejected') rejected.add(e.subject);
+    else if (e.type === 'reflect.promoted') {
+      const rule = String(e.data.rule ?? '');
+      ruleOf.set(e.subject, rule);
+      patternOf.set(rule, e.subject);
+      groups.delete(e.subject);
+    } else if (e.type === 'reflect.demoted' || e.type === 'policy.removed') {
+      const id = patternOf.get(e.subject);
+      if (id !== undefined && ruleOf.get(id) === e.subject) {
+        ruleOf.delete(id);
+        demoted.set(id, e.subject);
+        groups.delete(id);
+      }
     }
-    if (!agent || !kind) continue;
-    const pattern = `agent=${agent} ${kind}`;
+    const occurrence = occurrenceOf(e);
+    if (!occurrence) continue;
+    const pattern = `agent=${occurrence.agent} ${occurrence.kind}`;
     const id = promotionId(pattern);
-    if (settled.has(id)) continue;
-    const group = groups.get(id) ?? { id, pattern, agent, kind, count: 0, evidence: [] };
+    if (rejected.has(id) || ruleOf.has(id)) continue;
+    const group = groups.get(id) ?? {
+      id,
+      pattern,
+      agent: occurrence.agent,
+      kind: occurrence.kind,
+      count: 0,
+      evidence: [],
+      ...(demoted.has(id) ? { demotedRule: demoted.get(id)! } : {}),
+    };
     group.count++;
-    group.evidence.push({ subject: e.subject, ts: e.ts, detail });
+    group.evidence.push({ subject: e.subject, ts: e.ts, detail: occurrence.detail });
     groups.set(id, group);
   }
   return [...groups.values()]
-    .filter((g) => g.count >= threshold)
+    .filter((g) => g.count >= threshold && !rejected.has(g.id))
     .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1));
 }
 
-/** What `orc reflect` shows: pending promotions, active rules, demotion candidates. */
-export function reflect(ws: Workspace): ReflectionReport {
+/** A decision on a gate that a policy rule put on a step. */
+export interface RuleDecision {
+  rule: string;
+  decision: 'approved' | 'rejected';
+  at: string;
+}
+
+/**
+ * The decisions on rules' gates (pure): from the events, which name the rule since gates are kept
+ * whole; an older event without one is matched to its step's gate in `runs` (`run/step` → rule).
+ */
+export function gateDecisions(
+  events: readonly OrcEvent[],
+  gateRules: ReadonlyMap<string, string> = new Map(),
+): RuleDecision[] {
+  const out: RuleDecision[] = [];
+  for (const e of events) {
+    if (e.type !== 'run.step_approved' && e.type !== 'run.step_rejected') continue;
+    const rule =
+      typeof e.data.rule === 'string' ? e.data.rule : e.data.when ? undefined : gateRules.get(e.subject);
+    if (rule)
+      out.push({ rule, decision: e.type === 'run.step_approved' ? 'approved' : 'rejected', at: e.ts });
+  }
+  return out;
+}
+
+/**
+ * Gate rules that no longer earn their gate (pure, at `now`): decided at least `minDecisions` times in
+ * the last `windowDays` days and approved at least `approvalRate` of those times. Decisions before the
+ * window do not count, so a rule that caught problems once but is now always waved through is one.
+ */
+export function findDemotionCandidates(
+  rules: readonly PolicyRule[],
+  decisions: readonly RuleDecision[],
+  settings: ReflectionSettings,
+  now: Date,
+): DemotionCandidate[] {
+  const since = new Date(now.getTime() - settings.windowDays * 86_400_000).toISOString();
+  const until = now.toISOString();
+  return rules
+    .filter((r) => r.effect === 'gate')
+    .map((r) => {
+      const recent = decisions.filter((d) => d.rule === r.id && d.at >= since && d.at <= until);
+      const approved = recent.filter((d) => d.decision === 'approved').length;
+      const rejected = recent.length - approved;
+      return {
+        rule: r.id,
+        approved,
+        rejected,
+        rate: recent.length === 0 ? 0 : approved / recent.length,
+        since,
+      };
+    })
+    .filter((c) => c.approved + c.rejected >= settings.minDecisions && c.rate >= settings.approvalRate);
+}
+
+/** What `orc reflect` shows at `now` (default: the clock): pending promotions, active rules, demotion candidates. */
+export function reflect(ws: Workspace, options: { now?: Date } = {}): ReflectionReport {
   const settings = reflectionSettings(ws);
   const events = readEvents(ws).events;
   const rules = listPolicies(ws);
-  const tally = new Map<string, { approved: number; rejected: number }>();
-  for (const run of listRuns(ws)) {
-    for (const step of run.steps) {
-      const rule = step.gate?.rule;
-      if (!rule || !step.decision) continue;
-      const t = tally.get(rule) ?? { approved: 0, rejected: 0 };
-      t[step.decision.decision]++;
-      tally.set(rule, t);
-    }
-  }
-  const demotionCandidates = rules
-    .filter((r) => r.effect === 'gate')
-    .map((r) => {
-      const t = tally.get(r.id) ?? { approved: 0, rejected: 0 };
-      const total = t.approved + t.rejected;
-      return { rule: r.id, ...t, rate: total === 0 ? 0 : t.approved / total };
-    })
-    .filter((c) => c.approved + c.rejected >= settings.minDecisions && c.rate >= settings.approvalRate);
-  return { settings, pending: findPromotions(events, settings.threshold), rules, demotionCandidates };
+  const gateRules = new Map<string, string>();
+  for (const run of listRuns(ws))
+    for (const step of run.steps) if (step.gate?.rule) gateRules.set(`${run.id}/${step.id}`, step.gate.rule);
+  const decisions = gateDecisions(events, gateRules);
+  return {
+    settings,
+    pending: findPromotions(events, settings.threshold),
+    rules,
+    demotionCandidates: findDemotionCandidates(rules, decisions, settings, options.now ?? new Date()),
+  };
 }
 
 export interface DecisionInput extends ActorOptions {

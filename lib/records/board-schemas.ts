@@ -105,8 +105,11 @@ export interface Cycle {
   id: string;
   startedAt: string;
   startedBy: string;
-  /** Task → agent suggestions made when the cycle was planned. */
-  assignments: Array<{ task: string; agent: string | null }>;
+  /**
+   * Task → agent suggestions made when the cycle was planned; `waitsFor` says why a task was held back
+   * (a resource shared with a more urgent task, or locked): the cycle never hands it out.
+   */
+  assignments: Array<{ task: string; agent: string | null; waitsFor?: string }>;
 }
 
 /** What a valid cycle is; `validateCycle` applies it. */
@@ -119,7 +122,9 @@ export const cycleSchema = lazySchema(
         .regex(/^c-[0-9a-z]{4,32}$/, 'must be a cycle id (c- and 4 to 32 lower-case letters or digits)'),
       startedAt: stampOf(z),
       startedBy: z.string(),
-      assignments: z.array(z.object({ task: z.string(), agent: z.string().nullable() })),
+      assignments: z.array(
+        z.object({ task: z.string(), agent: z.string().nullable(), waitsFor: z.string().optional() }),
+      ),
     }) satisfies RecordSchema<Cycle>,
 );
 

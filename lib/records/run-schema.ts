@@ -39,7 +39,13 @@ export interface RunStep {
   kind: 'command' | 'llm' | 'external';
   task: string;
   deps: string[];
+  /** The first gate the step meets: its `before` gate if it has one, else its `after` gate. */
   gate: StepGate | null;
+  /**
+   * The `after` gate of a step that also has a `before` gate: every gate that applies is kept, so the
+   * output is held for review after the step was approved to start. Absent in runs written before it.
+   */
+  afterGate?: StepGate | null;
   status: StepStatus;
   attempts: number;
   /** The output, or its first part when the whole is in `outputFile`. */
@@ -139,6 +145,7 @@ export const runSchema = lazySchema((z) => {
     task: z.string(),
     deps: z.array(name),
     gate: gate.nullable(),
+    afterGate: gate.nullable().optional(),
     status: z.enum(STEP_STATUSES),
     attempts: z.number().int().min(0),
     output: z.string().nullable(),

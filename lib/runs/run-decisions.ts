@@ -2,12 +2,16 @@ import { OrcError, checkText, invalidInput } from '../shared/index.js';
 import { type ActorOptions, mutate } from '../storage/index.js';
 import { type Run, type RunStep, TERMINAL_RUN } from '../records/index.js';
 import { readRun, resolveRunId, saveRun, skipDependents } from './runs.js';
-import { stepOf } from './run-transitions.js';
+import { stepOf, waitingGate } from './run-transitions.js';
 import type { Workspace } from '../storage/index.js';
 
 export interface DecisionOptions extends ActorOptions {
   note?: string;
 }
+
+/** Which gate a decision was on, in its event: reflection tallies a rule's decisions from these. */
+const gateFields = (waiting: ReturnType<typeof waitingGate>) =>
+  waiting ? { when: waiting.when, ...(waiting.gate.rule ? { rule: waiting.gate.rule } : {}) } : {};
 
 function waitingStep(run: Run, stepId: string | undefined): RunStep {
   if (stepId !== undefined) {
@@ -44,10 +48,15 @@ export async function approveStep(
   return mutate(ws, options, (m) => {
     const run = readRun(m, runId);
     const step = waitingStep(run, stepId);
+    const waiting = waitingGate(step);
     step.decision = { decision: 'approved', by: m.actor, at: m.nowIso, note: options.note ?? null };
     // A `before` gate lets the step start; an `after` gate accepts its held output.
-    step.status = step.output === null && step.gate?.mode === 'before' ? 'pending' : 'done';
-    m.emit('run.step_approved', `${run.id}/${step.id}`, { by: m.actor, note: options.note ?? null });
+    step.status = waiting?.when === 'before' ? 'pending' : 'done';
+    m.emit('run.step_approved', `${run.id}/${step.id}`, {
+      by: m.actor,
+      note: options.note ?? null,
+      ...gateFields(waiting),
+    });
     return { run: saveRun(m, run, [step]), step };
   });
 }
@@ -64,6 +73,7 @@ export async function rejectStep(
   return mutate(ws, options, (m) => {
     const run = readRun(m, runId);
     const step = waitingStep(run, stepId);
+    const waiting = waitingGate(step);
     step.decision = { decision: 'rejected', by: m.actor, at: m.nowIso, note: options.note! };
     step.status = 'rejected';
     step.error = `rejected by ${m.actor}: ${options.note}`;
@@ -71,6 +81,7 @@ export async function rejectStep(
       agent: step.agent,
       by: m.actor,
       reason: options.note,
+      ...gateFields(waiting),
     });
     return { run: saveRun(m, run, [step, ...skipDependents(m, run, step)]), step };
   });

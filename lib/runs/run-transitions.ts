@@ -1,6 +1,7 @@
 import {
   type Run,
   type RunStep,
+  type StepGate,
   TERMINAL_RUN,
   dependentsOf,
   deriveRunStatus,
@@ -54,6 +55,16 @@ export function stepOf(run: Run, stepId: string): RunStep {
 }
 
 /**
+ * The gate a step waiting for approval waits at: its `before` gate until it has run, then its `after`
+ * gate (see RunStep.afterGate). Undefined when it has no gate for that moment.
+ */
+export function waitingGate(step: RunStep): { gate: StepGate; when: 'before' | 'after' } | undefined {
+  if (step.output === null && step.gate?.mode === 'before') return { gate: step.gate, when: 'before' };
+  const after = step.afterGate ?? (step.gate?.mode === 'after' ? step.gate : null);
+  return after ? { gate: after, when: 'after' } : undefined;
+}
+
+/**
  * After a change: the status that follows from the steps, `updatedAt`, `endedAt` when the run has
  * ended, and the `run.<status>` event when the status changed. Updates `run` in place.
  */
@@ -104,7 +115,7 @@ function keepOutput(run: Run, step: RunStep, output: string): OutputFile | undef
 
 /**
  * How running steps ended: an output makes a step done (or holds it for review behind an `after`
- * gate); an error fails it and skips every step that depends on it. Steps no longer running
+ * gate, also when the step passed a `before` gate to start); an error fails it and skips every step that depends on it. Steps no longer running
  * (cancelled meanwhile) are left as they are.
  */
 export function applyStepOutcomes(run: Run, outcomes: readonly StepOutcome[], now: Date): RunTransition {
@@ -132,12 +143,13 @@ export function applyStepOutcomes(run: Run, outcomes: readonly StepOutcome[], no
     }
     const file = keepOutput(next, step, outcome.output);
     if (file) files.push(file);
-    if (step.gate?.mode === 'after') {
+    const after = step.afterGate ?? (step.gate?.mode === 'after' ? step.gate : null);
+    if (after) {
       step.status = 'waiting_approval';
       events.push({
         type: 'run.step_waiting',
         subject: subjectOf(next, step),
-        data: { gate: step.gate, when: 'after' },
+        data: { gate: after, when: 'after' },
       });
     } else {
       step.status = 'done';

@@ -22,26 +22,50 @@ import { writeNewWorkstream } from '../board/index.js';
 
 export const runFile = (ws: Workspace, id: string) => join(ws.runsDir, `${id}.json`);
 
+/** The gates of a step: `gate` is met first (a `before` gate if any), `afterGate` after it ran. */
+export interface StepGates {
+  gate: StepGate | null;
+  afterGate: StepGate | null;
+}
+
 /**
- * The gate a step gets. Config gates (the agent's, or the flow step's) and policy rules cannot be
- * switched off by a plan; a plan may only add one. A `before` from any source wins; a policy that
- * matched is what the step shows, so `run status` can name the rule.
+ * Every gate that applies to a step, from policy rules, the agent, the flow step and the plan. Config
+ * gates and policy rules cannot be switched off by a plan; a plan may only add one. Gates of one mode
+ * merge into one: the first source (policy, agent, flow, plan) names it, and their criteria are joined.
+ * A step with both a `before` and an `after` gate waits twice, each time with that gate's criteria.
  */
+export function resolveStepGates(
+  agent: AgentConfig | undefined,
+  configGate: 'before' | 'after' | undefined,
+  planGate: 'before' | 'after' | undefined,
+  policies: readonly PolicyRule[] = [],
+): StepGates {
+  const criteria = agent?.gateCriteria ?? null;
+  const gates: StepGate[] = [];
+  for (const policy of policies.filter((p) => p.effect === 'gate'))
+    gates.push({ mode: policy.gate ?? 'after', source: 'policy', criteria: policy.reason, rule: policy.id });
+  if (agent?.gate) gates.push({ mode: agent.gate, source: 'agent', criteria });
+  if (configGate) gates.push({ mode: configGate, source: 'flow', criteria });
+  if (planGate) gates.push({ mode: planGate, source: 'plan', criteria });
+  const merged = (mode: 'before' | 'after'): StepGate | null => {
+    const of = gates.filter((g) => g.mode === mode);
+    if (of.length === 0) return null;
+    const texts = [...new Set(of.map((g) => g.criteria).filter((c): c is string => c !== null))];
+    return { ...of[0]!, criteria: texts.length > 0 ? texts.join('; ') : null };
+  };
+  const before = merged('before');
+  const after = merged('after');
+  return before ? { gate: before, afterGate: after } : { gate: after, afterGate: null };
+}
+
+/** The first gate a step meets (see resolveStepGates, which also gives the `after` gate it may have). */
 export function resolveGate(
   agent: AgentConfig | undefined,
   configGate: 'before' | 'after' | undefined,
   planGate: 'before' | 'after' | undefined,
   policy?: PolicyRule,
 ): StepGate | null {
-  const criteria = agent?.gateCriteria ?? null;
-  const gates: StepGate[] = [];
-  if (policy)
-    gates.push({ mode: policy.gate ?? 'after', source: 'policy', criteria: policy.reason, rule: policy.id });
-  if (agent?.gate) gates.push({ mode: agent.gate, source: 'agent', criteria });
-  if (configGate) gates.push({ mode: configGate, source: 'flow', criteria });
-  if (planGate) gates.push({ mode: planGate, source: 'plan', criteria });
-  if (gates.length === 0) return null;
-  return { ...gates[0]!, mode: gates.some((g) => g.mode === 'before') ? 'before' : 'after' };
+  return resolveStepGates(agent, configGate, planGate, policy ? [policy] : []).gate;
 }
 
 export interface CreateRunInput {
@@ -73,18 +97,20 @@ export async function createRun(
       const agent = agents.get(planned.agent);
       const matched = matchingPolicies(rules, planned, agent);
       const flowGate = flow?.steps.find((s) => s.id === planned.id)?.gate;
+      const { gate, afterGate } = resolveStepGates(
+        agent,
+        input.plan.source === 'flow' ? (flowGate ?? planned.gate) : undefined,
+        planned.gate,
+        matched,
+      );
       return {
         id: planned.id,
         agent: planned.agent,
         kind: agent?.kind ?? 'external',
         task: planned.task,
         deps: [...planned.deps],
-        gate: resolveGate(
-          agent,
-          input.plan.source === 'flow' ? (flowGate ?? planned.gate) : undefined,
-          planned.gate,
-          matched.find((r) => r.effect === 'gate'),
-        ),
+        gate,
+        ...(afterGate ? { afterGate } : {}),
         status: 'pending',
         attempts: 0,
         output: null,

@@ -9,3 +9,4 @@ export * from './record-kinds.js';
 export * from './task-index.js';
 export * from './workspace-lock.js';
 export * from './workspace.js';
+export * from './data-dir.js';

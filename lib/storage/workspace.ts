@@ -10,6 +10,7 @@ import {
   workspaceRelative,
   writeText,
 } from './files.js';
+import { refuseDataDir } from './data-dir.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
 
 /** The on-disk format this version of orc reads and writes. */
@@ -128,11 +129,11 @@ export function findWorkspace(options: FindWorkspaceOptions = {}): Workspace {
         `${root} is not an orc workspace: run \`orc init ${explicit}\` first`,
       );
     }
-    return openChecked(sharedAcrossWorktrees(root));
+    return openChecked(sharedAcrossWorktrees(root), env);
   }
   let dir = resolve(options.cwd ?? process.cwd());
   for (;;) {
-    if (isWorkspace(dir)) return openChecked(sharedAcrossWorktrees(dir));
+    if (isWorkspace(dir)) return openChecked(sharedAcrossWorktrees(dir), env);
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
@@ -173,7 +174,7 @@ export function sharedAcrossWorktrees(root: string): string {
   }
 }
 
-function openChecked(root: string): Workspace {
+function openChecked(root: string, env: NodeJS.ProcessEnv): Workspace {
   const marker = readJsonIfExists<{ format?: unknown }>({ root }, markerFile(root), 'state/orc.json');
   const format = marker?.format;
   if (typeof format !== 'number') {
@@ -185,7 +186,9 @@ function openChecked(root: string): Workspace {
       `this workspace has format ${format}, newer than this orc understands (${WORKSPACE_FORMAT}): upgrade orc`,
     );
   }
-  return workspaceAt(root);
+  const ws = workspaceAt(root);
+  refuseDataDir(ws, env);
+  return ws;
 }
 
 export interface InitResult {
@@ -227,8 +230,9 @@ board:
 `;
 
 /** Creates a workspace, or completes one; re-running it changes nothing that is already there. */
-export function initWorkspace(dir = '.'): InitResult {
+export function initWorkspace(dir = '.', env: NodeJS.ProcessEnv = process.env): InitResult {
   const ws = workspaceAt(dir);
+  if (existsSync(ws.root) && statSync(ws.root).isDirectory()) refuseDataDir(ws, env);
   // The root itself may well be reached through a link (it is the user's choice of folder); only what
   // lies below it is confined.
   if (existsSync(ws.root) && !statSync(ws.root).isDirectory()) {
@@ -246,7 +250,7 @@ export function initWorkspace(dir = '.'): InitResult {
     writeJsonAtomic(ws, ws.markerFile, { format: WORKSPACE_FORMAT });
     changed.push('state/orc.json');
   } else {
-    openChecked(ws.root);
+    openChecked(ws.root, env);
   }
   for (const [path, content] of [
     [ws.eventsFile, ''],
