@@ -37,6 +37,12 @@ export function lazy<M extends Record<K, Handler>, K extends keyof M & string>(
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const [mod, ctx] = await Promise.all([load(), contextOf(command)]);
-    await mod[name](ctx, ...args.slice(0, -1));
+    try {
+      await mod[name](ctx, ...args.slice(0, -1));
+    } catch (error) {
+      // A field the library names is said as the flag that gave it (`reason` → `--reason`).
+      const { flagsOf, namedByFlags } = await import('./flag-names.js');
+      throw namedByFlags(error, flagsOf(command));
+    }
   };
 }

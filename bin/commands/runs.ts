@@ -1,6 +1,17 @@
 import { numberOrText } from '../options.js';
 import { perform } from '../operations.js';
-import { type Context, ago, c, cell, print, printJson, statusColor, table, warn } from '../output.js';
+import {
+  type Context,
+  ago,
+  c,
+  cell,
+  print,
+  printJson,
+  printable,
+  statusColor,
+  table,
+  warn,
+} from '../output.js';
 import { open } from './workspace.js';
 import type { Run, Workspace } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
@@ -10,7 +21,7 @@ const { OrcError, invalidInput, quote } = await subsystems.shared();
 const { readEventsFrom } = await subsystems.storage();
 const { loadOrchestratorConfig } = await subsystems.config();
 const { executeRun } = await subsystems.execution();
-const { runLeaseHolder, getRun, resolveRunId } = await subsystems.runs();
+const { runLeaseHolder, getRun, resolveRunId, waitingGate } = await subsystems.runs();
 const { TERMINAL_RUN } = await subsystems.records();
 
 function parsePayload(pairs: string[] = []): Record<string, string> {
@@ -34,7 +45,7 @@ async function stepTable(run: Run): Promise<string> {
       s.agent,
       stepColor(s.status),
       s.deps.join(',') || '',
-      s.gate ? `${s.gate.mode} (${s.gate.source})` : '',
+      [s.gate, s.afterGate].flatMap((g) => (g ? [`${g.mode} (${g.source})`] : [])).join(', '),
       cell(s.task, 40),
     ]),
   );
@@ -70,7 +81,9 @@ function summary(ctx: Context, run: Run): void {
   print(`run ${c.bold(run.id)} ${stepColor(run.status)}`);
   const waiting = run.steps.filter((s) => s.status === 'waiting_approval');
   for (const s of waiting) {
-    const criteria = s.gate?.criteria ? ` (criteria: ${s.gate.criteria})` : '';
+    // A step with two gates waits at the one it has reached: before it runs, or with its output.
+    const gate = waitingGate(s)?.gate;
+    const criteria = gate?.criteria ? ` (criteria: ${printable(gate.criteria)})` : '';
     print(
       `  ${s.id} waits for approval${criteria}: ${ctx.invocation} approve ${run.id} ${s.id}  |  ${ctx.invocation} reject ${run.id} ${s.id} --reason "…"`,
     );
@@ -193,7 +206,8 @@ export async function status(ctx: Context, ref: string) {
   print(`task: ${run.task}`);
   print(await stepTable(run));
   for (const s of run.steps) {
-    if (s.gate?.source === 'policy') print(`  ${s.id} gated by policy rule ${s.gate.rule}`);
+    for (const g of [s.gate, s.afterGate])
+      if (g?.source === 'policy') print(`  ${s.id} gated by policy rule ${g.rule} (${g.mode})`);
     if (s.output) print(`  ${s.id} output: ${cell(s.output, 100)}`);
     if (s.error) print(`  ${s.id} error: ${cell(s.error, 100)}`);
   }

@@ -87,7 +87,9 @@ export async function updateWorkstream(
   if (input.description !== undefined) changes.description = checkDescription(input.description);
   if (input.priority !== undefined) changes.priority = parsePriority(input.priority);
   if (Object.keys(changes).length === 0)
-    throw invalidInput('nothing to update: pass --description or --priority');
+    throw invalidInput('description or priority: give one to change (nothing to update)', {
+      field: 'description',
+    });
   return mutate(ws, options, (m) => {
     const current = requireWorkstream(m, name);
     const next = ordered({ ...current, ...changes, updatedAt: m.nowIso });

@@ -92,7 +92,9 @@ export async function syncWorkspace(ws: Workspace, options: SyncOptions): Promis
   const repo = await repoTop(ws);
   const retries = options.retries ?? 5;
   if (!Number.isInteger(retries) || retries < 0 || retries > 50) {
-    throw new OrcError('INVALID_INPUT', '--retries must be a whole number from 0 to 50');
+    throw new OrcError('INVALID_INPUT', 'retries must be a whole number from 0 to 50', {
+      details: { field: 'retries' },
+    });
   }
   const upstream = await runGit(repo, ['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{upstream}']);
   if (upstream.code !== 0) {

@@ -72,7 +72,8 @@ export function listMemories(ws: Workspace, options: { now?: Date } = {}): Memor
  * under the lock, and every move and its event land together.
  */
 export async function pruneMemories(ws: Workspace, budget: number, options: ActorOptions = {}) {
-  if (!Number.isInteger(budget) || budget < 0) throw invalidInput('--budget must be a whole number ≥ 0');
+  if (!Number.isInteger(budget) || budget < 0)
+    throw invalidInput('budget must be a whole number ≥ 0', { field: 'budget' });
   return mutate(ws, options, (m) => {
     const memories = readMemories(ws, m.now.getTime());
     const archived = memories.slice(0, Math.max(0, memories.length - budget));

@@ -245,7 +245,7 @@ const decider = (input: DecisionInput) => ({ actor: input.approver, now: input.n
  * mutation, so the rule (`policy.added`) and the decision (`reflect.promoted`) land together or not at all.
  */
 export async function promotePattern(ws: Workspace, id: string, input: DecisionInput): Promise<PolicyRule> {
-  if (!input.approver?.trim()) throw invalidInput('promoting needs --approver');
+  if (!input.approver?.trim()) throw invalidInput('approver must name who promotes', { field: 'approver' });
   return mutate(ws, decider(input), (m) => {
     const promotion = pendingPromotion(ws, id);
     const rule = writeNewPolicy(m, {
@@ -267,8 +267,9 @@ export async function promotePattern(ws: Workspace, id: string, input: DecisionI
 
 /** Declines a pending promotion; a reason is required, and the pattern is not proposed again. */
 export async function rejectPromotion(ws: Workspace, id: string, input: DecisionInput) {
-  if (!input.approver?.trim()) throw invalidInput('rejecting needs --approver');
-  if (!input.reason?.trim()) throw invalidInput('rejecting a promotion needs a --reason');
+  if (!input.approver?.trim()) throw invalidInput('approver must name who rejects', { field: 'approver' });
+  if (!input.reason?.trim())
+    throw invalidInput('reason must say why: a rejection needs a reason', { field: 'reason' });
   return mutate(ws, decider(input), (m) => {
     const promotion = pendingPromotion(ws, id);
     return m.emit('reflect.rejected', promotion.id, { pattern: promotion.pattern, reason: input.reason });
@@ -277,8 +278,9 @@ export async function rejectPromotion(ws: Workspace, id: string, input: Decision
 
 /** Retires a rule with who and why (`reflect.demoted`, then `policy.removed`, in one mutation). */
 export async function demoteRule(ws: Workspace, ruleId: string, input: DecisionInput) {
-  if (!input.approver?.trim()) throw invalidInput('demoting needs --approver');
-  if (!input.reason?.trim()) throw invalidInput('demoting a rule needs a --reason');
+  if (!input.approver?.trim()) throw invalidInput('approver must name who demotes', { field: 'approver' });
+  if (!input.reason?.trim())
+    throw invalidInput('reason must say why the rule is retired', { field: 'reason' });
   return mutate(ws, decider(input), (m) => {
     const rule = listPolicies(ws).find((r) => r.id === ruleId);
     if (!rule) throw notFound(`policy rule ${quote(ruleId)} not found`);

@@ -29,7 +29,7 @@ function checkMatch(match: PolicyMatch): PolicyMatch {
     try {
       new RegExp(match.regex, 'i');
     } catch {
-      throw invalidInput(`--regex ${quote(match.regex)} is not a valid regular expression`);
+      throw invalidInput(`regex ${quote(match.regex)} is not a valid regular expression`, { field: 'regex' });
     }
     clean.regex = match.regex;
   }
@@ -57,10 +57,10 @@ export function writeNewPolicy(m: Mutation, input: AddPolicyInput): PolicyRule {
   if (effect !== 'gate' && effect !== 'forbid')
     throw invalidInput(`effect ${quote(effect)} must be gate or forbid`);
   if (input.gate !== undefined && input.gate !== 'before' && input.gate !== 'after') {
-    throw invalidInput(`--gate ${quote(input.gate)} must be before or after`);
+    throw invalidInput(`gate ${quote(input.gate)} must be before or after`, { field: 'gate' });
   }
   if (typeof input.reason !== 'string' || input.reason.trim() === '')
-    throw invalidInput('a policy rule needs a --reason');
+    throw invalidInput('reason must say why the rule exists', { field: 'reason' });
   const rule: PolicyRule = {
     v: 1,
     id: newId('p'),

@@ -67,7 +67,8 @@ export async function rejectStep(
   stepId: string | undefined,
   options: DecisionOptions,
 ) {
-  if (!options.note || options.note.trim() === '') throw invalidInput('rejecting needs a reason (--reason)');
+  if (!options.note || options.note.trim() === '')
+    throw invalidInput('note must say why: a rejection needs a reason', { field: 'note' });
   checkText('note', options.note);
   const runId = resolveRunId(ws, runRef);
   return mutate(ws, options, (m) => {
