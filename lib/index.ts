@@ -39,11 +39,11 @@ export {
 export { type DoctorProblem, type DoctorReport, runDoctor } from './doctor/index.js';
 export { parseDuration, parseSince } from './shared/index.js';
 export { type ErrorCode, EXIT_CODES, OrcError } from './shared/index.js';
-export {
-  type CorruptLine,
-  type EventFilter,
-  type EventsRead,
-  type OrcEvent,
+export type {
+  CorruptLine,
+  EventFilter,
+  EventsRead,
+  OrcEvent,
 } from './storage/index.js';
 export {
   type AcquireLockOptions,
@@ -91,7 +91,7 @@ export {
 } from './knowledge/index.js';
 export type { KnowledgeSettings, SearchMode } from './config/index.js';
 export { type LogEventInput, logEvent } from './board/index.js';
-export { type ActorOptions } from './storage/index.js';
+export type { ActorOptions } from './storage/index.js';
 export {
   type AgentConfig,
   type AgentKind,
