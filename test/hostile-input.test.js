@@ -304,3 +304,51 @@ test('a provider key exported for orc never reaches an agent, the workspace or a
   };
   for (const [label, text] of Object.entries(where)) assert.ok(!text.includes(KEY), `the key is in ${label}`);
 });
+
+test('a record that arrives by a merge is held to the rules of typed input: names, ids, one-line fields, texts', async () => {
+  const { validateTask } = await import('../dist/lib/records/index.js');
+  const task = {
+    v: 1,
+    id: 't-abcd1234',
+    workstream: 'main',
+    title: 'ship',
+    description: 'line one\nline two\twith a tab',
+    priority: 2,
+    status: 'claimed',
+    tags: ['db'],
+    deps: [],
+    claim: {
+      agent: 'ada',
+      token: 'tok',
+      claimedAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-01T00:30:00.000Z',
+    },
+    attempts: 1,
+    result: null,
+    reason: null,
+    createdBy: 'ann',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+  assert.equal(
+    validateTask(task, 'state/tasks/t-abcd1234.json').id,
+    task.id,
+    'line breaks and tabs in texts are fine',
+  );
+  const hostile = [
+    [{ workstream: '../../etc' }, /workstream: must be a name/],
+    [{ title: `x${ESC}` }, /title: must be one line/],
+    [{ title: 'a\nforged line' }, /title: must be one line/],
+    [{ description: `x${ESC}` }, /description: must hold no control characters/],
+    [{ claim: { ...task.claim, agent: 'ada\nbob' } }, /claim\.agent: must be a name/],
+    [{ deps: ['../../x'] }, /deps\[0\]: must be a task id/],
+    [{ tags: ['a b'] }, /tags\[0\]: must be a tag/],
+    [{ createdBy: 'ann\u001b[2J' }, /createdBy: must be one line/],
+  ];
+  for (const [change, message] of hostile)
+    assert.throws(
+      () => validateTask({ ...task, ...change }, 'state/tasks/t-abcd1234.json'),
+      (error) => error.code === 'CORRUPT' && message.test(error.message),
+      JSON.stringify(change),
+    );
+});

@@ -8,6 +8,9 @@ import { type RecordSchema, lazySchema, stampOf, validateRecord } from './valida
  */
 
 const NAME_RULE = 'must be a name: letters, digits, . _ - (at most 64)';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const ONE_LINE = /^[^\u0000-\u001f\u007f]+$/;
+const ONE_LINE_RULE = 'must be one line without control characters';
 
 export const WORKSTREAM_STATUSES = ['active', 'archived'] as const;
 export type WorkstreamStatus = (typeof WORKSTREAM_STATUSES)[number];
@@ -58,8 +61,8 @@ export const agentSchema = lazySchema((z) => {
   return z.object({
     v: z.literal(1),
     id: z.string().refine(isName, NAME_RULE),
-    role: z.string(),
-    capabilities: z.array(z.string()),
+    role: z.string().max(40).regex(ONE_LINE, ONE_LINE_RULE),
+    capabilities: z.array(z.string().max(64).regex(ONE_LINE, ONE_LINE_RULE)),
     registeredAt: stamp,
     lastSeen: stamp,
   }) satisfies RecordSchema<Agent>;
@@ -86,7 +89,7 @@ export const lockSchema = lazySchema((z) => {
   const stamp = stampOf(z);
   return z.object({
     v: z.literal(1),
-    resource: z.string().min(1),
+    resource: z.string().max(200).regex(ONE_LINE, ONE_LINE_RULE),
     owner: z.string().refine(isName, NAME_RULE),
     count: z.number().int().min(1),
     acquiredAt: stamp,
