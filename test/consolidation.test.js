@@ -81,7 +81,7 @@ test('a note keeps the time of day in updated: a minute after the run it has the
   assert.match(note, new RegExp(`\\nupdated: ${run.endedAt.replace(/\./g, '\\.')}\\n`));
   const { findWorkspace, listMemories } = await import('../dist/lib/index.js');
   const now = new Date(Date.parse(run.endedAt) + 60_000);
-  const [memory] = listMemories(findWorkspace({ dir }), { now });
+  const [memory] = await listMemories(findWorkspace({ dir }), { now });
   assert.equal(memory.updated, run.endedAt);
   assert.ok(memory.relevance > 0.5999, `a minute old scores ${memory.relevance}`);
 });

@@ -36,7 +36,8 @@ test('past-example passages are exact sections, also when a recalls line was add
   mkdirSync(join(dir, 'knowledge/runs'), { recursive: true });
   const path = join(dir, 'knowledge/runs/r-old1.md');
   writeFileSync(path, NOTE);
-  const { findWorkspace, knowledgePassages, countRecalls } = await import('../dist/lib/index.js');
+  const { findWorkspace, knowledgePassages } = await import('../dist/lib/index.js');
+  const { countRecalls } = await import('../dist/lib/knowledge/index.js');
   const ws = findWorkspace({ dir });
   const query = 'sales analysis summary north region';
   const before = await knowledgePassages(ws, query, { k: 6 });

@@ -7,6 +7,7 @@ import {
   type OperationName,
   fieldKinds,
   operations,
+  renameFields,
   runOperation,
 } from '../operations/index.js';
 import type { Workspace } from '../storage/index.js';
@@ -88,7 +89,11 @@ route('GET', '/api/knowledge/search', 'searchKnowledge', {
   input: ({ q, ...rest }) => ({ ...rest, query: q ?? '' }),
 });
 route('GET', '/api/runs', 'listRuns', { input: (given) => ({ limit: 50, ...given }) });
-route('POST', '/api/runs', 'startRun', { status: 202 });
+// `flow_id`: the seed's HTTP trigger, as n8n and similar tools call it.
+route('POST', '/api/runs', 'startRun', {
+  status: 202,
+  input: (given) => renameFields(given, { flow_id: 'flow' }),
+});
 route('GET', '/api/runs/:run', 'getRun');
 route('POST', '/api/runs/:run/approve', 'decideGate', { input: (given) => ({ ...given, approved: true }) });
 route('POST', '/api/runs/:run/reject', 'decideGate', {

@@ -46,8 +46,23 @@ export class BodyTooLarge extends OrcError {
   }
 }
 
-/** Reads and parses a JSON body; an empty body is `undefined`. */
+/** Thrown for a body that says it is not JSON (a form, plain text); answered with 415. */
+export class BodyNotJson extends OrcError {
+  constructor(type: string) {
+    super('INVALID_INPUT', `the request body is ${quote(type)}: send JSON (content-type: application/json)`);
+  }
+}
+
+/**
+ * Reads and parses a JSON body; an empty body is `undefined`. The body is read as JSON whatever its
+ * content-type says (`curl -d '{…}'` labels JSON as a form); a form that is not JSON is 415.
+ */
 export function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+  const form = type === 'application/x-www-form-urlencoded' || type.startsWith('multipart/');
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -69,7 +84,7 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
       try {
         resolve(JSON.parse(text));
       } catch {
-        reject(invalidInput('the request body is not valid JSON'));
+        reject(form ? new BodyNotJson(type) : invalidInput('the request body is not valid JSON'));
       }
     });
   });

@@ -5,7 +5,7 @@ import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { type ErrorCode, OrcError, describeError } from '../shared/index.js';
 import { type ApiContext, handleApi } from './http-api.js';
 import { streamEvents } from './http-events.js';
-import { BodyTooLarge } from './http-input.js';
+import { BodyNotJson, BodyTooLarge } from './http-input.js';
 import { type ServeToken, serveToken, tokenMatches } from './serve-token.js';
 import type { Workspace } from '../storage/index.js';
 import type { RunContinuer } from '../app/index.js';
@@ -75,7 +75,8 @@ function sendThrown(res: ServerResponse, error: unknown): void {
     return;
   }
   const { code, message, details } = describeError(error);
-  const status = error instanceof BodyTooLarge ? 413 : (HTTP_STATUS[code] ?? 500);
+  const status =
+    error instanceof BodyTooLarge ? 413 : error instanceof BodyNotJson ? 415 : (HTTP_STATUS[code] ?? 500);
   sendError(res, status, code, message, {}, details);
 }
 

@@ -7,7 +7,10 @@ import type { OperationName } from '../operations/index.js';
  * its operation's input schema. Where a tool differs from its operation, on purpose:
  * - `task_next` registers an agent it does not know as a worker (`register` defaults to true here): a
  *   client that only speaks MCP would otherwise need a second call before its first task;
- * - `events_recent` answers the events only, the last 20 unless `last` says otherwise.
+ * - `events_recent` answers the events only, the last 20 unless `last` says otherwise;
+ * - the `orchestrator_*` tools take the seed's names too (`run_id`, `flow_id`, `step_id`, `notes`,
+ *   `promotion_id`, `rule_id`) and `config_path`, the orchestrator.yaml whose workspace to act on, so
+ *   that one server serves several workspaces as the seed's Claude Desktop wiring assumes.
  */
 
 export interface ToolSpec {
@@ -15,6 +18,10 @@ export interface ToolSpec {
   operation: OperationName;
   /** Defaults applied to the arguments before the operation sees them. */
   defaults?: Record<string, unknown>;
+  /** Other names accepted for fields: the seed's (`run_id` for `run`). */
+  aliases?: Record<string, string>;
+  /** Takes `config_path` (an orchestrator.yaml) to choose the workspace, as the seed's tools do. */
+  configPath?: boolean;
   /** Changes nothing it is not asked to but may end or undo work (MCP's destructiveHint). */
   destructive?: boolean;
   /** The answer from the operation's result (the result itself unless said). */
@@ -22,14 +29,30 @@ export interface ToolSpec {
 }
 
 export const TOOLS: readonly ToolSpec[] = [
-  { name: 'orchestrator_run', operation: 'startRun' },
-  { name: 'orchestrator_status', operation: 'getRun' },
-  { name: 'orchestrator_approve', operation: 'decideGate' },
-  { name: 'orchestrator_list_runs', operation: 'listRuns' },
-  { name: 'orchestrator_list_agents', operation: 'listConfiguredAgents' },
-  { name: 'orchestrator_reflect', operation: 'reflectOnRuns' },
-  { name: 'orchestrator_reflect_promote', operation: 'decidePromotion' },
-  { name: 'orchestrator_reflect_demote', operation: 'demoteRule', destructive: true },
+  { name: 'orchestrator_run', operation: 'startRun', configPath: true, aliases: { flow_id: 'flow' } },
+  { name: 'orchestrator_status', operation: 'getRun', configPath: true, aliases: { run_id: 'run' } },
+  {
+    name: 'orchestrator_approve',
+    operation: 'decideGate',
+    configPath: true,
+    aliases: { run_id: 'run', step_id: 'step', notes: 'note' },
+  },
+  { name: 'orchestrator_list_runs', operation: 'listRuns', configPath: true },
+  { name: 'orchestrator_list_agents', operation: 'listConfiguredAgents', configPath: true },
+  { name: 'orchestrator_reflect', operation: 'reflectOnRuns', configPath: true },
+  {
+    name: 'orchestrator_reflect_promote',
+    operation: 'decidePromotion',
+    configPath: true,
+    aliases: { promotion_id: 'id' },
+  },
+  {
+    name: 'orchestrator_reflect_demote',
+    operation: 'demoteRule',
+    configPath: true,
+    aliases: { rule_id: 'rule' },
+    destructive: true,
+  },
   { name: 'task_next', operation: 'nextTask', defaults: { register: true } },
   { name: 'task_show', operation: 'getTask' },
   { name: 'task_complete', operation: 'completeTask' },

@@ -2,11 +2,18 @@ import { createRequire } from 'node:module';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readConfigDocument } from '../config/index.js';
-import { describeError } from '../shared/index.js';
+import { dirname, resolve } from 'node:path';
+import { describeError, invalidInput } from '../shared/index.js';
 import { CORE_TOOLS, MCP_INSTRUCTIONS, TOOLS, checkToolSet } from './mcp-tools.js';
-import { findWorkspace } from '../storage/index.js';
+import { type Workspace, findWorkspace } from '../storage/index.js';
 import type { RunContinuer } from '../app/index.js';
-import { type Operation, type OperationContext, operations, runOperation } from '../operations/index.js';
+import {
+  type Operation,
+  type OperationContext,
+  operations,
+  renameFields,
+  runOperation,
+} from '../operations/index.js';
 import type { ZodV3 } from '../records/index.js';
 import { OrcStdioTransport } from './mcp-transport.js';
 
@@ -82,10 +89,19 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
   const listed = tools.map((tool) => {
     const op = operations[tool.operation] as Operation;
     const schema = z.object(op.fields(z as unknown as ZodV3) as unknown as Record<string, never>).strict();
+    const inputSchema = compactSchema(z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>);
+    inputSchema.properties ??= {};
+    if (tool.configPath)
+      (inputSchema.properties as Record<string, unknown>).config_path = {
+        type: 'string',
+        description: "the workspace's orchestrator.yaml (default: the server's workspace)",
+      };
+    // The seed's names for some fields are accepted beside those listed.
+    if (tool.aliases) delete inputSchema.additionalProperties;
     return {
       name: tool.name,
       description: op.summary,
-      inputSchema: compactSchema(z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>),
+      inputSchema,
       annotations: {
         readOnlyHint: op.readOnly,
         ...(op.readOnly ? {} : { destructiveHint: Boolean(tool.destructive) }),
@@ -103,15 +119,21 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
     if (!tool) return failure('NOT_FOUND', `no tool ${JSON.stringify(request.params.name)}`);
     const warn = options.onWarning ?? (() => {});
     try {
+      const given = isObject(request.params.arguments) ? { ...request.params.arguments } : {};
+      const configPath = tool.configPath ? given.config_path : undefined;
+      delete given.config_path;
       const ctx: OperationContext = {
-        ws: findWorkspace({ dir: options.dir, env: options.env }),
+        ws:
+          configPath === undefined
+            ? findWorkspace({ dir: options.dir, env: options.env })
+            : workspaceOfConfig(configPath),
         actor: options.actor,
         invocation: options.invocation ?? 'orc',
         onWarning: warn,
         continueRun: options.continueRun,
       };
-      const args = request.params.arguments ?? {};
-      const input = tool.defaults && isObject(args) ? { ...tool.defaults, ...args } : args;
+      const args = tool.aliases ? renameFields(given, tool.aliases) : given;
+      const input = { ...tool.defaults, ...args };
       const result = await runOperation(operations[tool.operation] as Operation, ctx, input);
       const value = tool.reply ? tool.reply(result as never, warn) : result;
       return { content: [{ type: 'text', text: JSON.stringify(value ?? null) }] } satisfies CallToolResult;
@@ -121,6 +143,14 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
     }
   });
   return server;
+}
+
+/** The workspace an orchestrator.yaml belongs to: the folder that holds it, which must be one. */
+function workspaceOfConfig(path: unknown): Workspace {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (typeof path !== 'string' || !/(^|\/)orchestrator\.ya?ml$/.test(path) || /[\u0000-\u001f]/.test(path))
+    throw invalidInput('config_path must be the path of an orchestrator.yaml', { field: 'config_path' });
+  return findWorkspace({ dir: dirname(resolve(path)) });
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

@@ -116,6 +116,25 @@ export function fieldKinds(op: Operation): Record<string, 'number' | 'boolean' |
   return kinds;
 }
 
+/**
+ * Input with some fields renamed: the aliases another tool uses for ours (the seed's `run_id` for
+ * `run`). An alias given together with its field is refused, not guessed between.
+ */
+export function renameFields(
+  given: Record<string, unknown>,
+  aliases: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  const out = { ...given };
+  for (const [alias, field] of Object.entries(aliases)) {
+    if (out[alias] === undefined) continue;
+    if (out[field] !== undefined)
+      throw invalidInput(`${alias} and ${field} are the same field: give one`, { field });
+    out[field] = out[alias];
+    delete out[alias];
+  }
+  return out;
+}
+
 /** Runs an operation on raw input: checks it, then does the use case. */
 export async function runOperation<S extends InputShape, O>(
   op: Operation<S, O>,

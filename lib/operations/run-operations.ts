@@ -41,12 +41,15 @@ export const listRuns = defineOperation({
   summary: 'Runs, newest first (steps as a count).',
   readOnly: true,
   fields: (z) => ({
-    status: z.enum(RUN_STATUSES).optional(),
+    status: z
+      .enum([...RUN_STATUSES, 'all'])
+      .optional()
+      .describe('all: every run (the default)'),
     limit: z.number().int().min(1).max(10_000).optional(),
   }),
   run: async (ctx, input) =>
     (await runs())
-      .listRuns(ctx.ws, { status: input.status })
+      .listRuns(ctx.ws, { status: input.status === 'all' ? undefined : input.status })
       .slice(0, input.limit)
       .map(({ steps, ...run }) => ({
         ...run,
