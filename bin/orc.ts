@@ -3,6 +3,16 @@ import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
 import { lazy } from './run.js';
 
+// `orc hook pre-edit` runs before every edit an agent makes: it answers without loading commander.
+if (
+  process.argv[2] === 'hook' &&
+  process.argv[3] === 'pre-edit' &&
+  !/^(-h|--help)$/m.test(process.argv.join('\n'))
+) {
+  const { runHookArgs } = await import('./commands/hook.js');
+  process.exit(await runHookArgs(process.argv.slice(3)));
+}
+
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 // require, not import: commander is CommonJS, and importing it from ESM costs several ms more.
@@ -370,6 +380,30 @@ function build(json: boolean): CommandType {
     .description('keep the most relevant, archive the rest to knowledge/archive/ (never deleted)')
     .requiredOption('--budget <n>', 'how many memories to keep')
     .action(lazy(() => import('./commands/memory.js'), 'prune'));
+
+  const integrations = () => import('./commands/integrations.js');
+  program
+    .command('setup <tool>')
+    .description(
+      "install orc's hooks, MCP server and instructions into claude, codex or cursor (project files)",
+    )
+    .option('--check', 'say what is installed and what is missing (exit 1 when something is)')
+    .option('--remove', "take out orc's parts only")
+    .action(lazy(integrations, 'setup'));
+  program
+    .command('whoami')
+    .description('the agent id orc uses here ($ORC_AGENT, else the agent tool session) and why')
+    .action(lazy(integrations, 'whoami'));
+  program
+    .command('hook')
+    .description('hooks run by agent tools')
+    .command('pre-edit')
+    .description(
+      "refuse an edit to a file under another agent's live lock (reads the tool's hook JSON on stdin)",
+    )
+    .option('--tool <tool>', 'claude, codex or cursor (default: found from the input)')
+    .option('--auto-lock <ttl>', 'take a lock of this length on each file on first edit')
+    .action(lazy(() => import('./commands/hook.js'), 'preEdit'));
 
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;

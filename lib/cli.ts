@@ -15,6 +15,7 @@ export type * from './memory/index.js';
 export type * from './execution/index.js';
 export type * from './git/index.js';
 export type * from './doctor/index.js';
+export type * from './integrations/index.js';
 export type * from './interfaces/index.js';
 export type * from './app/index.js';
 
@@ -32,6 +33,7 @@ export const subsystems = {
   execution: () => import('./execution/index.js'),
   git: () => import('./git/index.js'),
   doctor: () => import('./doctor/index.js'),
+  integrations: () => import('./integrations/index.js'),
   app: () => import('./app/index.js'),
   interfaces: () => import('./interfaces/index.js'),
 };
