@@ -414,7 +414,8 @@ async function main(argv: string[]): Promise<number> {
   const program = build(json);
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command may end with a status that is not an error (`setup --check`, `hook pre-edit`).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError && error.exitCode === 0) return 0; // --help, --version
     // Loaded only on failure: `orc --help` and a command that succeeds pay nothing for it.
