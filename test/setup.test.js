@@ -246,3 +246,8 @@ test('planSetup is pure: an older orc section is replaced in place, twice is a n
   const removed = planSetup('codex', 'remove', (p) => (p === 'AGENTS.md' ? agents.text : undefined));
   assert.equal(removed.files.find((f) => f.path === 'AGENTS.md').text, '# A\n\n\n## B\n');
 });
+
+test('the README shows the AGENTS.md text exactly as setup writes it', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  assert.ok(readme.includes(`\`\`\`md\n${AGENTS_SECTION}\`\`\`\n`));
+});
