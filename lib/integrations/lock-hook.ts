@@ -107,7 +107,10 @@ async function checkCall(call: HookCall, options: PreEditOptions): Promise<PreEd
   const files: EditedFile[] = call.paths.map((p) => {
     const abs = resolve(cwd, p);
     const rel = relative(repo, abs);
-    return { abs: slash(abs), rel: rel.startsWith('..') || isAbsolute(rel) ? slash(abs) : slash(rel) };
+    return {
+      abs: slash(abs),
+      rel: rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? slash(abs) : slash(rel),
+    };
   });
   const now = (options.now ?? new Date()).getTime();
   const locks = readHeldLocks(ws);
@@ -121,33 +124,37 @@ async function checkCall(call: HookCall, options: PreEditOptions): Promise<PreEd
     const reason = `orc: ${file.rel} is locked by ${lock.owner} until ${lock.expiresAt} (lock ${JSON.stringify(lock.resource)})${yours}: work on something else, or ask ${lock.owner} to release it`;
     return { ...base, decision: 'block', reason, warnings: [], locked: [] };
   }
-  const warnings: string[] = [];
+  if (options.autoLockTtlMs === undefined) return { ...base, decision: 'allow', warnings: [], locked: [] };
+  if (!identity.agent) {
+    return {
+      ...base,
+      decision: 'allow',
+      warnings: [`--auto-lock took no lock: ${identity.reason}`],
+      locked: [],
+    };
+  }
+  const agent = identity.agent;
+  const missing = files.filter((f) => !holdsLock(locks, f, agent, now));
   const locked: string[] = [];
-  if (options.autoLockTtlMs !== undefined) {
-    if (!identity.agent) warnings.push(`--auto-lock took no lock: ${identity.reason}`);
-    else {
-      const agent = identity.agent;
-      const missing = files.filter((f) => !holdsLock(locks, f, agent, now));
-      // Loaded only when a lock is to be taken: the board costs the hook's every other run nothing.
-      const { acquireLock } = missing.length ? await import('../board/index.js') : { acquireLock: undefined };
-      for (const file of missing) {
-        try {
-          await acquireLock!(ws, file.rel, agent, {
-            ttlMs: options.autoLockTtlMs,
-            actor: agent,
-            now: options.now,
-          });
-          locked.push(file.rel);
-        } catch (error) {
-          if (error instanceof OrcError && error.code === 'CONFLICT') {
-            return { ...base, decision: 'block', reason: `orc: ${error.message}`, warnings, locked };
-          }
-          throw error;
-        }
+  // Loaded only when a lock is to be taken: the board costs the hook's every other run nothing.
+  const { acquireLock } = missing.length ? await import('../board/index.js') : { acquireLock: undefined };
+  for (const file of missing) {
+    try {
+      await acquireLock!(ws, file.rel, agent, {
+        ttlMs: options.autoLockTtlMs,
+        actor: agent,
+        now: options.now,
+      });
+      locked.push(file.rel);
+    } catch (error) {
+      // Another agent took it between the read above and now: its lock wins.
+      if (error instanceof OrcError && error.code === 'CONFLICT') {
+        return { ...base, decision: 'block', reason: `orc: ${error.message}`, warnings: [], locked };
       }
+      throw error;
     }
   }
-  return { ...base, decision: 'allow', warnings, locked };
+  return { ...base, decision: 'allow', warnings: [], locked };
 }
 
 /** How the verdict is told to the agent tool: exit code, stdout and stderr by that tool's convention. */
