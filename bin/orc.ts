@@ -385,7 +385,7 @@ function build(json: boolean): CommandType {
   program
     .command('setup <tool>')
     .description(
-      "install orc's hooks, MCP server and instructions into claude, codex or cursor (project files)",
+      "install orc's hooks, MCP server and instructions into claude, codex, cursor or gemini (project files)",
     )
     .option('--check', 'say what is installed and what is missing (exit 1 when something is)')
     .option('--remove', "take out orc's parts only")
@@ -401,7 +401,7 @@ function build(json: boolean): CommandType {
     .description(
       "refuse an edit to a file under another agent's live lock (reads the tool's hook JSON on stdin)",
     )
-    .option('--tool <tool>', 'claude, codex or cursor (default: found from the input)')
+    .option('--tool <tool>', 'claude, codex, cursor or gemini (default: found from the input)')
     .option('--auto-lock <ttl>', 'take a lock of this length on each file on first edit')
     .action(lazy(() => import('./commands/hook.js'), 'preEdit'));
 

@@ -175,6 +175,25 @@ test('cursor: the reply is JSON on stdout, permission deny (exit 2) or allow (ex
   assert.deepEqual([shell.code, JSON.parse(shell.stdout)], [0, { permission: 'allow' }]);
 });
 
+test('gemini: BeforeTool write_file under a lock exits 2 with stderr; allowed replies {} on stdout', async (t) => {
+  const dir = await board(t);
+  // geminicli.com/docs/hooks/reference: BeforeTool input.
+  const gemini = (file) => ({
+    session_id: 'gem-5d1c2e7a9b40',
+    transcript_path: '/home/user/.gemini/tmp/chat.json',
+    cwd: dir,
+    hook_event_name: 'BeforeTool',
+    timestamp: '2026-12-02T00:00:00.000Z',
+    tool_name: 'write_file',
+    tool_input: { file_path: join(dir, file), content: 'x' },
+  });
+  const blocked = hook(dir, gemini('src/a.ts'));
+  assert.deepEqual([blocked.code, blocked.stdout], [2, '']);
+  assert.match(blocked.stderr, /src\/a\.ts is locked by alice/);
+  const free = hook(dir, gemini('src/free.ts'), { tool: 'gemini' });
+  assert.deepEqual([free.code, free.stdout], [0, '{}\n']);
+});
+
 test('--auto-lock takes a lock on the first edit, for the agent, and keeps others out', async (t) => {
   const dir = await board(t);
   const edit = claude(dir, 'Edit', { file_path: join(dir, 'src/new.ts') });

@@ -10,7 +10,7 @@ import { ROOT, orc, tempDir } from './helpers.js';
 
 const { planSetup, AGENTS_SECTION } = await import(join(ROOT, 'dist', 'lib', 'integrations', 'index.js'));
 
-const TOOLS = ['claude', 'codex', 'cursor'];
+const TOOLS = ['claude', 'codex', 'cursor', 'gemini'];
 
 /** What a user already has, per tool: their own hooks, servers and instructions, in their own layouts. */
 const FIXTURES = {
@@ -54,12 +54,27 @@ const FIXTURES = {
     '.cursor/mcp.json': `${JSON.stringify({ mcpServers: { figma: { url: 'http://127.0.0.1:3845/sse' } } }, null, 2)}\n`,
     'AGENTS.md': '# Agents\r\n\r\nWindows line ends stay.\r\n',
   },
+  gemini: {
+    '.gemini/settings.json': `${JSON.stringify(
+      {
+        theme: 'GitHub',
+        mcpServers: { db: { command: 'npx', args: ['db-mcp'], trust: false } },
+        hooks: {
+          AfterTool: [{ matcher: 'run_shell_command', hooks: [{ type: 'command', command: './log.sh' }] }],
+        },
+      },
+      null,
+      2,
+    )}\n`,
+    'GEMINI.md': 'Be brief.',
+  },
 };
 
 const FILES = {
   claude: ['.claude/settings.json', '.mcp.json', 'CLAUDE.md'],
   codex: ['.codex/hooks.json', '.codex/config.toml', 'AGENTS.md'],
   cursor: ['.cursor/hooks.json', '.cursor/mcp.json', 'AGENTS.md'],
+  gemini: ['.gemini/settings.json', 'GEMINI.md'],
 };
 
 function repo(t, files = {}) {

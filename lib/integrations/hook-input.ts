@@ -1,5 +1,5 @@
 /** The agent tools orc integrates with. */
-export const AGENT_TOOLS = ['claude', 'codex', 'cursor'] as const;
+export const AGENT_TOOLS = ['claude', 'codex', 'cursor', 'gemini'] as const;
 export type AgentTool = (typeof AGENT_TOOLS)[number];
 
 /** One pre-tool hook call, whatever tool sent it: which tool ran, the files it would write, the session. */
@@ -27,11 +27,15 @@ export interface HookCall {
  * - Cursor (cursor.com/docs/hooks, preToolUse): {conversation_id, generation_id, hook_event_name:
  *   "preToolUse", workspace_roots, tool_name, tool_input}; Write/Edit/StrReplace/Delete carry
  *   `tool_input.file_path` (older builds: `path`).
+ * - Gemini CLI (geminicli.com/docs/hooks/reference, BeforeTool): {session_id, transcript_path, cwd,
+ *   hook_event_name: "BeforeTool", timestamp, tool_name, tool_input}; `write_file` and `replace` carry
+ *   `tool_input.file_path`.
  */
 const EDIT_TOOLS: Record<AgentTool, ReadonlySet<string>> = {
   claude: new Set(['Edit', 'Write', 'MultiEdit', 'NotebookEdit']),
   codex: new Set(['apply_patch', 'Edit', 'Write']),
   cursor: new Set(['Write', 'Edit', 'StrReplace', 'MultiEdit', 'Delete', 'EditNotebook']),
+  gemini: new Set(['write_file', 'replace']),
 };
 
 const PATCH_FILE = /^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+)$/gm;
@@ -45,9 +49,10 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** Which tool sent `raw`, when `--tool` was not given: Cursor by its fields, Codex by apply_patch. */
+/** Which tool sent `raw`, when `--tool` was not given: by the fields and event names each one uses. */
 export function detectTool(raw: Json): AgentTool {
   if ('conversation_id' in raw || 'workspace_roots' in raw) return 'cursor';
+  if (raw.hook_event_name === 'BeforeTool') return 'gemini';
   if (raw.tool_name === 'apply_patch' || 'turn_id' in raw) return 'codex';
   return 'claude';
 }

@@ -169,6 +169,8 @@ export interface HookReply {
  * 0 allows (code.claude.com/docs/en/hooks, "Exit code 2 behavior"; Codex uses the same contract).
  * Cursor: a JSON reply on stdout, `{"permission": "allow"|"deny", "user_message", "agent_message"}`,
  * expected on every path; exit 2 blocks as well (cursor.com/docs/hooks).
+ * Gemini CLI: exit 2 blocks with stderr as the reason; after exit 0 stdout must be JSON only
+ * (geminicli.com/docs/hooks/reference, "Exit codes").
  */
 export function hookReply(verdict: PreEditVerdict, tool: AgentTool = verdict.tool ?? 'claude'): HookReply {
   const warnings = verdict.warnings.map((w) => `orc: warning: ${w}\n`).join('');
@@ -183,9 +185,7 @@ export function hookReply(verdict: PreEditVerdict, tool: AgentTool = verdict.too
       stderr: blocked ? `${verdict.reason}\n${warnings}` : warnings,
     };
   }
-  return {
-    exitCode: blocked ? 2 : 0,
-    stdout: '',
-    stderr: blocked ? `${verdict.reason}\n${warnings}` : warnings,
-  };
+  // Gemini CLI parses stdout as JSON after exit 0: an empty object says "nothing to change".
+  const stdout = tool === 'gemini' && !blocked ? '{}\n' : '';
+  return { exitCode: blocked ? 2 : 0, stdout, stderr: blocked ? `${verdict.reason}\n${warnings}` : warnings };
 }

@@ -36,22 +36,24 @@ export function hasBlock(text: string | undefined, block: string, markers: Block
   return at !== undefined && text.slice(at.start, at.end) === block;
 }
 
-/** The text with the block in place: an older block replaced where it stands, else appended after a blank line. */
+/**
+ * The text with the block in place: an older block replaced where it stands, else appended after one
+ * added line end (a blank line after a text that ends with one), which takeBlock takes out again.
+ */
 export function putBlock(text: string | undefined, block: string, markers: BlockMarkers): string {
   const current = text ?? '';
   const at = findBlock(current, markers);
   if (at) return current.slice(0, at.start) + block + current.slice(at.end);
-  if (current === '') return block;
-  return `${current}${current.endsWith('\n') ? '\n' : '\n\n'}${block}`;
+  return current === '' ? block : `${current}\n${block}`;
 }
 
-/** The text without the block (and without the blank line put before it); unchanged when absent. */
+/** The text without the block (and without the line end put before it); unchanged when absent. */
 export function takeBlock(text: string | undefined, markers: BlockMarkers): string | undefined {
   if (text === undefined) return undefined;
   const at = findBlock(text, markers);
   if (!at) return text;
   let before = text.slice(0, at.start);
   const after = text.slice(at.end);
-  if (after === '' && before.endsWith('\n\n')) before = before.slice(0, -1);
+  if (after === '' && before.endsWith('\n')) before = before.slice(0, -1);
   return before + after;
 }

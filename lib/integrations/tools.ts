@@ -124,6 +124,10 @@ const preEdit = (tool: AgentTool) => `orc hook pre-edit --tool ${tool}`;
  * - Cursor: hooks in .cursor/hooks.json, MCP servers in .cursor/mcp.json, instructions in AGENTS.md
  *   (cursor.com/docs/hooks, /docs/context/mcp, /docs/context/rules "AGENTS.md"). Cursor's preToolUse
  *   entry has no matcher: the hook sees every tool call and lets the ones that write no file through.
+ * - Gemini CLI: hooks and MCP servers in .gemini/settings.json, instructions in GEMINI.md
+ *   (geminicli.com/docs/hooks/reference, /docs/tools/mcp-server). No session-start hook: Gemini wants
+ *   JSON on stdout from every hook, and `orc prime` prints markdown; the GEMINI.md section asks the
+ *   agent to run it instead.
  */
 const TOOL_FILES: Record<AgentTool, () => SetupFile[]> = {
   claude: () => [
@@ -178,6 +182,19 @@ const TOOL_FILES: Record<AgentTool, () => SetupFile[]> = {
     },
     mcpFile('.cursor/mcp.json'),
     sectionFile('AGENTS.md'),
+  ],
+  gemini: () => [
+    {
+      path: '.gemini/settings.json',
+      parts: [
+        ...groupedHooks('.gemini/settings.json', [
+          { event: 'BeforeTool', matcher: 'write_file|replace', command: preEdit('gemini') },
+        ]),
+        ...mcpFile('.gemini/settings.json').parts,
+      ],
+      orcOnly: jsonOrcOnly('.gemini/settings.json'),
+    },
+    sectionFile('GEMINI.md'),
   ],
 };
 
