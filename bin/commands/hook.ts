@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Context } from '../output.js';
 import { subsystems } from '../../lib/cli.js';
 
@@ -15,8 +16,15 @@ export interface PreEditFlags {
   dir?: string;
 }
 
+/** The hook input: one read of fd 0 (a pipe from the agent tool), cheaper than a stream. */
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (error) {
+    // A non-blocking stdin (some spawners set O_NONBLOCK) is read as a stream instead.
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
