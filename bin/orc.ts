@@ -394,9 +394,13 @@ function build(json: boolean): CommandType {
     .command('whoami')
     .description('the agent id orc uses here ($ORC_AGENT, else the agent tool session) and why')
     .action(lazy(integrations, 'whoami'));
-  program
-    .command('hook')
-    .description('hooks run by agent tools')
+  const hook = program.command('hook').description('hooks run by agent tools');
+  hook
+    .command('session-start')
+    .description("export the session's agent id to the agent's commands (Claude Code's CLAUDE_ENV_FILE)")
+    .option('--tool <tool>', 'the agent tool (default claude)')
+    .action(lazy(() => import('./commands/hook.js'), 'sessionStart'));
+  hook
     .command('pre-edit')
     .description(
       "refuse an edit to a file under another agent's live lock (reads the tool's hook JSON on stdin)",

@@ -3,10 +3,10 @@
 // a glob), allowed for its own lock, free files, expired locks and tools that write nothing; --auto-lock;
 // orc's own failures allow. And identity: resolveAgentIdentity and `orc whoami`.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, orc, orcJson, tempWorkspace } from './helpers.js';
+import { ROOT, orc, orcJson, tempDir, tempWorkspace } from './helpers.js';
 
 const lib = await import(join(ROOT, 'dist', 'lib', 'index.js'));
 const integrations = await import(join(ROOT, 'dist', 'lib', 'integrations', 'index.js'));
@@ -321,4 +321,39 @@ test('orc whoami: from ORC_AGENT, from a Codex session, nobody, and an invalid O
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
   assert.match(bad.stderr, /ORC_AGENT "two words" is not a valid name/);
+});
+
+test('hook session-start exports the session agent through CLAUDE_ENV_FILE, once, and never fails', (t) => {
+  const dir = tempDir(t);
+  const envFile = join(dir, 'session.env');
+  writeFileSync(envFile, 'export FOO=1');
+  const input = JSON.stringify({
+    session_id: '736848ea-e359-4f8c-9e44-7f2dea2ad9b1',
+    transcript_path: '/x.jsonl',
+    cwd: dir,
+    hook_event_name: 'SessionStart',
+    source: 'startup',
+  });
+  const start = (env) =>
+    orc(['hook', 'session-start', '--tool', 'claude'], { cwd: dir, input, env: { ORC_AGENT: '', ...env } });
+  const first = start({ CLAUDE_ENV_FILE: envFile });
+  assert.deepEqual([first.code, first.stdout, first.stderr], [0, '', '']);
+  assert.equal(readFileSync(envFile, 'utf8'), 'export FOO=1\nexport ORC_AGENT=claude-7f2dea2ad9b1\n');
+  assert.equal(start({ CLAUDE_ENV_FILE: envFile }).code, 0);
+  assert.equal(readFileSync(envFile, 'utf8'), 'export FOO=1\nexport ORC_AGENT=claude-7f2dea2ad9b1\n', 'once');
+  // What a command of the session then sees.
+  const who = orc(['whoami'], { env: { ORC_AGENT: 'claude-7f2dea2ad9b1' } });
+  assert.equal(who.stdout, 'claude-7f2dea2ad9b1 (from $ORC_AGENT)\n');
+  // No env file, a bad ORC_AGENT, input that is not JSON: exit 0 all the same.
+  assert.equal(start({}).code, 0);
+  const bad = start({ CLAUDE_ENV_FILE: envFile, ORC_AGENT: 'a b' });
+  assert.equal(bad.code, 0);
+  assert.match(bad.stderr, /^orc: warning: ORC_AGENT "a b" is not a valid name/);
+  const garbage = orc(['hook', 'session-start'], {
+    cwd: dir,
+    input: 'nope',
+    env: { ORC_AGENT: '', CLAUDE_ENV_FILE: envFile },
+  });
+  assert.equal(garbage.code, 0);
+  assert.match(garbage.stderr, /nobody: set ORC_AGENT/);
 });

@@ -165,7 +165,10 @@ test('claude: the installed settings hold the documented hook, MCP and instructi
   const dir = repo(t);
   assert.equal(setup(dir, 'claude').code, 0);
   const settings = JSON.parse(readFileSync(join(dir, '.claude/settings.json'), 'utf8'));
-  assert.deepEqual(settings.hooks.SessionStart, [{ hooks: [{ type: 'command', command: 'orc prime' }] }]);
+  assert.deepEqual(settings.hooks.SessionStart, [
+    { hooks: [{ type: 'command', command: 'orc hook session-start --tool claude' }] },
+    { hooks: [{ type: 'command', command: 'orc prime' }] },
+  ]);
   assert.deepEqual(settings.hooks.PreCompact, [{ hooks: [{ type: 'command', command: 'orc prime' }] }]);
   assert.deepEqual(settings.hooks.PreToolUse, [
     {

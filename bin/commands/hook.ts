@@ -5,7 +5,7 @@ import { subsystems } from '../../lib/cli.js';
 // `orc hook pre-edit` runs before every edit an agent makes, so it loads the least it can: the shared,
 // storage and integrations layers (the board only when --auto-lock takes a lock), and no commander
 // when reached through the fast path of bin/orc.ts.
-const { AGENT_TOOLS, checkPreEdit, hookReply } = await subsystems.integrations();
+const { AGENT_TOOLS, checkPreEdit, hookReply, startSession } = await subsystems.integrations();
 const { parseDuration } = await subsystems.shared();
 
 type AgentTool = (typeof AGENT_TOOLS)[number];
@@ -82,4 +82,17 @@ export function runHookArgs(argv: string[]): Promise<number> {
 /** `orc hook pre-edit` reached through commander (`orc --dir x hook pre-edit`). */
 export async function preEdit(ctx: Context, opts: { tool?: string; autoLock?: string }) {
   process.exitCode = await runPreEdit({ ...opts, dir: ctx.dir });
+}
+
+/**
+ * `orc hook session-start [--tool claude]`: exports the session's agent id through CLAUDE_ENV_FILE for
+ * the commands the agent runs. Prints nothing on stdout (a SessionStart hook's stdout becomes context:
+ * that is `orc prime`'s) and always exits 0.
+ */
+export async function sessionStart(_ctx: Context, opts: { tool?: string }) {
+  const tool = (AGENT_TOOLS as readonly string[]).includes(opts.tool ?? '')
+    ? (opts.tool as AgentTool)
+    : 'claude';
+  const result = startSession(await readStdin(), tool, process.env);
+  for (const warning of result.warnings) process.stderr.write(`orc: warning: ${warning}\n`);
 }

@@ -134,6 +134,7 @@ const TOOL_FILES: Record<AgentTool, () => SetupFile[]> = {
     {
       path: '.claude/settings.json',
       parts: groupedHooks('.claude/settings.json', [
+        { event: 'SessionStart', command: 'orc hook session-start --tool claude' },
         { event: 'SessionStart', command: PRIME },
         { event: 'PreCompact', command: PRIME },
         { event: 'PreToolUse', matcher: 'Edit|Write|MultiEdit|NotebookEdit', command: preEdit('claude') },
