@@ -3,6 +3,16 @@ import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
 import { lazy } from './run.js';
 
+// `orc hook pre-edit` runs before every edit an agent makes: it answers without loading commander.
+if (
+  process.argv[2] === 'hook' &&
+  process.argv[3] === 'pre-edit' &&
+  !/^(-h|--help)$/m.test(process.argv.join('\n'))
+) {
+  const { runHookArgs } = await import('./commands/hook.js');
+  process.exit(await runHookArgs(process.argv.slice(3)));
+}
+
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 // require, not import: commander is CommonJS, and importing it from ESM costs several ms more.
@@ -373,6 +383,34 @@ function build(json: boolean): CommandType {
     .requiredOption('--budget <n>', 'how many memories to keep')
     .action(lazy(() => import('./commands/memory.js'), 'prune'));
 
+  const integrations = () => import('./commands/integrations.js');
+  program
+    .command('setup <tool>')
+    .description(
+      "install orc's hooks, MCP server and instructions into claude, codex, cursor or gemini (project files)",
+    )
+    .option('--check', 'say what is installed and what is missing (exit 1 when something is)')
+    .option('--remove', "take out orc's parts only")
+    .action(lazy(integrations, 'setup'));
+  program
+    .command('whoami')
+    .description('the agent id orc uses here ($ORC_AGENT, else the agent tool session) and why')
+    .action(lazy(integrations, 'whoami'));
+  const hook = program.command('hook').description('hooks run by agent tools');
+  hook
+    .command('session-start')
+    .description("export the session's agent id to the agent's commands (Claude Code's CLAUDE_ENV_FILE)")
+    .option('--tool <tool>', 'the agent tool (default claude)')
+    .action(lazy(() => import('./commands/hook.js'), 'sessionStart'));
+  hook
+    .command('pre-edit')
+    .description(
+      "refuse an edit to a file under another agent's live lock (reads the tool's hook JSON on stdin)",
+    )
+    .option('--tool <tool>', 'claude, codex, cursor or gemini (default: found from the input)')
+    .option('--auto-lock <ttl>', 'take a lock of this length on each file on first edit')
+    .action(lazy(() => import('./commands/hook.js'), 'preEdit'));
+
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }
@@ -382,7 +420,8 @@ async function main(argv: string[]): Promise<number> {
   const program = build(json);
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command may end with a status that is not an error (`setup --check`, `hook pre-edit`).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError && error.exitCode === 0) return 0; // --help, --version
     // Loaded only on failure: `orc --help` and a command that succeeds pay nothing for it.

@@ -15,6 +15,7 @@ export type * from './memory/index.js';
 export type * from './execution/index.js';
 export type * from './git/index.js';
 export type * from './doctor/index.js';
+export type * from './integrations/index.js';
 export type * from './interfaces/index.js';
 export type * from './app/index.js';
 export type * from './operations/index.js';
@@ -33,6 +34,7 @@ export const subsystems = {
   execution: () => import('./execution/index.js'),
   git: () => import('./git/index.js'),
   doctor: () => import('./doctor/index.js'),
+  integrations: () => import('./integrations/index.js'),
   app: () => import('./app/index.js'),
   operations: () => import('./operations/index.js'),
   interfaces: () => import('./interfaces/index.js'),

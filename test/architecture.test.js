@@ -23,6 +23,7 @@ export const LAYERS = [
   'execution',
   'git',
   'doctor',
+  'integrations',
   'app',
   'operations',
   'interfaces',
