@@ -99,6 +99,10 @@ function build(json: boolean): CommandType {
     .option('--ttl <duration>', 'lease length, e.g. 30m (default: board.claim_ttl)')
     .option('--brief', 'print the brief of the claimed task too (JSON: {task, brief, knowledge})')
     .option('--budget <chars>', 'character budget of the brief (default knowledge.brief_budget, 8000)')
+    .option(
+      '--another',
+      'take one more task although you hold a live claim (default: that claim is handed back)',
+    )
     .action(lazy(tasks, 'next'));
   for (const [name, args, text] of [
     ['complete', '<id> [result]', 'mark a task done, with its result'],

@@ -38,12 +38,12 @@ test('nextTask takes the most urgent ready task, then capability matches, then t
   await addTask(ws, { workstream: 'build', title: 'blocked p0', priority: 0, deps: [blocker.id] });
   assert.equal((await nextTask(ws, { agent: 'a1' })).id, tagged.id, 'capability match wins among equals');
   assert.equal((await nextTask(ws, { agent: 'a2' })).id, old.id);
-  assert.equal(await nextTask(ws, { agent: 'a2', workstream: 'docs' }), null);
-  const third = await nextTask(ws, { agent: 'a2' });
+  assert.equal(await nextTask(ws, { agent: 'a2', workstream: 'docs', another: true }), null);
+  const third = await nextTask(ws, { agent: 'a2', another: true });
   assert.equal(third.id, blocker.id, 'a task with unfinished deps is never handed out');
   await completeTask(ws, blocker.id, 'done', { agent: 'a2' });
-  assert.equal((await nextTask(ws, { agent: 'a2' })).title, 'blocked p0');
-  assert.equal(await nextTask(ws, { agent: 'a2' }), null);
+  assert.equal((await nextTask(ws, { agent: 'a2', another: true })).title, 'blocked p0');
+  assert.equal(await nextTask(ws, { agent: 'a2', another: true }), null);
 });
 
 test('a claim carries a lease and a token; only its holder may finish it', async (t) => {

@@ -91,6 +91,8 @@ test('the library exports this exact public API', () => {
     'getTask',
     'getWorkstream',
     'heartbeatAgent',
+    'claimExpiry',
+    'foldPresence',
     'initWorkspace',
     'isReady',
     'listAgents',

@@ -166,7 +166,12 @@ test('the board through MCP: add, next with its brief, complete, fail, list, kno
     ['ada'],
     'task_next registered the new agent',
   );
-  assert.deepEqual(await mcp.ok('task_next', { agent: 'ada' }), { task: null, brief: null, knowledge: [] });
+  const again = await mcp.ok('task_next', { agent: 'ada' });
+  assert.deepEqual(
+    [again.task.id, again.task.claim.token],
+    [added.id, next.task.claim.token],
+    'an agent holding a live claim gets it back',
+  );
 
   const done = await mcp.ok('task_complete', { id: added.id, agent: 'ada', result: 'in db/schema.sql' });
   assert.equal(done.status, 'done');

@@ -145,7 +145,7 @@ export async function next(
   ctx: Context,
   first: string,
   second: string | undefined,
-  opts: { ttl?: string; brief?: boolean; budget?: string },
+  opts: { ttl?: string; brief?: boolean; budget?: string; another?: boolean },
 ) {
   const [workstream, agent] = second === undefined ? [undefined, first] : [first, second];
   // Both before the claim: a claim whose brief then fails leaves the agent without its token.
@@ -155,7 +155,7 @@ export async function next(
   // Loaded only with --brief: the plain `t next` stays as light as it was.
   const briefs = opts.brief ? await import('./briefs.js') : undefined;
   briefs?.checkBrief(ws, opts); // before the claim: a brief that fails afterwards would lose its token
-  const task = await nextTask(ws, { agent, workstream, ttlMs, actor: ctx.actor });
+  const task = await nextTask(ws, { agent, workstream, ttlMs, actor: ctx.actor, another: opts.another });
   if (briefs) {
     const { briefFor } = briefs;
     const result = task ? await briefFor(ctx, ws, task, opts, true) : undefined;
