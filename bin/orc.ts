@@ -123,6 +123,10 @@ function build(json: boolean): CommandType {
   t.command('reopen <id>')
     .description('put a done, failed or cancelled task back in the queue')
     .action(lazy(tasks, 'reopen'));
+  t.command('note <id> <text>')
+    .description('add a progress note to a task (shown by `t show` and in briefs)')
+    .option('-a, --agent <id>', 'who writes it (default: the actor)')
+    .action(lazy(() => import('./commands/task-notes.js'), 'note'));
 
   const a = program
     .command('a')
@@ -374,6 +378,14 @@ function build(json: boolean): CommandType {
     .description('keep the most relevant, archive the rest to knowledge/archive/ (never deleted)')
     .requiredOption('--budget <n>', 'how many memories to keep')
     .action(lazy(() => import('./commands/memory.js'), 'prune'));
+
+  program
+    .command('prime')
+    .description(
+      'what an agent needs at session start or after compaction: its claims, ready tasks, the protocol',
+    )
+    .option('-a, --agent <id>', 'who you are (default: $ORC_AGENT)')
+    .action(lazy(() => import('./commands/prime.js'), 'prime'));
 
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;

@@ -100,6 +100,7 @@ export {
   renderBrief,
   stepKnowledge,
 } from './knowledge/index.js';
+export { type Prime, type PrimeOptions, primeAgent, renderPrime } from './knowledge/index.js';
 export type { KnowledgeSettings, SearchMode } from './config/index.js';
 export { embedTexts } from './llm/index.js';
 export { type LogEventInput, logEvent } from './board/index.js';
@@ -170,15 +171,17 @@ export {
   type WorkstreamSummary,
   statusSummary,
 } from './board/index.js';
-export { type LostClaim, MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './records/index.js';
+export { type LostClaim, type TaskNote, MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './records/index.js';
 export {
   type AddTaskInput,
   type Claim,
   type Task,
   type TaskFilter,
   type TaskStatus,
+  type TaskNoteOptions,
   type UpdateTaskInput,
   addTask,
+  addTaskNote,
   cancelTask,
   getTask,
   isReady,

@@ -91,6 +91,7 @@ export async function show(ctx: Context, ref: string) {
     );
   if (task.result) print(`result: ${task.result}`);
   if (task.reason) print(`reason: ${task.reason}`);
+  for (const n of task.notes ?? []) print(`note ${ago(n.at)} by ${printable(n.by)}: ${n.text}`);
   const history = readEvents(ws, { subject: task.id, last: 10 }).events;
   for (const e of history) print(c.gray(`  ${printable(e.ts)}  ${printable(e.type)}  ${printable(e.actor)}`));
 }

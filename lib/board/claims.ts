@@ -139,16 +139,8 @@ export function chooseNextTask<T extends TaskLike>(
     const held = heldClaim(queue, agent.id, at, presence);
     if (held) return held;
   }
-  const streamRank = new Map(
-    options.workstreams.filter((w) => w.status === 'active').map((w, i) => [w.name, i]),
-  );
-  const capabilities = new Set(agent.capabilities);
-  const matches = (t: T) => (t.tags.some((tag) => capabilities.has(tag)) ? 0 : 1);
-  const order = (a: T, b: T) =>
-    a.priority - b.priority ||
-    matches(a) - matches(b) ||
-    streamRank.get(a.workstream)! - streamRank.get(b.workstream)! ||
-    compareTasks(a, b);
+  const streamRank = activeStreamRanks(options.workstreams);
+  const order = nextTaskOrder(agent, options.workstreams);
   let best: T | undefined;
   for (const task of queue.values()) {
     if (!isAvailable(task, at, presence) || !streamRank.has(task.workstream)) continue;
@@ -159,6 +151,25 @@ export function chooseNextTask<T extends TaskLike>(
     if (!best || order(task, best) < 0) best = task;
   }
   return best;
+}
+
+const activeStreamRanks = (workstreams: NextTaskChoice['workstreams']) =>
+  new Map(workstreams.filter((w) => w.status === 'active').map((w, i) => [w.name, i]));
+
+/**
+ * The order in which `t next` hands tasks to `agent` (most wanted first): the lowest priority number,
+ * then tags matching its capabilities, then the more urgent (active) workstream, then the oldest.
+ */
+export function nextTaskOrder(
+  agent: Pick<Agent, 'capabilities'>,
+  workstreams: NextTaskChoice['workstreams'],
+): (a: TaskLike, b: TaskLike) => number {
+  const streamRank = activeStreamRanks(workstreams);
+  const capabilities = new Set(agent.capabilities);
+  const matches = (t: TaskLike) => (t.tags.some((tag) => capabilities.has(tag)) ? 0 : 1);
+  const rank = (t: TaskLike) => streamRank.get(t.workstream) ?? streamRank.size;
+  return (a, b) =>
+    a.priority - b.priority || matches(a) - matches(b) || rank(a) - rank(b) || compareTasks(a, b);
 }
 
 /** The most urgent task `agent` holds a live claim on at `at`, if any. */

@@ -6,5 +6,6 @@ export * from './locks.js';
 export * from './log.js';
 export * from './presence.js';
 export * from './status.js';
+export * from './task-notes.js';
 export * from './tasks.js';
 export * from './workstreams.js';

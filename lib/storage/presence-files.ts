@@ -17,7 +17,7 @@ import type { Workspace } from './workspace.js';
 const places = new Map<string, string>();
 
 /** Where a repository's git data lives for `root`: the common dir of its worktrees, or undefined outside git. */
-function gitPlace(root: string): { top: string; common: string } | undefined {
+export function gitPlace(root: string): { top: string; common: string } | undefined {
   // Plain reads of git's own files, outside any workspace (so not through the confined layer), and no
   // `git` process: this runs on every heartbeat and every `t next`.
   for (let dir = root; ; dir = dirname(dir)) {
