@@ -100,7 +100,7 @@ export {
   renderBrief,
   stepKnowledge,
 } from './knowledge/index.js';
-export { type Prime, type PrimeOptions, primeAgent, renderPrime } from './knowledge/index.js';
+export { type Prime, type PrimeOptions, primeAgent, renderPrime } from './board/index.js';
 export type { KnowledgeSettings, SearchMode } from './config/index.js';
 export { embedTexts } from './llm/index.js';
 export { type LogEventInput, logEvent } from './board/index.js';

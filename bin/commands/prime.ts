@@ -3,7 +3,7 @@ import { type Context, print, printJson } from '../output.js';
 import { open } from './workspace.js';
 import { subsystems } from '../../lib/cli.js';
 
-const { primeAgent, renderPrime } = await subsystems.knowledge();
+const { primeAgent, renderPrime } = await subsystems.board();
 
 /** `orc prime [--agent X] [--json]`: the primer for an agent's session start or after compaction. */
 export async function prime(ctx: Context, opts: { agent?: string }) {

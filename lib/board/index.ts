@@ -5,6 +5,7 @@ export * from './heartbeats.js';
 export * from './locks.js';
 export * from './log.js';
 export * from './presence.js';
+export * from './prime.js';
 export * from './status.js';
 export * from './task-notes.js';
 export * from './tasks.js';

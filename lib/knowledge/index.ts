@@ -7,4 +7,3 @@ export * from './knowledge-names.js';
 export * from './knowledge-ranking.js';
 export * from './knowledge-records.js';
 export * from './knowledge-vectors.js';
-export * from './prime.js';

@@ -1,18 +1,14 @@
 import { join } from 'node:path';
 import { loadBoardSettings } from '../config/index.js';
-import { formatAge } from '../shared/index.js';
-import {
-  claimExpiry,
-  listAgents,
-  listLocks,
-  listTasks,
-  listWorkstreams,
-  loadPresence,
-  nextTaskOrder,
-  reservedFor,
-} from '../board/index.js';
-import { type Workspace, gitPlace, readText } from '../storage/index.js';
-import { cut } from './briefs.js';
+import { compareText, formatAge } from '../shared/index.js';
+import type { Task } from '../records/index.js';
+import { listAgents } from './agents.js';
+import { nextTaskOrder } from './claims.js';
+import { listLocks } from './locks.js';
+import { applyPresence, loadPresence } from './presence.js';
+import { isClaimLive, isReady, reservedFor } from './tasks.js';
+import { listWorkstreams } from './workstreams.js';
+import { type Workspace, gitPlace, loadTasks, readText } from '../storage/index.js';
 
 /*
  * The primer: what an agent needs at session start or after its context was compacted, in one short
@@ -69,7 +65,8 @@ const MCP_FILES = ['.mcp.json', '.cursor/mcp.json', '.codex/config.toml'];
 
 /** Whether an agent tool's config text starts orc's MCP server (`orc mcp`, or command orc with args [mcp]). */
 export function mentionsOrcMcp(text: string): boolean {
-  if (/\borc(?:\.js)?["']?\s+["']?mcp\b/.test(text)) return true;
+  // `orc mcp` in a command line, or "orc", "mcp" in an argument list (`npx orc mcp`).
+  if (/\borc(?:\.js)?["']?\s*,?\s*["']?mcp\b/.test(text)) return true;
   const command = /["']?command["']?\s*[:=]\s*["'](?:[^"']*[/\\])?orc(?:\.js)?["']/.test(text);
   return command && /["']?args["']?\s*[:=]\s*\[[^\]]*["']mcp["']/.test(text);
 }
@@ -91,26 +88,23 @@ export async function primeAgent(ws: Workspace, options: PrimeOptions = {}): Pro
   const agent = agentId === null ? undefined : listAgents(ws, { now }).find((a) => a.id === agentId);
   const board = loadBoardSettings(ws);
   const presence = loadPresence(ws);
+  // One read of the board (its derived index), judged with this machine's lease renewals.
+  const tasks = applyPresence(await loadTasks(ws), presence);
   const claims: PrimeClaim[] = [];
-  if (agentId !== null) {
-    for (const t of await listTasks(ws, { agent: agentId, status: 'claimed' }, { now })) {
-      const expiresAt = claimExpiry(t, presence)!;
-      const lease = Date.parse(expiresAt) > now.getTime() ? 'live' : 'expired';
-      claims.push({
-        id: t.id,
-        title: t.title,
-        workstream: t.workstream,
-        token: t.claim!.token,
-        expiresAt,
-        lease,
-      });
-    }
-  }
   const workstreams = listWorkstreams(ws);
-  const ready = (await listTasks(ws, { ready: true }, { now })).filter((t) => {
+  const active = new Set(workstreams.filter((w) => w.status === 'active').map((w) => w.name));
+  const ready: Task[] = [];
+  for (const t of tasks.values()) {
+    if (t.status === 'claimed' && t.claim && t.claim.agent === agentId) {
+      const lease = isClaimLive(t, now.getTime()) ? 'live' : 'expired';
+      const { token, expiresAt } = t.claim;
+      claims.push({ id: t.id, title: t.title, workstream: t.workstream, token, expiresAt, lease });
+    }
     const reserved = reservedFor(t);
-    return reserved === undefined || reserved === agentId;
-  });
+    if ((reserved === undefined || reserved === agentId) && isReady(t, tasks, active, now.getTime()))
+      ready.push(t);
+  }
+  claims.sort((a, b) => compareText(a.expiresAt, b.expiresAt) || compareText(a.id, b.id));
   ready.sort(nextTaskOrder({ capabilities: agent?.capabilities ?? [] }, workstreams));
   const locks = agentId === null ? [] : listLocks(ws, { now }).filter((l) => l.owner === agentId);
   return {
@@ -134,6 +128,10 @@ export async function primeAgent(ws: Workspace, options: PrimeOptions = {}): Pro
 
 const LISTED = 5;
 
+/** A title on one line of at most `max` characters. */
+const short = (text: string, max = 80) =>
+  text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+
 /** The primer as markdown. With orc's MCP server configured, the protocol names its tools. */
 export function renderPrime(p: Prime): string {
   const orc = p.invocation;
@@ -152,7 +150,7 @@ export function renderPrime(p: Prime): string {
   for (const c of p.claims.slice(0, LISTED)) {
     const lease =
       c.lease === 'live' ? `lease until ${c.expiresAt}` : `lease EXPIRED at ${c.expiresAt}: take it again`;
-    out.push(`- ${c.id} "${cut(c.title, 80)}" (${c.workstream}), ${lease}, token ${c.token}`);
+    out.push(`- ${c.id} "${short(c.title)}" (${c.workstream}), ${lease}, token ${c.token}`);
   }
   if (p.claims.length > LISTED)
     out.push(`- and ${p.claims.length - LISTED} more: \`${orc} t list --agent ${me}\``);
@@ -164,7 +162,7 @@ export function renderPrime(p: Prime): string {
   }
   out.push('', `## Ready tasks (${p.readyCount} in all, in the order you would get them)`);
   if (p.ready.length === 0) out.push('none right now.');
-  for (const t of p.ready) out.push(`- ${t.id} p${t.priority} ${t.workstream}: ${cut(t.title, 80)}`);
+  for (const t of p.ready) out.push(`- ${t.id} p${t.priority} ${t.workstream}: ${short(t.title)}`);
   out.push('', '## Protocol', ...protocol(p, me));
   return `${out.join('\n')}\n`;
 }
