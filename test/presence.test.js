@@ -1,7 +1,7 @@
 // Presence out of git: heartbeats renew leases machine-locally (the git common dir), leave every
 // committed file and the event log alone, and reach other machines through `orc sync`.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -101,6 +101,13 @@ test('a corrupt presence file is ignored with a warning, never fatal', (t) => {
   assert.match(list.stderr, /presence file of agent a1 is ignored: it is not valid JSON/);
   assert.equal(orc(['--dir', dir, 'a', 'heartbeat', 'a1']).code, 0, 'the next heartbeat rewrites it');
   assert.equal(JSON.parse(readFileSync(join(dir, '.orc', 'presence', 'a1.json'), 'utf8')).agent, 'a1');
+  symlinkSync(join(dir, 'state', 'orc.json'), join(dir, '.orc', 'presence', 'a2.json'));
+  const linked = orc(['--dir', dir, 'status']);
+  assert.equal(linked.code, 0);
+  assert.match(
+    linked.stderr,
+    /presence is ignored where it cannot be read: .*a2\.json is a link, not a file/,
+  );
 });
 
 test('linked worktrees share presence through the git common dir', async (t) => {

@@ -1,6 +1,6 @@
 import { checkDurationMs, checkName, notFound, quote } from '../shared/index.js';
 import { loadBoardSettings } from '../config/index.js';
-import { type ActorOptions, loadTasks, mutate, readRecord } from '../storage/index.js';
+import { type ActorOptions, loadQueue, mutate, readRecord } from '../storage/index.js';
 import type { Workspace } from '../storage/index.js';
 import type { ClaimOptions } from './claims.js';
 import { type PresenceClaim, loadPresence, recordPresence } from './presence.js';
@@ -30,8 +30,9 @@ export async function heartbeatAgent(
   if (readRecord(ws, 'agent', agentId) === undefined)
     throw notFound(`agent ${quote(agentId)} is not registered: run \`orc a register ${agentId}\``);
   const now = options.now ?? new Date();
-  const tasks = await loadTasks(ws);
-  const hasLost = [...tasks.values()].some((t) => t.lost?.some((l) => l.agent === agentId));
+  // The queue view is enough (agent, token, lost), and its journal is a tenth of the full index.
+  const tasks = await loadQueue(ws);
+  const hasLost = [...tasks.values()].some((t) => t.lost.includes(agentId));
   const lost = hasLost ? await reportLostClaims(ws, agentId, options) : [];
   const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
   const renewals: PresenceClaim[] = [];

@@ -63,23 +63,26 @@ function parsePresence(agent: string, text: string): AgentPresence | string {
 
 const warned = new Set<string>();
 
+/** A process warning, once per problem and process: a heartbeat every minute must not flood stderr. */
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(`orc: ${message}`, { code: 'ORC_PRESENCE' });
+}
+
 /**
  * Reads every agent's presence on this machine. A file that cannot be used is left out with a process
- * warning (once per file and process): presence only ever extends a lease, so losing it is never fatal.
+ * warning: presence only ever extends a lease, so losing it is never fatal.
  */
 export function loadPresence(ws: Workspace): Presence {
   const agents = new Map<string, AgentPresence>();
   const renewals = new Map<string, PresenceClaim & { agent: string }>();
-  for (const [agent, text] of readPresenceTexts(ws)) {
+  const { texts, problems } = readPresenceTexts(ws);
+  for (const problem of problems) warnOnce(`presence is ignored where it cannot be read: ${problem}`);
+  for (const [agent, text] of texts) {
     const parsed = parsePresence(agent, text);
     if (typeof parsed === 'string') {
-      const key = `${ws.root}\0${agent}`;
-      if (!warned.has(key)) {
-        warned.add(key);
-        process.emitWarning(`orc: the presence file of agent ${agent} is ignored: ${parsed}`, {
-          code: 'ORC_PRESENCE',
-        });
-      }
+      warnOnce(`the presence file of agent ${agent} is ignored: ${parsed}`);
       continue;
     }
     agents.set(agent, parsed);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { OrcError, isName } from '../shared/index.js';
-import { type Rooted, listFiles, readText } from './files.js';
+import { type Rooted, listFolder, readText } from './files.js';
 import { writeJsonAtomic } from './json-file.js';
 import type { Workspace } from './workspace.js';
 
@@ -61,15 +61,36 @@ export function presenceFolder(ws: Workspace): string {
 const rooted = (ws: Workspace): Rooted => ({ root: presenceFolder(ws) });
 const isPresenceFile = (name: string) => name.endsWith('.json') && !name.startsWith('.');
 
-/** The text of every presence file, by agent id (its file name); unreadable ones are left out by the caller. */
-export function readPresenceTexts(ws: Workspace): Map<string, string> {
+/** What the presence folder holds: each file's text by agent id (its name), and what could not be read. */
+export interface PresenceTexts {
+  texts: Map<string, string>;
+  /** One line each: an entry that is not a plain file, or a folder that cannot be listed. */
+  problems: string[];
+}
+
+/**
+ * Reads every presence file. Nothing here is fatal (presence only ever extends a lease): a link, a
+ * folder or an unreadable entry is returned as a problem for the caller to warn about.
+ */
+export function readPresenceTexts(ws: Workspace): PresenceTexts {
   const place = rooted(ws);
   const texts = new Map<string, string>();
-  for (const name of listFiles(place, place.root, isPresenceFile)) {
-    const text = readText(place, join(place.root, name));
-    if (text !== undefined) texts.set(name.slice(0, -'.json'.length), text);
+  const problems: string[] = [];
+  try {
+    for (const entry of listFolder(place, place.root)) {
+      if (!isPresenceFile(entry.name)) continue;
+      if (entry.kind !== 'file') {
+        problems.push(`${join(place.root, entry.name)} is a ${entry.kind}, not a file`);
+        continue;
+      }
+      const text = readText(place, join(place.root, entry.name));
+      if (text !== undefined) texts.set(entry.name.slice(0, -'.json'.length), text);
+    }
+  } catch (error) {
+    if (!(error instanceof OrcError)) throw error;
+    problems.push(error.message);
   }
-  return texts;
+  return { texts, problems };
 }
 
 /** Writes one agent's presence file atomically. */

@@ -229,6 +229,17 @@ export async function loadTasks(ws: Workspace): Promise<Map<string, Task>> {
 }
 
 /**
+ * For readers outside the lock that need only the queue view (heartbeats): the queue journal if it is
+ * current, else every task through loadTasks (which rebuilds the caches when it may).
+ */
+export async function loadQueue(ws: Workspace): Promise<Map<string, QueueEntry>> {
+  const cached = readIndex(ws, QUEUE, tasksDirStamp(ws));
+  if (cached) return cached.entries;
+  const tasks = await loadTasks(ws);
+  return new Map([...tasks.values()].map((t) => [t.id, toQueueEntry(t)]));
+}
+
+/**
  * For a mutation that holds the lock: the queue view of every task, current, rebuilding the caches
  * from the files when they are stale (or when `fromFiles`), and compacting them when they have grown.
  */
