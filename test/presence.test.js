@@ -159,6 +159,8 @@ test('on a second clone, a renewal arrives through orc sync and the claim still 
   git(b, 'pull', '-q');
   const wsB = findWorkspace({ dir: b });
   assert.equal((await getTask(wsB, task.id)).claim.expiresAt, from(3_601_000).toISOString());
+  const seen = listAgents(wsB, { now: from(1000) }).find((agent) => agent.id === 'a1');
+  assert.equal(seen.lastSeen, from(1000).toISOString(), 'the last heartbeat is folded into the agent too');
   orcJson(b, ['a', 'register', 'b1']);
   assert.equal(await nextTask(wsB, { agent: 'b1', now: from(3_600_999) }), null, 'held on B too');
   assert.equal(

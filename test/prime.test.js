@@ -111,6 +111,7 @@ test('prime without an agent says how to name one; an unregistered agent is told
   const fresh = orc(['--dir', dir, 'prime'], { env: { ORC_AGENT: 'newbie' } });
   assert.match(fresh.stdout, /who: \*\*newbie\*\* \(not registered: `.* a register newbie`\)/);
   assert.equal(orc(['--dir', dir, 'prime', '--agent', '']).code, 2);
+  assert.match(orc(['--dir', dir, 'prime', '--agent', 'a`b']).stderr, /agent "a`b" is not a valid name/);
 });
 
 test("mentionsOrcMcp finds orc's MCP server in Claude Code, Cursor and Codex settings", () => {

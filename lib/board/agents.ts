@@ -72,9 +72,9 @@ export async function registerAgent(ws: Workspace, input: RegisterAgentInput, op
   });
 }
 
-/** Marks the agent as seen now, inside a mutation (heartbeats and claims). */
-export function touchAgent(m: Mutation, agent: Agent): Agent {
-  const next = ordered({ ...agent, lastSeen: m.nowIso });
+/** Marks the agent as seen now (or at `at`), inside a mutation (claims, folds of presence). */
+export function touchAgent(m: Mutation, agent: Agent, at = m.nowIso): Agent {
+  const next = ordered({ ...agent, lastSeen: at });
   m.writeJson(agentFile(m.ws, agent.id), next);
   return next;
 }

@@ -1,6 +1,7 @@
 import { checkDurationMs, checkName, notFound, quote } from '../shared/index.js';
 import { loadBoardSettings } from '../config/index.js';
-import { type ActorOptions, loadQueue, mutate, readRecord } from '../storage/index.js';
+import { type ActorOptions, loadQueue, mutate, readRecord, readRecordIn } from '../storage/index.js';
+import { touchAgent } from './agents.js';
 import type { Workspace } from '../storage/index.js';
 import type { ClaimOptions } from './claims.js';
 import { type PresenceClaim, loadPresence, recordPresence } from './presence.js';
@@ -77,12 +78,19 @@ export interface FoldedRenewal {
  * Writes into each task file the renewal this machine recorded for its live claim (same agent and
  * token, later than the file's expiry), so that committing the board carries the lease to other
  * machines: one mutation, one `task.renewed` event (with `folded: true`) per changed task. Claims that
- * ran out stay as they are (a fold never revives a lease). `orc sync` calls it first.
+ * ran out stay as they are (a fold never revives a lease). Each agent's record takes its last-seen
+ * time from here when that is later (no event: it is presence, not a change of state). `orc sync`
+ * calls it first.
  */
 export async function foldPresence(ws: Workspace, options: ActorOptions = {}): Promise<FoldedRenewal[]> {
   const presence = loadPresence(ws);
-  if (presence.renewals.size === 0) return [];
+  if (presence.agents.size === 0) return [];
   return mutate(ws, options, (m) => {
+    for (const seen of presence.agents.values()) {
+      const agent = readRecordIn(m, 'agent', seen.agent);
+      if (agent && Date.parse(seen.lastSeen) > Date.parse(agent.lastSeen))
+        touchAgent(m, agent, seen.lastSeen);
+    }
     const folded: FoldedRenewal[] = [];
     const queue = m.queue();
     for (const [id, renewal] of presence.renewals) {

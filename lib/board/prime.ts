@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadBoardSettings } from '../config/index.js';
-import { compareText, formatAge } from '../shared/index.js';
+import { checkName, compareText, formatAge } from '../shared/index.js';
 import type { Task } from '../records/index.js';
 import { listAgents } from './agents.js';
 import { nextTaskOrder } from './claims.js';
@@ -84,7 +84,7 @@ export function findMcpConfig(ws: Workspace): string[] {
 /** Gathers the primer's facts for one agent (or for whoever has not said who they are). */
 export async function primeAgent(ws: Workspace, options: PrimeOptions = {}): Promise<Prime> {
   const now = options.now ?? new Date();
-  const agentId = options.agent ?? null;
+  const agentId = options.agent === undefined ? null : checkName('agent', options.agent);
   const agent = agentId === null ? undefined : listAgents(ws, { now }).find((a) => a.id === agentId);
   const board = loadBoardSettings(ws);
   const presence = loadPresence(ws);
