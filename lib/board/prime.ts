@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import { loadBoardSettings } from '../config/index.js';
 import { checkName, compareText, formatAge } from '../shared/index.js';
-import type { Task } from '../records/index.js';
 import { listAgents } from './agents.js';
 import { nextTaskOrder } from './claims.js';
 import { listLocks } from './locks.js';
 import { applyPresence, loadPresence } from './presence.js';
-import { isClaimLive, isReady, reservedFor } from './tasks.js';
+import { depsDone, getTask, isAvailable, isClaimLive, reservedFor } from './tasks.js';
 import { listWorkstreams } from './workstreams.js';
-import { type Workspace, gitPlace, loadTasks, readText } from '../storage/index.js';
+import { type QueueEntry, type Workspace, gitPlace, loadQueue, readText } from '../storage/index.js';
 
 /*
  * The primer: what an agent needs at session start or after its context was compacted, in one short
@@ -88,24 +87,31 @@ export async function primeAgent(ws: Workspace, options: PrimeOptions = {}): Pro
   const agent = agentId === null ? undefined : listAgents(ws, { now }).find((a) => a.id === agentId);
   const board = loadBoardSettings(ws);
   const presence = loadPresence(ws);
-  // One read of the board (its derived index), judged with this machine's lease renewals.
-  const tasks = applyPresence(await loadTasks(ws), presence);
-  const claims: PrimeClaim[] = [];
+  // The queue view (no texts) is enough to choose; only the few tasks listed are read whole.
+  const queue = applyPresence(await loadQueue(ws), presence);
   const workstreams = listWorkstreams(ws);
   const active = new Set(workstreams.filter((w) => w.status === 'active').map((w) => w.name));
-  const ready: Task[] = [];
-  for (const t of tasks.values()) {
-    if (t.status === 'claimed' && t.claim && t.claim.agent === agentId) {
-      const lease = isClaimLive(t, now.getTime()) ? 'live' : 'expired';
-      const { token, expiresAt } = t.claim;
-      claims.push({ id: t.id, title: t.title, workstream: t.workstream, token, expiresAt, lease });
-    }
+  const held: QueueEntry[] = [];
+  const ready: QueueEntry[] = [];
+  for (const t of queue.values()) {
+    if (t.status === 'claimed' && t.claim?.agent === agentId) held.push(t);
     const reserved = reservedFor(t);
-    if ((reserved === undefined || reserved === agentId) && isReady(t, tasks, active, now.getTime()))
-      ready.push(t);
+    if (reserved !== undefined && reserved !== agentId) continue;
+    if (isAvailable(t, now.getTime()) && active.has(t.workstream) && depsDone(t, queue)) ready.push(t);
   }
-  claims.sort((a, b) => compareText(a.expiresAt, b.expiresAt) || compareText(a.id, b.id));
+  held.sort((a, b) => compareText(a.claim!.expiresAt, b.claim!.expiresAt) || compareText(a.id, b.id));
   ready.sort(nextTaskOrder({ capabilities: agent?.capabilities ?? [] }, workstreams));
+  const title = async (id: string) => (await getTask(ws, id)).title;
+  const claims: PrimeClaim[] = [];
+  for (const t of held) {
+    const { token, expiresAt } = t.claim!;
+    const lease = isClaimLive(t, now.getTime()) ? 'live' : 'expired';
+    claims.push({ id: t.id, title: await title(t.id), workstream: t.workstream, token, expiresAt, lease });
+  }
+  const listed: PrimeTask[] = [];
+  for (const t of ready.slice(0, options.ready ?? 5)) {
+    listed.push({ id: t.id, title: await title(t.id), workstream: t.workstream, priority: t.priority });
+  }
   const locks = agentId === null ? [] : listLocks(ws, { now }).filter((l) => l.owner === agentId);
   return {
     agent: agentId,
@@ -115,12 +121,7 @@ export async function primeAgent(ws: Workspace, options: PrimeOptions = {}): Pro
     mcp: findMcpConfig(ws),
     leaseTtl: formatAge(board.claimTtlMs),
     claims,
-    ready: ready.slice(0, options.ready ?? 5).map((t) => ({
-      id: t.id,
-      title: t.title,
-      workstream: t.workstream,
-      priority: t.priority,
-    })),
+    ready: listed,
     readyCount: ready.length,
     locks: locks.map((l) => ({ resource: l.resource, expiresAt: l.expiresAt })),
   };
