@@ -131,7 +131,7 @@ async function cliAt(count) {
     'orc --help': () => [BIN, '--help'],
     't add': (r) => [BIN, '--dir', dir, 't', 'add', 'build', `added in round ${r}`],
     't list --json': () => [BIN, '--dir', dir, 't', 'list', '--json'],
-    't next': () => [BIN, '--dir', dir, 't', 'next', 'bench-agent', '--json'],
+    't next': () => [BIN, '--dir', dir, 't', 'next', 'bench-agent', '--another', '--json'],
   };
   const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
   for (let r = 0; r < ROUNDS; r++) {
@@ -260,7 +260,7 @@ async function claimers(processes, count) {
   const source = (i) => `${preamble(dir, 'findWorkspace, nextTask')}
     const got = [];
     for (;;) {
-      const task = await nextTask(ws, { agent: 'racer-${i}' });
+      const task = await nextTask(ws, { agent: 'racer-${i}', another: true });
       if (!task) break;
       got.push(task.id);
     }

@@ -109,6 +109,10 @@ function build(json: boolean): CommandType {
     .option('--ttl <duration>', 'lease length, e.g. 30m (default: board.claim_ttl)')
     .option('--brief', 'print the brief of the claimed task too (JSON: {task, brief, knowledge})')
     .option('--budget <chars>', 'character budget of the brief (default knowledge.brief_budget, 8000)')
+    .option(
+      '--another',
+      'take one more task although you hold a live claim (default: that claim is handed back)',
+    )
     .action(lazy(tasks, 'next'));
   for (const [name, args, text] of [
     ['complete', '<id> [result]', 'mark a task done, with its result'],
@@ -129,6 +133,10 @@ function build(json: boolean): CommandType {
   t.command('reopen <id>')
     .description('put a done, failed or cancelled task back in the queue')
     .action(lazy(tasks, 'reopen'));
+  t.command('note <id> <text>')
+    .description('add a progress note to a task (shown by `t show` and in briefs)')
+    .option('-a, --agent <id>', 'who writes it (default: the actor)')
+    .action(lazy(() => import('./commands/task-notes.js'), 'note'));
 
   const a = program
     .command('a')
@@ -410,6 +418,13 @@ function build(json: boolean): CommandType {
     .option('--tool <tool>', 'claude, codex, cursor or gemini (default: found from the input)')
     .option('--auto-lock <ttl>', 'take a lock of this length on each file on first edit')
     .action(lazy(() => import('./commands/hook.js'), 'preEdit'));
+  program
+    .command('prime')
+    .description(
+      'what an agent needs at session start or after compaction: its claims, ready tasks, the protocol',
+    )
+    .option('-a, --agent <id>', 'who you are (default: $ORC_AGENT)')
+    .action(lazy(() => import('./commands/prime.js'), 'prime'));
 
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;

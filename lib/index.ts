@@ -16,9 +16,12 @@ export {
   type HeartbeatResult,
   type HolderOptions,
   type NextTaskOptions,
+  type FoldedRenewal,
+  claimExpiry,
   claimTask,
   completeTask,
   failTask,
+  foldPresence,
   heartbeatAgent,
   nextTask,
   releaseTask,
@@ -89,6 +92,7 @@ export {
   type BriefOptions,
   renderBrief,
 } from './knowledge/index.js';
+export { type Prime, type PrimeOptions, primeAgent, renderPrime } from './board/index.js';
 export type { KnowledgeSettings, SearchMode } from './config/index.js';
 export { type LogEventInput, logEvent } from './board/index.js';
 export type { ActorOptions } from './storage/index.js';
@@ -149,15 +153,17 @@ export {
   type WorkstreamSummary,
   statusSummary,
 } from './board/index.js';
-export { type LostClaim, MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './records/index.js';
+export { type LostClaim, type TaskNote, MAX_PRIORITY, MIN_PRIORITY, TASK_STATUSES } from './records/index.js';
 export {
   type AddTaskInput,
   type Claim,
   type Task,
   type TaskFilter,
   type TaskStatus,
+  type TaskNoteOptions,
   type UpdateTaskInput,
   addTask,
+  addTaskNote,
   cancelTask,
   getTask,
   listTasks,

@@ -110,7 +110,11 @@ test('t next --brief claims and briefs; cycle brief claims the suggested task; b
       .map((e) => [e.subject, e.data.recalls]),
     [['runs/r-old', 1]],
   );
-  assert.deepEqual(orcJson(dir, ['t', 'next', 'bob', '--brief']), { task: null, brief: null, knowledge: [] });
+  assert.deepEqual(orcJson(dir, ['t', 'next', 'bob', '--brief', '--another']), {
+    task: null,
+    brief: null,
+    knowledge: [],
+  });
   const human = orc(['--dir', dir, 't', 'next', 'alice', '--brief']);
   assert.match(human.stdout, /^no ready task/);
 
@@ -120,9 +124,10 @@ test('t next --brief claims and briefs; cycle brief claims the suggested task; b
   assert.equal(cycle.task.id, other.id);
   assert.match(cycle.brief, new RegExp(`# Task ${other.id}: Document the limits`));
   assert.match(readFileSync(join(dir, 'knowledge', 'runs', 'r-old.md'), 'utf8'), /recalls: 2/);
-  // Asking again renews the claim alice holds; an agent with nothing suggested gets the queue, here empty.
+  // Asking again renews the claim alice holds; an agent with nothing suggested gets the queue, which
+  // hands back the claim it still holds (one claim per agent).
   assert.equal(orcJson(dir, ['cycle', 'brief', 'alice']).task.id, other.id);
-  assert.deepEqual(orcJson(dir, ['cycle', 'brief', 'bob']), { task: null, brief: null, knowledge: [] });
+  assert.equal(orcJson(dir, ['cycle', 'brief', 'bob']).task.claim.agent, 'bob');
 });
 
 test('a run step brief carries knowledge passages and past examples of similar successful steps', (t) => {

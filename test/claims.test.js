@@ -18,7 +18,7 @@ import {
   statusSummary,
   unregisterAgent,
 } from '../dist/lib/index.js';
-import { orc, readEventsFile, rejects, tempWorkspace } from './helpers.js';
+import { orc, orcJson, readEventsFile, rejects, tempWorkspace } from './helpers.js';
 
 async function board(t) {
   const dir = tempWorkspace(t);
@@ -38,12 +38,30 @@ test('nextTask takes the most urgent ready task, then capability matches, then t
   await addTask(ws, { workstream: 'build', title: 'blocked p0', priority: 0, deps: [blocker.id] });
   assert.equal((await nextTask(ws, { agent: 'a1' })).id, tagged.id, 'capability match wins among equals');
   assert.equal((await nextTask(ws, { agent: 'a2' })).id, old.id);
-  assert.equal(await nextTask(ws, { agent: 'a2', workstream: 'docs' }), null);
-  const third = await nextTask(ws, { agent: 'a2' });
+  assert.equal(await nextTask(ws, { agent: 'a2', workstream: 'docs', another: true }), null);
+  const third = await nextTask(ws, { agent: 'a2', another: true });
   assert.equal(third.id, blocker.id, 'a task with unfinished deps is never handed out');
   await completeTask(ws, blocker.id, 'done', { agent: 'a2' });
-  assert.equal((await nextTask(ws, { agent: 'a2' })).title, 'blocked p0');
-  assert.equal(await nextTask(ws, { agent: 'a2' }), null);
+  assert.equal((await nextTask(ws, { agent: 'a2', another: true })).title, 'blocked p0');
+  assert.equal(await nextTask(ws, { agent: 'a2', another: true }), null);
+});
+
+test('t next twice hands back the same claim with its lease renewed; --another takes a second', async (t) => {
+  const { dir, ws } = await board(t);
+  const first = await addTask(ws, { workstream: 'build', title: 'first', priority: 1 });
+  const second = await addTask(ws, { workstream: 'build', title: 'second', priority: 2 });
+  const t0 = Date.now();
+  // Leases of a minute: the CLI calls below run at the real clock, a moment later.
+  const taken = await nextTask(ws, { agent: 'a1', ttlMs: 60_000, now: new Date(t0) });
+  const again = await nextTask(ws, { agent: 'a1', ttlMs: 60_000, now: new Date(t0 + 500) });
+  assert.deepEqual([again.id, again.claim.token], [first.id, taken.claim.token]);
+  assert.equal(again.claim.expiresAt, new Date(t0 + 60_500).toISOString(), 'renewed from the second call');
+  assert.equal(readEventsFile(dir).filter((e) => e.type === 'task.claimed').length, 1, 'no second claim');
+  const cli = orcJson(dir, ['t', 'next', 'a1']);
+  assert.deepEqual([cli.id, cli.claim.token], [first.id, taken.claim.token]);
+  const more = orcJson(dir, ['t', 'next', 'a1', '--another']);
+  assert.equal(more.id, second.id);
+  assert.equal(orc(['--dir', dir, 't', 'next', '--help']).stdout.includes('--another'), true);
 });
 
 test('a claim carries a lease and a token; only its holder may finish it', async (t) => {

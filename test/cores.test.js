@@ -78,6 +78,46 @@ test('chooseNextTask: a lease is judged at the injected time, to the millisecond
   assert.equal(choose(queue, {}, ADA, new Date(NOW.getTime() + 1000)), held.id, 'run out: available again');
 });
 
+test('chooseNextTask: an agent holding a live claim gets it back; `another` takes one more', () => {
+  const mine = entry({
+    status: 'claimed',
+    priority: 5,
+    claim: { agent: 'ada', token: 'tk', expiresAt: later(1000) },
+  });
+  const urgent = entry({ priority: 0 });
+  const queue = queueOf(mine, urgent);
+  assert.equal(choose(queue), mine.id, 'the held claim, although a more urgent task is ready');
+  assert.equal(choose(queue, { another: true }), urgent.id, 'another: the queue as usual');
+  assert.equal(choose(queue, {}, { id: 'bob', capabilities: [] }), urgent.id, 'other agents are not bound');
+  const at = new Date(NOW.getTime() + 1000);
+  assert.equal(choose(queue, {}, ADA, at), urgent.id, 'a claim that ran out binds nobody');
+});
+
+test('chooseNextTask: a lease renewed on this machine (presence, same agent and token) still holds', () => {
+  const held = entry({
+    status: 'claimed',
+    priority: 1,
+    claim: { agent: 'bob', token: 'tk', expiresAt: later(1000) },
+  });
+  const queue = queueOf(held);
+  const renewal = (agent, token) => ({
+    agents: new Map(),
+    renewals: new Map([[held.id, { task: held.id, agent, token, expiresAt: later(5000) }]]),
+  });
+  const at = new Date(NOW.getTime() + 2000);
+  assert.equal(choose(queue, { presence: renewal('bob', 'tk') }, ADA, at), undefined, 'renewed to +5s');
+  assert.equal(
+    choose(queue, { presence: renewal('bob', 'old') }, ADA, at),
+    held.id,
+    'another claim’s renewal',
+  );
+  assert.equal(choose(queue, { presence: renewal('cy', 'tk') }, ADA, at), held.id, 'another agent’s renewal');
+  assert.equal(
+    choose(queue, { presence: renewal('bob', 'tk') }, ADA, new Date(NOW.getTime() + 5000)),
+    held.id,
+  );
+});
+
 // --- run step transitions ------------------------------------------------------------------------
 
 function step(id, fields = {}) {

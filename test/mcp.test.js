@@ -32,6 +32,8 @@ const ALL = [
   'agent_heartbeat',
   'workstream_list',
   'workstream_create',
+  'task_note',
+  'agent_prime',
 ];
 const CORE = [
   'task_next',
@@ -62,7 +64,7 @@ test('all tools by default; core by --tools, ORC_MCP_TOOLS or orchestrator.yaml;
   assert.deepEqual(approve.properties.approved, { type: 'boolean' });
   assert.deepEqual(sorted(approve.required), ['approved', 'run']);
   assert.ok(
-    JSON.stringify(tools).length < 11_000,
+    JSON.stringify(tools).length < 13_000,
     `all schemas stay compact (${JSON.stringify(tools).length})`,
   );
 
@@ -118,7 +120,12 @@ test('the board through MCP: add, next with its brief, complete, fail, list, kno
     ['ada'],
     'task_next registered the new agent',
   );
-  assert.deepEqual(await mcp.ok('task_next', { agent: 'ada' }), { task: null, brief: null, knowledge: [] });
+  const again = await mcp.ok('task_next', { agent: 'ada' });
+  assert.deepEqual(
+    [again.task.id, again.task.claim.token],
+    [added.id, next.task.claim.token],
+    'an agent holding a live claim gets it back',
+  );
 
   const done = await mcp.ok('task_complete', { id: added.id, agent: 'ada', result: 'in db/schema.sql' });
   assert.equal(done.status, 'done');

@@ -89,6 +89,7 @@ export async function show(ctx: Context, ref: string) {
     );
   if (task.result) print(`result: ${task.result}`);
   if (task.reason) print(`reason: ${task.reason}`);
+  for (const n of task.notes ?? []) print(`note ${ago(n.at)} by ${printable(n.by)}: ${n.text}`);
   const history = (await perform(ctx, 'listEvents', { subject: task.id, last: 10 })).events;
   for (const e of history) print(c.gray(`  ${printable(e.ts)}  ${printable(e.type)}  ${printable(e.actor)}`));
 }
@@ -148,13 +149,20 @@ export async function next(
   ctx: Context,
   first: string,
   second: string | undefined,
-  opts: { ttl?: string; brief?: boolean; budget?: string },
+  opts: { ttl?: string; brief?: boolean; budget?: string; another?: boolean },
 ) {
   const [workstream, agent] = second === undefined ? [undefined, first] : [first, second];
   const { task, brief, knowledge } = await perform(
     ctx,
     'nextTask',
-    { agent, workstream, ttl: opts.ttl, brief: Boolean(opts.brief), budget: numberOrText(opts.budget) },
+    {
+      agent,
+      workstream,
+      ttl: opts.ttl,
+      brief: Boolean(opts.brief),
+      budget: numberOrText(opts.budget),
+      another: opts.another,
+    },
     {
       flags: { ttl: '--ttl', budget: '--budget' },
       context: { onWarning: (message) => warn(ctx, message, 'PROVIDER_FAILED') },

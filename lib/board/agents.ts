@@ -7,6 +7,7 @@ import { checkName } from '../shared/index.js';
 import { type Agent, checkTags, validateAgent } from '../records/index.js';
 import type { Workspace } from '../storage/index.js';
 import { compareText } from '../shared/index.js';
+import { lastSeenOf, loadPresence } from './presence.js';
 
 export type { Agent } from '../records/index.js';
 
@@ -71,9 +72,9 @@ export async function registerAgent(ws: Workspace, input: RegisterAgentInput, op
   });
 }
 
-/** Marks the agent as seen now, inside a mutation (heartbeats and claims). */
-export function touchAgent(m: Mutation, agent: Agent): Agent {
-  const next = ordered({ ...agent, lastSeen: m.nowIso });
+/** Marks the agent as seen now (or at `at`), inside a mutation (claims, folds of presence). */
+export function touchAgent(m: Mutation, agent: Agent, at = m.nowIso): Agent {
+  const next = ordered({ ...agent, lastSeen: at });
   m.writeJson(agentFile(m.ws, agent.id), next);
   return next;
 }
@@ -83,12 +84,13 @@ export function viewAgent(agent: Agent, board: BoardSettings, now = Date.now()):
   return { ...agent, state: live ? 'live' : 'stale' };
 }
 
-/** Every agent, live or stale as of `now` (default: the clock). */
+/** Every agent, live or stale as of `now` (default: the clock); heartbeats on this machine count. */
 export function listAgents(ws: Workspace, options: { now?: Date } = {}): AgentView[] {
   const board = loadBoardSettings(ws);
   const now = (options.now ?? new Date()).getTime();
+  const presence = loadPresence(ws);
   return listRecords(ws, 'agent')
-    .map((agent) => viewAgent(agent, board, now))
+    .map((agent) => viewAgent({ ...agent, lastSeen: lastSeenOf(agent, presence) }, board, now))
     .sort((a, b) => compareText(a.id, b.id));
 }
 

@@ -5,6 +5,7 @@ import { OrcError, checkDurationMs, checkText, conflict, invalidInput, quote } f
 import { releaseLocksOwnedBy } from './locks.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import { toQueueEntry } from '../storage/index.js';
+import { NO_PRESENCE, type Presence, loadPresence, recordPresence, withPresence } from './presence.js';
 import type { Task } from '../records/index.js';
 import { type TaskLike, compareTasks, depsDone, isAvailable, isClaimLive, reservedFor } from './tasks.js';
 import { type Workstream, listWorkstreams } from './workstreams.js';
@@ -21,6 +22,8 @@ export interface NextTaskOptions extends ClaimOptions {
   workstream?: string;
   /** Tasks not to hand out (a cycle's tasks planned for other agents or held back). */
   skip?: ReadonlySet<string>;
+  /** Take one more task although the agent holds a live claim (by default that claim is handed back). */
+  another?: boolean;
 }
 
 /** Identifies the caller as a claim holder: by the token `claim`/`next` returned, or by agent id. */
@@ -31,10 +34,12 @@ export interface HolderOptions extends ActorOptions {
   force?: boolean;
 }
 
-/** Puts every task whose lease has run out back in the queue, with an event for each. */
-export function sweepExpiredClaims(m: Mutation): Task[] {
+/** Puts every task whose lease has run out (renewals on this machine included) back in the queue, with an event for each. */
+export function sweepExpiredClaims(m: Mutation, presence: Presence = loadPresence(m.ws)): Task[] {
   const now = m.now.getTime();
-  const expired = [...m.queue().values()].filter((t) => t.status === 'claimed' && !isClaimLive(t, now));
+  const expired = [...m.queue().values()].filter(
+    (t) => t.status === 'claimed' && !isClaimLive(t, now, presence),
+  );
   return expired.map((entry) => {
     const task = m.getTask(entry.id);
     m.emit('task.lease_expired', task.id, { agent: task.claim?.agent, expiresAt: task.claim?.expiresAt });
@@ -79,7 +84,7 @@ export async function claimTask(
   return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     const agent = requireAgent(m, agentId);
     const task = m.getTask(ref);
-    if (isClaimLive(task, m.now.getTime())) {
+    if (isClaimLive(task, m.now.getTime(), loadPresence(ws))) {
       if (task.claim!.agent !== agentId) {
         throw conflict(
           `task ${task.id} is already claimed by ${task.claim!.agent} until ${task.claim!.expiresAt}`,
@@ -112,13 +117,19 @@ export interface NextTaskChoice {
   workstream?: string;
   /** Tasks not to choose. */
   skip?: ReadonlySet<string>;
+  /** Lease renewals on this machine (see claimExpiry); none when omitted. */
+  presence?: Presence;
+  /** Hand out a task although the agent holds a live claim. */
+  another?: boolean;
 }
 
 /**
- * The task an agent gets next (pure): one available at `now` (open, or under a lease that has run
- * out), in an active workstream, not reserved for another agent, its dependencies done. The lowest
- * priority number wins, then tasks whose tags match the agent's capabilities, then the more urgent
- * workstream, then the oldest. Undefined when nothing is ready.
+ * The task an agent gets next (pure). An agent holding a live claim gets that claim back (its most
+ * urgent one), unless `another`: one agent, one task at a time, also after it lost its context.
+ * Otherwise one available at `now` (open, or under a lease that has run out), in an active
+ * workstream, not reserved for another agent, its dependencies done. The lowest priority number wins,
+ * then tasks whose tags match the agent's capabilities, then the more urgent workstream, then the
+ * oldest. Undefined when nothing is ready.
  */
 export function chooseNextTask<T extends TaskLike>(
   queue: ReadonlyMap<string, T>,
@@ -127,19 +138,16 @@ export function chooseNextTask<T extends TaskLike>(
   now: Date,
 ): T | undefined {
   const at = now.getTime();
-  const streamRank = new Map(
-    options.workstreams.filter((w) => w.status === 'active').map((w, i) => [w.name, i]),
-  );
-  const capabilities = new Set(agent.capabilities);
-  const matches = (t: T) => (t.tags.some((tag) => capabilities.has(tag)) ? 0 : 1);
-  const order = (a: T, b: T) =>
-    a.priority - b.priority ||
-    matches(a) - matches(b) ||
-    streamRank.get(a.workstream)! - streamRank.get(b.workstream)! ||
-    compareTasks(a, b);
+  const presence = options.presence ?? NO_PRESENCE;
+  if (!options.another) {
+    const held = heldClaim(queue, agent.id, at, presence);
+    if (held) return held;
+  }
+  const streamRank = activeStreamRanks(options.workstreams);
+  const order = nextTaskOrder(agent, options.workstreams);
   let best: T | undefined;
   for (const task of queue.values()) {
-    if (!isAvailable(task, at) || !streamRank.has(task.workstream)) continue;
+    if (!isAvailable(task, at, presence) || !streamRank.has(task.workstream)) continue;
     if (options.workstream !== undefined && task.workstream !== options.workstream) continue;
     if (options.skip?.has(task.id)) continue;
     const reserved = reservedFor(task);
@@ -150,9 +158,44 @@ export function chooseNextTask<T extends TaskLike>(
   return best;
 }
 
+const activeStreamRanks = (workstreams: NextTaskChoice['workstreams']) =>
+  new Map(workstreams.filter((w) => w.status === 'active').map((w, i) => [w.name, i]));
+
+/**
+ * The order in which `t next` hands tasks to `agent` (most wanted first): the lowest priority number,
+ * then tags matching its capabilities, then the more urgent (active) workstream, then the oldest.
+ */
+export function nextTaskOrder(
+  agent: Pick<Agent, 'capabilities'>,
+  workstreams: NextTaskChoice['workstreams'],
+): (a: TaskLike, b: TaskLike) => number {
+  const streamRank = activeStreamRanks(workstreams);
+  const capabilities = new Set(agent.capabilities);
+  const matches = (t: TaskLike) => (t.tags.some((tag) => capabilities.has(tag)) ? 0 : 1);
+  const rank = (t: TaskLike) => streamRank.get(t.workstream) ?? streamRank.size;
+  return (a, b) =>
+    a.priority - b.priority || matches(a) - matches(b) || rank(a) - rank(b) || compareTasks(a, b);
+}
+
+/** The most urgent task `agent` holds a live claim on at `at`, if any. */
+function heldClaim<T extends TaskLike>(
+  queue: ReadonlyMap<string, T>,
+  agent: string,
+  at: number,
+  presence: Presence,
+): T | undefined {
+  let held: T | undefined;
+  for (const task of queue.values()) {
+    if (task.claim?.agent !== agent || !isClaimLive(task, at, presence)) continue;
+    if (!held || compareTasks(task, held) < 0) held = task;
+  }
+  return held;
+}
+
 /**
  * Atomically claims the most urgent ready task (see chooseNextTask), after putting back the tasks
- * whose leases have run out. Returns null when nothing is ready.
+ * whose leases have run out. An agent that holds a live claim gets it back, same token, its lease
+ * renewed on this machine (see chooseNextTask), unless `another`. Returns null when nothing is ready.
  */
 export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise<Task | null> {
   const ttlMs = checkDurationMs(options.ttlMs, 'ttlMs') ?? loadBoardSettings(ws).claimTtlMs;
@@ -162,8 +205,15 @@ export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise
     if (options.workstream !== undefined && !workstreams.some((w) => w.name === options.workstream)) {
       throw new OrcError('NOT_FOUND', `workstream ${quote(options.workstream)} not found`);
     }
-    sweepExpiredClaims(m);
-    const choice = { workstreams, workstream: options.workstream, skip: options.skip };
+    const presence = loadPresence(ws);
+    sweepExpiredClaims(m, presence);
+    const choice = {
+      workstreams,
+      workstream: options.workstream,
+      skip: options.skip,
+      presence,
+      another: options.another,
+    };
     let best = chooseNextTask(m.queue(), agent, choice, m.now);
     // The cache is current under the lock, except after an in-place hand edit that left the folder's
     // mtime alone: the file is the truth, so confirm, and choose again from the files if they differ.
@@ -173,16 +223,30 @@ export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise
       onDisk = best && m.readTask(best.id);
     }
     if (!best || !onDisk) return null;
+    if (onDisk.claim?.agent === agent.id && isClaimLive(onDisk, m.now.getTime(), presence)) {
+      return renewHeld(ws, onDisk, m.now, ttlMs, presence);
+    }
     return grant(m, onDisk, agent, ttlMs);
   });
+}
+
+/** Renews a claim its holder asked for again, on this machine only (like a heartbeat: no commit, no event). */
+function renewHeld(ws: Workspace, task: Task, now: Date, ttlMs: number, presence: Presence): Task {
+  const claim = task.claim!;
+  const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+  const written = recordPresence(ws, claim.agent, now, [{ task: task.id, token: claim.token, expiresAt }], {
+    keepOthers: true,
+  });
+  const renewals = new Map(written.claims.map((c) => [c.task, { ...c, agent: claim.agent }]));
+  return withPresence(task, { agents: presence.agents, renewals });
 }
 
 /**
  * Checks that the caller may finish `task`: anyone may finish an open task or one whose lease ran
  * out; a live claim may be finished only by its holder (by token or agent id), or with force.
  */
-function checkHolder(task: Task, options: HolderOptions, now: number): void {
-  if (!isClaimLive(task, now) || options.force) return;
+function checkHolder(task: Task, options: HolderOptions, now: number, presence: Presence): void {
+  if (!isClaimLive(task, now, presence) || options.force) return;
   const claim = task.claim!;
   if (options.token !== undefined) {
     if (options.token === claim.token) return;
@@ -216,7 +280,8 @@ function finish(
     if (task.status === 'done' || task.status === 'cancelled' || task.status === 'failed') {
       throw conflict(`task ${task.id} is ${task.status} already`);
     }
-    checkHolder(task, options, m.now.getTime());
+    const presence = loadPresence(ws);
+    checkHolder(task, options, m.now.getTime(), presence);
     if (m.actorIsDefault && task.claim && options.token === task.claim.token) m.actor = task.claim.agent;
     const written = m.writeTask({
       ...task,
@@ -227,7 +292,7 @@ function finish(
     });
     const by = task.claim?.agent ?? options.agent ?? null;
     const forced = Boolean(
-      options.force && isClaimLive(task, m.now.getTime()) && task.claim?.agent !== options.agent,
+      options.force && isClaimLive(task, m.now.getTime(), presence) && task.claim?.agent !== options.agent,
     );
     m.emit(status === 'done' ? 'task.completed' : 'task.failed', task.id, {
       agent: by,
@@ -252,7 +317,7 @@ export async function releaseTask(ws: Workspace, ref: string, options: HolderOpt
   return mutate(ws, { actor: options.actor ?? options.agent, now: options.now }, (m) => {
     const task = m.getTask(ref);
     if (task.status !== 'claimed') throw conflict(`task ${task.id} is ${task.status}, not claimed`);
-    checkHolder(task, options, m.now.getTime());
+    checkHolder(task, options, m.now.getTime(), loadPresence(ws));
     if (m.actorIsDefault && options.token === task.claim!.token) m.actor = task.claim!.agent;
     const written = m.writeTask({ ...task, status: 'open', claim: null });
     m.emit('task.released', task.id, {
@@ -260,46 +325,6 @@ export async function releaseTask(ws: Workspace, ref: string, options: HolderOpt
       ...(options.force ? { forced: true } : {}),
     });
     return written;
-  });
-}
-
-export interface HeartbeatResult {
-  agent: string;
-  lastSeen: string;
-  /** Tasks whose leases were extended. */
-  renewed: Array<{ id: string; expiresAt: string }>;
-  /** Claims of this agent that a git merge gave to another (reported once). */
-  lost: Array<{ id: string; lostTo: string }>;
-}
-
-/** Marks the agent live and extends the lease of every task it holds. */
-export async function heartbeatAgent(
-  ws: Workspace,
-  agentId: string,
-  options: ClaimOptions = {},
-): Promise<HeartbeatResult> {
-  const ttlMs = checkDurationMs(options.ttlMs, 'ttlMs') ?? loadBoardSettings(ws).claimTtlMs;
-  return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
-    const agent = touchAgent(m, requireAgent(m, agentId));
-    const expiresAt = new Date(m.now.getTime() + ttlMs).toISOString();
-    const renewed: HeartbeatResult['renewed'] = [];
-    const lost: HeartbeatResult['lost'] = [];
-    for (const entry of m.queue().values()) {
-      const holds = entry.status === 'claimed' && entry.claim?.agent === agentId;
-      if (!holds && !entry.lost.includes(agentId)) continue;
-      let task = m.getTask(entry.id);
-      const mine = task.lost?.filter((l) => l.agent === agentId) ?? [];
-      if (mine.length > 0) {
-        for (const l of mine) lost.push({ id: task.id, lostTo: l.lostTo });
-        task = m.writeTask({ ...task, lost: task.lost!.filter((l) => l.agent !== agentId) });
-        m.emit('task.claim_lost', task.id, { agent: agentId, lostTo: mine[0]!.lostTo });
-      }
-      if (task.status !== 'claimed' || task.claim?.agent !== agentId) continue;
-      m.writeTask({ ...task, claim: { ...task.claim, expiresAt } });
-      renewed.push({ id: task.id, expiresAt });
-    }
-    m.emit('agent.heartbeat', agentId, { renewed: renewed.map((r) => r.id) });
-    return { agent: agentId, lastSeen: agent.lastSeen, renewed, lost };
   });
 }
 

@@ -9,6 +9,7 @@ import type { Cycle, Task } from '../records/index.js';
 import { compareTasks, isClaimLive, isReady, reservedFor } from './tasks.js';
 import type { Workspace } from '../storage/index.js';
 import { listWorkstreams } from './workstreams.js';
+import { applyPresence, loadPresence } from './presence.js';
 
 export type { Cycle } from '../records/index.js';
 
@@ -105,7 +106,7 @@ export async function startCycle(
   ws: Workspace,
   options: ActorOptions & { perWorkstream?: number } = {},
 ): Promise<CyclePlan> {
-  const tasks = await loadTasks(ws);
+  const tasks = applyPresence(await loadTasks(ws), loadPresence(ws));
   const locked = new Set(listLocks(ws, options).map((l) => l.resource));
   const now = (options.now ?? new Date()).getTime();
   const plan = planCycle(
@@ -149,7 +150,7 @@ export async function collectCycle(
 ): Promise<CycleResults> {
   const cycle = currentCycle(ws);
   const since = options.since ?? (cycle ? Date.parse(cycle.startedAt) : 0);
-  const tasks = await loadTasks(ws);
+  const tasks = applyPresence(await loadTasks(ws), loadPresence(ws));
   const title = (id: string) => tasks.get(id)?.title ?? '(unknown task)';
   const events = readEvents(ws, { since, type: 'task.' }).events;
   const results: CycleResults = {

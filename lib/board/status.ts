@@ -4,6 +4,7 @@ import { type Lock, listLocks } from './locks.js';
 import { loadTasks } from '../storage/index.js';
 import { TASK_STATUSES, type TaskStatus } from '../records/index.js';
 import { isClaimLive, isReady } from './tasks.js';
+import { loadPresence, withPresence } from './presence.js';
 import { type Workstream, listWorkstreams } from './workstreams.js';
 import type { Workspace } from '../storage/index.js';
 import { compareText } from '../shared/index.js';
@@ -47,7 +48,9 @@ export async function statusSummary(
     );
   }
   const claims: ClaimSummary[] = [];
-  for (const task of tasks.values()) {
+  const presence = loadPresence(ws);
+  for (const stored of tasks.values()) {
+    const task = withPresence(stored, presence);
     const c = counts.get(task.workstream);
     if (c) {
       c[task.status]++;

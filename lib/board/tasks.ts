@@ -19,6 +19,7 @@ import { validateTask } from '../records/index.js';
 import { readJsonFile } from '../storage/index.js';
 import { join } from 'node:path';
 import { compareText } from '../shared/index.js';
+import { NO_PRESENCE, type Presence, claimExpiry, loadPresence, withPresence } from './presence.js';
 
 export type { Claim, Task, TaskStatus } from '../records/index.js';
 
@@ -57,16 +58,17 @@ export type TaskLike = Pick<
   Task,
   'id' | 'workstream' | 'priority' | 'status' | 'tags' | 'deps' | 'createdAt'
 > & {
-  claim: { agent: string; expiresAt: string } | null;
+  claim: { agent: string; token: string; expiresAt: string } | null;
 };
 
-export function isClaimLive(task: TaskLike, now = Date.now()): boolean {
-  return task.status === 'claimed' && task.claim !== null && Date.parse(task.claim.expiresAt) > now;
+/** Claimed under a lease that has not run out at `now` (its effective expiry: see claimExpiry). */
+export function isClaimLive(task: TaskLike, now = Date.now(), presence: Presence = NO_PRESENCE): boolean {
+  return task.status === 'claimed' && task.claim !== null && Date.parse(claimExpiry(task, presence)!) > now;
 }
 
 /** Open, or claimed under a lease that has run out. */
-export function isAvailable(task: TaskLike, now = Date.now()): boolean {
-  return task.status === 'open' || (task.status === 'claimed' && !isClaimLive(task, now));
+export function isAvailable(task: TaskLike, now = Date.now(), presence: Presence = NO_PRESENCE): boolean {
+  return task.status === 'open' || (task.status === 'claimed' && !isClaimLive(task, now, presence));
 }
 
 /** Every dependency is done. */
@@ -80,8 +82,9 @@ export function isReady(
   tasks: ReadonlyMap<string, Task>,
   activeWorkstreams: ReadonlySet<string>,
   now = Date.now(),
+  presence: Presence = NO_PRESENCE,
 ) {
-  return isAvailable(task, now) && activeWorkstreams.has(task.workstream) && depsDone(task, tasks);
+  return isAvailable(task, now, presence) && activeWorkstreams.has(task.workstream) && depsDone(task, tasks);
 }
 
 /**
@@ -233,13 +236,15 @@ export async function reopenTask(ws: Workspace, ref: string, options: ActorOptio
   });
 }
 
+/** One task, its claim's expiry the effective one (renewals on this machine included). */
 export async function getTask(ws: Workspace, ref: string): Promise<Task> {
   const id = resolveTaskId(ws, ref);
   const label = `state/tasks/${id}.json`;
-  return validateTask(readJsonFile(ws, join(ws.tasksDir, `${id}.json`), label), label);
+  const task = validateTask(readJsonFile(ws, join(ws.tasksDir, `${id}.json`), label), label);
+  return task.claim ? withPresence(task, loadPresence(ws)) : task;
 }
 
-/** Tasks that pass `filter`, most urgent first; `now` is when readiness is judged (default: the clock). */
+/** Tasks that pass `filter` (claims at their effective expiry), most urgent first; `now` is when readiness is judged (default: the clock). */
 export async function listTasks(
   ws: Workspace,
   filter: TaskFilter = {},
@@ -257,13 +262,15 @@ export async function listTasks(
       )
     : undefined;
   const now = (options.now ?? new Date()).getTime();
+  const presence = loadPresence(ws);
   const out: Task[] = [];
-  for (const task of tasks.values()) {
+  for (const stored of tasks.values()) {
+    const task = withPresence(stored, presence);
     if (filter.workstream !== undefined && task.workstream !== filter.workstream) continue;
     if (filter.status !== undefined && task.status !== filter.status) continue;
     if (filter.agent !== undefined && task.claim?.agent !== filter.agent) continue;
     if (filter.tag !== undefined && !task.tags.includes(filter.tag)) continue;
-    if (active && !isReady(task, tasks, active, now)) continue;
+    if (active && !isReady(task, tasks, active, now, presence)) continue;
     out.push(task);
   }
   return out.sort(compareTasks);

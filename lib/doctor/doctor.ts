@@ -14,6 +14,7 @@ import { mergeEventLines } from '../records/index.js';
 import { indexFile } from '../storage/index.js';
 import { type Task, orderTask } from '../records/index.js';
 import { withWorkspaceLock } from '../storage/index.js';
+import { claimExpiry, loadPresence } from '../board/index.js';
 import type { Workspace } from '../storage/index.js';
 import type { DoctorContext, DoctorProblem, DoctorReport, Report } from './doctor-types.js';
 import { type FoundRecords, checkRecordFolders, checkUnmerged, readUnmerged } from './record-checks.js';
@@ -128,6 +129,7 @@ function checkEvents(ws: Workspace, report: Report, quarantine: string[], stamp:
 }
 
 function checkReferences(ws: Workspace, now: Date, records: FoundRecords, report: Report): void {
+  const presence = loadPresence(ws);
   const tasks = new Map(
     [...records.get('task')!.values()].map((t) => [t.id as string, t as unknown as Task]),
   );
@@ -176,12 +178,14 @@ function checkReferences(ws: Workspace, now: Date, records: FoundRecords, report
         action: 'the claim lapses at its expiry',
       });
     }
-    if (task.status === 'claimed' && task.claim && Date.parse(task.claim.expiresAt) <= now.getTime()) {
+    // Renewals recorded on this machine count: a claim kept alive by heartbeats is not expired.
+    const expiresAt = task.claim ? claimExpiry(task, presence)! : '';
+    if (task.status === 'claimed' && task.claim && Date.parse(expiresAt) <= now.getTime()) {
       report(
         {
           code: 'EXPIRED_CLAIM',
           file: file(task),
-          message: `${task.id}'s claim by ${task.claim.agent} expired at ${task.claim.expiresAt}`,
+          message: `${task.id}'s claim by ${task.claim.agent} expired at ${expiresAt}`,
         },
         () => {
           writeJsonAtomic(

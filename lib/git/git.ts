@@ -5,6 +5,7 @@ import { OrcError } from '../shared/index.js';
 import { GITATTRIBUTES_LINES, type Workspace, ensureLines, entryKind } from '../storage/index.js';
 import { withWorkspaceLock } from '../storage/index.js';
 import { sleep } from '../shared/index.js';
+import { type FoldedRenewal, foldPresence } from '../board/index.js';
 
 /** The paths orc owns inside a workspace: the only ones `orc sync` ever stages or commits. */
 export const ORC_PATHS = [
@@ -42,6 +43,9 @@ async function git(cwd: string, args: string[], what: string): Promise<string> {
   return result.stdout.trim();
 }
 
+const foldedNote = (folded: readonly FoldedRenewal[]) =>
+  folded.length > 0 ? ` (${folded.length} lease renewal(s) were written into their tasks meanwhile)` : '';
+
 async function repoTop(ws: Workspace): Promise<string> {
   const result = await runGit(ws.root, ['rev-parse', '--show-toplevel']);
   if (result.code !== 0) throw new OrcError('INVALID_INPUT', `${ws.root} is not inside a git repository`);
@@ -73,9 +77,13 @@ export interface SyncOptions {
   /** Pushes retried after a rejection (default 5), with exponential backoff. */
   retries?: number;
   invocation: string;
+  /** Who to record in the events of the fold. */
+  actor?: string;
 }
 
 export interface SyncResult {
+  /** Lease renewals of this machine written into their tasks before the commit (see foldPresence). */
+  folded: FoldedRenewal[];
   committed: string | null;
   pulled: boolean;
   pushed: boolean;
@@ -83,12 +91,15 @@ export interface SyncResult {
 }
 
 /**
- * Makes this workspace meet its remote: commits orc's own paths only (an explicit pathspec; other
+ * Makes this workspace meet its remote: first folds this machine's lease renewals into their tasks
+ * (done even where there is no repository or upstream to sync with, so that a plain `orc sync`
+ * before a manual commit carries them too), then commits orc's own paths only (an explicit pathspec; other
  * staged or unstaged changes are left exactly as they are), merges the upstream with orc's driver, and
  * pushes, retrying with backoff when the push is rejected. Never forces. Holds the workspace lock
  * throughout so that no orc write interleaves with git's.
  */
 export async function syncWorkspace(ws: Workspace, options: SyncOptions): Promise<SyncResult> {
+  const folded = await foldPresence(ws, { actor: options.actor });
   const repo = await repoTop(ws);
   const retries = options.retries ?? 5;
   if (!Number.isInteger(retries) || retries < 0 || retries > 50) {
@@ -100,7 +111,8 @@ export async function syncWorkspace(ws: Workspace, options: SyncOptions): Promis
   if (upstream.code !== 0) {
     throw new OrcError(
       'GIT_FAILED',
-      'the current branch has no upstream: push it once with `git push -u <remote> <branch>`',
+      `the current branch has no upstream: push it once with \`git push -u <remote> <branch>\`${foldedNote(folded)}`,
+      { details: { folded } },
     );
   }
   await setupGit(ws, options.invocation);
@@ -125,7 +137,7 @@ export async function syncWorkspace(ws: Workspace, options: SyncOptions): Promis
       await git(repo, ['pull', '--quiet', '--no-rebase', '--no-edit'], 'git pull');
       pulled ||= (await git(repo, ['rev-parse', 'HEAD'], 'git rev-parse')) !== before;
       const push = await runGit(repo, ['push', '--quiet']);
-      if (push.code === 0) return { committed, pulled, pushed: true, attempts: attempt };
+      if (push.code === 0) return { folded, committed, pulled, pushed: true, attempts: attempt };
       const rejected = /rejected|fetch first|non-fast-forward/i.test(push.stderr);
       if (!rejected || attempt > retries) {
         const detail = push.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${push.code}`;

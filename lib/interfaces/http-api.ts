@@ -75,6 +75,7 @@ route('POST', '/api/tasks/:id/claim', 'claimTask');
 route('POST', '/api/tasks/:id/complete', 'completeTask');
 route('POST', '/api/tasks/:id/fail', 'failTask');
 route('POST', '/api/tasks/:id/release', 'releaseTask');
+route('POST', '/api/tasks/:id/notes', 'addTaskNote', { status: 201 });
 route('GET', '/api/agents', 'listAgents');
 route('POST', '/api/agents', 'registerAgent', { status: 201 });
 route('GET', '/api/agents/:id', 'getAgent');

@@ -13,8 +13,8 @@ import { listWorkstreams } from '../board/index.js';
 /*
  * Briefs: what an agent needs to do one task, as one markdown text, bounded by a character budget and
  * deterministic (the same board, knowledge and events give the same brief). Sections, in the order
- * they are kept when the budget is tight: the task and how to report back; its description; the
- * results of its dependencies; relevant knowledge; recent related events.
+ * they are kept when the budget is tight: the task and how to report back; its description; its
+ * progress notes; the results of its dependencies; relevant knowledge; recent related events.
  */
 
 export interface BriefOptions extends ActorOptions {
@@ -82,6 +82,8 @@ export async function renderBrief(
     ? `## What to do\n${cut(task.description.trim(), Math.max(0, Math.floor(left * 0.4)))}`
     : '';
   left -= description.length + 2;
+  const notes = notesSection(task, Math.max(0, Math.floor(left * 0.3)));
+  left -= notes.length + 2;
   const deps = await dependencyResults(ws, task, Math.max(0, Math.floor(left * 0.45)));
   left -= deps.length + 2;
   const query = [task.title, task.description, workstream?.description ?? '', task.tags.join(' ')].join('\n');
@@ -89,11 +91,33 @@ export async function renderBrief(
   left -= knowledge.text.length + 2;
   const events = recentEvents(ws, task, Math.max(0, left));
   const brief = cut(
-    [head, description, deps, knowledge.text, events, report].filter(Boolean).join('\n\n'),
+    [head, description, notes, deps, knowledge.text, events, report].filter(Boolean).join('\n\n'),
     budget,
   );
   if (options.countRecalls) await countRecalls(ws, knowledge.memories, options);
   return { task, brief: `${brief}\n`, knowledge: knowledge.names };
+}
+
+/** The task's progress notes, the newest that fit in `budget` (in time order), each cut to a share of it. */
+function notesSection(task: Task, budget: number): string {
+  const notes = task.notes ?? [];
+  if (notes.length === 0 || budget < 80) return '';
+  const title = '## Progress notes';
+  const kept: string[] = [];
+  let used = title.length;
+  for (const n of [...notes].reverse()) {
+    const line = cut(`- ${n.at} ${n.by}: ${n.text}`, Math.max(60, Math.floor(budget / 3)));
+    if (used + line.length + 1 > budget) break;
+    kept.unshift(line);
+    used += line.length + 1;
+  }
+  if (kept.length === 0) return '';
+  const older = notes.length - kept.length;
+  return [
+    title,
+    ...(older > 0 ? [`(${older} older note(s) not shown: ${'`'}orc t show ${task.id}${'`'})`] : []),
+    ...kept,
+  ].join('\n');
 }
 
 async function budgetOf(ws: Workspace): Promise<number> {

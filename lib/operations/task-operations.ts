@@ -101,6 +101,10 @@ export const nextTask = defineOperation({
     brief: z.boolean().optional().describe('include the brief (default true)'),
     budget: z.number().int().min(500).max(1_000_000).optional().describe('characters of the brief'),
     register: z.boolean().optional().describe('register the agent as a worker if it is new'),
+    another: z
+      .boolean()
+      .optional()
+      .describe('take one more task although you hold one (default: it is handed back)'),
   }),
   run: async (ctx, input) => {
     const { nextTask, registerAgent, listAgents } = await board();
@@ -114,6 +118,7 @@ export const nextTask = defineOperation({
       agent: input.agent,
       workstream: input.workstream,
       ttlMs,
+      another: input.another,
       actor: ctx.actor,
       now: ctx.now,
     });
@@ -171,4 +176,37 @@ export const reopenTask = defineOperation({
   readOnly: false,
   fields: (z) => ({ id: z.string() }),
   run: async (ctx, input) => (await board()).reopenTask(ctx.ws, input.id, { actor: ctx.actor, now: ctx.now }),
+});
+
+export const addTaskNote = defineOperation({
+  name: 'addTaskNote',
+  summary: 'Add a progress note to a task (shown with the task and in its brief).',
+  readOnly: false,
+  fields: (z) => ({
+    id: z.string(),
+    text: z.string(),
+    agent: z.string().optional().describe('who notes it'),
+  }),
+  run: async (ctx, input) =>
+    (await board()).addTaskNote(ctx.ws, input.id, input.text, {
+      agent: input.agent,
+      actor: ctx.actor,
+      now: ctx.now,
+    }),
+});
+
+export const primeAgent = defineOperation({
+  name: 'primeAgent',
+  summary: 'What an agent needs at session start: its claims, ready tasks, its locks and the protocol.',
+  readOnly: true,
+  fields: (z) => ({ agent: z.string().optional() }),
+  run: async (ctx, input) => {
+    const { primeAgent, renderPrime } = await board();
+    const facts = await primeAgent(ctx.ws, {
+      agent: input.agent,
+      invocation: ctx.invocation ?? 'orc',
+      now: ctx.now,
+    });
+    return { ...facts, text: renderPrime(facts) };
+  },
 });

@@ -1,4 +1,4 @@
-import { type Claim, type LostClaim, type Task, orderTask } from './task-schema.js';
+import { type Claim, type LostClaim, type Task, type TaskNote, orderTask } from './task-schema.js';
 import { compareText } from '../shared/index.js';
 
 /*
@@ -67,7 +67,8 @@ const laterOf = (a: string, b: string) => (a >= b ? a : b);
  * - status: the more finished one wins (done > failed > cancelled > claimed > open);
  * - claim: of two claims the earlier wins; every claim that does not survive is recorded in `lost`;
  * - title, description, priority, result, reason: the side edited later (`updatedAt`) wins;
- * - tags, deps: merged as sets; attempts: the larger; updatedAt: the later.
+ * - tags, deps: merged as sets; attempts: the larger; updatedAt: the later;
+ * - notes: the union by id, in time order (notes are only ever added).
  */
 export function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {
   const generic = mergeRecord(
@@ -113,7 +114,15 @@ export function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Tas
   merged.attempts = Math.max(ours.attempts ?? 0, theirs.attempts ?? 0);
   merged.updatedAt = laterOf(ours.updatedAt, theirs.updatedAt);
   merged.lost = lost;
+  merged.notes = mergeNotes(ours.notes, theirs.notes);
   return orderTask(merged);
+}
+
+/** Notes are never edited nor removed: the union by id, in time order (then by id). */
+export function mergeNotes(ours: readonly TaskNote[] = [], theirs: readonly TaskNote[] = []): TaskNote[] {
+  const byId = new Map<string, TaskNote>();
+  for (const note of [...ours, ...theirs]) if (!byId.has(note.id)) byId.set(note.id, note);
+  return [...byId.values()].sort((a, b) => compareText(a.at, b.at) || compareText(a.id, b.id));
 }
 
 export interface EventMerge {

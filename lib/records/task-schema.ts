@@ -22,6 +22,15 @@ export interface LostClaim {
   lostTo: string;
 }
 
+/** A progress note on a task (`orc t note`): never edited, so merges take the union. */
+export interface TaskNote {
+  id: string;
+  at: string;
+  /** The agent (or actor) who wrote it. */
+  by: string;
+  text: string;
+}
+
 /** One task, as stored in `state/tasks/<id>.json` (keys in this order). */
 export interface Task {
   v: 1;
@@ -40,6 +49,8 @@ export interface Task {
   createdBy: string;
   createdAt: string;
   updatedAt: string;
+  /** Progress notes, oldest first; absent until the first one. */
+  notes?: TaskNote[];
   /** Present only after a merge overrode a claim (see `orc a heartbeat`). */
   lost?: LostClaim[];
 }
@@ -74,6 +85,9 @@ export function orderTask(t: Task): Task {
     createdBy: t.createdBy,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
+    ...(t.notes && t.notes.length > 0
+      ? { notes: t.notes.map((n) => ({ id: n.id, at: n.at, by: n.by, text: n.text })) }
+      : {}),
     ...(t.lost && t.lost.length > 0 ? { lost: t.lost } : {}),
   };
 }
@@ -142,6 +156,7 @@ export const taskSchema = lazySchema((z) => {
   const text = z.string().max(MAX_TEXT).regex(TEXT, 'must hold no control characters');
   const claim = z.object({ agent: name, token: line(100), claimedAt: stamp, expiresAt: stamp });
   const lost = z.object({ agent: name, token: line(100), claimedAt: z.string(), lostTo: name });
+  const note = z.object({ id: line(64), at: stamp, by: line(100), text });
   return z
     .object({
       v: z.literal(1),
@@ -160,6 +175,7 @@ export const taskSchema = lazySchema((z) => {
       createdBy: line(100),
       createdAt: stamp,
       updatedAt: stamp,
+      notes: z.array(note).optional(),
       lost: z.array(lost).optional(),
     })
     .superRefine((task, ctx) => {

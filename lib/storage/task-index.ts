@@ -26,7 +26,8 @@ import type { Workspace } from './workspace.js';
  * such and rebuilt instead of silently missing tasks.
  */
 
-const HEADER_VERSION = 2;
+// 3: queue lines carry the claim token (presence renewals are matched to a claim by it).
+const HEADER_VERSION = 3;
 
 /** What choosing and sweeping need of a task, without its texts: a tenth of the parse cost. */
 export interface QueueEntry {
@@ -37,7 +38,7 @@ export interface QueueEntry {
   tags: string[];
   deps: string[];
   createdAt: string;
-  claim: { agent: string; expiresAt: string } | null;
+  claim: { agent: string; token: string; expiresAt: string } | null;
   /** Agents whose claims a merge overrode (see heartbeats). */
   lost: string[];
 }
@@ -61,6 +62,7 @@ function toQueueLine(t: Task): string {
     t.createdAt,
     t.claim?.agent ?? '',
     t.claim?.expiresAt ?? '',
+    t.claim?.token ?? '',
     (t.lost ?? []).map((l) => l.agent).join(' '),
   ].join('\t');
 }
@@ -74,8 +76,8 @@ function fromQueueFields(f: string[], at: number): QueueEntry {
     tags: list(f[at + 4]!),
     deps: list(f[at + 5]!),
     createdAt: f[at + 6]!,
-    claim: f[at + 7] ? { agent: f[at + 7]!, expiresAt: f[at + 8]! } : null,
-    lost: list(f[at + 9]!),
+    claim: f[at + 7] ? { agent: f[at + 7]!, token: f[at + 9]!, expiresAt: f[at + 8]! } : null,
+    lost: list(f[at + 10]!),
   };
 }
 
@@ -137,7 +139,7 @@ const FULL: Journal<Task> = {
 
 const QUEUE_MAGIC = 'orc-queue';
 const QUEUE_END = 'orc-end';
-const QUEUE_FIELDS = 11;
+const QUEUE_FIELDS = 12;
 
 const QUEUE: Journal<QueueEntry> = {
   header: (stamp) => `${QUEUE_MAGIC}\t${HEADER_VERSION}\t${stamp}`,
@@ -224,6 +226,17 @@ export async function loadTasks(ws: Workspace): Promise<Map<string, Task>> {
     if (tasksDirStamp(ws) === stamp) saveIndex(ws, tasks, stamp);
   });
   return tasks;
+}
+
+/**
+ * For readers outside the lock that need only the queue view (heartbeats): the queue journal if it is
+ * current, else every task through loadTasks (which rebuilds the caches when it may).
+ */
+export async function loadQueue(ws: Workspace): Promise<Map<string, QueueEntry>> {
+  const cached = readIndex(ws, QUEUE, tasksDirStamp(ws));
+  if (cached) return cached.entries;
+  const tasks = await loadTasks(ws);
+  return new Map([...tasks.values()].map((t) => [t.id, toQueueEntry(t)]));
 }
 
 /**

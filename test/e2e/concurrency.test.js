@@ -101,7 +101,7 @@ test('library: 8 processes racing nextTask over 40 tasks claim each exactly once
     import { findWorkspace, nextTask } from ${JSON.stringify(LIB)};
     const ws = findWorkspace({ dir: ${JSON.stringify(dir)} });
     const got = [];
-    for (;;) { const task = await nextTask(ws, { agent: 'agent-${i}' }); if (!task) break; got.push(task.id); }
+    for (;;) { const task = await nextTask(ws, { agent: 'agent-${i}', another: true }); if (!task) break; got.push(task.id); }
     console.log(JSON.stringify(got));`;
   const runs = await Promise.all(Array.from({ length: PROCESSES }, (_, i) => nodeScript(worker(i))));
   const claimed = runs.flatMap((run) => {
