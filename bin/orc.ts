@@ -40,6 +40,8 @@ function build(json: boolean): CommandType {
     .option('--json', 'print one JSON document on stdout (errors as JSON on stderr)')
     .option('-d, --dir <path>', 'the workspace folder (default: $ORCHESTRATOR_DIR, else found upwards)')
     .option('--actor <name>', 'who to record in events (default: $ORC_ACTOR, else your user name)')
+    .option('--field <path>', "print only this field of the command's JSON (a list: one per line)")
+    .option('--id-only', 'print only the id (as --field id)')
     .showSuggestionAfterError()
     // Agents asked for JSON get commander's own errors as JSON instead (see reportError).
     .configureOutput({ writeErr: (text) => json || process.stderr.write(text) })
@@ -103,8 +105,8 @@ function build(json: boolean): CommandType {
     .description('claim a task under a lease')
     .option('--ttl <duration>', 'lease length, e.g. 30m (default: board.claim_ttl)')
     .action(lazy(tasks, 'claim'));
-  t.command('next <wsOrAgent> [agent]')
-    .usage('[ws] <agent> [options]')
+  t.command('next [wsOrAgent] [agent]')
+    .usage('[ws] [agent] [options]   (agent: default $ORC_AGENT, else the agent tool session; see whoami)')
     .description('claim the most urgent ready task (in one workstream, or across all)')
     .option('--ttl <duration>', 'lease length, e.g. 30m (default: board.claim_ttl)')
     .option('--brief', 'print the brief of the claimed task too (JSON: {task, brief, knowledge})')

@@ -86,7 +86,40 @@ function terminalSafe(text: string): string {
  * C0 controls; DEL and C1 controls, which it leaves raw, are escaped too (they occur only in strings).
  */
 export function printJson(value: unknown): void {
+  if (selectedField !== undefined) return printField(value, selectedField);
   process.stdout.write(`${jsonLine(value)}\n`);
+}
+
+let selectedField: string | undefined;
+
+/** `--field path` (`--id-only` is `--field id`): commands print that field of their JSON instead. */
+export function selectField(path: string | undefined): void {
+  selectedField = path;
+}
+
+/**
+ * One field of a result, for scripts: a text or number as it is, anything else as JSON; of a list,
+ * the field of each item, one per line. A path is dotted (`claim.agent`).
+ */
+function printField(value: unknown, path: string): void {
+  const at = (item: unknown) =>
+    path
+      .split('.')
+      .reduce<unknown>(
+        (v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined),
+        item,
+      );
+  const show = (v: unknown) =>
+    v === undefined || v === null
+      ? ''
+      : typeof v === 'string' || typeof v === 'number'
+        ? String(v)
+        : jsonLine(v);
+  const items = Array.isArray(value) ? value : [value];
+  for (const item of items) {
+    const v = at(item);
+    if (v !== undefined) process.stdout.write(`${terminalSafe(show(v))}\n`);
+  }
 }
 
 /** JSON text with no raw control character, safe for a terminal or a line-based stream. */
@@ -109,8 +142,17 @@ export function warn(ctx: Context, message: string, code = 'WARNING'): void {
   );
 }
 
-/** A table for people; cli-table3 is loaded only when a table is printed. */
+/**
+ * A table for people; cli-table3 is loaded only when a table is printed. When stdout is not a
+ * terminal (a pipe, a file, an agent's shell), plain tab-separated lines instead, header first, for
+ * `cut` and `awk`.
+ */
 export async function table(head: string[], rows: Array<Array<string | number>>): Promise<string> {
+  if (process.stdout.isTTY !== true && !process.env.FORCE_COLOR) {
+    const line = (cells: Array<string | number>) =>
+      cells.map((x) => String(x).replace(/\t/g, ' ')).join('\t');
+    return [line(head), ...rows.map(line)].join('\n');
+  }
   const Table = createRequire(import.meta.url)('cli-table3') as typeof import('cli-table3');
   const t = new Table({
     head: head.map((h) => c.bold(h)),

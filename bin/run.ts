@@ -8,9 +8,18 @@ type Handler = (ctx: Context, ...args: any[]) => Promise<void>;
 export async function contextOf(command: Command): Promise<Context> {
   // Loaded with the command, not at start-up: `orc --help` loads none of the library.
   const { actorOption } = await import('./options.js');
-  const opts = command.optsWithGlobals() as { json?: boolean; dir?: string; actor?: string };
+  const opts = command.optsWithGlobals() as {
+    json?: boolean;
+    dir?: string;
+    actor?: string;
+    field?: string;
+    idOnly?: boolean;
+  };
+  const field = opts.idOnly ? 'id' : opts.field;
+  if (field !== undefined) (await import('./output.js')).selectField(field);
   return {
-    json: Boolean(opts.json),
+    // A field is picked from the JSON a command prints: the command takes its --json path.
+    json: Boolean(opts.json) || field !== undefined,
     dir: opts.dir,
     actor: actorOption(opts.actor),
     invocation: process.env.ORC_INVOCATION || invocationOf(),

@@ -13,6 +13,7 @@ import {
 } from '../output.js';
 import { perform } from '../operations.js';
 import type { Task } from '../../lib/cli.js';
+import { subsystems } from '../../lib/cli.js';
 
 function line(t: Task): string {
   return `${c.bold(printable(t.id))} ${JSON.stringify(t.title)} (${printable(t.workstream)}, priority ${t.priority}, ${statusColor(t.status)})`;
@@ -145,13 +146,23 @@ export async function claim(ctx: Context, ref: string, agent: string, opts: { tt
   printClaim(ctx, task);
 }
 
+/** The agent a command acts for when none is named: $ORC_AGENT, else the agent tool's session. */
+async function currentAgent(): Promise<string> {
+  const { resolveAgentIdentity } = await subsystems.integrations();
+  const { agent, reason } = resolveAgentIdentity(process.env);
+  const { invalidInput } = await subsystems.shared();
+  if (agent === null) throw invalidInput(`agent: say which agent (${reason})`, { field: 'agent' });
+  return agent;
+}
+
 export async function next(
   ctx: Context,
-  first: string,
+  first: string | undefined,
   second: string | undefined,
   opts: { ttl?: string; brief?: boolean; budget?: string; another?: boolean },
 ) {
-  const [workstream, agent] = second === undefined ? [undefined, first] : [first, second];
+  const [workstream, named] = second === undefined ? [undefined, first] : [first, second];
+  const agent = named ?? (await currentAgent());
   const { task, brief, knowledge } = await perform(
     ctx,
     'nextTask',

@@ -143,7 +143,7 @@ export function checkTags(values: readonly unknown[]): string[] {
 const NAME_PATTERN = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const NAME_MESSAGE = "must be a name: letters, digits, '.', '_' or '-' (at most 64)";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-const ONE_LINE = /^[^\u0000-\u001f\u007f]*$/;
+const ONE_LINE = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/; // a tab is allowed, as where it is typed
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const TEXT = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
 
