@@ -53,6 +53,7 @@ function build(json: boolean): CommandType {
     .action(lazy(init, 'initCommand'));
   program
     .command('status')
+    .alias('s')
     .description('workstreams, agents, claims, locks and recent events')
     .action(lazy(status, 'statusCommand'));
 
@@ -63,7 +64,10 @@ function build(json: boolean): CommandType {
   ws.command('create <name> [description] [priority]')
     .description('create a workstream')
     .action(lazy(workstreams, 'create'));
-  ws.command('list').description('list workstreams with task counts').action(lazy(workstreams, 'list'));
+  ws.command('list')
+    .alias('ls')
+    .description('list workstreams with task counts')
+    .action(lazy(workstreams, 'list'));
   ws.command('show <name>').description('a workstream and its tasks').action(lazy(workstreams, 'show'));
   ws.command('update <name>')
     .description('change a workstream')
@@ -101,7 +105,8 @@ function build(json: boolean): CommandType {
     .option('--dep <id>', 'add a dependency (repeatable)', collect)
     .option('--remove-dep <id>', 'remove a dependency (repeatable)', collect)
     .action(lazy(tasks, 'update'));
-  t.command('claim <id> <agent>')
+  t.command('claim <wsOrId> <idOrAgent> [agent]')
+    .usage('[ws] <id> <agent> [options]')
     .description('claim a task under a lease')
     .option('--ttl <duration>', 'lease length, e.g. 30m (default: board.claim_ttl)')
     .action(lazy(tasks, 'claim'));
@@ -116,14 +121,19 @@ function build(json: boolean): CommandType {
       'take one more task although you hold a live claim (default: that claim is handed back)',
     )
     .action(lazy(tasks, 'next'));
-  for (const [name, args, text] of [
-    ['complete', '<id> [result]', 'mark a task done, with its result'],
-    ['fail', '<id> <reason>', 'mark a task failed, with the reason'],
-    ['release', '<id>', 'give a claimed task back to the queue'],
+  for (const [name, args, usage, text] of [
+    ['complete', '<wsOrId> [idOrResult] [result]', '[ws] <id> [result]', 'mark a task done, with its result'],
+    ['fail', '<wsOrId> <idOrReason> [reason]', '[ws] <id> <reason>', 'mark a task failed, with the reason'],
+    ['release', '<wsOrId> [id]', '[ws] <id>', 'give a claimed task back to the queue'],
   ] as const) {
     t.command(`${name} ${args}`)
+      .aliases(name === 'complete' ? ['done'] : [])
+      .usage(`${usage} [options]`)
       .description(text)
-      .option('-a, --agent <id>', 'you, the claim holder')
+      .option(
+        '-a, --agent <id>',
+        'you, the claim holder (default: $ORC_AGENT, else the only agent if it holds it)',
+      )
       .option('--token <token>', 'the claim token `t claim`/`t next` returned')
       .option('--force', 'act although another agent holds the claim (recorded)')
       .action(lazy(tasks, name));
@@ -181,6 +191,7 @@ function build(json: boolean): CommandType {
     .description('the event log')
     .option('-a, --agent <actor>', 'events by this actor')
     .option('-t, --type <type>', 'this type, or a prefix ending in "." (task.)')
+    .option('--action <type>', 'the same as --type (the OpSpawn seed names it so)')
     .option('--subject <id>', 'events about this task, agent, lock or workstream')
     .option('--since <when>', 'an ISO time or a duration ago (10m, 2h)')
     .option('-n, --last <n>', 'only the last N')
@@ -360,8 +371,10 @@ function build(json: boolean): CommandType {
   const kb = program
     .command('kb')
     .description('the knowledge base: markdown in knowledge/, searchable offline');
-  kb.command('write <name> [content]')
-    .description('write a document (content from stdin when omitted or -); front matter is kept and updated')
+  kb.command('write <name> [content...]')
+    .description(
+      'write a document (content from stdin when omitted or -; several words are joined by spaces); front matter is kept and updated',
+    )
     .option('--title <title>', 'set the title')
     .option('--tag <tag>', 'set the tags (repeatable; replaces the old ones)', collect)
     .action(lazy(knowledge, 'write'));

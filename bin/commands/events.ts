@@ -6,10 +6,13 @@ import type { EventFilter, OrcEvent } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
 const { matchesEvent, readEventsFrom } = await subsystems.storage();
+const { invalidInput } = await subsystems.shared();
 
 type EventsOptions = {
   agent?: string;
   type?: string;
+  /** The OpSpawn seed's name for --type. */
+  action?: string;
   subject?: string;
   since?: string;
   last?: string;
@@ -24,12 +27,23 @@ function formatEvent(e: OrcEvent): string {
 
 export async function eventsCommand(ctx: Context, opts: EventsOptions) {
   const ws = open(ctx);
-  const filter: EventFilter = { actor: opts.agent, type: opts.type, subject: opts.subject };
+  if (opts.type !== undefined && opts.action !== undefined && opts.type !== opts.action)
+    throw invalidInput('--type and --action name the same filter: give one of them');
+  const type = opts.type ?? opts.action;
+  const filter: EventFilter = { actor: opts.agent, type, subject: opts.subject };
   const read = await perform(
     ctx,
     'listEvents',
     { ...filter, since: opts.since, last: numberOrText(opts.last) },
-    { flags: { actor: '--agent', type: '--type', subject: '--subject', since: '--since', last: '--last' } },
+    {
+      flags: {
+        actor: '--agent',
+        type: opts.type === undefined ? '--action' : '--type',
+        subject: '--subject',
+        since: '--since',
+        last: '--last',
+      },
+    },
   );
   for (const bad of read.corrupt)
     warn(

@@ -11,10 +11,12 @@ const { invalidInput } = await subsystems.shared();
 export async function write(
   ctx: Context,
   name: string,
-  content: string | undefined,
+  words: string[],
   opts: { title?: string; tag?: string[] },
 ) {
-  const text = content === undefined || content === '-' ? await readStdin() : content;
+  // `kb write api-design "Use REST …"` as the OpSpawn seed writes it, or unquoted words, joined by spaces.
+  const content = words.join(' ');
+  const text = words.length === 0 || content === '-' ? await readStdin() : content;
   const result = await perform(
     ctx,
     'writeKnowledge',

@@ -12,6 +12,7 @@ import {
   warn,
 } from '../output.js';
 import { perform } from '../operations.js';
+import { type HolderFlags, holderFlags, taskArguments } from './task-forms.js';
 import type { Task } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
@@ -135,7 +136,15 @@ function printClaim(ctx: Context, task: Task) {
   print(`  report: ${ctx.invocation} t complete ${task.id} "<result>" --agent ${claim.agent}`);
 }
 
-export async function claim(ctx: Context, ref: string, agent: string, opts: { ttl?: string }) {
+/** `t claim <id> <agent>`, or the OpSpawn seed's `t claim <ws> <id> <agent>`. */
+export async function claim(
+  ctx: Context,
+  first: string,
+  second: string,
+  third: string | undefined,
+  opts: { ttl?: string },
+) {
+  const { ref, rest: agent } = await taskArguments(ctx, [first, second, third], { orcMax: 2, seedMin: 3 });
   const task = await perform(
     ctx,
     'claimTask',
@@ -188,7 +197,6 @@ export async function next(
   }
 }
 
-type HolderFlags = { agent?: string; token?: string; force?: boolean };
 const HOLDER_FLAGS = { agent: '--agent', token: '--token', force: '--force' } as const;
 const UPDATE_FLAGS = {
   title: '--title',
@@ -199,20 +207,51 @@ const UPDATE_FLAGS = {
   removeDeps: '--remove-dep',
 } as const;
 
-export async function complete(ctx: Context, ref: string, result: string | undefined, opts: HolderFlags) {
-  const task = await perform(ctx, 'completeTask', { id: ref, result, ...opts }, { flags: HOLDER_FLAGS });
+/** `t complete <id> [result]`, or the OpSpawn seed's `t complete <ws> <id> [result]` (also `t done`). */
+export async function complete(
+  ctx: Context,
+  first: string,
+  second: string | undefined,
+  third: string | undefined,
+  opts: HolderFlags,
+) {
+  const args = await taskArguments(ctx, [first, second, third], { orcMax: 2, seedMin: 2 });
+  const holder = await holderFlags(ctx, args, opts);
+  const task = await perform(
+    ctx,
+    'completeTask',
+    { id: args.ref, result: args.rest, ...holder },
+    { flags: HOLDER_FLAGS },
+  );
   if (ctx.json) return printJson(task);
   print(`${c.green('completed')} ${line(task)}`);
 }
 
-export async function fail(ctx: Context, ref: string, reason: string, opts: HolderFlags) {
-  const task = await perform(ctx, 'failTask', { id: ref, reason, ...opts }, { flags: HOLDER_FLAGS });
+/** `t fail <id> <reason>`, or `t fail <ws> <id> <reason>`. */
+export async function fail(
+  ctx: Context,
+  first: string,
+  second: string,
+  third: string | undefined,
+  opts: HolderFlags,
+) {
+  const args = await taskArguments(ctx, [first, second, third], { orcMax: 2, seedMin: 3 });
+  const holder = await holderFlags(ctx, args, opts);
+  const task = await perform(
+    ctx,
+    'failTask',
+    { id: args.ref, reason: args.rest, ...holder },
+    { flags: HOLDER_FLAGS },
+  );
   if (ctx.json) return printJson(task);
   print(`${c.red('failed')} ${line(task)}`);
 }
 
-export async function release(ctx: Context, ref: string, opts: HolderFlags) {
-  const task = await perform(ctx, 'releaseTask', { id: ref, ...opts }, { flags: HOLDER_FLAGS });
+/** `t release <id>`, or `t release <ws> <id>`. */
+export async function release(ctx: Context, first: string, second: string | undefined, opts: HolderFlags) {
+  const args = await taskArguments(ctx, [first, second], { orcMax: 1, seedMin: 2 });
+  const holder = await holderFlags(ctx, args, opts);
+  const task = await perform(ctx, 'releaseTask', { id: args.ref, ...holder }, { flags: HOLDER_FLAGS });
   if (ctx.json) return printJson(task);
   print(`${c.yellow('released')} ${line(task)}`);
 }

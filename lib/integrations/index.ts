@@ -1,3 +1,4 @@
+export * from './claim-holder.js';
 export * from './hook-input.js';
 export * from './identity.js';
 export * from './json-settings.js';
