@@ -30,7 +30,8 @@ export async function write(
 export async function read(ctx: Context, name: string) {
   const doc = await perform(ctx, 'readKnowledge', { name });
   if (ctx.json) return printJson(doc);
-  process.stdout.write(doc.content.endsWith('\n') ? doc.content : `${doc.content}\n`);
+  // The text as written, without the front matter orc keeps (title, tags, author, updated: --json has them).
+  process.stdout.write(doc.body.endsWith('\n') ? doc.body : `${doc.body}\n`);
 }
 
 export async function list(ctx: Context) {

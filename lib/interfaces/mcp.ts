@@ -3,9 +3,9 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readConfigDocument } from '../config/index.js';
 import { dirname, resolve } from 'node:path';
-import { describeError, invalidInput } from '../shared/index.js';
+import { OrcError, describeError, invalidInput, notFound } from '../shared/index.js';
 import { CORE_TOOLS, MCP_INSTRUCTIONS, TOOLS, checkToolSet } from './mcp-tools.js';
-import { type Workspace, findWorkspace } from '../storage/index.js';
+import { type Workspace, entryKind, findWorkspace, initWorkspace } from '../storage/index.js';
 import type { RunContinuer } from '../app/index.js';
 import {
   type Operation,
@@ -96,8 +96,18 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
         type: 'string',
         description: "the workspace's orchestrator.yaml (default: the server's workspace)",
       };
-    // The seed's names for some fields are accepted beside those listed.
-    if (tool.aliases) delete inputSchema.additionalProperties;
+    // The seed's names for fields are listed too (a client may check arguments against the schema):
+    // either name will do, so neither is required.
+    if (tool.aliases) {
+      delete inputSchema.additionalProperties;
+      const properties = inputSchema.properties as Record<string, unknown>;
+      for (const [alias, field] of Object.entries(tool.aliases))
+        properties[alias] = { type: 'string', description: `same as ${field}` };
+      const aliased = new Set(Object.values(tool.aliases));
+      const required = (inputSchema.required as string[] | undefined)?.filter((f) => !aliased.has(f));
+      if (required?.length) inputSchema.required = required;
+      else delete inputSchema.required;
+    }
     return {
       name: tool.name,
       description: op.summary,
@@ -114,6 +124,9 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
   // underlying Server, as the SDK documents for custom handlers.
   server.server.registerCapabilities({ tools: {} });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  // The workspace the last `config_path` named: the seed's clients name it when they start a run and
+  // then poll by run id alone.
+  let chosen: Workspace | undefined;
   server.server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const tool = byName.get(request.params.name);
     if (!tool) return failure('NOT_FOUND', `no tool ${JSON.stringify(request.params.name)}`);
@@ -124,9 +137,11 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
       delete given.config_path;
       const ctx: OperationContext = {
         ws:
-          configPath === undefined
-            ? findWorkspace({ dir: options.dir, env: options.env })
-            : workspaceOfConfig(configPath),
+          configPath !== undefined
+            ? (chosen = workspaceOfConfig(configPath))
+            : tool.configPath && chosen
+              ? chosen
+              : findWorkspace({ dir: options.dir, env: options.env }),
         actor: options.actor,
         invocation: options.invocation ?? 'orc',
         onWarning: warn,
@@ -145,12 +160,23 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
   return server;
 }
 
-/** The workspace an orchestrator.yaml belongs to: the folder that holds it, which must be one. */
+/**
+ * The workspace of an orchestrator.yaml: the folder that holds it, made a workspace on first use (as
+ * the seed made its data folder beside the file), since its users never ran `orc init`.
+ */
 function workspaceOfConfig(path: unknown): Workspace {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (typeof path !== 'string' || !/(^|\/)orchestrator\.ya?ml$/.test(path) || /[\u0000-\u001f]/.test(path))
     throw invalidInput('config_path must be the path of an orchestrator.yaml', { field: 'config_path' });
-  return findWorkspace({ dir: dirname(resolve(path)) });
+  const dir = dirname(resolve(path));
+  try {
+    return findWorkspace({ dir });
+  } catch (error) {
+    if (!(error instanceof OrcError) || error.code !== 'NO_WORKSPACE') throw error;
+    if (entryKind({ root: dir }, resolve(path)) !== 'file')
+      throw notFound(`config_path ${JSON.stringify(path)}: no such file`, { field: 'config_path' });
+    return initWorkspace(dir).workspace;
+  }
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

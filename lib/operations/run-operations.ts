@@ -13,17 +13,19 @@ export const startRun = defineOperation({
     'Start a run for a task (optional flow id and payload); returns at once, it runs in the background.',
   readOnly: false,
   fields: (z) => ({
-    task: z.string(),
+    task: z.string().optional().describe('what to do (default with a flow: the flow id)'),
     flow: z.string().optional(),
     // Numbers and booleans are taken as their text: workflow tools (n8n) send them unquoted.
     payload: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     concurrency: z.number().int().min(1).max(1000).optional(),
   }),
   run: async (ctx, input) => {
-    if (input.task.trim() === '') throw fieldError('task', 'must say what to do');
+    // A trigger (n8n, the seed's HTTP clients) may name a flow and no task: the flow says what to do.
+    const task = input.task?.trim() || input.flow;
+    if (!task) throw fieldError('task', 'must say what to do (or give a flow)');
     const payload =
       input.payload && Object.fromEntries(Object.entries(input.payload).map(([k, v]) => [k, String(v)]));
-    const run = await (await app()).startRun(ctx.ws, { ...input, payload }, ctx);
+    const run = await (await app()).startRun(ctx.ws, { ...input, task, payload }, ctx);
     return { id: run.id, status: run.status, plan: run.plan, steps: run.steps.map((s) => s.id) };
   },
 });

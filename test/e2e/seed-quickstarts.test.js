@@ -184,13 +184,15 @@ async function fakeDeepSeek(t) {
 }
 
 /** The seed's folder: orchestrator.yaml with DeepSeek's URL pointed at the stand-in, and .env. */
-function seedFolder(t, server, extraYaml = '') {
+function seedFolder(t, server, extraYaml = '', { init: withInit = true } = {}) {
   const dir = tempDir(t, 'orc-seed000-');
   const yaml = SEED_YAML.replace('https://api.deepseek.com/v1', server.url);
   assert.notEqual(yaml, SEED_YAML);
   writeFileSync(join(dir, 'orchestrator.yaml'), yaml + extraYaml);
   writeFileSync(join(dir, '.env'), SEED_ENV);
-  // orc needs its workspace made in the folder (the seed makes .orchestrator/ on first use).
+  // Over MCP, config_path makes the workspace on first use, as the seed made .orchestrator/.
+  if (!withInit) return dir;
+  // The HTTP server needs its workspace made first (`orc serve` runs in one).
   const init = orc(['init', dir]);
   assert.equal(init.code, 0, init.stderr);
   assert.equal(readFileSync(join(dir, 'orchestrator.yaml'), 'utf8'), yaml + extraYaml, 'init keeps the file');
@@ -212,7 +214,7 @@ async function poll(until, what) {
 
 test('orchestration agent: orchestrator_run with config_path through Claude Desktop-style MCP wiring, polled to completion', async (t) => {
   const server = await fakeDeepSeek(t);
-  const dir = seedFolder(t, server);
+  const dir = seedFolder(t, server, '', { init: false });
   const configPath = join(dir, 'orchestrator.yaml');
   // Claude Desktop starts the server from its own folder, not the workspace, with the config's env.
   const wiring = JSON.parse(CLAUDE_DESKTOP_CONFIG).mcpServers.orchestrator;
@@ -240,7 +242,8 @@ test('orchestration agent: orchestrator_run with config_path through Claude Desk
   assert.equal(started.plan.source, 'llm', 'the provider plans, as the seed does');
   assert.deepEqual(started.steps, ['analyse', 'summary']);
   const run = await poll(async () => {
-    const status = await tool('orchestrator_status', { config_path: configPath, run_id: started.id });
+    // Polled by run id alone, as the seed's docs do: the server keeps the workspace config_path chose.
+    const status = await tool('orchestrator_status', { run_id: started.id });
     return status.status === 'running' ? undefined : status;
   }, 'the run ending');
   assert.equal(run.status, 'complete', JSON.stringify(run.steps));
@@ -253,6 +256,11 @@ test('orchestration agent: orchestrator_run with config_path through Claude Desk
     ],
   );
   assert.equal(run.steps[1].output, 'Summary: revenue up 12%.', "the writer got the analyst's output");
+  assert.equal(
+    readFileSync(join(dir, 'orchestrator.yaml'), 'utf8'),
+    SEED_YAML.replace('https://api.deepseek.com/v1', server.url),
+    'the seed file is kept as it was',
+  );
   const listed = await tool('orchestrator_list_runs', { config_path: configPath, status: 'all', limit: 5 });
   assert.deepEqual(
     listed.map((r) => r.id),
