@@ -1,0 +1,2 @@
+export * from './opspawn.js';
+export * from './opspawn-status.js';
