@@ -411,6 +411,12 @@ function build(json: boolean): CommandType {
     .option('--auto-lock <ttl>', 'take a lock of this length on each file on first edit')
     .action(lazy(() => import('./commands/hook.js'), 'preEdit'));
 
+  program
+    .command('import <path>')
+    .description(
+      "import an OpSpawn orchestrator's folder (state.json, events.jsonl, knowledge/); again: skips what is there",
+    )
+    .action(lazy(() => import('./commands/import.js'), 'importCommand'));
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }
