@@ -174,3 +174,32 @@ test('a folder that is not an OpSpawn folder is refused', (t) => {
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /is not JSON/);
 });
+
+test('in an OpSpawn folder made a workspace, its old log lines are converted where they are, not called corrupt', (t) => {
+  const dir = join(tempDir(t), 'opspawn');
+  cpSync(FIXTURE, dir, { recursive: true });
+  assert.equal(orc(['init', dir]).code, 0);
+  // Before the import orc's log is the OpSpawn log: five lines that are not orc events.
+  assert.match(orc(['--dir', dir, 'doctor']).stdout, /5 line\(s\) that are not events/);
+  const report = orcJson(dir, ['import', dir]);
+  assert.equal(report.imported.event, 5);
+  assert.deepEqual(
+    report.skipped.map((s) => [s.kind, s.reason]),
+    [
+      ['lock', 'expired at 2026-02-06T07:43:00.000Z: nothing to carry over'],
+      ['knowledge', 'already in the workspace'],
+    ],
+  );
+  const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 6, 'the five converted in place and the import event');
+  assert.equal(JSON.parse(lines[0]).type, 'workstream_created');
+  const events = orc(['--dir', dir, 'events']);
+  assert.doesNotMatch(events.stderr, /not a valid event/);
+  assert.match(orc(['--dir', dir, 'doctor']).stdout, /healthy/);
+  const again = orcJson(dir, ['import', dir]);
+  assert.equal(again.imported.event, 0);
+  assert.ok(
+    again.skipped.every((s) => s.kind !== 'event'),
+    JSON.stringify(again.skipped),
+  );
+});

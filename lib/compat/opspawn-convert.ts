@@ -24,7 +24,7 @@ import {
   hasControlChars,
   quote,
 } from '../shared/index.js';
-import type { OrcEvent } from '../storage/index.js';
+import { type OrcEvent, parseEventLines } from '../storage/index.js';
 import type { OpSpawnSource } from './opspawn-source.js';
 
 /*
@@ -267,6 +267,9 @@ export function convertEventLine(line: string): OrcEvent {
   };
 }
 
+/** Why a line of the folder's log is left as it is: orc wrote it (the folder is an orc workspace too). */
+export const ORC_EVENT = 'is an orc event already';
+
 /** The whole folder as orc records and skips; pure but for the claim tokens it draws. */
 export function convertOpSpawn(source: OpSpawnSource, options: ConvertOptions): ImportPlan {
   const plan: ImportPlan = {
@@ -289,6 +292,10 @@ export function convertOpSpawn(source: OpSpawnSource, options: ConvertOptions): 
   else convertBoard(source.state, options, plan);
   source.eventLines.forEach((line, i) => {
     if (line.trim() === '') return;
+    if (parseEventLines(line).events.length === 1) {
+      plan.skipped.push({ kind: 'event', id: `events.jsonl line ${i + 1}`, reason: ORC_EVENT });
+      return;
+    }
     const event = attempt(plan.skipped, 'event', `events.jsonl line ${i + 1}`, () => convertEventLine(line));
     if (event) plan.events.push(event);
   });

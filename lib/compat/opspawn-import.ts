@@ -1,9 +1,25 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadBoardSettings } from '../config/index.js';
 import { checkKnowledgeName, displayName, invalidateFreshness, knowledgePath } from '../knowledge/index.js';
-import { resourceFileName } from '../shared/index.js';
-import { type ActorOptions, type Workspace, entryKind, mutate, readEvents } from '../storage/index.js';
-import { IMPORT_KINDS, type ImportKind, type ImportSkip, convertOpSpawn } from './opspawn-convert.js';
+import { OrcError, resourceFileName } from '../shared/index.js';
+import {
+  type ActorOptions,
+  type Mutation,
+  type Workspace,
+  entryKind,
+  mutate,
+  parseEventLines,
+  readEvents,
+  readText,
+} from '../storage/index.js';
+import {
+  IMPORT_KINDS,
+  ORC_EVENT,
+  type ImportKind,
+  type ImportSkip,
+  convertEventLine,
+  convertOpSpawn,
+} from './opspawn-convert.js';
 import { readOpSpawnFolder } from './opspawn-source.js';
 
 /** What `orc import` did: the folder, how many of each kind it wrote, and what it left out and why. */
@@ -52,10 +68,17 @@ export async function importOpSpawn(
       const file = join(ws.locksDir, resourceFileName(l.resource));
       place('lock', l.resource, m.readJson(file, l.resource) !== undefined, () => m.writeJson(file, l));
     }
-    const logged = new Set(readEvents(ws).events.map((e) => e.id));
-    for (const e of plan.events) {
-      place('event', `${e.type} at ${e.ts}`, logged.has(e.id), () => m.record(e));
-      logged.add(e.id);
+    if (resolve(source.dir, 'events.jsonl') === resolve(ws.eventsFile)) {
+      // The folder's log is the workspace's: orc's own lines in it are no skips, only the log.
+      const own = skipped.filter((s) => s.kind === 'event' && s.reason === ORC_EVENT);
+      for (const s of own) skipped.splice(skipped.indexOf(s), 1);
+      imported.event += convertLogInPlace(m, skipped);
+    } else {
+      const logged = new Set(readEvents(ws).events.map((e) => e.id));
+      for (const e of plan.events) {
+        place('event', `${e.type} at ${e.ts}`, logged.has(e.id), () => m.record(e));
+        logged.add(e.id);
+      }
     }
     for (const doc of plan.knowledge) {
       const file = knowledgePath(ws, doc.name);
@@ -69,4 +92,40 @@ export async function importOpSpawn(
   });
   if (report.imported.knowledge > 0) invalidateFreshness(ws);
   return report;
+}
+
+/**
+ * `orc init` run in an OpSpawn folder makes its events.jsonl orc's log, whose old lines orc would call
+ * corrupt: importing that folder converts them where they are (in the same order, in the same commit),
+ * rather than appending copies. A line seen twice (the same text) is kept once: it would be the same
+ * event, with the same id. Returns how many lines it converted.
+ */
+function convertLogInPlace(m: Mutation, skipped: ImportSkip[]): number {
+  const text = readText(m.ws, m.ws.eventsFile) ?? '';
+  const seen = new Set(parseEventLines(text).events.map((e) => e.id));
+  let converted = 0;
+  const out: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '' || parseEventLines(line).events.length === 1) return out.push(line);
+    try {
+      const event = convertEventLine(line);
+      if (seen.has(event.id)) {
+        skipped.push({
+          kind: 'event',
+          id: `events.jsonl line ${i + 1}`,
+          reason: 'the same line as an earlier one',
+        });
+        return;
+      }
+      seen.add(event.id);
+      converted++;
+      out.push(JSON.stringify(event));
+    } catch (error) {
+      // The reason is in the plan's skips already (the same line, read as the source).
+      if (!(error instanceof OrcError)) throw error;
+      out.push(line);
+    }
+  });
+  if (converted > 0) m.writeText(m.ws.eventsFile, out.join('\n'));
+  return converted;
 }
