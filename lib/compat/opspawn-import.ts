@@ -106,7 +106,10 @@ function convertLogInPlace(m: Mutation, skipped: ImportSkip[]): number {
   let converted = 0;
   const out: string[] = [];
   text.split('\n').forEach((line, i) => {
-    if (line.trim() === '' || parseEventLines(line).events.length === 1) return out.push(line);
+    if (line.trim() === '' || parseEventLines(line).events.length === 1) {
+      out.push(line);
+      return;
+    }
     try {
       const event = convertEventLine(line);
       if (seen.has(event.id)) {
