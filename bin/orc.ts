@@ -441,6 +441,12 @@ function build(json: boolean): CommandType {
     .option('-a, --agent <id>', 'who you are (default: $ORC_AGENT)')
     .action(lazy(() => import('./commands/prime.js'), 'prime'));
 
+  program
+    .command('import <path>')
+    .description(
+      "import an OpSpawn orchestrator's folder (state.json, events.jsonl, knowledge/); again: skips what is there",
+    )
+    .action(lazy(() => import('./commands/import.js'), 'importCommand'));
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

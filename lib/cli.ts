@@ -19,6 +19,7 @@ export type * from './integrations/index.js';
 export type * from './interfaces/index.js';
 export type * from './app/index.js';
 export type * from './operations/index.js';
+export type * from './compat/index.js';
 
 /** Loaders of each layer's public surface, in the layer order. */
 export const subsystems = {
@@ -37,5 +38,6 @@ export const subsystems = {
   integrations: () => import('./integrations/index.js'),
   app: () => import('./app/index.js'),
   operations: () => import('./operations/index.js'),
+  compat: () => import('./compat/index.js'),
   interfaces: () => import('./interfaces/index.js'),
 };

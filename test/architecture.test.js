@@ -26,6 +26,7 @@ export const LAYERS = [
   'integrations',
   'app',
   'operations',
+  'compat',
   'interfaces',
 ];
 /** What bin/ may import of lib/: the public entry and the CLI's entry (lazy loaders of each layer). */

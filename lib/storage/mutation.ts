@@ -75,6 +75,11 @@ export class Mutation {
     return event;
   }
 
+  /** Records an event made elsewhere, keeping its id, time and actor (an imported log's lines). */
+  record(event: OrcEvent): void {
+    this.events.push(event);
+  }
+
   readJson<T>(path: string, label: string): T | undefined {
     if (this.writes.has(path)) return (this.writes.get(path) ?? undefined) as T | undefined;
     return readJsonIfExists<T>(this.ws, path, label);
