@@ -132,7 +132,7 @@ test('the library exports this exact public API, which the README lists', () => 
 test('the package can be imported by name and required by name', () => {
   const esm = spawnSync(
     process.execPath,
-    ['--input-type=module', '-e', "import { addTask } from 'orc'; console.log(typeof addTask)"],
+    ['--input-type=module', '-e', "import { addTask } from 'orc-agents'; console.log(typeof addTask)"],
     {
       cwd: ROOT,
       encoding: 'utf8',
@@ -141,7 +141,7 @@ test('the package can be imported by name and required by name', () => {
   assert.equal(esm.stdout.trim(), 'function', esm.stderr);
   const cjs = spawnSync(
     process.execPath,
-    ['-e', "const orc = require('orc'); console.log(typeof orc.nextTask, typeof orc.OrcError)"],
+    ['-e', "const orc = require('orc-agents'); console.log(typeof orc.nextTask, typeof orc.OrcError)"],
     {
       cwd: ROOT,
       encoding: 'utf8',
@@ -163,6 +163,8 @@ test('npm pack ships the compiled library, the binary, types and the README, and
     'dist/lib/index.js',
     'dist/lib/index.d.ts',
     'README.md',
+    'LICENSE',
+    'CHANGELOG.md',
     'package.json',
   ]) {
     assert.ok(files.includes(path), `${path} is packed`);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { ROOT, orcJson, tempWorkspace } from './helpers.js';
 
 // The seed README's "API (Node.js)" snippet, verbatim but for the package's name in the require.
-const SNIPPET = `const orc = require('orc/opspawn');
+const SNIPPET = `const orc = require('orc-agents/opspawn');
 
 // Workstreams
 orc.createWorkstream('build', { description: 'Build things', priority: 1 });
@@ -35,11 +35,11 @@ orc.getEvents({ agent: 'agent-1', last: 10 });
 console.log(orc.statusText());
 `;
 
-/** A workspace where `require('orc')` resolves to this repository, as after `npm install orc`. */
+/** A workspace where `require('orc-agents')` resolves to this repository, as after `npm install orc`. */
 function workspaceWithPackage(t) {
   const dir = tempWorkspace(t);
   mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(ROOT, join(dir, 'node_modules', 'orc'), 'dir');
+  symlinkSync(ROOT, join(dir, 'node_modules', 'orc-agents'), 'dir');
   return dir;
 }
 
@@ -77,7 +77,7 @@ test('each call of the snippet returns what the seed returns, synchronously', (t
   const run = runScript(
     dir,
     'returns.cjs',
-    `const orc = require('orc/opspawn');
+    `const orc = require('orc-agents/opspawn');
 const out = {};
 out.createWorkstream = orc.createWorkstream('build', { description: 'Build things', priority: 1 });
 out.listWorkstreams = orc.listWorkstreams();
@@ -139,8 +139,8 @@ test('errors come back as OrcError with their code; open(dir) binds any folder; 
   const run = runScript(
     dir,
     'errors.cjs',
-    `const orc = require('orc/opspawn');
-const { OrcError } = require('orc');
+    `const orc = require('orc-agents/opspawn');
+const { OrcError } = require('orc-agents');
 const caught = (fn) => { try { fn(); return null; } catch (e) { return { orc: e instanceof OrcError, code: e.code, message: e.message, field: e.details && e.details.field }; } };
 const out = {};
 out.noWorkstream = caught(() => orc.addTask('nope', { title: 'x' }));
@@ -156,7 +156,7 @@ const other = orc.open(${JSON.stringify(other)});
 other.createWorkstream('elsewhere', { priority: 2 });
 out.otherNames = other.listWorkstreams().map((w) => w.name);
 out.hereNames = orc.listWorkstreams().map((w) => w.name);
-out.defaultIsBound = typeof require('orc/opspawn').default.statusText;
+out.defaultIsBound = typeof require('orc-agents/opspawn').default.statusText;
 console.log(JSON.stringify(out));
 `,
   );
@@ -185,7 +185,7 @@ console.log(JSON.stringify(out));
     [
       '--input-type=module',
       '-e',
-      "import orc, { open } from 'orc/opspawn'; console.log(orc.listWorkstreams().length, typeof open)",
+      "import orc, { open } from 'orc-agents/opspawn'; console.log(orc.listWorkstreams().length, typeof open)",
     ],
     { cwd: dir, encoding: 'utf8' },
   );
@@ -197,7 +197,7 @@ test('outside any workspace the bound API says so with NO_WORKSPACE', (t) => {
   const run = runScript(
     dir,
     'nowhere.cjs',
-    `const orc = require('orc/opspawn');
+    `const orc = require('orc-agents/opspawn');
 process.chdir('/');
 try { orc.listWorkstreams(); } catch (e) { console.log(e.code); }
 `,

@@ -45,3 +45,11 @@ test('t next without an agent acts for $ORC_AGENT, and says how to name one when
   assert.equal(nobody.code, 2);
   assert.match(nobody.stderr, /^orc: agent: say which agent \(nobody: set ORC_AGENT or pass --agent\)\n$/);
 });
+
+test('t add with a bare number where the description goes takes it as the priority', (t) => {
+  const dir = board(t);
+  const task = orcJson(dir, ['t', 'add', 'build', 'Seed data', '2']);
+  assert.deepEqual([task.priority, task.description], [2, '']);
+  const described = orcJson(dir, ['t', 'add', 'build', 'Seed data', 'fill the tables', '1']);
+  assert.deepEqual([described.priority, described.description], [1, 'fill the tables']);
+});

@@ -28,6 +28,10 @@ export async function add(
   priority: string | undefined,
   opts: { dep?: string[]; tag?: string[] },
 ) {
+  // `t add backend "Seed data" 2`: a bare number where the description goes is the priority, not a
+  // description reading "2".
+  if (priority === undefined && description !== undefined && /^\s*\d{1,2}\s*$/.test(description))
+    [description, priority] = [undefined, description];
   const task = await perform(
     ctx,
     'addTask',

@@ -8,7 +8,7 @@ import { renderStatusText } from './opspawn-status.js';
 /*
  * The OpSpawn orchestrator's Node API, synchronous as it was, over orc's operations: each call runs
  * one operation in a worker thread (synckit) and blocks until it answers, so scripts written for
- * `require('@opspawn/orchestrator')` run unchanged with `require('orc/opspawn')`. Values are orc's
+ * `require('@opspawn/orchestrator')` run unchanged with `require('orc-agents/opspawn')`. Values are orc's
  * records (ids like t-…, statuses open/claimed/done); failures throw OrcError with their code.
  */
 
