@@ -224,7 +224,8 @@ export async function list(ctx: Context, opts: { status?: string }) {
       runs.map((r) => [
         r.id,
         stepColor(r.status),
-        `${r.done}/${r.steps}`,
+        // Without `full`, steps come as counts.
+        `${(r as { done: number }).done}/${r.steps as number}`,
         ago(r.createdAt),
         cell(r.task, 50),
       ]),

@@ -89,7 +89,8 @@ route('POST', '/api/events', 'logEvent', { status: 201 });
 route('GET', '/api/knowledge/search', 'searchKnowledge', {
   input: ({ q, ...rest }) => ({ ...rest, query: q ?? '' }),
 });
-route('GET', '/api/runs', 'listRuns', { input: (given) => ({ limit: 50, ...given }) });
+// With their steps (the dashboard draws them), 50 unless asked.
+route('GET', '/api/runs', 'listRuns', { input: (given) => ({ limit: 50, full: true, ...given }) });
 // `flow_id`: the seed's HTTP trigger, as n8n and similar tools call it.
 route('POST', '/api/runs', 'startRun', {
   status: 202,

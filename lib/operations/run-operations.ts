@@ -40,7 +40,7 @@ export const getRun = defineOperation({
 
 export const listRuns = defineOperation({
   name: 'listRuns',
-  summary: 'Runs, newest first (steps as a count).',
+  summary: 'Runs, newest first (steps as a count unless full).',
   readOnly: true,
   fields: (z) => ({
     status: z
@@ -48,16 +48,19 @@ export const listRuns = defineOperation({
       .optional()
       .describe('all: every run (the default)'),
     limit: z.number().int().min(1).max(10_000).optional(),
+    full: z.boolean().optional().describe('each run with its steps'),
   }),
-  run: async (ctx, input) =>
-    (await runs())
+  run: async (ctx, input) => {
+    const found = (await runs())
       .listRuns(ctx.ws, { status: input.status === 'all' ? undefined : input.status })
-      .slice(0, input.limit)
-      .map(({ steps, ...run }) => ({
-        ...run,
-        steps: steps.length,
-        done: steps.filter((s) => s.status === 'done').length,
-      })),
+      .slice(0, input.limit);
+    if (input.full) return found;
+    return found.map(({ steps, ...run }) => ({
+      ...run,
+      steps: steps.length,
+      done: steps.filter((s) => s.status === 'done').length,
+    }));
+  },
 });
 
 export const decideGate = defineOperation({
