@@ -26,13 +26,13 @@ let prefixes = 0;
  * A run workspace whose steps go through Redis (a queue prefix of its own), with more agents if given;
  * `@COUNTS@` in them is the counts file of the counting agents.
  */
-function workerWorkspace(t, flows, extraAgents = '') {
+function workerWorkspace(t, flows, extraAgents = '', { unservedAfter = '2s' } = {}) {
   const ws = runWorkspace(t, flows, extraAgents);
   const file = join(ws.dir, 'orchestrator.yaml');
   const yaml = readFileSync(file, 'utf8').replaceAll('@COUNTS@', ws.counts);
   writeFileSync(
     file,
-    `${yaml}redis:\n  url: ${redis.url}\n  prefix: t${process.pid}-${++prefixes}\n  unserved_after: 2s\n  stalled_after: 2s\n`,
+    `${yaml}redis:\n  url: ${redis.url}\n  prefix: t${process.pid}-${++prefixes}\n  unserved_after: ${unservedAfter}\n  stalled_after: 2s\n`,
   );
   return ws;
 }
@@ -313,9 +313,13 @@ rtest('SIGTERM: the worker finishes the job in hand, then exits 0', async (t) =>
 });
 
 rtest('a second signal returns the job in hand to its queue; another worker runs it', async (t) => {
+  // Between the first worker leaving and the second one starting, no worker serves the agent: the
+  // coordinator must wait longer than that gap takes on a loaded machine.
   const { dir, counts } = workerWorkspace(
     t,
     '  - id: long\n    steps:\n      - { id: s, agent: slow, task: take time }',
+    '',
+    { unservedAfter: '60s' },
   );
   const leaving = startWorker(t, dir, ['--agents', 'slow']);
   await leaving.ready;
