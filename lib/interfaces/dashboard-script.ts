@@ -152,7 +152,9 @@ export const DASHBOARD_SCRIPT = `'use strict';
   function gateBox(run, step) {
     var key = run.id + '/' + step.id;
     var box = el('div', { class: 'gate', 'data-gate': key });
-    if (step.gate && step.gate.criteria) box.append(el('div', null, 'Criteria: ', step.gate.criteria));
+    // A step with two gates waits at the one it has reached: before it runs (no output yet), or after.
+    var waiting = step.output === null && step.gate && step.gate.mode === 'before' ? step.gate : step.afterGate || step.gate;
+    if (waiting && waiting.criteria) box.append(el('div', null, 'Criteria: ', waiting.criteria));
     if (step.output) box.append(el('pre', { text: step.output.length > 4000 ? step.output.slice(0, 4000) + '…' : step.output }));
     var actions = el('div', { class: 'actions' });
     if (drafts[key] === undefined) {
@@ -180,7 +182,7 @@ export const DASHBOARD_SCRIPT = `'use strict';
     fill('runs', runs.slice(0, 20).map(function (run) {
       var steps = el('ul', { class: 'steps' }, run.steps.map(function (s) {
         var li = el('li', { 'data-step': s.id }, el('strong', { text: s.id }), ' ', badge(s.status), ' ',
-          el('span', { class: 'meta', text: s.agent + (s.gate ? ' · gate ' + s.gate.mode : '') + (s.deps.length ? ' · after ' + s.deps.join(', ') : '') }),
+          el('span', { class: 'meta', text: s.agent + (s.gate ? ' · gate ' + s.gate.mode : '') + (s.afterGate ? ' · gate after' : '') + (s.deps.length ? ' · after ' + s.deps.join(', ') : '') }),
           el('div', { text: s.task }));
         if (s.error) li.append(el('div', { class: 'error', text: s.error }));
         if (s.status === 'waiting_approval') li.append(gateBox(run, s));
