@@ -1,7 +1,7 @@
 // Scripted git scenarios in temp repos.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { orc, orcJson, tempDir } from './helpers.js';
+import { PATH_WITH_ORC, orc, orcJson, tempDir } from './helpers.js';
 
 export function git(cwd, ...args) {
   return execFileSync('git', args, {
@@ -10,6 +10,7 @@ export function git(cwd, ...args) {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      PATH: PATH_WITH_ORC,
       GIT_AUTHOR_NAME: 't',
       GIT_AUTHOR_EMAIL: 't@t',
       GIT_COMMITTER_NAME: 't',

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,20 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = join(ROOT, 'dist', 'bin', 'orc.js');
 export const LIB = join(ROOT, 'dist', 'lib', 'index.js');
 
-const CLEAN_ENV = { ...process.env, NO_COLOR: '1', ORC_ACTOR: 'tester' };
+/**
+ * A folder holding an `orc` that runs this build, put first on the PATH of every process the tests
+ * start: git's merge driver runs `orc` from the PATH, as it would after `npm install -g`.
+ */
+export const ORC_ON_PATH = mkdtempSync(join(tmpdir(), 'orc-path-'));
+writeFileSync(
+  join(ORC_ON_PATH, 'orc'),
+  `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`,
+);
+chmodSync(join(ORC_ON_PATH, 'orc'), 0o755);
+process.on('exit', () => rmSync(ORC_ON_PATH, { recursive: true, force: true }));
+export const PATH_WITH_ORC = `${ORC_ON_PATH}:${process.env.PATH ?? ''}`;
+
+const CLEAN_ENV = { ...process.env, NO_COLOR: '1', ORC_ACTOR: 'tester', PATH: PATH_WITH_ORC };
 delete CLEAN_ENV.ORCHESTRATOR_DIR;
 delete CLEAN_ENV.FORCE_COLOR;
 

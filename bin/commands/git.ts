@@ -21,7 +21,7 @@ export async function mergeDriver(
 }
 
 export async function gitSetup(ctx: Context) {
-  const result = await setupGit(open(ctx), ctx.invocation);
+  const result = await setupGit(open(ctx, { mergeSetup: false }), ctx.invocation);
   if (ctx.json) return printJson(result);
   print(`${c.green('configured')} git merge driver "orc" in ${result.repo}`);
   for (const path of result.changed) print(`  + ${path}`);

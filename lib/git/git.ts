@@ -2,7 +2,14 @@ import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { OrcError } from '../shared/index.js';
-import { GITATTRIBUTES_LINES, type Workspace, ensureLines, entryKind } from '../storage/index.js';
+import {
+  GITATTRIBUTES_LINES,
+  type Workspace,
+  ensureLines,
+  entryKind,
+  mergeSetupMissing,
+  writeLocalMergeAttributes,
+} from '../storage/index.js';
 import { withWorkspaceLock } from '../storage/index.js';
 import { sleep } from '../shared/index.js';
 import { type FoldedRenewal, foldPresence } from '../board/index.js';
@@ -58,10 +65,26 @@ export interface GitSetupResult {
   changed: string[];
 }
 
-/** Defines the `orc` merge driver in the repo's own git config and marks orc's files with it. */
-export async function setupGit(ws: Workspace, invocation: string): Promise<GitSetupResult> {
+/**
+ * The driver's command, run by git through the shell from the top of the work tree: orc from the PATH,
+ * else the project's own dependency, so that moving or upgrading orc never breaks it. When neither is
+ * there it fails, which leaves git's conflict in place for the user, with a line saying what to do.
+ */
+export const MERGE_DRIVER_COMMAND = [
+  'if command -v orc >/dev/null 2>&1; then orc merge-driver %O %A %B %P;',
+  'elif [ -x node_modules/.bin/orc ]; then node_modules/.bin/orc merge-driver %O %A %B %P;',
+  'else echo "orc merge driver: orc is neither on the PATH nor in node_modules/.bin: install it',
+  '(npm install -g orc-agents) and merge again; git left this file in conflict" >&2; exit 1; fi',
+].join(' ');
+
+/**
+ * Defines the `orc` merge driver in the repo's own git config (git never clones it), marks orc's files
+ * in `.gitattributes`, and gives the event log orc's driver in this clone (`.git/info/attributes`).
+ * `invocation` is kept for the caller's messages only: the driver finds orc where it is when git runs it.
+ */
+export async function setupGit(ws: Workspace, _invocation?: string): Promise<GitSetupResult> {
   const repo = await repoTop(ws);
-  const driver = `${invocation} merge-driver %O %A %B %P`;
+  const driver = MERGE_DRIVER_COMMAND;
   await git(
     repo,
     ['config', 'merge.orc.name', 'orc: field-by-field merge of orc state and events'],
@@ -69,7 +92,25 @@ export async function setupGit(ws: Workspace, invocation: string): Promise<GitSe
   );
   await git(repo, ['config', 'merge.orc.driver', driver], 'git config');
   const changed = ensureLines(ws, ws.gitattributesFile, GITATTRIBUTES_LINES) ? ['.gitattributes'] : [];
+  if (writeLocalMergeAttributes(ws)) changed.push('.git/info/attributes');
   return { repo, driver, changed };
+}
+
+/**
+ * Sets orc's merge driver up in a clone that lacks it (git clones neither `.git/config` nor
+ * `.git/info/attributes`), quietly: every command calls it, and only a clone that lacks something
+ * spawns git. Outside git, or when git fails, it does nothing: merges then fall back to git's own.
+ */
+export async function ensureMergeSetup(ws: Workspace): Promise<boolean> {
+  const missing = mergeSetupMissing(ws);
+  if (!missing || (!missing.driver && !missing.attributes)) return false;
+  try {
+    await setupGit(ws);
+    return true;
+  } catch (error) {
+    if (error instanceof OrcError) return false;
+    throw error;
+  }
 }
 
 export interface SyncOptions {

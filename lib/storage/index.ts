@@ -6,6 +6,7 @@ export * from './journal.js';
 export * from './json-file.js';
 export * from './mutation.js';
 export * from './presence-files.js';
+export * from './git-driver-files.js';
 export * from './record-kinds.js';
 export * from './task-index.js';
 export * from './workspace-lock.js';

@@ -200,9 +200,10 @@ export interface InitResult {
 const GITIGNORE_LINES = ['# orc: machine-local lock and caches', '.orc/', 'state/**/.*.tmp-*'];
 /** orc's merge driver for its files; `orc git setup` defines it in the repo's git config. */
 export const GITATTRIBUTES_LINES = [
-  '# orc: merge state and the event log field by field (driver set up by `orc git setup`)',
+  "# orc: state merges field by field with orc's driver (any orc command sets it up in a clone); the",
+  "# event log merges by git's built-in union in any clone, by orc's driver where .git/info/attributes says",
   'state/**/*.json merge=orc',
-  'events.jsonl merge=orc',
+  'events.jsonl merge=union',
 ];
 
 const CONFIG_TEMPLATE = `# orc workspace configuration. Every setting has a default; uncomment to change one.
