@@ -86,8 +86,8 @@ function terminalSafe(text: string): string {
  * C0 controls; DEL and C1 controls, which it leaves raw, are escaped too (they occur only in strings).
  */
 export function printJson(value: unknown): void {
-  if (selectedField !== undefined) return printField(value, selectedField);
-  process.stdout.write(`${jsonLine(value)}\n`);
+  if (selectedField !== undefined) printField(value, selectedField);
+  else process.stdout.write(`${jsonLine(value)}\n`);
 }
 
 let selectedField: string | undefined;

@@ -135,13 +135,10 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
       const given = isObject(request.params.arguments) ? { ...request.params.arguments } : {};
       const configPath = tool.configPath ? given.config_path : undefined;
       delete given.config_path;
+      if (configPath !== undefined) chosen = workspaceOfConfig(configPath);
       const ctx: OperationContext = {
         ws:
-          configPath !== undefined
-            ? (chosen = workspaceOfConfig(configPath))
-            : tool.configPath && chosen
-              ? chosen
-              : findWorkspace({ dir: options.dir, env: options.env }),
+          tool.configPath && chosen ? chosen : findWorkspace({ dir: options.dir, env: options.env }),
         actor: options.actor,
         invocation: options.invocation ?? 'orc',
         onWarning: warn,
