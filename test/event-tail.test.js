@@ -222,3 +222,38 @@ test('a last line without its newline and lines longer than a chunk are read who
   assert.equal(rest.offset, text.length + 1);
   assert.deepEqual(readEventsFrom(ws, rest.offset).events, []);
 });
+
+test('a tail read by subject skims lines about other subjects yet reports the torn and garbled ones', (t) => {
+  const event = (i, subject) =>
+    JSON.stringify({
+      id: `e-${i}`,
+      ts: new Date(T0 + i).toISOString(),
+      actor: 'a',
+      type: 'note',
+      subject,
+      data: {},
+    });
+  const lines = [
+    event(0, 't-1'),
+    event(1, 't-2'),
+    '{"id":"e-torn","ts":"2026',
+    event(2, 't-2'),
+    '=======',
+    event(3, 't-2'),
+  ];
+  const { ws } = workspaceWith(t, `${lines.join('\n')}\n`);
+  const read = readEvents(ws, { subject: 't-1', last: 10 });
+  assert.deepEqual(
+    read.events.map((e) => e.id),
+    ['e-0'],
+  );
+  assert.deepEqual(read.corrupt, [
+    { line: 3, text: '{"id":"e-torn","ts":"2026' },
+    { line: 5, text: '=======' },
+  ]);
+  assert.deepEqual(
+    readEvents(ws, { subjects: ['t-9', 't-1'], last: 1 }).events.map((e) => e.id),
+    ['e-0'],
+  );
+  assert.deepEqual(readEvents(ws, { subjects: [], last: 1 }).events, []);
+});

@@ -154,14 +154,48 @@ function readAllEvents(ws: Workspace, filter: EventFilter, size: number): Events
   return { events, corrupt, offset: size };
 }
 
+/** An event line as orc writes it, judged without parsing: an object with the four required keys. */
+function looksLikeEvent(line: string): boolean {
+  let end = line.length - 1;
+  while (end > 0 && (line.charCodeAt(end) === 13 || line.charCodeAt(end) === 32)) end--;
+  return (
+    line.charCodeAt(end) === 125 && // }
+    line.startsWith('{"id":"') &&
+    line.includes('"ts":"') &&
+    line.includes('"actor":"') &&
+    line.includes('"type":"')
+  );
+}
+
+/**
+ * A line that lacks the JSON text of a value the filter asks for (a subject, an actor, a type or its
+ * prefix) cannot match, so it is not parsed: one task's history, one agent's events are skimmed from
+ * the log, not parsed out of it. Such a line is still checked to look like an event, so torn writes,
+ * conflict markers and garbage are reported as corrupt; a line broken only in its middle is not (a full
+ * read reports it).
+ */
+function unmatchable(filter: EventFilter): ((line: string) => boolean) | undefined {
+  const needed: string[][] = [];
+  const quoted = (value: string) => JSON.stringify(value);
+  // An empty value can be an absent key (subject defaults to ''): it is never required as text.
+  if (filter.subject) needed.push([quoted(filter.subject)]);
+  if (filter.subjects && !filter.subjects.includes('')) needed.push(filter.subjects.map(quoted));
+  if (filter.actor) needed.push([quoted(filter.actor)]);
+  if (filter.type)
+    needed.push([filter.type.endsWith('.') ? quoted(filter.type).slice(0, -1) : quoted(filter.type)]);
+  if (needed.length === 0) return undefined;
+  return (line) => needed.some((anyOf) => !anyOf.some((text) => line.includes(text))) && looksLikeEvent(line);
+}
+
 function readEventsBackward(ws: Workspace, filter: EventFilter, size: number): EventsRead {
   const events: OrcEvent[] = [];
   const bad: Array<{ offset: number; text: string }> = [];
   const last = filter.last ?? Number.POSITIVE_INFINITY;
   const floor = filter.since === undefined ? undefined : filter.since - SINCE_SLACK_MS;
+  const skip = unmatchable(filter);
   if (last > 0) {
     for (const line of readLinesBackward(ws, ws.eventsFile, 0, size)) {
-      if (line.text.trim() === '') continue;
+      if (line.text.trim() === '' || skip?.(line.text)) continue;
       const event = parseEventLine(line.text);
       if (!event) {
         bad.push({ offset: line.offset, text: corruptText(line.text) });

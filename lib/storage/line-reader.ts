@@ -39,20 +39,46 @@ export function* readLinesBackward(
   while (pos > from) {
     const start = Math.max(from, pos - chunk);
     const buffer = readRange(ws, path, start, pos - start);
-    let stop = buffer.length;
-    let at = stop > 0 ? buffer.lastIndexOf(NEWLINE, stop - 1) : -1;
-    while (at !== -1) {
-      const piece = buffer.subarray(at + 1, stop);
-      const line = pending.length === 0 ? piece : joined([piece, ...pending]);
-      pending = [];
-      yield { text: line.toString('utf8'), offset: start + at + 1 };
-      stop = at;
-      at = stop > 0 ? buffer.lastIndexOf(NEWLINE, stop - 1) : -1;
-    }
-    pending.unshift(buffer.subarray(0, stop));
     pos = start;
+    const last = buffer.lastIndexOf(NEWLINE);
+    if (last === -1) {
+      pending.unshift(buffer);
+      continue;
+    }
+    yield {
+      text: joined([buffer.subarray(last + 1), ...pending]).toString('utf8'),
+      offset: start + last + 1,
+    };
+    const first = buffer.indexOf(NEWLINE);
+    pending = [buffer.subarray(0, first)];
+    if (first < last) yield* wholeLinesBackward(buffer, start, first + 1, last);
   }
   yield { text: pending.length === 0 ? '' : joined(pending).toString('utf8'), offset: from };
+}
+
+/** The lines of `buffer[begin, end)` (which ends before a newline) from the last, `base` being its offset. */
+function* wholeLinesBackward(buffer: Buffer, base: number, begin: number, end: number): Generator<FileLine> {
+  const text = buffer.toString('utf8', begin, end);
+  const bytes = end - begin;
+  if (text.length === bytes && Buffer.byteLength(text) === bytes) {
+    // ASCII, as event lines nearly always are: decoded at once, each character one byte.
+    let stop = text.length;
+    for (;;) {
+      const at = stop === 0 ? -1 : text.lastIndexOf('\n', stop - 1);
+      yield { text: text.slice(at + 1, stop), offset: base + begin + at + 1 };
+      if (at === -1) return;
+      stop = at;
+    }
+  }
+  let stop = end;
+  for (;;) {
+    // lastIndexOf counts a negative start from the end: never pass it one
+    const at = stop === begin ? -1 : buffer.lastIndexOf(NEWLINE, stop - 1);
+    const lineStart = at >= begin ? at + 1 : begin;
+    yield { text: buffer.toString('utf8', lineStart, stop), offset: base + lineStart };
+    if (at < begin) return;
+    stop = at;
+  }
 }
 
 /**
