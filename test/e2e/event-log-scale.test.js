@@ -1,6 +1,7 @@
 // A log of 3,000,000 events (over 500 MB, beyond what one V8 string holds): `orc events --last 20` and
-// `orc status` read its tail and succeed (issue 17). The log is written straight in orc's stored format
-// through one stream, as years of appends or a merge would leave it.
+// `orc status` read its tail and succeed, and the next append scans it streamed (issue 17). The log is
+// written straight in orc's stored format through one stream, as years of appends or a merge would
+// leave it.
 import assert from 'node:assert/strict';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ async function appendEvents(file, count) {
   await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
 }
 
-test('events --last 20 and status succeed on a log of 3,000,000 events', async (t) => {
+test('events --last 20, status and an append succeed on a log of 3,000,000 events', async (t) => {
   const dir = tempWorkspace(t);
   await appendEvents(join(dir, 'events.jsonl'), EVENTS);
   const events = orc(['--dir', dir, 'events', '--last', '20', '--json'], { timeout: 120_000 });
@@ -50,4 +51,9 @@ test('events --last 20 and status succeed on a log of 3,000,000 events', async (
   const s = JSON.parse(status.stdout);
   assert.equal(s.recentEvents.at(-1).data.title, `generated event ${EVENTS - 1}`);
   assert.equal(s.corruptEventLines, 0);
+  // The first append after the log changed outside orc scans it for merge damage, streamed too.
+  const logged = orc(['--dir', dir, 'log', 'bench.done', '{"n":1}', '--json'], { timeout: 120_000 });
+  assert.equal(logged.code, 0, logged.stderr);
+  const tail = orc(['--dir', dir, 'events', '--last', '1', '--json'], { timeout: 120_000 });
+  assert.deepEqual(JSON.parse(tail.stdout)[0].data, { n: 1 });
 });
