@@ -8,6 +8,7 @@ const benches = [
   './mcp.js',
   './hooks.js',
   './prime.js',
+  './events.js',
 ];
 for (const path of benches) {
   const { run } = await import(path);

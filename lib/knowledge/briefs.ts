@@ -146,9 +146,7 @@ async function dependencyResults(ws: Workspace, task: Task, budget: number): Pro
 
 function recentEvents(ws: Workspace, task: Task, budget: number): string {
   if (budget < 80) return '';
-  const subjects = new Set([task.id, ...task.deps]);
-  const { events } = readEvents(ws);
-  const related = events.filter((e) => subjects.has(e.subject)).slice(-10);
+  const related = readEvents(ws, { subjects: [task.id, ...task.deps], last: 10 }).events;
   if (related.length === 0) return '';
   const lines = related.map((e) => {
     const data = Object.keys(e.data).length > 0 ? ` ${JSON.stringify(e.data)}` : '';

@@ -1,5 +1,6 @@
 import { OrcError } from '../shared/index.js';
 import { fileStamp, overwriteStart, readText } from './files.js';
+import { readLinesForward } from './line-reader.js';
 import type { Workspace } from './workspace.js';
 
 /*
@@ -23,10 +24,15 @@ export interface EventLogProblems {
 }
 
 export function scanEventLog(text: string): EventLogProblems {
-  const conflictMarkers = /^(<{7}|>{7}) /m.test(text) || /^={7}$/m.test(text);
+  return scanEventLines(text.split('\n'));
+}
+
+function scanEventLines(lines: Iterable<string>): EventLogProblems {
+  let conflictMarkers = false;
   const seen = new Set<string>();
   let duplicates = 0;
-  for (const line of text.split('\n')) {
+  for (const line of lines) {
+    if (/^(<{7}|>{7}) /.test(line) || line === '=======') conflictMarkers = true;
     const id = /^\{"id":"([^"]+)"/.exec(line)?.[1];
     if (id === undefined) continue;
     if (seen.has(id)) duplicates++;
@@ -40,7 +46,9 @@ export function assertEventLogHealthy(ws: Workspace): void {
   const stamp = currentStamp(ws);
   if (stamp === undefined) return;
   if (readText(ws, ws.eventsStampFile)?.trimEnd() === stamp) return;
-  const problems = scanEventLog(readText(ws, ws.eventsFile) ?? '');
+  // Streamed line by line: a log of millions of events is more than one string can hold.
+  const size = fileStamp(ws, ws.eventsFile)?.size ?? 0;
+  const problems = scanEventLines(readLinesForward(ws, ws.eventsFile, 0, size));
   if (problems.conflictMarkers) {
     throw new OrcError(
       'CORRUPT',

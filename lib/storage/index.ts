@@ -3,6 +3,7 @@ export * from './events.js';
 export * from './file-trees.js';
 export * from './files.js';
 export * from './journal.js';
+export * from './line-reader.js';
 export * from './json-file.js';
 export * from './mutation.js';
 export * from './presence-files.js';

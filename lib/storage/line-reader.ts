@@ -1,0 +1,138 @@
+import { readRange } from './files.js';
+import type { Rooted } from './files.js';
+
+/*
+ * Lines of a file read in chunks through `readRange`, never as one string, so that a log larger than
+ * V8's string limit is read at all, and a read of its tail costs only the tail. Lines are split on the
+ * byte 10 (`\n`), which never occurs inside a UTF-8 sequence, and decoded one by one; a `\r` before it
+ * stays in the line, as `text.split('\n')` would leave it.
+ */
+
+/** One line: its text without the `\n`, and the byte offset where it starts. */
+export interface FileLine {
+  text: string;
+  offset: number;
+}
+
+/** Bytes read per chunk backwards: a tail of 20 events is about 4 KiB. */
+export const BACKWARD_CHUNK = 64 * 1024;
+/** Bytes read per chunk forwards, where everything is read anyway. */
+export const FORWARD_CHUNK = 1024 * 1024;
+
+const NEWLINE = 10;
+const joined = (pieces: Buffer[]) => (pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
+
+/**
+ * The lines of `[from, to)` from the last to the first, as `text.split('\n')` would give them reversed:
+ * a file ending with `\n` yields an empty line first. Stop early by leaving the loop.
+ */
+export function* readLinesBackward(
+  ws: Rooted,
+  path: string,
+  from: number,
+  to: number,
+  chunk = BACKWARD_CHUNK,
+): Generator<FileLine> {
+  // The pieces of the line whose start is not reached yet, in file order.
+  let pending: Buffer[] = [];
+  let pos = to;
+  while (pos > from) {
+    const start = Math.max(from, pos - chunk);
+    const buffer = readRange(ws, path, start, pos - start);
+    pos = start;
+    const last = buffer.lastIndexOf(NEWLINE);
+    if (last === -1) {
+      pending.unshift(buffer);
+      continue;
+    }
+    yield {
+      text: joined([buffer.subarray(last + 1), ...pending]).toString('utf8'),
+      offset: start + last + 1,
+    };
+    const first = buffer.indexOf(NEWLINE);
+    pending = [buffer.subarray(0, first)];
+    if (first < last) yield* wholeLinesBackward(buffer, start, first + 1, last);
+  }
+  yield { text: pending.length === 0 ? '' : joined(pending).toString('utf8'), offset: from };
+}
+
+/** The lines of `buffer[begin, end)` (which ends before a newline) from the last, `base` being its offset. */
+function* wholeLinesBackward(buffer: Buffer, base: number, begin: number, end: number): Generator<FileLine> {
+  const text = buffer.toString('utf8', begin, end);
+  const bytes = end - begin;
+  if (text.length === bytes && Buffer.byteLength(text) === bytes) {
+    // ASCII, as event lines nearly always are: decoded at once, each character one byte.
+    let stop = text.length;
+    for (;;) {
+      const at = stop === 0 ? -1 : text.lastIndexOf('\n', stop - 1);
+      yield { text: text.slice(at + 1, stop), offset: base + begin + at + 1 };
+      if (at === -1) return;
+      stop = at;
+    }
+  }
+  let stop = end;
+  for (;;) {
+    // lastIndexOf counts a negative start from the end: never pass it one
+    const at = stop === begin ? -1 : buffer.lastIndexOf(NEWLINE, stop - 1);
+    const lineStart = at >= begin ? at + 1 : begin;
+    yield { text: buffer.toString('utf8', lineStart, stop), offset: base + lineStart };
+    if (at < begin) return;
+    stop = at;
+  }
+}
+
+/**
+ * The lines of `[from, to)` in order, as `text.split('\n')` gives them: a last line without its `\n` is
+ * yielded too (an empty one after a final `\n`).
+ */
+export function* readLinesForward(
+  ws: Rooted,
+  path: string,
+  from: number,
+  to: number,
+  chunk = FORWARD_CHUNK,
+): Generator<string> {
+  // The pieces of the line whose end is not reached yet.
+  let pending: Buffer[] = [];
+  let pos = from;
+  while (pos < to) {
+    const buffer = readRange(ws, path, pos, Math.min(chunk, to - pos));
+    if (buffer.length === 0) break; // the file shrank under us: what was read is all there is
+    pos += buffer.length;
+    const first = buffer.indexOf(NEWLINE);
+    if (first === -1) {
+      pending.push(buffer);
+      continue;
+    }
+    yield joined([...pending, buffer.subarray(0, first)]).toString('utf8');
+    pending = [];
+    const last = buffer.lastIndexOf(NEWLINE);
+    // The whole lines of this chunk are decoded at once: far cheaper than one decode per line.
+    if (last > first) yield* buffer.toString('utf8', first + 1, last).split('\n');
+    if (last + 1 < buffer.length) pending.push(buffer.subarray(last + 1));
+  }
+  yield pending.length === 0 ? '' : joined(pending).toString('utf8');
+}
+
+/** Where the last line of `[from, to)` starts: just past its last `\n`, or `from` when it has none. */
+export function lastLineStart(ws: Rooted, path: string, from: number, to: number): number {
+  const [line] = readLinesBackward(ws, path, from, to);
+  return line!.offset;
+}
+
+/** The 1-based line number at each of `offsets` (line starts, ascending), by counting `\n` before them. */
+export function lineNumbersAt(ws: Rooted, path: string, offsets: readonly number[]): number[] {
+  const numbers: number[] = [];
+  let count = 0;
+  let pos = 0;
+  for (const offset of offsets) {
+    while (pos < offset) {
+      const buffer = readRange(ws, path, pos, Math.min(FORWARD_CHUNK, offset - pos));
+      if (buffer.length === 0) break;
+      for (let at = buffer.indexOf(NEWLINE); at !== -1; at = buffer.indexOf(NEWLINE, at + 1)) count++;
+      pos += buffer.length;
+    }
+    numbers.push(count + 1);
+  }
+  return numbers;
+}
