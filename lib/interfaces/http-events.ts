@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseSince } from '../shared/index.js';
-import { type OrcEvent, eventLogSize, readEventsFrom } from '../storage/index.js';
+import { type OrcEvent, eventLogSize, readEvents, readEventsFrom } from '../storage/index.js';
 import { checkQuery } from './http-input.js';
 import type { Workspace } from '../storage/index.js';
 
@@ -15,15 +15,16 @@ const HEARTBEAT_MS = 15_000;
 function startOf(ws: Workspace, lastId: string | undefined, since: string | undefined) {
   if (lastId === undefined && since === undefined)
     return { backlog: [] as OrcEvent[], offset: eventLogSize(ws) };
-  const from = since === undefined ? undefined : parseSince(since);
+  // `since` reads the log from its tail back to that time, not the whole log; following goes on from
+  // the size it read up to.
+  if (lastId === undefined) {
+    const read = readEvents(ws, { since: parseSince(since!) });
+    return { backlog: read.events, offset: read.offset };
+  }
   const all = readEventsFrom(ws, 0);
-  let backlog: OrcEvent[] = [];
-  if (lastId !== undefined) {
-    const at = all.events.findIndex((e) => e.id === lastId);
-    // An id no longer in the log (the file was rewritten): nothing is replayed rather than everything.
-    backlog = at >= 0 ? all.events.slice(at + 1) : [];
-  } else backlog = all.events.filter((e) => Date.parse(e.ts) >= from!);
-  return { backlog, offset: all.offset };
+  const at = all.events.findIndex((e) => e.id === lastId);
+  // An id no longer in the log (the file was rewritten): nothing is replayed rather than everything.
+  return { backlog: at >= 0 ? all.events.slice(at + 1) : [], offset: all.offset };
 }
 
 /**

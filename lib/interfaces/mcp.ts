@@ -137,8 +137,7 @@ export async function createMcpServer(options: McpServerOptions = {}): Promise<M
       delete given.config_path;
       if (configPath !== undefined) chosen = workspaceOfConfig(configPath);
       const ctx: OperationContext = {
-        ws:
-          tool.configPath && chosen ? chosen : findWorkspace({ dir: options.dir, env: options.env }),
+        ws: tool.configPath && chosen ? chosen : findWorkspace({ dir: options.dir, env: options.env }),
         actor: options.actor,
         invocation: options.invocation ?? 'orc',
         onWarning: warn,
