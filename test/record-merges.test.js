@@ -6,12 +6,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { commitAll, git, repoWorkspace } from './git-helpers.js';
-import { orc, orcJson } from './helpers.js';
+import { PATH_WITH_ORC, orc, orcJson } from './helpers.js';
 
 /** `git merge`, with what git printed: the driver's stderr is among it. */
 function mergeBranch(dir, branch) {
   try {
-    execFileSync('git', ['merge', '--no-edit', '-q', branch], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync('git', ['merge', '--no-edit', '-q', branch], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: { ...process.env, PATH: PATH_WITH_ORC }, // the driver runs orc from the PATH
+    });
     return { status: 0, stderr: '' };
   } catch (error) {
     return { status: error.status, stderr: `${error.stderr}${error.stdout}` };
