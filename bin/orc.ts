@@ -38,7 +38,7 @@ function build(json: boolean): CommandType {
     .description('Coordinate a team of AI agents through plain files in your repo.')
     .version(version, '-V, --version')
     .option('--json', 'print one JSON document on stdout (errors as JSON on stderr)')
-    .option('-d, --dir <path>', 'the workspace folder (default: $ORCHESTRATOR_DIR, else found upwards)')
+    .option('-d, --dir <path>', 'the workspace folder (default: $ORC_DIR, else found upwards)')
     .option('--actor <name>', 'who to record in events (default: $ORC_ACTOR, else your user name)')
     .option('--field <path>', "print only this field of the command's JSON (a list: one per line)")
     .option('--id-only', 'print only the id (as --field id)')

@@ -13,6 +13,7 @@ export const LIB = join(ROOT, 'dist', 'lib', 'index.js');
 
 const CLEAN_ENV = { ...process.env, NO_COLOR: '1', ORC_ACTOR: 'tester' };
 delete CLEAN_ENV.ORCHESTRATOR_DIR;
+delete CLEAN_ENV.ORC_DIR;
 delete CLEAN_ENV.FORCE_COLOR;
 
 /** A fresh temp folder, removed when the test ends. */
