@@ -13,10 +13,16 @@ if (
   process.exit(await runHookArgs(process.argv.slice(3)));
 }
 
+// Shell completion asks for workstreams, agents or tasks on every Tab: also answered before commander.
+if (process.argv[2] === '__complete') {
+  const { runCompleteArgs } = await import('./commands/complete-values.js');
+  process.exit(await runCompleteArgs(process.argv.slice(3)));
+}
+
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 // require, not import: commander is CommonJS, and importing it from ESM costs several ms more.
-const { Command, CommanderError, Option } = require('commander') as typeof import('commander');
+const { Argument, Command, CommanderError, Option } = require('commander') as typeof import('commander');
 
 const init = () => import('./commands/init.js');
 const workstreams = () => import('./commands/workstreams.js');
@@ -447,6 +453,13 @@ function build(json: boolean): CommandType {
       "import an OpSpawn orchestrator's folder (state.json, events.jsonl, knowledge/); again: skips what is there",
     )
     .action(lazy(() => import('./commands/import.js'), 'importCommand'));
+  program
+    .command('completion')
+    .description('print the shell completion script for bash, zsh or fish (install lines: see README)')
+    .addArgument(new Argument('<shell>').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell, _opts, command: CommandType) =>
+      (await import('./commands/completion.js')).completionCommand(shell, command.parent!),
+    );
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }
