@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
+import { addExamples } from './examples.js';
 import { lazy } from './run.js';
 
 // `orc hook pre-edit` runs before every edit an agent makes: it answers without loading commander.
@@ -461,6 +462,7 @@ function build(json: boolean): CommandType {
       (await import('./commands/completion.js')).completionCommand(shell, command.parent!),
     );
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
+  addExamples(program);
   return program;
 }
 
