@@ -41,7 +41,11 @@ const EXAMPLES: Record<string, string[]> = {
     'orc lock acquire deploy alice --wait 60   # wait up to a minute for it',
     'orc lock release src/db.ts alice',
   ],
-  'kb search': ['orc kb search "how do we deploy"', 'orc kb search "retry policy" -k 3 --mode hybrid --json'],
+  'kb search': [
+    'orc kb search "how do we deploy"',
+    'orc kb search "retry policy" -k 3 --json',
+    'orc kb search "retry policy" --mode hybrid   # with knowledge.embeddings set up',
+  ],
   serve: [
     'orc serve                                   # http://127.0.0.1:7070, token in .orc/serve-token',
     'ORC_TOKEN=$(openssl rand -hex 24) orc serve --host 0.0.0.0 --port 8080',
