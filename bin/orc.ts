@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
+import { addExamples } from './examples.js';
 import { lazy } from './run.js';
 
 // `orc hook pre-edit` runs before every edit an agent makes: it answers without loading commander.
@@ -13,10 +14,16 @@ if (
   process.exit(await runHookArgs(process.argv.slice(3)));
 }
 
+// Shell completion asks for workstreams, agents or tasks on every Tab: also answered before commander.
+if (process.argv[2] === '__complete') {
+  const { runCompleteArgs } = await import('./commands/complete-values.js');
+  process.exit(await runCompleteArgs(process.argv.slice(3)));
+}
+
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 // require, not import: commander is CommonJS, and importing it from ESM costs several ms more.
-const { Command, CommanderError, Option } = require('commander') as typeof import('commander');
+const { Argument, Command, CommanderError, Option } = require('commander') as typeof import('commander');
 
 const init = () => import('./commands/init.js');
 const workstreams = () => import('./commands/workstreams.js');
@@ -38,7 +45,7 @@ function build(json: boolean): CommandType {
     .description('Coordinate a team of AI agents through plain files in your repo.')
     .version(version, '-V, --version')
     .option('--json', 'print one JSON document on stdout (errors as JSON on stderr)')
-    .option('-d, --dir <path>', 'the workspace folder (default: $ORCHESTRATOR_DIR, else found upwards)')
+    .option('-d, --dir <path>', 'the workspace folder (default: $ORC_DIR, else found upwards)')
     .option('--actor <name>', 'who to record in events (default: $ORC_ACTOR, else your user name)')
     .option('--field <path>', "print only this field of the command's JSON (a list: one per line)")
     .option('--id-only', 'print only the id (as --field id)')
@@ -447,7 +454,15 @@ function build(json: boolean): CommandType {
       "import an OpSpawn orchestrator's folder (state.json, events.jsonl, knowledge/); again: skips what is there",
     )
     .action(lazy(() => import('./commands/import.js'), 'importCommand'));
+  program
+    .command('completion')
+    .description('print the shell completion script for bash, zsh or fish (install lines: see README)')
+    .addArgument(new Argument('<shell>').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell, _opts, command: CommandType) =>
+      (await import('./commands/completion.js')).completionCommand(shell, command.parent!),
+    );
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
+  addExamples(program);
   return program;
 }
 

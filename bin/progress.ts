@@ -1,5 +1,8 @@
 import { createRequire } from 'node:module';
+import { subsystems } from '../lib/cli.js';
 import type { Context } from './output.js';
+
+const { envValue } = await subsystems.shared();
 
 /** A progress callback and its stop; a no-op unless stderr is a terminal (and not --json). */
 export interface Progress {
@@ -17,7 +20,7 @@ const SHOW_AFTER_MS = 300;
  * only on a terminal, after SHOW_AFTER_MS, so agents' pipes and quick commands never see it.
  */
 export function progressBar(ctx: Context, label: string): Progress {
-  const force = process.env.ORC_PROGRESS === '1';
+  const force = envValue(process.env, 'PROGRESS') === '1';
   if (!force && (ctx.json || !process.stderr.isTTY))
     return { update: () => undefined, stop: () => undefined };
   const started = Date.now();

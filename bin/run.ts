@@ -7,7 +7,10 @@ type Handler = (ctx: Context, ...args: any[]) => Promise<void>;
 /** Builds the context from the global options; `--json` and `--dir` may come before or after the command. */
 export async function contextOf(command: Command): Promise<Context> {
   // Loaded with the command, not at start-up: `orc --help` loads none of the library.
-  const { actorOption } = await import('./options.js');
+  const [{ actorOption }, { envValue }] = await Promise.all([
+    import('./options.js'),
+    (await import('../lib/cli.js')).subsystems.shared(),
+  ]);
   const opts = command.optsWithGlobals() as {
     json?: boolean;
     dir?: string;
@@ -22,7 +25,7 @@ export async function contextOf(command: Command): Promise<Context> {
     json: Boolean(opts.json) || field !== undefined,
     dir: opts.dir,
     actor: actorOption(opts.actor),
-    invocation: process.env.ORC_INVOCATION || invocationOf(),
+    invocation: envValue(process.env, 'INVOCATION') ?? invocationOf(),
   };
 }
 

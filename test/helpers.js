@@ -26,6 +26,7 @@ export const PATH_WITH_ORC = `${ORC_ON_PATH}:${process.env.PATH ?? ''}`;
 
 const CLEAN_ENV = { ...process.env, NO_COLOR: '1', ORC_ACTOR: 'tester', PATH: PATH_WITH_ORC };
 delete CLEAN_ENV.ORCHESTRATOR_DIR;
+delete CLEAN_ENV.ORC_DIR;
 delete CLEAN_ENV.FORCE_COLOR;
 
 /** A fresh temp folder, removed when the test ends. */

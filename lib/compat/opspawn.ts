@@ -74,7 +74,7 @@ export interface OpSpawnOrchestrator {
 
 /**
  * The seed's API over the workspace at `dir` (a folder, resolved now), or, without `dir`, over the
- * workspace found from the current folder at each call (ORCHESTRATOR_DIR, else the nearest `state/orc.json`
+ * workspace found from the current folder at each call (ORC_DIR or ORCHESTRATOR_DIR, else the nearest `state/orc.json`
  * up), as the CLI finds it.
  */
 export function open(dir?: string): OpSpawnOrchestrator {

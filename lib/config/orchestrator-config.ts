@@ -9,7 +9,7 @@ import {
   workspacePathOf,
 } from './config-values.js';
 import { readBoardSettings, readConfigDocument } from './config.js';
-import { OrcError, quote } from '../shared/index.js';
+import { OrcError, quote, envSetting } from '../shared/index.js';
 import { readFlows } from './orchestrator-flows.js';
 import { DEFAULT_BRIEF_BUDGET, type KnowledgeSettings, readKnowledgeSettings } from './knowledge-settings.js';
 import { type RedisSettings, readRedisSettings } from './redis-settings.js';
@@ -271,8 +271,8 @@ export function checkOrchestratorConfig(
   readReflection(doc.reflection, problems);
   const dataDir = dataDirProblem(doc);
   if (dataDir) problems.push(dataDir);
-  if (env.ORCHESTRATOR_DATA_DIR)
-    problems.push('ORCHESTRATOR_DATA_DIR: not supported, unset it (see data_dir)');
+  const dataDirVariable = envSetting(env, 'DATA_DIR');
+  if (dataDirVariable) problems.push(`${dataDirVariable.name}: not supported, unset it (see data_dir)`);
   const mcp = doc.mcp;
   if (mcp !== undefined && mcp !== null) {
     const tools = isObject(mcp) ? mcp.tools : undefined;

@@ -1,8 +1,8 @@
-import { redactUrl } from '../shared/index.js';
+import { redactUrl, envNames, envSetting } from '../shared/index.js';
 import { durationOf, isObject, optionalString } from './config-values.js';
 
 /**
- * `redis:` in orchestrator.yaml, or ORCHESTRATOR_REDIS_URL alone: with it, the ready steps of command
+ * `redis:` in orchestrator.yaml, or ORC_REDIS_URL (alias ORCHESTRATOR_REDIS_URL) alone: with it, the ready steps of command
  * and LLM agents are queued in BullMQ for `orc worker` processes instead of run in process.
  */
 export interface RedisSettings {
@@ -16,16 +16,18 @@ export interface RedisSettings {
   stalledAfterMs: number;
 }
 
-export const REDIS_URL_VARIABLE = 'ORCHESTRATOR_REDIS_URL';
+/** The variable's name in messages; ORCHESTRATOR_REDIS_URL is its alias (see lib/shared/env.ts). */
+export const REDIS_URL_VARIABLE = 'ORC_REDIS_URL';
 const DEFAULT_WAIT_MS = 30_000;
 
-/** The settings, or undefined when neither `redis:` nor ORCHESTRATOR_REDIS_URL is set. */
+/** The settings, or undefined when neither `redis:` nor ORC_REDIS_URL is set. */
 export function readRedisSettings(
   raw: unknown,
   env: NodeJS.ProcessEnv,
   problems: string[],
 ): RedisSettings | undefined {
-  const fromEnv = env[REDIS_URL_VARIABLE] || undefined;
+  const setting = envSetting(env, 'REDIS_URL');
+  const fromEnv = setting?.value;
   if ((raw === undefined || raw === null) && !fromEnv) return undefined;
   if (raw !== undefined && raw !== null && !isObject(raw)) {
     problems.push('redis: must be a mapping (url, prefix, unserved_after, stalled_after)');
@@ -35,10 +37,10 @@ export function readRedisSettings(
   // The variable wins: a worker on another machine may reach the same Redis by another name.
   const url = fromEnv ?? optionalString(doc, 'url', 'redis', problems);
   // Never quoted: the URL may hold a password.
-  if (url === undefined) problems.push(`redis.url: give the Redis URL here or in ${REDIS_URL_VARIABLE}`);
+  if (url === undefined) problems.push(`redis.url: give the Redis URL here or in ${envNames('REDIS_URL')}`);
   else if (!/^rediss?:\/\/[^\s]+$/.test(url) || !URL.canParse(url))
     problems.push(
-      `${fromEnv ? REDIS_URL_VARIABLE : 'redis.url'}: must be a redis:// or rediss:// URL (not shown: it may hold a password)`,
+      `${setting ? setting.name : 'redis.url'}: must be a redis:// or rediss:// URL (not shown: it may hold a password)`,
     );
   const prefix = optionalString(doc, 'prefix', 'redis', problems) ?? 'orc';
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(prefix))

@@ -1,4 +1,4 @@
-import { checkName } from '../shared/index.js';
+import { checkName, envValue } from '../shared/index.js';
 
 /** Where an agent's id came from: the environment, an agent tool's session, or nowhere. */
 export type IdentitySource = 'ORC_AGENT' | 'hook-input' | 'CODEX_THREAD_ID' | 'none';
@@ -43,7 +43,7 @@ export function sessionAgentName(tool: string, sessionId: string): string | null
  * session from its hook input, else its session environment (CODEX_THREAD_ID), else nobody.
  */
 export function resolveAgentIdentity(env: NodeJS.ProcessEnv, hookInput?: SessionHint): AgentIdentity {
-  const named = env.ORC_AGENT;
+  const named = envValue(env, 'AGENT');
   if (named !== undefined && named !== '') {
     return { agent: checkName('ORC_AGENT', named), source: 'ORC_AGENT', reason: 'from $ORC_AGENT' };
   }

@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readConfigDocument } from '../config/index.js';
 import { dirname, resolve } from 'node:path';
-import { OrcError, describeError, invalidInput, notFound } from '../shared/index.js';
+import { OrcError, describeError, invalidInput, notFound, envValue } from '../shared/index.js';
 import { CORE_TOOLS, MCP_INSTRUCTIONS, TOOLS, checkToolSet } from './mcp-tools.js';
 import { type Workspace, entryKind, findWorkspace, initWorkspace } from '../storage/index.js';
 import type { RunContinuer } from '../app/index.js';
@@ -24,7 +24,7 @@ import { OrcStdioTransport } from './mcp-transport.js';
  */
 
 export interface McpServerOptions {
-  /** The workspace folder; without it, as the CLI finds it ($ORCHESTRATOR_DIR, else upwards from cwd). */
+  /** The workspace folder; without it, as the CLI finds it ($ORC_DIR, else upwards from cwd). */
   dir?: string;
   /** `core` exposes only CORE_TOOLS. Default: $ORC_MCP_TOOLS, else `mcp.tools` in orchestrator.yaml, else all. */
   tools?: 'core' | 'all';
@@ -43,7 +43,8 @@ export interface McpServerOptions {
 export function mcpToolSet(options: McpServerOptions = {}): 'core' | 'all' {
   if (options.tools !== undefined) return checkToolSet(options.tools, '--tools');
   const env = options.env ?? process.env;
-  if (env.ORC_MCP_TOOLS) return checkToolSet(env.ORC_MCP_TOOLS, 'ORC_MCP_TOOLS');
+  const fromEnv = envValue(env, 'MCP_TOOLS');
+  if (fromEnv) return checkToolSet(fromEnv, 'ORC_MCP_TOOLS');
   let setting: unknown;
   try {
     const mcp = readConfigDocument(findWorkspace({ dir: options.dir, env }))?.mcp;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { invalidInput } from '../shared/index.js';
+import { invalidInput, envValue } from '../shared/index.js';
 import { type Workspace, createText, readText, restrictMode } from '../storage/index.js';
 
 export interface ServeToken {
@@ -15,7 +15,7 @@ export interface ServeToken {
  * git-ignored, mode 0600), generated there once. Never part of the committed state.
  */
 export function serveToken(ws: Workspace, env: NodeJS.ProcessEnv = process.env): ServeToken {
-  const fromEnv = env.ORC_TOKEN;
+  const fromEnv = envValue(env, 'TOKEN');
   if (fromEnv !== undefined && fromEnv !== '') {
     if (fromEnv.trim().length < 16 || /\s/.test(fromEnv))
       throw invalidInput('ORC_TOKEN must be at least 16 characters, without spaces');

@@ -121,7 +121,8 @@ export const AGENT_ENV_ALLOWED = [
   'USERPROFILE',
   'APPDATA',
   'LOCALAPPDATA',
-  // orc's own, for an agent that calls orc; never ORC_TOKEN or ORCHESTRATOR_REDIS_URL (credentials).
+  // orc's own, for an agent that calls orc; never ORC_TOKEN or ORC_REDIS_URL (credentials).
+  'ORC_DIR',
   'ORCHESTRATOR_DIR',
   'ORC_ACTOR',
   'ORC_DEBUG',

@@ -1,3 +1,5 @@
+import { envValue } from './env.js';
+
 /** Stable error codes: agents branch on these, so they never change meaning. */
 export type ErrorCode =
   | 'INVALID_INPUT'
@@ -83,7 +85,7 @@ export function describeError(error: unknown): {
   } else if (isSystemError(error)) message = `${error.code}: ${error.message.replace(/^\w+: /, '')}`;
   else {
     message = `internal error, please report it as a bug: ${(error as Error)?.message ?? String(error)}`;
-    if (process.env.ORC_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+    if (envValue(process.env, 'DEBUG')) process.stderr.write(`${(error as Error)?.stack}\n`);
   }
   return { code, message: message.split('\n')[0]! };
 }

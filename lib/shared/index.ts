@@ -8,3 +8,4 @@ export * from './names.js';
 export * from './redact.js';
 export * from './sleep.js';
 export * from './text-analysis.js';
+export * from './env.js';

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import { OrcError } from '../shared/index.js';
+import { OrcError, envSetting } from '../shared/index.js';
 import { type Rooted, readText } from './files.js';
 
 /*
- * The orchestration seed let `data_dir` (in orchestrator.yaml, or ORCHESTRATOR_DATA_DIR) move its run
+ * The orchestration seed let `data_dir` (in orchestrator.yaml, or ORCHESTRATOR_DATA_DIR, now also ORC_DATA_DIR) move its run
  * files and vector index. orc does not: a workspace keeps runs in state/runs/ (committed and merged by
  * orc's git driver, like every other record) and its knowledge index in .orc/knowledge/ (derived,
  * machine-local). Moving them would take runs out of what git merges, so the setting is refused by every
@@ -11,7 +11,7 @@ import { type Rooted, readText } from './files.js';
  */
 
 const INSTEAD =
-  'orc keeps runs in state/runs/ and the knowledge index in .orc/knowledge/ of the workspace; for data elsewhere, `orc init <folder>` and pass --dir (or ORCHESTRATOR_DIR)';
+  'orc keeps runs in state/runs/ and the knowledge index in .orc/knowledge/ of the workspace; for data elsewhere, `orc init <folder>` and pass --dir (or ORC_DIR)';
 
 /** The one-line problem of a `data_dir` in orchestrator.yaml's settings, if there is one. */
 export function dataDirProblem(doc: Record<string, unknown>): string | undefined {
@@ -29,7 +29,7 @@ export function dataDirProblem(doc: Record<string, unknown>): string | undefined
 }
 
 /**
- * Refuses a workspace opened with ORCHESTRATOR_DATA_DIR set or a `data_dir` in its orchestrator.yaml
+ * Refuses a workspace opened with ORC_DATA_DIR (or ORCHESTRATOR_DATA_DIR) set or a `data_dir` in its orchestrator.yaml
  * (INVALID_INPUT, one line). Cheap when neither is there: the YAML is parsed only when the file's text
  * names `data_dir`; a file that does not parse is left to the commands that read it to report.
  */
@@ -37,9 +37,10 @@ export function refuseDataDir(
   ws: Rooted & { configFile: string },
   env: NodeJS.ProcessEnv = process.env,
 ): void {
-  if (env.ORCHESTRATOR_DATA_DIR) {
-    throw new OrcError('INVALID_INPUT', `ORCHESTRATOR_DATA_DIR is set: not supported, unset it: ${INSTEAD}`, {
-      details: { field: 'ORCHESTRATOR_DATA_DIR' },
+  const variable = envSetting(env, 'DATA_DIR');
+  if (variable) {
+    throw new OrcError('INVALID_INPUT', `${variable.name} is set: not supported, unset it: ${INSTEAD}`, {
+      details: { field: variable.name },
     });
   }
   const text = readText(ws, ws.configFile);

@@ -18,7 +18,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { OrcError } from '../shared/index.js';
+import { OrcError, envValue } from '../shared/index.js';
+
+/** ORC_FSYNC=1: every write is flushed to disk, for power loss (read at each write: tests set it late). */
+const flushing = () => envValue(process.env, 'FSYNC') === '1';
 
 /*
  * The only way to the workspace's files. Every path is confined: it must lie inside the workspace and
@@ -210,7 +213,7 @@ export function ensureFolder(ws: Rooted, path: string): string {
   // mkdir follows a link that appeared meanwhile; check again what now stands there.
   confine(ws, abs);
   // A new folder's own entry must be flushed too, or a file flushed inside it can vanish with it.
-  if (created !== undefined && process.env.ORC_FSYNC === '1') {
+  if (created !== undefined && flushing()) {
     for (let dir = abs; dir !== dirname(created); dir = dirname(dir)) syncFolder(dirname(dir));
   }
   return abs;
@@ -283,7 +286,7 @@ export function writeText(ws: Rooted, path: string, content: string | Buffer): v
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, 0o644);
   try {
     writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
-    if (process.env.ORC_FSYNC === '1') fsyncSync(fd);
+    if (flushing()) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -301,7 +304,7 @@ export function writeText(ws: Rooted, path: string, content: string | Buffer): v
       throw wrongType(workspaceRelative(ws, abs), 'file');
     throw error;
   }
-  if (process.env.ORC_FSYNC === '1') syncFolder(dir);
+  if (flushing()) syncFolder(dir);
 }
 
 /**
@@ -316,7 +319,7 @@ export function createText(ws: Rooted, path: string, content: string, mode = 0o6
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, mode);
   try {
     writeSync(fd, content);
-    if (process.env.ORC_FSYNC === '1') fsyncSync(fd);
+    if (flushing()) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -372,11 +375,11 @@ export function createFile(ws: Rooted, path: string, content: string): void {
   try {
     const data = Buffer.from(content);
     for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
-    if (process.env.ORC_FSYNC === '1') fsyncSync(fd);
+    if (flushing()) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  if (process.env.ORC_FSYNC === '1') syncFolder(dirname(abs));
+  if (flushing()) syncFolder(dirname(abs));
 }
 
 /**
@@ -427,7 +430,7 @@ export function appendText(
       }
     }
     writeSync(fd, data);
-    if (process.env.ORC_FSYNC === '1') fsyncSync(fd);
+    if (flushing()) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -444,7 +447,7 @@ export function removeFile(ws: Rooted, path: string): void {
     if (code === 'EISDIR' || code === 'EPERM') throw wrongType(workspaceRelative(ws, abs), 'file');
     throw error;
   }
-  if (process.env.ORC_FSYNC === '1') syncFolder(dirname(abs));
+  if (flushing()) syncFolder(dirname(abs));
 }
 
 /** Moves a file or folder within the workspace (to quarantine, to an archive). */

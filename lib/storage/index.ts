@@ -9,6 +9,7 @@ export * from './mutation.js';
 export * from './presence-files.js';
 export * from './git-driver-files.js';
 export * from './record-kinds.js';
+export * from './record-keys.js';
 export * from './task-index.js';
 export * from './workspace-lock.js';
 export * from './workspace.js';

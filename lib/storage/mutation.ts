@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
-import { checkActor, invalidInput, notFound, quote } from '../shared/index.js';
+import { checkActor, invalidInput, notFound, quote, envValue } from '../shared/index.js';
 import { confine, listFiles, workspaceRelative } from './files.js';
 import { formatJson, readJsonIfExists } from './json-file.js';
 import {
@@ -36,7 +36,8 @@ export interface ActorOptions {
 
 /** ORC_ACTOR, else the OS user name; an ORC_ACTOR with control characters or over 100 characters is refused. */
 export function defaultActor(): string {
-  if (process.env.ORC_ACTOR) return checkActor(process.env.ORC_ACTOR, 'ORC_ACTOR');
+  const actor = envValue(process.env, 'ACTOR');
+  if (actor) return checkActor(actor, 'ORC_ACTOR');
   try {
     return userInfo().username || 'unknown';
   } catch {

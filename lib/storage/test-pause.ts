@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { envValue } from '../shared/index.js';
 
 /*
  * TEST ONLY. `ORC_TEST_PAUSE_AT=<point>` makes the process stop itself (SIGSTOP) when it reaches the
@@ -19,7 +20,7 @@ export function pauseLine(point: string): string {
 
 /** Stops this process at `point` when ORC_TEST_PAUSE_AT names it (test only; see above). */
 export function pauseForTest(point: string): void {
-  if (process.env.ORC_TEST_PAUSE_AT !== point) return;
+  if (envValue(process.env, 'TEST_PAUSE_AT') !== point) return;
   // A synchronous write, so the line is out before the process stops.
   writeSync(2, `${pauseLine(point)}\n`);
   process.kill(process.pid, 'SIGSTOP');

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { OrcError } from '../shared/index.js';
+import { OrcError, envValue } from '../shared/index.js';
 import {
   type Rooted,
   appendText,
@@ -69,7 +69,7 @@ export interface FindWorkspaceOptions {
   dir?: string;
   /** Where to start walking up from; defaults to the current directory. */
   cwd?: string;
-  /** Defaults to process.env; `ORCHESTRATOR_DIR` names the workspace. */
+  /** Defaults to process.env; `ORC_DIR` (alias `ORCHESTRATOR_DIR`) names the workspace. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -117,10 +117,10 @@ function isWorkspace(root: string): boolean {
   return existsSync(markerFile(root));
 }
 
-/** Finds the workspace: `dir`, else `ORCHESTRATOR_DIR`, else the nearest folder up from `cwd`. */
+/** Finds the workspace: `dir`, else `ORC_DIR` (or `ORCHESTRATOR_DIR`), else the nearest folder up from `cwd`. */
 export function findWorkspace(options: FindWorkspaceOptions = {}): Workspace {
   const env = options.env ?? process.env;
-  const explicit = options.dir ?? (env.ORCHESTRATOR_DIR || undefined);
+  const explicit = options.dir ?? envValue(env, 'DIR');
   if (explicit !== undefined) {
     const root = resolve(options.cwd ?? process.cwd(), explicit);
     if (!isWorkspace(root)) {
@@ -140,7 +140,7 @@ export function findWorkspace(options: FindWorkspaceOptions = {}): Workspace {
   }
   throw new OrcError(
     'NO_WORKSPACE',
-    'no orc workspace here or in any parent folder: run `orc init` (or pass --dir / set ORCHESTRATOR_DIR)',
+    'no orc workspace here or in any parent folder: run `orc init` (or pass --dir / set ORC_DIR)',
   );
 }
 
@@ -152,7 +152,7 @@ export function findWorkspace(options: FindWorkspaceOptions = {}): Workspace {
  * here with node:fs and not through the confined layer.
  */
 export function sharedAcrossWorktrees(root: string): string {
-  if (process.env.ORC_WORKTREE_BOARD === 'own') return root;
+  if (envValue(process.env, 'WORKTREE_BOARD') === 'own') return root;
   for (let dir = root; ; dir = dirname(dir)) {
     const dotGit = join(dir, '.git');
     if (existsSync(dotGit)) {
