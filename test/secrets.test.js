@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { redactUrl, redactUrlsIn } from '../dist/lib/shared/index.js';
 import { startFakeLlm } from './fake-llm-server.js';
-import { orc, orcAsync } from './helpers.js';
+import { PATH_WITH_ORC, orc, orcAsync } from './helpers.js';
 import { runWorkspace } from './run-helpers.js';
 
 const KEY = 'sk-test-secret-4f9c2e7a1b';
@@ -65,7 +65,7 @@ test('a command agent gets the allow-list and its env, never an exported provide
   assert.equal(run.code, 0, run.stderr);
   const seen = JSON.parse(JSON.parse(run.stdout).steps[0].output);
   assert.equal(seen.CHOSEN, 'passed-on-purpose');
-  assert.equal(seen.PATH, process.env.PATH);
+  assert.equal(seen.PATH, PATH_WITH_ORC, "orc's own PATH");
   assert.equal(seen.LC_ALL, 'C');
   assert.equal(seen.ORC_STEP_ID, 'env');
   assert.ok(seen.ORC_RUN_ID && seen.ORC_WORKSPACE);
