@@ -32,7 +32,8 @@ delete CLEAN_ENV.FORCE_COLOR;
 /** A fresh temp folder, removed when the test ends. */
 export function tempDir(t, prefix = 'orc-test-') {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Retried: a background process of the test (a detached run finishing) may still be writing there.
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
 
