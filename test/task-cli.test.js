@@ -57,6 +57,8 @@ test('every field t add and t update take has a flag, the same on both', (t) => 
   const none = orc(['--dir', dir, 't', 'add', '--ws', 'build']);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /missing required argument 'title'/);
+  const badWs = orc(['--dir', dir, 't', 'add', '--ws', '../x', 'T']);
+  assert.match(badWs.stderr, /^orc: --ws "\.\.\/x" is not a valid name/, 'an error names the flag given');
   const badPriority = orc(['--dir', dir, 't', 'add', 'build', 'T', '--priority', 'soon']);
   assert.equal(badPriority.code, 2);
   assert.match(badPriority.stderr, /--priority/);

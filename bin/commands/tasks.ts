@@ -63,7 +63,8 @@ export async function add(ctx: Context, ...args: [...Array<string | undefined>, 
       deps: opts.dep,
       tags: opts.tag,
     },
-    { flags: { deps: '--dep', tags: '--tag', workstream: '--ws' } },
+    // The workstream is named by --ws only when --ws gave it (an argument is named as the field).
+    { flags: { deps: '--dep', tags: '--tag', ...(opts.ws !== undefined && { workstream: '--ws' }) } },
   );
   if (ctx.json) return printJson(task);
   print(`${c.green('added')} ${line(task)}`);
