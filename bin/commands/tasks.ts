@@ -97,7 +97,7 @@ export async function update(
       addDeps: opts.dep,
       removeDeps: opts.removeDep,
     },
-    { flags: UPDATE_FLAGS },
+    { flags: { ...UPDATE_FLAGS, tags: opts.tag ? '--tag' : '--tags' } },
   );
   if (ctx.json) return printJson(task);
   print(`${c.green('updated')} ${line(task)}`);
