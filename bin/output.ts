@@ -201,3 +201,38 @@ export function ago(iso: string, now = Date.now()): string {
           : `${Math.round(s / 86400)}d`;
   return ms >= 0 ? `${text} ago` : `in ${text}`;
 }
+
+let absoluteTimes = false;
+
+/** `--absolute`: times print as ISO instead of relative to now. */
+export function showAbsoluteTimes(on: boolean | undefined): void {
+  absoluteTimes = Boolean(on);
+}
+
+/** A time for people: "3m ago", "in 25m"; with `--absolute`, the ISO time as stored. */
+export function when(iso: string, now = Date.now()): string {
+  return absoluteTimes ? printable(iso) : ago(iso, now);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes chalk writes start with ESC
+const SGR_ALL = /\u001b\[[0-9;]*m/g;
+
+/**
+ * How wide one column of a terminal table may be so that the table fits `columns`: what the other
+ * cells (header included) leave, counting the table's padding and borders; never under `least`.
+ */
+export function fitColumn(
+  head: string[],
+  rows: Array<Array<string | number>>,
+  index: number,
+  columns: number,
+  least = 10,
+): number {
+  const width = (x: string | number) => String(x).replace(SGR_ALL, '').length;
+  let used = head.length + 1; // a border left of each cell and one at the end
+  for (let col = 0; col < head.length; col++) {
+    used += 2; // a space each side
+    if (col !== index) used += Math.max(width(head[col]!), ...rows.map((r) => width(r[col] ?? '')));
+  }
+  return Math.max(least, columns - used);
+}

@@ -1,16 +1,5 @@
 import { numberOrText } from '../options.js';
-import {
-  type Context,
-  ago,
-  c,
-  cell,
-  print,
-  printJson,
-  printable,
-  statusColor,
-  table,
-  warn,
-} from '../output.js';
+import { type Context, c, print, printJson, printable, statusColor, when, warn } from '../output.js';
 import { perform } from '../operations.js';
 import { type HolderFlags, holderFlags, taskArguments } from './task-forms.js';
 import type { Task } from '../../lib/cli.js';
@@ -20,84 +9,65 @@ function line(t: Task): string {
   return `${c.bold(printable(t.id))} ${JSON.stringify(t.title)} (${printable(t.workstream)}, priority ${t.priority}, ${statusColor(t.status)})`;
 }
 
-export async function add(
-  ctx: Context,
-  workstream: string,
-  title: string,
-  description: string | undefined,
-  priority: string | undefined,
-  opts: { dep?: string[]; tag?: string[] },
-) {
+export interface AddFlags {
+  ws?: string;
+  description?: string;
+  priority?: string;
+  dep?: string[];
+  tag?: string[];
+}
+
+/**
+ * `t add <ws> <title> [description] [priority]`, or with `--ws`: `t add <title> [description]
+ * [priority]`; `--description` and `--priority` stand for the positional ones (not both).
+ */
+export async function add(ctx: Context, ...args: [...Array<string | undefined>, AddFlags]) {
+  const opts = args.pop() as AddFlags;
+  const given = (args as Array<string | undefined>).filter((a): a is string => a !== undefined);
+  const [workstream, title, ...rest] = opts.ws !== undefined ? [opts.ws, ...given] : given;
+  const { invalidInput } = await subsystems.shared();
+  if (rest.length > 2)
+    throw invalidInput(
+      'too many arguments: t add <ws> <title> [description] [priority] (with --ws, no <ws>); quote a title of several words',
+    );
+  // Worded as commander words a missing argument: scripts and tests match on it.
+  for (const [name, value] of [
+    ['ws', workstream],
+    ['title', title],
+  ] as const) {
+    if (value === undefined)
+      throw invalidInput(
+        `missing required argument '${name}' (t add <ws> <title>, or t add --ws <ws> <title>)`,
+      );
+  }
+  let [description, priority] = rest as [string?, string?];
   // `t add backend "Seed data" 2`: a bare number where the description goes is the priority, not a
   // description reading "2".
   if (priority === undefined && description !== undefined && /^\s*\d{1,2}\s*$/.test(description))
     [description, priority] = [undefined, description];
+  for (const [field, positional, flag] of [
+    ['description', description, opts.description],
+    ['priority', priority, opts.priority],
+  ] as const) {
+    if (positional !== undefined && flag !== undefined)
+      throw invalidInput(`${field}: given twice, as an argument and as --${field}; keep one`, { field });
+  }
   const task = await perform(
     ctx,
     'addTask',
-    { workstream, title, description, priority: numberOrText(priority), deps: opts.dep, tags: opts.tag },
-    { flags: { deps: '--dep', tags: '--tag' } },
+    {
+      workstream,
+      title,
+      description: description ?? opts.description,
+      priority: numberOrText(priority ?? opts.priority),
+      deps: opts.dep,
+      tags: opts.tag,
+    },
+    // The workstream is named by --ws only when --ws gave it (an argument is named as the field).
+    { flags: { deps: '--dep', tags: '--tag', ...(opts.ws !== undefined && { workstream: '--ws' }) } },
   );
   if (ctx.json) return printJson(task);
   print(`${c.green('added')} ${line(task)}`);
-}
-
-export async function list(
-  ctx: Context,
-  wsArg: string | undefined,
-  opts: { ws?: string; status?: string; agent?: string; tag?: string; ready?: boolean },
-) {
-  const tasks = await perform(
-    ctx,
-    'listTasks',
-    {
-      workstream: opts.ws ?? wsArg,
-      status: opts.status,
-      agent: opts.agent,
-      tag: opts.tag,
-      ready: opts.ready,
-    },
-    { flags: { workstream: '--ws', status: '--status', agent: '--agent', tag: '--tag' } },
-  );
-  if (ctx.json) return printJson(tasks);
-  if (tasks.length === 0) return print('no tasks match');
-  print(
-    await table(
-      ['id', 'ws', 'pri', 'status', 'title', 'agent', 'deps'],
-      tasks.map((t) => [
-        printable(t.id),
-        printable(t.workstream),
-        t.priority,
-        statusColor(t.status),
-        cell(t.title),
-        printable(t.claim?.agent),
-        t.deps.length || '',
-      ]),
-    ),
-  );
-}
-
-export async function show(ctx: Context, ref: string) {
-  const task = await perform(ctx, 'getTask', { id: ref });
-  if (ctx.json) return printJson(task);
-  print(line(task));
-  if (task.description) print(`\n${task.description}\n`);
-  if (task.tags.length) print(`tags: ${task.tags.join(', ')}`);
-  for (const dep of task.deps) {
-    const d = await perform(ctx, 'getTask', { id: dep }).catch(() => undefined);
-    print(
-      `depends on: ${dep} ${d ? `${JSON.stringify(d.title)} (${statusColor(d.status)})` : c.red('(missing)')}`,
-    );
-  }
-  if (task.claim)
-    print(
-      `claimed by ${printable(task.claim.agent)} ${ago(task.claim.claimedAt)}, lease ends ${ago(task.claim.expiresAt)}`,
-    );
-  if (task.result) print(`result: ${task.result}`);
-  if (task.reason) print(`reason: ${task.reason}`);
-  for (const n of task.notes ?? []) print(`note ${ago(n.at)} by ${printable(n.by)}: ${n.text}`);
-  const history = (await perform(ctx, 'listEvents', { subject: task.id, last: 10 })).events;
-  for (const e of history) print(c.gray(`  ${printable(e.ts)}  ${printable(e.type)}  ${printable(e.actor)}`));
 }
 
 export async function update(
@@ -108,10 +78,13 @@ export async function update(
     description?: string;
     priority?: string;
     tags?: string[];
+    tag?: string[];
     dep?: string[];
     removeDep?: string[];
   },
 ) {
+  // --tag (repeatable, as on add) and --tags a,b both replace the tags; given together, all of them.
+  const tags = opts.tag || opts.tags ? [...(opts.tags ?? []), ...(opts.tag ?? [])] : undefined;
   const task = await perform(
     ctx,
     'updateTask',
@@ -120,11 +93,11 @@ export async function update(
       title: opts.title,
       description: opts.description,
       priority: numberOrText(opts.priority),
-      tags: opts.tags,
+      tags,
       addDeps: opts.dep,
       removeDeps: opts.removeDep,
     },
-    { flags: UPDATE_FLAGS },
+    { flags: { ...UPDATE_FLAGS, tags: opts.tag ? '--tag' : '--tags' } },
   );
   if (ctx.json) return printJson(task);
   print(`${c.green('updated')} ${line(task)}`);
@@ -134,7 +107,7 @@ function printClaim(ctx: Context, task: Task) {
   const claim = task.claim!;
   print(`${c.green('claimed')} ${line(task)}`);
   print(
-    `  agent ${claim.agent}, lease until ${claim.expiresAt} (renew: ${ctx.invocation} a heartbeat ${claim.agent})`,
+    `  agent ${claim.agent}, lease ends ${when(claim.expiresAt)} (renew: ${ctx.invocation} a heartbeat ${claim.agent})`,
   );
   print(`  token ${claim.token}`);
   print(`  report: ${ctx.invocation} t complete ${task.id} "<result>" --agent ${claim.agent}`);
@@ -172,9 +145,20 @@ export async function next(
   ctx: Context,
   first: string | undefined,
   second: string | undefined,
-  opts: { ttl?: string; brief?: boolean; budget?: string; another?: boolean },
+  opts: { ws?: string; ttl?: string; brief?: boolean; budget?: string; another?: boolean },
 ) {
-  const [workstream, named] = second === undefined ? [undefined, first] : [first, second];
+  const [workstream, named] =
+    opts.ws !== undefined
+      ? [opts.ws, second ?? first]
+      : second === undefined
+        ? [undefined, first]
+        : [first, second];
+  if (opts.ws !== undefined && second !== undefined) {
+    const { invalidInput } = await subsystems.shared();
+    throw invalidInput('workstream: given twice, as an argument and as --ws; keep one', {
+      field: 'workstream',
+    });
+  }
   const agent = named ?? (await currentAgent());
   const { task, brief, knowledge } = await perform(
     ctx,
@@ -206,7 +190,7 @@ const UPDATE_FLAGS = {
   title: '--title',
   description: '--description',
   priority: '--priority',
-  tags: '--tags',
+  tags: '--tag',
   addDeps: '--dep',
   removeDeps: '--remove-dep',
 } as const;

@@ -8,5 +8,6 @@ export * from './presence.js';
 export * from './prime.js';
 export * from './status.js';
 export * from './task-notes.js';
+export * from './task-views.js';
 export * from './tasks.js';
 export * from './workstreams.js';

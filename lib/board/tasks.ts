@@ -20,6 +20,7 @@ import { readJsonFile } from '../storage/index.js';
 import { join } from 'node:path';
 import { compareText } from '../shared/index.js';
 import { NO_PRESENCE, type Presence, claimExpiry, loadPresence, withPresence } from './presence.js';
+import { type TaskNarrowing, matchesSearch, narrowTasks } from './task-views.js';
 
 export type { Claim, Task, TaskStatus } from '../records/index.js';
 
@@ -51,7 +52,12 @@ export interface TaskFilter {
   tag?: string;
   /** Only tasks that `t next` could hand out now. */
   ready?: boolean;
+  /** Title or description contains this text, ignoring case. */
+  search?: string;
 }
+
+/** A filter with the narrowing of a list for people (see narrowTasks). */
+export type TaskQuery = TaskFilter & TaskNarrowing;
 
 /** The fields of a task that scheduling looks at (a full task, or its entry in the queue cache). */
 export type TaskLike = Pick<
@@ -244,10 +250,14 @@ export async function getTask(ws: Workspace, ref: string): Promise<Task> {
   return task.claim ? withPresence(task, loadPresence(ws)) : task;
 }
 
-/** Tasks that pass `filter` (claims at their effective expiry), most urgent first; `now` is when readiness is judged (default: the clock). */
+/**
+ * Tasks that pass `filter` (claims at their effective expiry), most urgent first; `now` is when
+ * readiness is judged (default: the clock). With a narrowing (hideFinished, hideRuns, limit), open
+ * and claimed work comes first and the list is narrowed as narrowTasks says.
+ */
 export async function listTasks(
   ws: Workspace,
-  filter: TaskFilter = {},
+  filter: TaskQuery = {},
   options: { now?: Date } = {},
 ): Promise<Task[]> {
   if (filter.status !== undefined && !TASK_STATUSES.includes(filter.status)) {
@@ -271,7 +281,11 @@ export async function listTasks(
     if (filter.agent !== undefined && task.claim?.agent !== filter.agent) continue;
     if (filter.tag !== undefined && !task.tags.includes(filter.tag)) continue;
     if (active && !isReady(task, tasks, active, now, presence)) continue;
+    if (filter.search !== undefined && !matchesSearch(task, filter.search)) continue;
     out.push(task);
   }
-  return out.sort(compareTasks);
+  out.sort(compareTasks);
+  const { hideFinished, hideRuns, limit } = filter;
+  if (!hideFinished && !hideRuns && limit === undefined) return out;
+  return narrowTasks(out, { hideFinished, hideRuns, limit }).tasks;
 }

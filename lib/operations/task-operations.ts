@@ -42,6 +42,15 @@ export const listTasks = defineOperation({
     agent: z.string().optional().describe('tasks claimed by this agent'),
     tag: z.string().optional(),
     ready: z.boolean().optional(),
+    search: z.string().optional().describe('title or description contains this text (any case)'),
+    hideFinished: z.boolean().optional().describe('hide done and cancelled tasks'),
+    hideRuns: z.boolean().optional().describe("hide the tasks of runs' steps (workstreams run-…)"),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('at most this many; with a limit or a hide, open and claimed work comes first'),
   }),
   run: async (ctx, input) => (await board()).listTasks(ctx.ws, input, { now: ctx.now }),
 });

@@ -1,0 +1,167 @@
+import { numberOrText } from '../options.js';
+import {
+  type Context,
+  c,
+  cell,
+  fitColumn,
+  print,
+  printJson,
+  printable,
+  showAbsoluteTimes,
+  statusColor,
+  table,
+  when,
+} from '../output.js';
+import { perform } from '../operations.js';
+import type { Task } from '../../lib/cli.js';
+import { subsystems } from '../../lib/cli.js';
+
+/*
+ * Reading the board: `t list`, `t show`, `t tree`. The filters are the listTasks operation's, so
+ * HTTP and MCP list what the CLI lists.
+ */
+
+export interface ListFlags {
+  ws?: string;
+  status?: string;
+  agent?: string;
+  tag?: string;
+  ready?: boolean;
+  search?: string;
+  limit?: string;
+  all?: boolean;
+  runs?: boolean;
+}
+
+const HEAD = ['id', 'ws', 'pri', 'status', 'title', 'agent', 'deps'];
+const TITLE = HEAD.indexOf('title');
+
+const byId = (tasks: readonly Task[]) => new Map(tasks.map((t) => [t.id, t]));
+
+/**
+ * `t list`: for people, open and claimed work first, done and cancelled hidden unless `--all` or a
+ * `--status` asks, run steps unless `--runs` (or their `--ws`), and a count line. `--json` lists every
+ * task the filters match, as before (agents and scripts rely on it); `--limit` and `--search` apply.
+ */
+export async function list(ctx: Context, wsArg: string | undefined, opts: ListFlags) {
+  const workstream = opts.ws ?? wsArg;
+  const filter = {
+    workstream,
+    status: opts.status,
+    agent: opts.agent,
+    tag: opts.tag,
+    ready: opts.ready,
+    search: opts.search,
+  };
+  const limit = numberOrText(opts.limit);
+  if (ctx.json) return printJson(await perform(ctx, 'listTasks', { ...filter, limit }));
+  const { narrowTasks, blockingDeps, checkLimit } = await subsystems.board();
+  const matched = await perform(ctx, 'listTasks', filter);
+  const { tasks, hidden } = narrowTasks(matched, {
+    hideFinished: !opts.all && opts.status === undefined,
+    hideRuns: !opts.all && !opts.runs && !workstream?.startsWith('run-'),
+    limit: checkLimit(limit),
+  });
+  const narrowed = Object.values(filter).some((v) => v !== undefined);
+  const everyTask =
+    narrowed && tasks.some((t) => t.deps.length) ? byId(await perform(ctx, 'listTasks', {})) : byId(matched);
+  const rows = tasks.map((t) => {
+    const blocking = t.status === 'open' ? blockingDeps(t, everyTask) : [];
+    const deps =
+      t.status !== 'open'
+        ? t.deps.length || ''
+        : blocking.length
+          ? c.yellow(`blocked by ${blocking.length}`)
+          : 'ready';
+    return [
+      printable(t.id),
+      printable(t.workstream),
+      t.priority,
+      statusColor(t.status),
+      t.title,
+      printable(t.claim?.agent),
+      deps,
+    ];
+  });
+  const width = process.stdout.isTTY === true ? process.stdout.columns : undefined;
+  const titleMax = width ? fitColumn(HEAD, rows, TITLE, width) : 50;
+  for (const row of rows) row[TITLE] = cell(String(row[TITLE]), titleMax);
+  if (tasks.length > 0) print(await table(HEAD, rows));
+  else print('no tasks match');
+  countLine(tasks.length, matched.length, hidden);
+}
+
+/**
+ * "12 of 40 tasks shown; --all for done and cancelled": on stdout at a terminal, on stderr for a pipe,
+ * so that `cut` and `wc -l` see only the table's lines.
+ */
+function countLine(shown: number, total: number, hidden: { finished: number; runs: number; limit: number }) {
+  if (total === 0) return;
+  const hints = [
+    hidden.finished ? `--all for ${hidden.finished} done and cancelled` : '',
+    hidden.runs ? `--runs for ${hidden.runs} run steps` : '',
+    hidden.limit ? `--limit for ${hidden.limit} more` : '',
+  ].filter(Boolean);
+  const text = c.gray(`${shown} of ${total} tasks shown${hints.length ? `; ${hints.join(', ')}` : ''}`);
+  if (process.stdout.isTTY === true) print(text);
+  else process.stderr.write(`${text}\n`);
+}
+
+function line(t: Task): string {
+  return `${c.bold(printable(t.id))} ${JSON.stringify(t.title)} (${printable(t.workstream)}, priority ${t.priority}, ${statusColor(t.status)})`;
+}
+
+const brief = (t: Task | undefined, id: string) =>
+  t
+    ? `${printable(id)} ${JSON.stringify(t.title)} (${statusColor(t.status)})`
+    : `${printable(id)} ${c.red('(missing)')}`;
+
+/** `t show`: the task, what it depends on, what it blocks, its claim, notes and history. */
+export async function show(ctx: Context, ref: string, opts: { absolute?: boolean } = {}) {
+  showAbsoluteTimes(opts.absolute);
+  const task = await perform(ctx, 'getTask', { id: ref });
+  if (ctx.json) return printJson(task);
+  const { taskDependents } = await subsystems.board();
+  const tasks = await perform(ctx, 'listTasks', {});
+  const all = byId(tasks);
+  print(line(task));
+  if (task.description) print(`\n${task.description}\n`);
+  if (task.tags.length) print(`tags: ${task.tags.join(', ')}`);
+  for (const dep of task.deps) print(`depends on: ${brief(all.get(dep), dep)}`);
+  for (const d of taskDependents(task.id, tasks)) print(`blocks: ${brief(d, d.id)}`);
+  if (task.claim)
+    print(
+      `claimed by ${printable(task.claim.agent)} ${when(task.claim.claimedAt)}, lease ends ${when(task.claim.expiresAt)}`,
+    );
+  if (task.result) print(`result: ${task.result}`);
+  if (task.reason) print(`reason: ${task.reason}`);
+  for (const n of task.notes ?? []) print(`note ${when(n.at)} by ${printable(n.by)}: ${n.text}`);
+  const history = (await perform(ctx, 'listEvents', { subject: task.id, last: 10 })).events;
+  for (const e of history)
+    print(c.gray(`  ${when(e.ts).padEnd(8)}  ${printable(e.type)}  ${printable(e.actor)}`));
+}
+
+/** `t tree <id>`: the task and its dependencies, indented, each with its status. */
+export async function tree(ctx: Context, ref: string) {
+  const root = await perform(ctx, 'getTask', { id: ref });
+  const { dependencyTree } = await subsystems.board();
+  const nodes = dependencyTree(root.id, byId(await perform(ctx, 'listTasks', {})));
+  if (ctx.json)
+    return printJson(
+      nodes.map((n) => ({
+        id: n.id,
+        depth: n.depth,
+        status: n.task?.status ?? null,
+        title: n.task?.title ?? null,
+        ...(n.cycle ? { cycle: true } : {}),
+      })),
+    );
+  for (const n of nodes) {
+    const text = n.task
+      ? `${c.bold(printable(n.id))} ${statusColor(n.task.status)} ${cell(n.task.title, 80)}`
+      : `${printable(n.id)} ${c.red('(missing)')}`;
+    print(
+      `${'  '.repeat(n.depth)}${n.depth ? '└ ' : ''}${text}${n.cycle ? c.red(' (cycle: already above)') : ''}`,
+    );
+  }
+}
