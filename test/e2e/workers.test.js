@@ -42,6 +42,8 @@ function startWorker(t, dir, args = [], env = {}) {
   const childEnv = { ...process.env, NO_COLOR: '1', ORC_ACTOR: 'tester' };
   delete childEnv.ORCHESTRATOR_DIR;
   delete childEnv.ORCHESTRATOR_REDIS_URL;
+  delete childEnv.ORC_REDIS_URL;
+  delete childEnv.ORC_DIR;
   Object.assign(childEnv, env);
   const child = spawn(process.execPath, [BIN, '--dir', dir, '--json', 'worker', ...args], { env: childEnv });
   const worker = { child, events: [], stderr: '' };
@@ -414,7 +416,7 @@ test('redis: settings are checked by path, and the URL is never shown with its p
   assert.deepEqual(JSON.parse(shown.stdout).redis, { url: 'redis://:***@redis.example:6380', prefix: 'orc' });
   const noRedisWorker = orc(['--dir', dir, 'worker']);
   assert.equal(noRedisWorker.code, 2);
-  assert.match(noRedisWorker.stderr, /needs redis: in orchestrator.yaml or ORCHESTRATOR_REDIS_URL/);
+  assert.match(noRedisWorker.stderr, /needs redis: in orchestrator.yaml or ORC_REDIS_URL/);
   const unreachable = orc(['--dir', dir, 'worker'], {
     env: { ORCHESTRATOR_REDIS_URL: 'redis://:hunter2@127.0.0.1:1' },
   });
