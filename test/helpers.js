@@ -33,7 +33,7 @@ delete CLEAN_ENV.FORCE_COLOR;
 export function tempDir(t, prefix = 'orc-test-') {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   // Retried: a background process of the test (a detached run finishing) may still be writing there.
-  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 30, retryDelay: 100 }));
   return dir;
 }
 

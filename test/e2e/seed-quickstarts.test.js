@@ -278,6 +278,8 @@ test('orchestration agent: orchestrator_run with config_path through Claude Desk
     !runFile.includes('sk-...') && !readFileSync(join(dir, 'events.jsonl'), 'utf8').includes('sk-...'),
   );
   assert.deepEqual(readdirSync(elsewhere), [], 'nothing is written where the server was started');
+  // The server ends before its folder is removed (the test's later hooks remove it).
+  await client.close();
 });
 
 test('orchestration agent: the HTTP trigger, curl-style: flow_id and a number in the payload; a form body is 415', async (t) => {
