@@ -49,3 +49,12 @@ export function merge(dir, branch) {
 export function eventIds(dir) {
   return orcJson(dir, ['events']).map((e) => e.id);
 }
+
+/** A seeded generator (a linear congruential one), so that a failing fuzz round can be replayed. */
+export function seededRandom(seed) {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+}

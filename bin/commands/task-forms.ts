@@ -72,6 +72,12 @@ async function isWorkstream(ctx: Context, name: string): Promise<boolean> {
 
 export type HolderFlags = { agent?: string; token?: string; force?: boolean };
 
+/** Who the caller is when no flag says: $ORC_AGENT, else the agent tool's session (see `orc whoami`). */
+export async function sessionAgent(): Promise<{ agent: string | null; reason: string }> {
+  const { resolveAgentIdentity } = await subsystems.integrations();
+  return resolveAgentIdentity(process.env);
+}
+
 /**
  * Who finishes the task when the command names no holder: the caller's identity ($ORC_AGENT, else its
  * agent tool's session), else the claim's holder when that is the only registered agent
@@ -83,8 +89,8 @@ export async function holderFlags(
   opts: HolderFlags,
 ): Promise<HolderFlags> {
   if (opts.agent !== undefined || opts.token !== undefined || opts.force) return opts;
-  const { inferClaimHolder, resolveAgentIdentity } = await subsystems.integrations();
-  const identity = resolveAgentIdentity(process.env).agent;
+  const { inferClaimHolder } = await subsystems.integrations();
+  const { agent: identity } = await sessionAgent();
   if (identity !== null) return { ...opts, agent: identity };
   const task = args.task ?? (await perform(ctx, 'getTask', { id: args.ref }));
   if (task.status !== 'claimed' || !task.claim) return opts;

@@ -1,7 +1,7 @@
 import { numberOrText } from '../options.js';
 import { type Context, c, print, printJson, printable, statusColor, when, warn } from '../output.js';
 import { perform } from '../operations.js';
-import { type HolderFlags, holderFlags, taskArguments } from './task-forms.js';
+import { type HolderFlags, holderFlags, sessionAgent, taskArguments } from './task-forms.js';
 import type { Task } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
@@ -134,8 +134,7 @@ export async function claim(
 
 /** The agent a command acts for when none is named: $ORC_AGENT, else the agent tool's session. */
 async function currentAgent(): Promise<string> {
-  const { resolveAgentIdentity } = await subsystems.integrations();
-  const { agent, reason } = resolveAgentIdentity(process.env);
+  const { agent, reason } = await sessionAgent();
   const { invalidInput } = await subsystems.shared();
   if (agent === null) throw invalidInput(`agent: say which agent (${reason})`, { field: 'agent' });
   return agent;

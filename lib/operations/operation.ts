@@ -53,9 +53,9 @@ export interface Operation<S extends InputShape = InputShape, O = unknown> {
 /** Declares an operation (an identity function that keeps the input type). */
 export const defineOperation = <S extends InputShape, O>(op: Operation<S, O>): Operation<S, O> => op;
 
-const schemas = new WeakMap<Operation, z.ZodTypeAny>();
+const schemas = new WeakMap<Operation, z.AnyZodObject>();
 
-function inputSchema(op: Operation): z.ZodTypeAny {
+function inputSchema(op: Operation): z.AnyZodObject {
   let schema = schemas.get(op);
   if (!schema) {
     schema = loadZod().object(op.fields(loadZod())).strict();
@@ -82,7 +82,7 @@ export function parseInput<S extends InputShape>(op: Operation<S, unknown>, raw:
   // loading zod, which would cost these read commands ~11 ms of their ~50.
   if (Object.keys(given).length === 0 && requiredFields(op as Operation).length === 0)
     return given as InputOf<S>;
-  const known = Object.keys(op.fields(loadZod()));
+  const known = Object.keys(inputSchema(op as Operation).shape);
   const unknown = Object.keys(given).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
     throw invalidInput(`unknown field ${quote(unknown[0])}; expected: ${known.join(', ') || 'none'}`, {
@@ -98,13 +98,18 @@ export function parseInput<S extends InputShape>(op: Operation<S, unknown>, raw:
   return given as InputOf<S>;
 }
 
+type FieldKind = 'number' | 'boolean' | 'string' | 'other';
+const kindsCache = new WeakMap<Operation, Record<string, FieldKind>>();
+
 /**
  * Each field's JSON type as its schema says: for input that arrives as text (a URL's query), so that
  * `k=3` can be the number its field wants.
  */
-export function fieldKinds(op: Operation): Record<string, 'number' | 'boolean' | 'string' | 'other'> {
-  const kinds: Record<string, 'number' | 'boolean' | 'string' | 'other'> = {};
-  for (const [field, schema] of Object.entries(op.fields(loadZod()))) {
+export function fieldKinds(op: Operation): Record<string, FieldKind> {
+  const cached = kindsCache.get(op);
+  if (cached) return cached;
+  const kinds: Record<string, FieldKind> = {};
+  for (const [field, schema] of Object.entries(inputSchema(op).shape as Record<string, z.ZodTypeAny>)) {
     let inner: z.ZodTypeAny = schema;
     while (inner instanceof loadZod().ZodOptional) inner = inner.unwrap();
     const z3 = loadZod();
@@ -117,6 +122,7 @@ export function fieldKinds(op: Operation): Record<string, 'number' | 'boolean' |
             ? 'string'
             : 'other';
   }
+  kindsCache.set(op, kinds);
   return kinds;
 }
 

@@ -17,16 +17,8 @@ import {
   registerAgent,
   writeKnowledge,
 } from '../../dist/lib/index.js';
-import { commitAll, git, merge, repoWorkspace } from '../git-helpers.js';
+import { commitAll, git, merge, repoWorkspace, seededRandom as random } from '../git-helpers.js';
 import { BIN, ORC_ON_PATH, orc, tempDir } from '../helpers.js';
-
-function random(seed) {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
-}
 
 /** Work that touches only what this side made: its own tasks, agents, documents and events. */
 async function disjointWork(ws, rand, side, round) {

@@ -13,16 +13,8 @@ import {
   registerAgent,
   updateTask,
 } from '../../dist/lib/index.js';
-import { commitAll, git, merge, repoWorkspace } from '../git-helpers.js';
+import { commitAll, git, merge, repoWorkspace, seededRandom as random } from '../git-helpers.js';
 import { orc } from '../helpers.js';
-
-function random(seed) {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
-}
 
 async function randomOps(ws, rand, side, round) {
   const pick = (list) => list[Math.floor(rand() * list.length)];
