@@ -114,6 +114,17 @@ test('prime without an agent says how to name one; an unregistered agent is told
   assert.match(orc(['--dir', dir, 'prime', '--agent', 'a`b']).stderr, /agent "a`b" is not a valid name/);
 });
 
+test('prime with no --agent primes the agent `t next` would claim for: a Codex session with no ORC_AGENT', (t) => {
+  const dir = tempWorkspace(t);
+  orcJson(dir, ['ws', 'create', 'build']);
+  const env = { CODEX_THREAD_ID: '0199a3b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b' };
+  const who = orcJson(dir, ['whoami'], { env });
+  assert.equal(who.source, 'CODEX_THREAD_ID');
+  const facts = orcJson(dir, ['prime'], { env });
+  assert.equal(facts.agent, who.agent);
+  assert.equal(orcJson(dir, ['prime'], { env: { ...env, ORC_AGENT: 'ada' } }).agent, 'ada');
+});
+
 test("mentionsOrcMcp finds orc's MCP server in Claude Code, Cursor and Codex settings", () => {
   const claude = JSON.stringify({ mcpServers: { orc: { command: 'orc', args: ['mcp'] } } }, null, 2);
   const cursor = JSON.stringify({ mcpServers: { orc: { command: 'npx', args: ['orc', 'mcp'] } } });
