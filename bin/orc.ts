@@ -446,8 +446,10 @@ function build(json: boolean): CommandType {
   const hook = program.command('hook').description('hooks run by agent tools');
   hook
     .command('session-start')
-    .description("export the session's agent id to the agent's commands (Claude Code's CLAUDE_ENV_FILE)")
-    .option('--tool <tool>', 'the agent tool (default claude)')
+    .description(
+      "the session's agent id for the agent's commands (Claude Code's CLAUDE_ENV_FILE); the primer as JSON for Cursor and Gemini",
+    )
+    .option('--tool <tool>', 'claude, cursor or gemini (default claude)')
     .action(lazy(() => import('./commands/hook.js'), 'sessionStart'));
   hook
     .command('pre-edit')

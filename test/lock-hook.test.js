@@ -357,3 +357,47 @@ test('hook session-start exports the session agent through CLAUDE_ENV_FILE, once
   assert.equal(garbage.code, 0);
   assert.match(garbage.stderr, /nobody: set ORC_AGENT/);
 });
+
+test('hook session-start for Cursor and Gemini prints JSON only: the primer as context, Cursor the agent as env', (t) => {
+  const dir = tempWorkspace(t);
+  orc(['--dir', dir, 'ws', 'create', 'build']);
+  orc(['--dir', dir, 't', 'add', 'build', 'Seed the data']);
+  const cursorInput = JSON.stringify({
+    conversation_id: '0199a3b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b',
+    hook_event_name: 'sessionStart',
+    workspace_roots: [dir],
+  });
+  const cursor = orc(['hook', 'session-start', '--tool', 'cursor'], {
+    cwd: dir,
+    input: cursorInput,
+    env: { ORC_AGENT: '' },
+  });
+  assert.equal(cursor.code, 0, cursor.stderr);
+  const reply = JSON.parse(cursor.stdout);
+  assert.deepEqual(Object.keys(reply), ['env', 'additional_context']);
+  assert.equal(reply.env.ORC_AGENT, 'cursor-1c2d3e4f5a6b');
+  assert.match(reply.additional_context, /who: \*\*cursor-1c2d3e4f5a6b\*\*/);
+  assert.match(reply.additional_context, /Seed the data/);
+  const geminiInput = JSON.stringify({
+    session_id: 'g-42',
+    hook_event_name: 'SessionStart',
+    source: 'startup',
+  });
+  const gemini = orc(['hook', 'session-start', '--tool', 'gemini'], {
+    cwd: dir,
+    input: geminiInput,
+    env: { ORC_AGENT: 'ada' },
+  });
+  assert.equal(gemini.code, 0, gemini.stderr);
+  const { hookSpecificOutput } = JSON.parse(gemini.stdout);
+  assert.equal(hookSpecificOutput.hookEventName, 'SessionStart');
+  assert.match(hookSpecificOutput.additionalContext, /who: \*\*ada\*\*/);
+  // Outside a workspace: still one JSON document and exit 0, the reason on stderr.
+  const outside = orc(['hook', 'session-start', '--tool', 'gemini'], {
+    cwd: tempDir(t),
+    input: geminiInput,
+    env: { ORC_AGENT: 'ada', ORC_DIR: '' },
+  });
+  assert.deepEqual([outside.code, JSON.parse(outside.stdout)], [0, {}]);
+  assert.match(outside.stderr, /no primer: no orc workspace/);
+});

@@ -195,17 +195,45 @@ test('codex: the MCP server is a marked [mcp_servers.orc] block appended to conf
   assert.equal(hooks.hooks.PreToolUse[0].matcher, 'apply_patch');
 });
 
-test('cursor: hooks.json gets version 1 and camelCase events', (t) => {
+test('cursor: hooks.json gets version 1 and camelCase events; the JSON session hook replaces an older orc prime', (t) => {
   const dir = repo(t);
   assert.equal(setup(dir, 'cursor').code, 0);
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, '.cursor/hooks.json'), 'utf8')), {
+  const expected = {
     version: 1,
     hooks: {
-      sessionStart: [{ command: 'orc prime' }],
+      sessionStart: [{ command: 'orc hook session-start --tool cursor' }],
+      preToolUse: [{ command: 'orc hook pre-edit --tool cursor' }],
+    },
+  };
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, '.cursor/hooks.json'), 'utf8')), expected);
+  // What an older orc installed: `orc prime` on sessionStart and preCompact, where Cursor reads JSON.
+  const older = {
+    version: 1,
+    hooks: {
+      sessionStart: [{ command: 'orc prime' }, { command: './mine.sh' }],
       preCompact: [{ command: 'orc prime' }],
       preToolUse: [{ command: 'orc hook pre-edit --tool cursor' }],
     },
+  };
+  const upgraded = repo(t, { '.cursor/hooks.json': `${JSON.stringify(older, null, 2)}\n` });
+  assert.equal(setup(upgraded, 'cursor').code, 0);
+  assert.deepEqual(JSON.parse(readFileSync(join(upgraded, '.cursor/hooks.json'), 'utf8')).hooks, {
+    sessionStart: [{ command: './mine.sh' }, { command: 'orc hook session-start --tool cursor' }],
+    preToolUse: [{ command: 'orc hook pre-edit --tool cursor' }],
   });
+  assert.equal(setup(upgraded, 'cursor', '--remove').code, 0);
+  assert.deepEqual(JSON.parse(readFileSync(join(upgraded, '.cursor/hooks.json'), 'utf8')).hooks, {
+    sessionStart: [{ command: './mine.sh' }],
+  });
+});
+
+test('gemini: a SessionStart hook gives the primer as JSON', (t) => {
+  const dir = repo(t);
+  assert.equal(setup(dir, 'gemini').code, 0);
+  const settings = JSON.parse(readFileSync(join(dir, '.gemini/settings.json'), 'utf8'));
+  assert.deepEqual(settings.hooks.SessionStart, [
+    { hooks: [{ type: 'command', command: 'orc hook session-start --tool gemini' }] },
+  ]);
 });
 
 test('a server of the user named "orc" is a conflict: exit 4, nothing written', (t) => {

@@ -5,7 +5,8 @@ import { subsystems } from '../../lib/cli.js';
 // `orc hook pre-edit` runs before every edit an agent makes, so it loads the least it can: the shared,
 // storage and integrations layers (the board only when --auto-lock takes a lock), and no commander
 // when reached through the fast path of bin/orc.ts.
-const { AGENT_TOOLS, checkPreEdit, hookReply, startSession } = await subsystems.integrations();
+const { AGENT_TOOLS, checkPreEdit, hookReply, sessionStartReply, startSession } =
+  await subsystems.integrations();
 const { parseDuration } = await subsystems.shared();
 
 type AgentTool = (typeof AGENT_TOOLS)[number];
@@ -85,14 +86,27 @@ export async function preEdit(ctx: Context, opts: { tool?: string; autoLock?: st
 }
 
 /**
- * `orc hook session-start [--tool claude]`: exports the session's agent id through CLAUDE_ENV_FILE for
- * the commands the agent runs. Prints nothing on stdout (a SessionStart hook's stdout becomes context:
- * that is `orc prime`'s) and always exits 0.
+ * `orc hook session-start [--tool claude|cursor|gemini]`: the session's agent id for the commands the
+ * agent runs. Claude Code: exported through CLAUDE_ENV_FILE, nothing on stdout (there a SessionStart
+ * hook's stdout becomes context: that is `orc prime`'s own hook). Cursor and Gemini read JSON on stdout:
+ * it carries the primer (and Cursor's env). Always exits 0: a session starts whatever orc thinks.
  */
-export async function sessionStart(_ctx: Context, opts: { tool?: string }) {
+export async function sessionStart(ctx: Context, opts: { tool?: string }) {
   const tool = (AGENT_TOOLS as readonly string[]).includes(opts.tool ?? '')
     ? (opts.tool as AgentTool)
     : 'claude';
   const result = startSession(await readStdin(), tool, process.env);
   for (const warning of result.warnings) process.stderr.write(`orc: warning: ${warning}\n`);
+  if (sessionStartReply(tool, result.agent, undefined) === undefined) return;
+  let primer: string | undefined;
+  try {
+    // Loaded here only: the pre-edit hook, which shares this module, needs no operations layer.
+    const { perform } = await import('../operations.js');
+    primer = (await perform(ctx, 'primeAgent', { agent: result.agent ?? undefined })).text;
+  } catch (error) {
+    const { OrcError } = await subsystems.shared();
+    if (!(error instanceof OrcError)) throw error;
+    process.stderr.write(`orc: warning: no primer: ${error.message}\n`);
+  }
+  process.stdout.write(`${JSON.stringify(sessionStartReply(tool, result.agent, primer))}\n`);
 }

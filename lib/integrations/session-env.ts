@@ -52,3 +52,27 @@ export function startSession(stdin: string, tool: AgentTool, env: NodeJS.Process
     return { agent: null, warnings: [error.message] };
   }
 }
+
+/**
+ * What a session-start hook prints on stdout for the tools that read JSON there: the primer as context
+ * and, for Cursor, the agent id for the session's environment (cursor.com/docs/hooks, sessionStart:
+ * `additional_context`, `env`; geminicli.com/docs/hooks/reference, SessionStart:
+ * `hookSpecificOutput.additionalContext`). Claude Code takes the primer from its own `orc prime` hook
+ * and the agent from CLAUDE_ENV_FILE, so nothing is printed for it.
+ */
+export function sessionStartReply(
+  tool: AgentTool,
+  agent: string | null,
+  primer: string | undefined,
+): Record<string, unknown> | undefined {
+  if (tool === 'cursor') {
+    return {
+      ...(agent ? { env: { ORC_AGENT: agent } } : {}),
+      ...(primer ? { additional_context: primer } : {}),
+    };
+  }
+  if (tool === 'gemini') {
+    return primer ? { hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: primer } } : {};
+  }
+  return undefined;
+}

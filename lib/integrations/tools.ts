@@ -113,6 +113,12 @@ function sectionFile(path: string): SetupFile {
 
 const PRIME = 'orc prime';
 const preEdit = (tool: AgentTool) => `orc hook pre-edit --tool ${tool}`;
+const sessionStart = (tool: AgentTool) => `orc hook session-start --tool ${tool}`;
+/** Cursor hooks of older orc versions, which printed markdown where Cursor reads JSON. */
+const CURSOR_REPLACED: HookSpec[] = [
+  { event: 'sessionStart', command: PRIME },
+  { event: 'preCompact', command: PRIME },
+];
 
 /*
  * Project scope everywhere: the files live in the repository and are shared with the team by git.
@@ -124,10 +130,13 @@ const preEdit = (tool: AgentTool) => `orc hook pre-edit --tool ${tool}`;
  * - Cursor: hooks in .cursor/hooks.json, MCP servers in .cursor/mcp.json, instructions in AGENTS.md
  *   (cursor.com/docs/hooks, /docs/context/mcp, /docs/context/rules "AGENTS.md"). Cursor's preToolUse
  *   entry has no matcher: the hook sees every tool call and lets the ones that write no file through.
+ *   Its sessionStart hook reads JSON from stdout (`additional_context`, `env`), so the primer comes
+ *   from `orc hook session-start --tool cursor`; its preCompact hook can only show the user a message,
+ *   so orc installs none (older orc installed `orc prime` on both: setup replaces them).
  * - Gemini CLI: hooks and MCP servers in .gemini/settings.json, instructions in GEMINI.md
- *   (geminicli.com/docs/hooks/reference, /docs/tools/mcp-server). No session-start hook: Gemini wants
- *   JSON on stdout from every hook, and `orc prime` prints markdown; the GEMINI.md section asks the
- *   agent to run it instead.
+ *   (geminicli.com/docs/hooks/reference, /docs/tools/mcp-server). Every hook must print JSON only:
+ *   the primer reaches the session as SessionStart's `hookSpecificOutput.additionalContext`, from
+ *   `orc hook session-start --tool gemini`. PreCompress is advisory only, so nothing is installed there.
  */
 const TOOL_FILES: Record<AgentTool, () => SetupFile[]> = {
   claude: () => [
@@ -164,19 +173,22 @@ const TOOL_FILES: Record<AgentTool, () => SetupFile[]> = {
   cursor: () => [
     {
       path: '.cursor/hooks.json',
-      parts: (
-        [
-          { event: 'sessionStart', command: PRIME },
-          { event: 'preCompact', command: PRIME },
-          { event: 'preToolUse', command: preEdit('cursor') },
-        ] as HookSpec[]
-      ).map((spec) =>
+      parts: [
+        { event: 'sessionStart', command: sessionStart('cursor') },
+        { event: 'preToolUse', command: preEdit('cursor') },
+      ].map((spec) =>
         jsonPart(
           '.cursor/hooks.json',
           `${spec.event} hook: ${spec.command}`,
           (o) => hasFlatHook(o, spec),
-          (o) => addFlatHook(o, spec),
-          (o) => removeFlatHook(o, spec),
+          (o) => {
+            for (const old of CURSOR_REPLACED) removeFlatHook(o, old);
+            addFlatHook(o, spec);
+          },
+          (o) => {
+            removeFlatHook(o, spec);
+            for (const old of CURSOR_REPLACED) removeFlatHook(o, old);
+          },
         ),
       ),
       orcOnly: jsonOrcOnly('.cursor/hooks.json'),
@@ -189,6 +201,7 @@ const TOOL_FILES: Record<AgentTool, () => SetupFile[]> = {
       path: '.gemini/settings.json',
       parts: [
         ...groupedHooks('.gemini/settings.json', [
+          { event: 'SessionStart', command: sessionStart('gemini') },
           { event: 'BeforeTool', matcher: 'write_file|replace', command: preEdit('gemini') },
         ]),
         ...mcpFile('.gemini/settings.json').parts,
