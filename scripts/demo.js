@@ -59,7 +59,7 @@ orc(
 orc('kb', 'search', 'where are orders kept and how is money stored?', '-k', '2');
 orc('brief', api.id, '--budget', '1200');
 
-// Each agent is its own process, following the agent protocol from the README.
+// Each agent is its own process, following the agent protocol (docs/agent-protocol.md).
 const agentScript = (id, caps) => `
   set -e
   orc() { "${process.execPath}" "${BIN}" "$@"; }

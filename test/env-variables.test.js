@@ -1,5 +1,5 @@
 // One environment prefix: every variable orc reads goes through lib/shared/env.ts, the old ORCHESTRATOR_
-// names still work, and the README's table lists every variable the sources read.
+// names still work, and docs/environment-variables.md lists every variable the sources read.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,19 +56,20 @@ function variablesRead() {
   return found;
 }
 
-test('the README table lists every environment variable the sources read, and every ORC_ variable', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('### Environment variables');
-  assert.ok(start >= 0, 'README has an Environment variables section');
-  const table = readme
-    .slice(start)
+test('docs/environment-variables.md lists every environment variable the sources read, and every ORC_ variable', () => {
+  const page = readFileSync(join(ROOT, 'docs', 'environment-variables.md'), 'utf8');
+  const table = page
     .split('\n')
     .filter((line) => line.startsWith('|'))
     .join('\n');
   const read = variablesRead();
   assert.ok(read.has('ORC_DIR') && read.has('CODEX_THREAD_ID'), 'the grep finds the reads');
   for (const [name, file] of read)
-    assert.match(table, new RegExp(`\`${name}\``), `${name} (read in ${file}) is in the README table`);
+    assert.match(
+      table,
+      new RegExp(`\`${name}\``),
+      `${name} (read in ${file}) is in the table of docs/environment-variables.md`,
+    );
   for (const v of ORC_VARIABLES) {
     assert.match(table, new RegExp(`\\| \`ORC_${v.key}\` \\| ${v.alias ? `\`${v.alias}\` ` : ''}\\|`));
   }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as lib from '../dist/lib/index.js';
 import { ROOT } from './helpers.js';
 
-test('the library exports this exact public API, which the README lists', () => {
+test('the library exports this exact public API, which docs/library.md lists', () => {
   const expected = [
     'DEFAULT_BOARD',
     'EXIT_CODES',
@@ -114,19 +114,16 @@ test('the library exports this exact public API, which the README lists', () => 
     'writeKnowledge',
   ];
   assert.deepEqual(Object.keys(lib).sort(), expected);
-  // The README's library section names every function, and no function that is not exported.
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(
-    readme.indexOf('## Library'),
-    readme.indexOf('\n## ', readme.indexOf('## Library') + 5),
-  );
-  for (const name of expected) assert.match(section, new RegExp(`\\b${name}\\b`), `the README names ${name}`);
+  // The library's page (docs/library.md) names every function, and no function that is not exported.
+  const section = readFileSync(join(ROOT, 'docs', 'library.md'), 'utf8');
+  for (const name of expected)
+    assert.match(section, new RegExp(`\\b${name}\\b`), `docs/library.md names ${name}`);
   const table = section
     .split('\n')
     .filter((line) => line.startsWith('| '))
     .join('\n');
   for (const [, name] of table.matchAll(/`([a-z][A-Za-z]+)[(`]/g))
-    assert.ok(name in lib, `the README's table names ${name}, which is not exported`);
+    assert.ok(name in lib, `docs/library.md's table names ${name}, which is not exported`);
 });
 
 test('the package can be imported by name and required by name', () => {

@@ -293,7 +293,9 @@ test('planSetup is pure: an older orc section is replaced in place, twice is a n
   assert.equal(removed.files.find((f) => f.path === 'AGENTS.md').text, '# A\n\n\n## B\n');
 });
 
-test('the README shows the AGENTS.md text exactly as setup writes it', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  assert.ok(readme.includes(`\`\`\`md\n${AGENTS_SECTION}\`\`\`\n`));
+test('the README and docs/agents.md show the AGENTS.md text exactly as setup writes it', () => {
+  for (const page of ['README.md', join('docs', 'agents.md')]) {
+    const text = readFileSync(join(ROOT, page), 'utf8');
+    assert.ok(text.includes(`\`\`\`md\n${AGENTS_SECTION}\`\`\`\n`), page);
+  }
 });
