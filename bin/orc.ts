@@ -475,7 +475,7 @@ function build(json: boolean): CommandType {
     .action(lazy(() => import('./commands/import.js'), 'importCommand'));
   program
     .command('completion')
-    .description('print the shell completion script for bash, zsh or fish (install lines: see README)')
+    .description('print the shell completion script for bash, zsh or fish (install lines: docs/commands.md)')
     .addArgument(new Argument('<shell>').choices(['bash', 'zsh', 'fish']))
     .action(async (shell, _opts, command: CommandType) =>
       (await import('./commands/completion.js')).completionCommand(shell, command.parent!),

@@ -148,7 +148,7 @@ test('the package can be imported by name and required by name', () => {
   assert.doesNotMatch(cjs.stderr, /Warning/);
 });
 
-test('npm pack ships the compiled library, the binary, types and the README, and no tests', () => {
+test('npm pack ships the compiled library, the binary, types, the README and its docs pages, and no tests', () => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -162,9 +162,11 @@ test('npm pack ships the compiled library, the binary, types and the README, and
     'README.md',
     'LICENSE',
     'CHANGELOG.md',
+    'docs/commands.md',
     'package.json',
   ]) {
     assert.ok(files.includes(path), `${path} is packed`);
   }
   assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('lib/')), 'no sources or tests');
+  assert.ok(!files.includes('docs/dashboard.png'), 'the README links its pages; the screenshot stays in git');
 });

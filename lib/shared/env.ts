@@ -2,7 +2,7 @@
  * Every environment variable orc reads, under one prefix: `ORC_<KEY>`. The names the orchestration seed
  * used (`ORCHESTRATOR_DIR`, …) stay as aliases, so scripts written for it keep working; when both are
  * set the ORC_ name wins. Code reads them through `envValue`, so this table is the whole list (the
- * README's table is checked against the sources by test/env-variables.test.js).
+ * table in docs/environment-variables.md is checked against the sources by test/env-variables.test.js).
  */
 
 /** One variable: its key (the name is `ORC_<key>`), the old name it also answers to, what it does. */
@@ -13,7 +13,7 @@ export interface OrcVariable {
   default: string;
 }
 
-/** The variables, in the order the README lists them. */
+/** The variables, in the order docs/environment-variables.md lists them. */
 export const ORC_VARIABLES = [
   {
     key: 'DIR',

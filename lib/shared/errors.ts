@@ -15,7 +15,7 @@ export type ErrorCode =
   | 'PROVIDER_FAILED'
   | 'INTERNAL';
 
-/** Process exit code for each error code; documented in the README and pinned by tests. */
+/** Process exit code for each error code; documented in docs/exit-codes.md and pinned by tests. */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 1,
   INVALID_INPUT: 2,
