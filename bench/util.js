@@ -35,7 +35,9 @@ export function percentile(values, p) {
 /**
  * Writes a CommonJS file into `dir` that, preloaded with `node --require <file>`, records the process's
  * peak resident memory (KiB) in the file named by $BENCH_RSS_FILE as it exits. Works without GNU time,
- * and costs the same in `node -e 0` as in the command measured.
+ * and costs the same in `node -e 0` as in the command measured. On Linux it reads VmHWM, the peak of
+ * this program image alone: getrusage's maxrss also counts the pages a forked child shared with its
+ * parent before exec, so a big bench process would inflate every figure.
  */
 export function writeRssHook(dir) {
   const path = join(dir, 'rss-hook.cjs');
@@ -46,7 +48,13 @@ const out = process.env.BENCH_RSS_FILE;
 if (out) {
   delete process.env.BENCH_RSS_FILE; // not inherited by the process's own children
   process.on('exit', () => {
-    try { require('node:fs').writeFileSync(out, String(process.resourceUsage().maxRSS)); } catch {}
+    const fs = require('node:fs');
+    let kib = process.resourceUsage().maxRSS;
+    try {
+      const hwm = /^VmHWM:\\s+(\\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+      if (hwm) kib = Number(hwm[1]);
+    } catch {}
+    try { fs.writeFileSync(out, String(kib)); } catch {}
   });
 }
 `,
