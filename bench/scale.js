@@ -51,6 +51,9 @@ const N = {
 const ROUNDS = { small: 7, big: 5, pull: 3, segments: 3, kb: 5 };
 const BUDGET_MS = SMALL ? 5_000 : 15_000; // a command stops repeating once its samples add up to this
 const CLAIM_SECONDS = SMALL ? 4 : 10;
+// Beside the heartbeating agents, longer than a waiter's patience for the workspace lock (500 retries
+// of up to 50 ms, about 15–25 s): a caller starved that long gets BUSY, and this run would see it.
+const BESIDE_SECONDS = SMALL ? 6 : 30;
 const CLAIMERS = 8;
 const HEARTBEATERS = 16;
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -463,9 +466,9 @@ const childPreamble = (dir) => `
   process.stdin.destroy();
   const start = clock();`;
 
-const claimerSource = (dir, agent) => `${childPreamble(dir)}
+const claimerSource = (dir, agent, seconds) => `${childPreamble(dir)}
   let got = 0;
-  while (clock() - start < ${CLAIM_SECONDS * 1000}) {
+  while (clock() - start < ${seconds * 1000}) {
     const t0 = clock();
     try {
       const task = await nextTask(ws, { agent: ${JSON.stringify(agent)}, another: true });
@@ -476,8 +479,8 @@ const claimerSource = (dir, agent) => `${childPreamble(dir)}
   }
   console.log(JSON.stringify({ role: 'claimer', start, end: clock(), got, lat, errors }));`;
 
-const heartbeaterSource = (dir, agent) => `${childPreamble(dir)}
-  while (clock() - start < ${CLAIM_SECONDS * 1000}) {
+const heartbeaterSource = (dir, agent, seconds) => `${childPreamble(dir)}
+  while (clock() - start < ${seconds * 1000}) {
     const t0 = clock();
     try { await heartbeatAgent(ws, ${JSON.stringify(agent)}); } catch (error) { failed(error); }
     lat.push(clock() - t0);
@@ -512,20 +515,21 @@ const errorsText = (errors) =>
         .join(', ');
 
 async function claimPhase(tag, dir, withHeartbeats) {
+  const seconds = withHeartbeats ? BESIDE_SECONDS : CLAIM_SECONDS;
   const sources = [];
-  for (let i = 0; i < CLAIMERS; i++) sources.push(claimerSource(dir, `racer-${i}`));
+  for (let i = 0; i < CLAIMERS; i++) sources.push(claimerSource(dir, `racer-${i}`, seconds));
   if (withHeartbeats)
-    for (let i = 0; i < HEARTBEATERS; i++) sources.push(heartbeaterSource(dir, `beat-${i}`));
-  const outputs = await race(sources, CLAIM_SECONDS * 1000 + LONG_TIMEOUT_MS);
+    for (let i = 0; i < HEARTBEATERS; i++) sources.push(heartbeaterSource(dir, `beat-${i}`, seconds));
+  const outputs = await race(sources, seconds * 1000 + LONG_TIMEOUT_MS);
   const claimers = outputs.filter((o) => o.role !== 'heartbeater');
   const beats = outputs.filter((o) => o.role === 'heartbeater');
   const claimed = claimers.reduce((sum, o) => sum + o.got, 0);
   const starts = claimers.map((o) => o.start).filter(Number.isFinite);
   const ends = claimers.map((o) => o.end).filter(Number.isFinite);
-  const seconds = (Math.max(...ends) - Math.min(...starts)) / 1000;
+  const elapsed = (Math.max(...ends) - Math.min(...starts)) / 1000;
   const lat = claimers.flatMap((o) => o.lat);
   const figures = {
-    perSecond: claimed / seconds,
+    perSecond: claimed / elapsed,
     claimed,
     p50: percentile(lat, 50),
     p99: percentile(lat, 99),
@@ -540,7 +544,7 @@ async function claimPhase(tag, dir, withHeartbeats) {
   };
   log(
     `${tag} ${CLAIMERS} claimers${withHeartbeats ? ` + ${HEARTBEATERS} heartbeating agents` : ''}: ` +
-      `${claimed} claims in ${seconds.toFixed(1)} s = ${figures.perSecond.toFixed(1)}/s, ` +
+      `${claimed} claims in ${elapsed.toFixed(1)} s = ${figures.perSecond.toFixed(1)}/s, ` +
       `latency p50 ${msText(figures.p50)} p99 ${msText(figures.p99)}, claim errors: ${errorsText(figures.claimErrors)}` +
       (withHeartbeats
         ? `; ${figures.beats} heartbeats (p99 ${msText(figures.beatP99)}), heartbeat errors: ${errorsText(figures.beatErrors)}`
@@ -551,7 +555,9 @@ async function claimPhase(tag, dir, withHeartbeats) {
 
 async function claims(board, size, goalPerSecond) {
   const tag = `[claims at ${label(size)} tasks]`;
-  log(`## scale: claims at ${label(size)} tasks, ${CLAIMERS} processes, ${CLAIM_SECONDS} s per phase`);
+  log(
+    `## scale: claims at ${label(size)} tasks, ${CLAIMERS} processes, ${CLAIM_SECONDS} s alone, ${BESIDE_SECONDS} s beside ${HEARTBEATERS} heartbeating agents`,
+  );
   const agents = [
     ...Array.from({ length: CLAIMERS }, (_, i) => `racer-${i}`),
     ...Array.from({ length: HEARTBEATERS }, (_, i) => `beat-${i}`),
