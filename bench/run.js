@@ -9,6 +9,7 @@ const benches = [
   './hooks.js',
   './prime.js',
   './events.js',
+  './scale.js',
 ];
 for (const path of benches) {
   const { run } = await import(path);
