@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { ChalkInstance } from 'chalk';
+import { subsystems } from '../lib/cli.js';
 
 /** What every command handler gets: parsed global options and the ways to print. */
 export interface Context {
@@ -143,24 +144,31 @@ export function warn(ctx: Context, message: string, code = 'WARNING'): void {
 }
 
 /**
- * A table for people; cli-table3 is loaded only when a table is printed. When stdout is not a
- * terminal (a pipe, a file, an agent's shell), plain tab-separated lines instead, header first, for
- * `cut` and `awk`.
+ * A table for people, bordered, cut to the terminal's width (the widest text column, or of those named
+ * in `cut`, gets an ellipsis).
+ * When stdout is not a terminal (a pipe, a file, an agent's shell), plain tab-separated lines instead,
+ * header first, for `cut` and `awk`.
  */
-export async function table(head: string[], rows: Array<Array<string | number>>): Promise<string> {
+export async function table(
+  head: string[],
+  rows: Array<Array<string | number>>,
+  options: { cut?: string[] } = {},
+): Promise<string> {
   if (process.stdout.isTTY !== true && !process.env.FORCE_COLOR) {
     const line = (cells: Array<string | number>) =>
       cells.map((x) => String(x).replace(/\t/g, ' ')).join('\t');
     return [line(head), ...rows.map(line)].join('\n');
   }
-  const Table = createRequire(import.meta.url)('cli-table3') as typeof import('cli-table3');
-  const t = new Table({
-    head: head.map((h) => c.bold(h)),
-    style: { head: [], border: [], compact: true },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  for (const row of rows) t.push(row.map(String));
-  return t.toString();
+  const { renderTable } = await subsystems.shared();
+  return renderTable(
+    head.map((h) => c.bold(h)),
+    rows,
+    {
+      color: colorOn,
+      width: process.stdout.isTTY === true ? process.stdout.columns : undefined,
+      cut: options.cut?.map((name) => head.indexOf(name)),
+    },
+  );
 }
 
 /** One line of text from user content, for tables: newlines folded, control characters escaped, cut to `max`. */
@@ -212,27 +220,4 @@ export function showAbsoluteTimes(on: boolean | undefined): void {
 /** A time for people: "3m ago", "in 25m"; with `--absolute`, the ISO time as stored. */
 export function when(iso: string, now = Date.now()): string {
   return absoluteTimes ? printable(iso) : ago(iso, now);
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes chalk writes start with ESC
-const SGR_ALL = /\u001b\[[0-9;]*m/g;
-
-/**
- * How wide one column of a terminal table may be so that the table fits `columns`: what the other
- * cells (header included) leave, counting the table's padding and borders; never under `least`.
- */
-export function fitColumn(
-  head: string[],
-  rows: Array<Array<string | number>>,
-  index: number,
-  columns: number,
-  least = 10,
-): number {
-  const width = (x: string | number) => String(x).replace(SGR_ALL, '').length;
-  let used = head.length + 1; // a border left of each cell and one at the end
-  for (let col = 0; col < head.length; col++) {
-    used += 2; // a space each side
-    if (col !== index) used += Math.max(width(head[col]!), ...rows.map((r) => width(r[col] ?? '')));
-  }
-  return Math.max(least, columns - used);
 }

@@ -3,7 +3,6 @@ import {
   type Context,
   c,
   cell,
-  fitColumn,
   print,
   printJson,
   printable,
@@ -83,10 +82,10 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
       deps,
     ];
   });
-  const width = process.stdout.isTTY === true ? process.stdout.columns : undefined;
-  const titleMax = width ? fitColumn(HEAD, rows, TITLE, width) : 50;
+  // At a terminal the table cuts the title to what the other columns leave; in a pipe, at 50.
+  const titleMax = process.stdout.isTTY === true ? process.stdout.columns : 50;
   for (const row of rows) row[TITLE] = cell(String(row[TITLE]), titleMax);
-  if (tasks.length > 0) print(await table(HEAD, rows));
+  if (tasks.length > 0) print(await table(HEAD, rows, { cut: ['title'] }));
   else print('no tasks match');
   countLine(tasks.length, matched.length, hidden);
 }
