@@ -20,8 +20,9 @@ const SGR = /\u001b\[[0-9;]*m/y;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const PLAIN = /^[\u0020-\u007e]*$/;
-// Marks that combine with the previous character, zero-width characters and variation selectors.
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200b-\u200f\u2060\ufe00-\ufe0f]$/u;
+// Marks that combine with the previous character (variation selectors too) and format characters
+// (zero-width space and joiner).
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
 const EMOJI = /^\p{Emoji_Presentation}$/u;
 // A cell is never cut below this many columns (nor below its header) to fit a narrow terminal.
 const LEAST_WIDTH = 10;
