@@ -35,7 +35,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes chalk writes start with ESC
-const SGR = /\u001b\[[0-9;]*m/y;
+const SGR_OR_CONTROL = /\u001b\[[0-9;]*m|[\u0000-\u001f\u007f-\u009f]/g;
 
 function escapeControl(ch: string): string {
   if (ch === '\n') return '\\n';
@@ -61,25 +61,15 @@ export function printable(value: unknown): string {
  */
 function terminalSafe(text: string): string {
   if (!CONTROL.test(text)) return text;
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '\n' || ch === '\t' || !CONTROL.test(ch)) {
-      out += ch;
-      continue;
-    }
-    if (ch === '\u001b' && colorOn) {
-      SGR.lastIndex = i;
-      const sgr = SGR.exec(text);
-      if (sgr) {
-        out += sgr[0];
-        i += sgr[0].length - 1;
-        continue;
-      }
-    }
-    out += escapeControl(ch);
-  }
-  return out;
+  return text.replace(SGR_OR_CONTROL, (found) =>
+    found === '\n' || found === '\t'
+      ? found
+      : found.length === 1
+        ? escapeControl(found)
+        : colorOn
+          ? found
+          : escapeControl(found[0]!) + found.slice(1),
+  );
 }
 
 /**

@@ -19,6 +19,10 @@ export interface TableOptions {
 const SGR = /\u001b\[[0-9;]*m/y;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+const SGR_OR_CONTROL = /\u001b\[[0-9;]*m|[\u0000-\u001f\u007f-\u009f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes start with ESC
+const SGR_ALL = /\u001b\[[0-9;]*m/g;
 const PLAIN = /^[\u0020-\u007e]*$/;
 // Marks that combine with the previous character (variation selectors too) and format characters
 // (zero-width space and joiner).
@@ -38,25 +42,9 @@ function escapeControl(ch: string): string {
 function cellLine(value: unknown, color: boolean): string {
   const text = String(value ?? '');
   if (!CONTROL.test(text)) return text;
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (!CONTROL.test(ch)) {
-      out += ch;
-      continue;
-    }
-    if (ch === '\u001b' && color) {
-      SGR.lastIndex = i;
-      const sgr = SGR.exec(text);
-      if (sgr) {
-        out += sgr[0];
-        i += sgr[0].length - 1;
-        continue;
-      }
-    }
-    out += escapeControl(ch);
-  }
-  return out;
+  return text.replace(SGR_OR_CONTROL, (found) =>
+    found.length === 1 ? escapeControl(found) : color ? found : escapeControl(found[0]!) + found.slice(1),
+  );
 }
 
 /** Columns a code point takes in a terminal: 0 for combining marks, 2 for East Asian wide and emoji. */
@@ -82,20 +70,10 @@ function codePointWidth(ch: string): number {
 /** The columns a one-line text takes in a terminal, colour codes not counted. */
 export function displayWidth(text: string): number {
   if (PLAIN.test(text)) return text.length;
+  const bare = text.includes('\u001b') ? text.replace(SGR_ALL, '') : text;
+  if (PLAIN.test(bare)) return bare.length;
   let width = 0;
-  for (let i = 0; i < text.length; ) {
-    if (text.charCodeAt(i) === 0x1b) {
-      SGR.lastIndex = i;
-      const sgr = SGR.exec(text);
-      if (sgr) {
-        i += sgr[0].length;
-        continue;
-      }
-    }
-    const ch = String.fromCodePoint(text.codePointAt(i)!);
-    width += codePointWidth(ch);
-    i += ch.length;
-  }
+  for (const ch of bare) width += codePointWidth(ch);
   return width;
 }
 
