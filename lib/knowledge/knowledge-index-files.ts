@@ -130,10 +130,16 @@ export function writeIndexState(ws: Workspace, state: IndexState): void {
 }
 
 /** Writes a new base's files; the state naming it is written after them. */
-export function writeBase(ws: Workspace, base: string, chunks: BaseChunk[], shards: object[]): void {
+export function writeBase(
+  ws: Workspace,
+  base: string,
+  chunks: BaseChunk[],
+  shards: Map<string, number[]>[],
+): void {
   const dir = baseDir(ws, base);
   shards.forEach((shard, i) => {
-    writeText(ws, join(dir, `terms-${i}.json`), JSON.stringify(shard));
+    // fromEntries defines each key as its own property: a term "__proto__" is kept as a term.
+    writeText(ws, join(dir, `terms-${i}.json`), JSON.stringify(Object.fromEntries(shard)));
   });
   writeText(ws, join(dir, 'chunks.json'), JSON.stringify(chunks));
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { newId } from '../shared/index.js';
-import { readText } from '../storage/index.js';
+import { readText, readTextsIn } from '../storage/index.js';
 import { type KnowledgeFile, contentHash, walkKnowledge } from './knowledge-files.js';
-import { analyseDocument } from './knowledge-analysis.js';
+import { analyseDocument, termCounts } from './knowledge-analysis.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 import { deletedTest, rankBm25 } from './knowledge-ranking.js';
 import {
@@ -84,18 +84,42 @@ function pendingChanges(
 ) {
   const pending: Pending = { changed: [], touched: [], removed: [] };
   const seen = new Set<string>();
+  const suspects: KnowledgeFile[] = [];
   for (const file of files) {
     seen.add(file.file);
     const known = state?.docs[file.file];
     if (known && !verify && known.mtimeMs === file.mtimeMs && known.size === file.size) continue;
-    const text = readText(ws, join(ws.knowledgeDir, file.file));
+    suspects.push(file);
+  }
+  const texts = readKnowledgeTexts(ws, suspects);
+  for (const file of suspects) {
+    const text = texts.get(file.file);
     if (text === undefined) continue; // removed while we walked: the next refresh sees it gone
+    const known = state?.docs[file.file];
     if (known && known.hash === contentHash(text)) {
       if (known.mtimeMs !== file.mtimeMs || known.size !== file.size) pending.touched.push(file);
     } else pending.changed.push({ file, text });
   }
   for (const doc of Object.keys(state?.docs ?? {})) if (!seen.has(doc)) pending.removed.push(doc);
   return pending;
+}
+
+/** The texts of knowledge files, read folder by folder (a folder confined once, not once per file). */
+function readKnowledgeTexts(ws: Workspace, files: KnowledgeFile[]): Map<string, string> {
+  const byFolder = new Map<string, string[]>();
+  for (const { file } of files) {
+    const slash = file.lastIndexOf('/');
+    const folder = slash < 0 ? '' : file.slice(0, slash);
+    const names = byFolder.get(folder);
+    if (names) names.push(file.slice(slash + 1));
+    else byFolder.set(folder, [file.slice(slash + 1)]);
+  }
+  const texts = new Map<string, string>();
+  for (const [folder, names] of byFolder) {
+    const read = readTextsIn(ws, join(ws.knowledgeDir, folder), names);
+    for (const [name, text] of read) texts.set(folder ? `${folder}/${name}` : name, text);
+  }
+  return texts;
 }
 
 const isEmpty = (p: Pending) => p.changed.length + p.touched.length + p.removed.length === 0;
@@ -189,7 +213,8 @@ function applyChanges(
   pending.changed.forEach(({ file, text }, i) => {
     const analysed = analyseDocument(file.file, text);
     next.docs[file.file] = { ...analysed.entry, mtimeMs: file.mtimeMs, size: file.size };
-    next.overlay.push(...analysed.chunks);
+    for (const { terms: lists, ...chunk } of analysed.chunks)
+      next.overlay.push({ ...chunk, tf: termCounts(lists) });
     onProgress?.(i + 1, pending.changed.length);
   });
   for (const file of pending.touched) {
@@ -208,10 +233,8 @@ function buildBase(
 ): IndexState {
   const texts = new Map(pending.changed.map((c) => [c.file.file, c.text]));
   const chunks: BaseChunk[] = [];
-  const shards: Record<string, number[]>[] = Array.from({ length: SHARDS }, () =>
-    // No prototype: a term may well be "constructor" or "__proto__".
-    Object.create(null),
-  );
+  // Postings by term, spread over the shards once per term when written.
+  const postings = new Map<string, number[]>();
   const docs: Record<string, IndexedDocument> = {};
   let totalLength = 0;
   files.forEach((file, i) => {
@@ -223,10 +246,14 @@ function buildBase(
     for (const chunk of analysed.chunks) {
       const no = chunks.length;
       chunks.push([chunk.doc, chunk.heading, chunk.from, chunk.to, chunk.len, chunk.hash]);
-      for (const term in chunk.tf) {
-        const shard = shards[shardOf(term)]!;
-        if (!Object.hasOwn(shard, term)) shard[term] = [];
-        shard[term]!.push(no, chunk.tf[term]!);
+      // Counted straight into the postings: a term seen last in this chunk adds to its count.
+      for (const chunkTerms of chunk.terms) {
+        for (const term of chunkTerms) {
+          const list = postings.get(term);
+          if (list === undefined) postings.set(term, [no, 1]);
+          else if (list[list.length - 2] === no) list[list.length - 1]!++;
+          else list.push(no, 1);
+        }
       }
       docLength += chunk.len;
     }
@@ -239,6 +266,8 @@ function buildBase(
     };
     onProgress?.(i + 1, files.length);
   });
+  const shards: Map<string, number[]>[] = Array.from({ length: SHARDS }, () => new Map());
+  for (const [term, list] of postings) shards[shardOf(term)]!.set(term, list);
   const base = newId('b');
   writeBase(ws, base, chunks, shards);
   return {
