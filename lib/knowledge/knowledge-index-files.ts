@@ -158,7 +158,7 @@ type Shard = Record<string, number[]>;
 // Parsed base files, kept for the life of the process (a server answers many queries).
 const baseCache = new Map<
   string,
-  { chunks?: BaseChunk[]; lengths?: Int32Array; shards: Map<number, Shard> }
+  { chunks?: BaseChunk[]; lengths?: Int32Array; shards: Map<number, Shard>; checked: Set<string> }
 >();
 
 function readBaseJson(ws: Workspace, file: string): unknown {
@@ -192,7 +192,7 @@ export function baseFiles(ws: Workspace, state: IndexState & { base: string }) {
   let entry = baseCache.get(key);
   if (!entry) {
     if (baseCache.size > 8) baseCache.clear();
-    entry = { shards: new Map() };
+    entry = { shards: new Map(), checked: new Set() };
     baseCache.set(key, entry);
   }
   const cached = entry;
@@ -216,22 +216,43 @@ export function baseFiles(ws: Workspace, state: IndexState & { base: string }) {
       if (!shard) {
         const file = join(baseDir(ws, base), `terms-${i}.json`);
         const read = readBaseJson(ws, file);
-        const valid =
-          isObject(read) &&
-          Object.values(read).every(
-            (list) =>
-              Array.isArray(list) &&
-              list.length % 2 === 0 &&
-              list.every((n, j) => isCount(n) && (j % 2 === 1 || n < state.baseChunks)),
-          );
-        if (!valid) throw new IndexDamage(ws, file, 'is not a term shard of its index');
+        if (!isObject(read)) throw new IndexDamage(ws, file, 'is not a term shard of its index');
         // Looked up with Object.hasOwn only: a term may well be "constructor" or "__proto__".
         shard = read as Shard;
         cached.shards.set(i, shard);
       }
       return shard;
     },
+    /**
+     * A term's postings in shard `i` (empty when none), checked on first use: a query checks the
+     * lists of its own terms, not the thousands of others in their shards.
+     */
+    postings(i: number, term: string): number[] {
+      const shard = this.shard(i);
+      if (!Object.hasOwn(shard, term)) return [];
+      const list = shard[term]!;
+      const key = `${i}\0${term}`;
+      if (!cached.checked.has(key)) {
+        if (!isPostings(list, state.baseChunks))
+          throw new IndexDamage(
+            ws,
+            join(baseDir(ws, base), `terms-${i}.json`),
+            'is not a term shard of its index',
+          );
+        cached.checked.add(key);
+      }
+      return list;
+    },
   };
+}
+
+/** A term's postings: chunk number (below the base's count) and term count, alternately. */
+function isPostings(list: unknown, baseChunks: number): boolean {
+  return (
+    Array.isArray(list) &&
+    list.length % 2 === 0 &&
+    list.every((n, j) => isCount(n) && (j % 2 === 1 || n < baseChunks))
+  );
 }
 
 /**
@@ -244,7 +265,7 @@ export function baseDamage(ws: Workspace, state: IndexState): string | undefined
   const files = baseFiles(ws, state as IndexState & { base: string });
   try {
     files.chunks();
-    for (let i = 0; i < SHARDS; i++) files.shard(i);
+    for (let i = 0; i < SHARDS; i++) for (const term of Object.keys(files.shard(i))) files.postings(i, term);
   } catch (error) {
     if (!(error instanceof IndexDamage)) throw error;
     baseCache.delete(`${ws.root}\0${state.base}`);

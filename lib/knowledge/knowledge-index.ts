@@ -307,10 +307,7 @@ export function searchIndex(ws: Workspace, state: IndexState, query: string, lim
     {
       state,
       baseLengths: base ? base.lengths() : [],
-      postings: (term) => {
-        const shard = base?.shard(shardOf(term));
-        return shard && Object.hasOwn(shard, term) ? shard[term]! : [];
-      },
+      postings: (term) => base?.postings(shardOf(term), term) ?? [],
     },
     queryTerms,
     limit,
