@@ -22,19 +22,40 @@ export function termCounts(lists: readonly string[][]): Record<string, number> {
   return Object.fromEntries(tf);
 }
 
+/** A document's front matter, title and sections, as its analysis cuts them. */
+function sectionsOf(file: string, text: string) {
+  const split = splitFrontMatter(text);
+  const { meta, problem } = readMeta(split.frontMatter);
+  const bodyStart = text.slice(0, text.length - split.body.length).split('\n').length;
+  const name = displayName(file);
+  const title = meta.title ?? /^#[ \t]+(.+?)[ \t#]*$/m.exec(split.body)?.[1] ?? name.split('/').pop()!;
+  return { meta, problem, name, title, sections: chunkMarkdown(split.body, title, bodyStart) };
+}
+
+/**
+ * A document's chunks as its analysis cuts them, without their terms (`len` is 0): where a search
+ * hit lies in the document now, for the few documents a query returns.
+ */
+export function chunkPlaces(file: string, text: string): ChunkRef[] {
+  return sectionsOf(file, text).sections.map((chunk) => ({
+    doc: file,
+    heading: chunk.heading,
+    from: chunk.from,
+    to: chunk.to,
+    len: 0,
+    hash: contentHash(`${chunk.heading}\n${chunk.text}`),
+  }));
+}
+
 /**
  * Chunks a document by headings and counts each chunk's terms. A chunk's own heading counts twice
  * (its line is part of the text, and once more); the document's title, tags and name count once in
  * every chunk, so a question naming the subject finds every section of the page about it.
  */
 export function analyseDocument(file: string, text: string): AnalysedDocument {
-  const split = splitFrontMatter(text);
-  const { meta, problem } = readMeta(split.frontMatter);
-  const bodyStart = text.slice(0, text.length - split.body.length).split('\n').length;
-  const name = displayName(file);
-  const title = meta.title ?? /^#[ \t]+(.+?)[ \t#]*$/m.exec(split.body)?.[1] ?? name.split('/').pop()!;
+  const { meta, problem, name, title, sections } = sectionsOf(file, text);
   const docTerms = terms(`${title} ${meta.tags.join(' ')} ${name.replace(/[/_.-]+/g, ' ')}`);
-  const chunks = chunkMarkdown(split.body, title, bodyStart).map((chunk) => {
+  const chunks = sections.map((chunk) => {
     const lists = [terms(chunk.text), terms(chunk.heading.split(' › ').pop() ?? ''), docTerms];
     return {
       doc: file,

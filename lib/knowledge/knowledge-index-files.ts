@@ -142,6 +142,9 @@ export function writeBase(
     writeText(ws, join(dir, `terms-${i}.json`), JSON.stringify(Object.fromEntries(shard)));
   });
   writeText(ws, join(dir, 'chunks.json'), JSON.stringify(chunks));
+  // The chunk lengths alone, for ranking: a query reads them, and the chunk table only when the
+  // documents of its hits changed since they were indexed.
+  writeText(ws, join(dir, 'lengths.json'), JSON.stringify(chunks.map((chunk) => chunk[4])));
 }
 
 /** Removes every base but `keep`, and anything else in the index folder that orc did not put there. */
@@ -198,7 +201,18 @@ export function baseFiles(ws: Workspace, state: IndexState & { base: string }) {
   const cached = entry;
   return {
     lengths(): Int32Array {
-      cached.lengths ??= Int32Array.from(this.chunks(), (chunk) => chunk[4]);
+      if (!cached.lengths) {
+        const file = join(baseDir(ws, base), 'lengths.json');
+        // A base written before lengths.json existed: the lengths are in the chunk table.
+        if (entryKind(ws, file) === undefined)
+          cached.lengths = Int32Array.from(this.chunks(), (chunk) => chunk[4]);
+        else {
+          const lengths = readBaseJson(ws, file);
+          if (!Array.isArray(lengths) || lengths.length !== state.baseChunks || !lengths.every(isCount))
+            throw new IndexDamage(ws, file, `does not hold the ${state.baseChunks} lengths of its index`);
+          cached.lengths = Int32Array.from(lengths as number[]);
+        }
+      }
       return cached.lengths;
     },
     chunks(): BaseChunk[] {
@@ -265,6 +279,7 @@ export function baseDamage(ws: Workspace, state: IndexState): string | undefined
   const files = baseFiles(ws, state as IndexState & { base: string });
   try {
     files.chunks();
+    files.lengths();
     for (let i = 0; i < SHARDS; i++) for (const term of Object.keys(files.shard(i))) files.postings(i, term);
   } catch (error) {
     if (!(error instanceof IndexDamage)) throw error;

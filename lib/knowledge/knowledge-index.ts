@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { newId } from '../shared/index.js';
 import { readText, readTextsIn } from '../storage/index.js';
 import { type KnowledgeFile, contentHash, walkKnowledge } from './knowledge-files.js';
-import { analyseDocument, termCounts } from './knowledge-analysis.js';
+import { analyseDocument, chunkPlaces, termCounts } from './knowledge-analysis.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 import { deletedTest, rankBm25 } from './knowledge-ranking.js';
 import {
@@ -312,15 +312,55 @@ export function searchIndex(ws: Workspace, state: IndexState, query: string, lim
     queryTerms,
     limit,
   );
-  const chunks = base && ranked.some((r) => r.key >= 0) ? base.chunks() : [];
+  const placeOf = base ? basePlaces(ws, state, base) : undefined;
   return ranked.map(({ key, score }) => {
     if (key < 0) {
       const { tf: _tf, ...chunk } = state.overlay[-key - 1]!;
       return { chunk, score };
     }
-    const [doc, heading, from, to, len, hash] = chunks[key]!;
-    return { chunk: { doc, heading, from, to, len, hash }, score };
+    return { chunk: placeOf!(key), score };
   });
+}
+
+/**
+ * Where base chunks lie: found by cutting their document again, which costs a few documents per query
+ * where the chunk table of the whole base costs tens of milliseconds to parse. The table is read only
+ * when a document no longer holds what was indexed (changed since the refresh, or removed).
+ */
+function basePlaces(
+  ws: Workspace,
+  state: IndexState,
+  base: ReturnType<typeof baseFiles>,
+): (key: number) => ChunkRef {
+  const ranges: [first: number, count: number, doc: string][] = [];
+  for (const [doc, entry] of Object.entries(state.docs))
+    if (entry.base) ranges.push([entry.base[0], entry.base[1], doc]);
+  ranges.sort((a, b) => a[0] - b[0]);
+  const byDoc = new Map<string, ChunkRef[] | undefined>();
+  const fromTable = (key: number): ChunkRef => {
+    const [doc, heading, from, to, len, hash] = base.chunks()[key]!;
+    return { doc, heading, from, to, len, hash };
+  };
+  return (key) => {
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ranges[mid]![0] <= key) lo = mid;
+      else hi = mid - 1;
+    }
+    const range = ranges[lo];
+    if (!range || key < range[0] || key >= range[0] + range[1]) return fromTable(key);
+    const [first, count, doc] = range;
+    if (!byDoc.has(doc)) {
+      const text = readText(ws, join(ws.knowledgeDir, doc));
+      const same = text !== undefined && contentHash(text) === state.docs[doc]!.hash;
+      const places = same ? chunkPlaces(doc, text) : undefined;
+      byDoc.set(doc, places?.length === count ? places : undefined);
+    }
+    const place = byDoc.get(doc)?.[key - first];
+    return place ? { ...place, len: base.lengths()[key]! } : fromTable(key);
+  };
 }
 
 /** Every live chunk (for embedding): base chunks not replaced, then the overlay. */
