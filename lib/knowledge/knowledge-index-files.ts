@@ -19,7 +19,12 @@ import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
  * error for the user: a reader sees an IndexDamage and the index is rebuilt from knowledge/.
  */
 
-export const INDEX_FORMAT = 1;
+/**
+ * 2: a base has as many term shards as its size asks (`shards`) and a lengths.json; an index of
+ * format 1 (64 shards, which a reader of 1 would assume) is rebuilt, never read with the wrong count.
+ */
+export const INDEX_FORMAT = 2;
+/** The fewest term shards a base has. */
 export const SHARDS = 64;
 
 export interface OverlayChunk extends ChunkRef {
@@ -32,6 +37,8 @@ export interface IndexState {
   base: string | null;
   baseChunks: number;
   baseLength: number;
+  /** How many term shards the base has (SHARDS when absent: an index with no base). */
+  shards?: number;
   /** Base chunk ranges `[first, count, total length]` replaced by later changes. */
   deleted: [number, number, number][];
   docs: Record<string, IndexedDocument>;
@@ -82,6 +89,7 @@ function isIndexState(s: unknown): s is IndexState {
   if (!isObject(s) || s.format !== INDEX_FORMAT || !isCount(s.generation)) return false;
   if (!(s.base === null || (typeof s.base === 'string' && BASE_NAME.test(s.base)))) return false;
   if (!isCount(s.baseChunks) || typeof s.baseLength !== 'number') return false;
+  if (s.shards !== undefined && !(isCount(s.shards) && s.shards >= 1 && s.shards <= 4096)) return false;
   if (!Array.isArray(s.deleted) || !s.deleted.every(isRange)) return false;
   if (!isObject(s.docs)) return false;
   for (const doc of Object.values(s.docs)) {
@@ -280,7 +288,8 @@ export function baseDamage(ws: Workspace, state: IndexState): string | undefined
   try {
     files.chunks();
     files.lengths();
-    for (let i = 0; i < SHARDS; i++) for (const term of Object.keys(files.shard(i))) files.postings(i, term);
+    for (let i = 0; i < (state.shards ?? SHARDS); i++)
+      for (const term of Object.keys(files.shard(i))) files.postings(i, term);
   } catch (error) {
     if (!(error instanceof IndexDamage)) throw error;
     baseCache.delete(`${ws.root}\0${state.base}`);

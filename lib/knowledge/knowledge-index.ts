@@ -266,8 +266,12 @@ function buildBase(
     };
     onProgress?.(i + 1, files.length);
   });
-  const shards: Map<string, number[]>[] = Array.from({ length: SHARDS }, () => new Map());
-  for (const [term, list] of postings) shards[shardOf(term)]!.set(term, list);
+  // Shards of some 12,000 postings (about 60 KB) each: a query parses the shards of its terms.
+  let numbers = 0;
+  for (const list of postings.values()) numbers += list.length;
+  const count = Math.min(1024, Math.max(SHARDS, 2 ** Math.ceil(Math.log2(numbers / 24_000))));
+  const shards: Map<string, number[]>[] = Array.from({ length: count }, () => new Map());
+  for (const [term, list] of postings) shards[shardOf(term, count)]!.set(term, list);
   const base = newId('b');
   writeBase(ws, base, chunks, shards);
   return {
@@ -276,6 +280,7 @@ function buildBase(
     base,
     baseChunks: chunks.length,
     baseLength: totalLength,
+    shards: count,
     deleted: [],
     docs,
     overlay: [],
@@ -283,13 +288,13 @@ function buildBase(
 }
 
 /** FNV-1a: a stable, fast spread of terms over the shards. */
-function shardOf(term: string): number {
+function shardOf(term: string, count: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < term.length; i++) {
     hash ^= term.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0) % SHARDS;
+  return (hash >>> 0) % count;
 }
 
 /** A scored chunk. */
@@ -307,7 +312,7 @@ export function searchIndex(ws: Workspace, state: IndexState, query: string, lim
     {
       state,
       baseLengths: base ? base.lengths() : [],
-      postings: (term) => base?.postings(shardOf(term), term) ?? [],
+      postings: (term) => base?.postings(shardOf(term, state.shards ?? SHARDS), term) ?? [],
     },
     queryTerms,
     limit,
