@@ -34,8 +34,11 @@ export const c = new Proxy({} as ChalkInstance, {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+// Control characters other than line breaks and tabs, which text for a terminal may hold.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes chalk writes start with ESC
-const SGR_OR_CONTROL = /\u001b\[[0-9;]*m|[\u0000-\u001f\u007f-\u009f]/g;
+const SGR_OR_UNSAFE = /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 function escapeControl(ch: string): string {
   if (ch === '\n') return '\\n';
@@ -60,15 +63,9 @@ export function printable(value: unknown): string {
  * when colours are on, the colour codes chalk writes (SGR sequences) are kept.
  */
 function terminalSafe(text: string): string {
-  if (!CONTROL.test(text)) return text;
-  return text.replace(SGR_OR_CONTROL, (found) =>
-    found === '\n' || found === '\t'
-      ? found
-      : found.length === 1
-        ? escapeControl(found)
-        : colorOn
-          ? found
-          : escapeControl(found[0]!) + found.slice(1),
+  if (!UNSAFE.test(text)) return text;
+  return text.replace(SGR_OR_UNSAFE, (found) =>
+    found.length === 1 ? escapeControl(found) : colorOn ? found : escapeControl(found[0]!) + found.slice(1),
   );
 }
 
@@ -161,9 +158,14 @@ export async function table(
   );
 }
 
+// Whitespace that `cell` folds: other than a single space, or at either end.
+const FOLDABLE = /[^\S ]| {2}|^ | $/;
+
 /** One line of text from user content, for tables: newlines folded, control characters escaped, cut to `max`. */
 export function cell(text: string | null | undefined, max = 50): string {
-  const one = printable((text ?? '').replace(/\s+/g, ' ').trim());
+  const raw = text ?? '';
+  // Most cells are one line already: fold only what needs it (10,000 rows a table).
+  const one = printable(FOLDABLE.test(raw) ? raw.replace(/\s+/g, ' ').trim() : raw);
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
