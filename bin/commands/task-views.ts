@@ -62,8 +62,13 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
     limit: checkLimit(limit),
   });
   const narrowed = Object.values(filter).some((v) => v !== undefined);
-  const everyTask =
-    narrowed && tasks.some((t) => t.deps.length) ? byId(await perform(ctx, 'listTasks', {})) : byId(matched);
+  // The tasks a shown row's deps name: none to look up when no row has deps (`--limit 50` of 100,000).
+  const withDeps = tasks.some((t) => t.deps.length);
+  const everyTask = !withDeps
+    ? new Map<string, Task>()
+    : narrowed
+      ? byId(await perform(ctx, 'listTasks', {}))
+      : byId(matched);
   const rows = tasks.map((t) => {
     const blocking = t.status === 'open' ? blockingDeps(t, everyTask) : [];
     const deps =
