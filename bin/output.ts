@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { ChalkInstance } from 'chalk';
+import { subsystems } from '../lib/cli.js';
 
 /** What every command handler gets: parsed global options and the ways to print. */
 export interface Context {
@@ -33,8 +34,11 @@ export const c = new Proxy({} as ChalkInstance, {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+// Control characters other than line breaks and tabs, which text for a terminal may hold.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes chalk writes start with ESC
-const SGR = /\u001b\[[0-9;]*m/y;
+const SGR_OR_UNSAFE = /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 function escapeControl(ch: string): string {
   if (ch === '\n') return '\\n';
@@ -59,26 +63,10 @@ export function printable(value: unknown): string {
  * when colours are on, the colour codes chalk writes (SGR sequences) are kept.
  */
 function terminalSafe(text: string): string {
-  if (!CONTROL.test(text)) return text;
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '\n' || ch === '\t' || !CONTROL.test(ch)) {
-      out += ch;
-      continue;
-    }
-    if (ch === '\u001b' && colorOn) {
-      SGR.lastIndex = i;
-      const sgr = SGR.exec(text);
-      if (sgr) {
-        out += sgr[0];
-        i += sgr[0].length - 1;
-        continue;
-      }
-    }
-    out += escapeControl(ch);
-  }
-  return out;
+  if (!UNSAFE.test(text)) return text;
+  return text.replace(SGR_OR_UNSAFE, (found) =>
+    found.length === 1 ? escapeControl(found) : colorOn ? found : escapeControl(found[0]!) + found.slice(1),
+  );
 }
 
 /**
@@ -143,29 +131,41 @@ export function warn(ctx: Context, message: string, code = 'WARNING'): void {
 }
 
 /**
- * A table for people; cli-table3 is loaded only when a table is printed. When stdout is not a
- * terminal (a pipe, a file, an agent's shell), plain tab-separated lines instead, header first, for
- * `cut` and `awk`.
+ * A table for people, bordered, cut to the terminal's width (the widest text column, or of those named
+ * in `cut`, gets an ellipsis).
+ * When stdout is not a terminal (a pipe, a file, an agent's shell), plain tab-separated lines instead,
+ * header first, for `cut` and `awk`.
  */
-export async function table(head: string[], rows: Array<Array<string | number>>): Promise<string> {
+export async function table(
+  head: string[],
+  rows: Array<Array<string | number>>,
+  options: { cut?: string[] } = {},
+): Promise<string> {
   if (process.stdout.isTTY !== true && !process.env.FORCE_COLOR) {
     const line = (cells: Array<string | number>) =>
       cells.map((x) => String(x).replace(/\t/g, ' ')).join('\t');
     return [line(head), ...rows.map(line)].join('\n');
   }
-  const Table = createRequire(import.meta.url)('cli-table3') as typeof import('cli-table3');
-  const t = new Table({
-    head: head.map((h) => c.bold(h)),
-    style: { head: [], border: [], compact: true },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  for (const row of rows) t.push(row.map(String));
-  return t.toString();
+  const { renderTable } = await subsystems.shared();
+  return renderTable(
+    head.map((h) => c.bold(h)),
+    rows,
+    {
+      color: colorOn,
+      width: process.stdout.isTTY === true ? process.stdout.columns : undefined,
+      cut: options.cut?.map((name) => head.indexOf(name)),
+    },
+  );
 }
+
+// Whitespace that `cell` folds: other than a single space, or at either end.
+const FOLDABLE = /[^\S ]| {2}|^ | $/;
 
 /** One line of text from user content, for tables: newlines folded, control characters escaped, cut to `max`. */
 export function cell(text: string | null | undefined, max = 50): string {
-  const one = printable((text ?? '').replace(/\s+/g, ' ').trim());
+  const raw = text ?? '';
+  // Most cells are one line already: fold only what needs it (10,000 rows a table).
+  const one = printable(FOLDABLE.test(raw) ? raw.replace(/\s+/g, ' ').trim() : raw);
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
@@ -212,27 +212,4 @@ export function showAbsoluteTimes(on: boolean | undefined): void {
 /** A time for people: "3m ago", "in 25m"; with `--absolute`, the ISO time as stored. */
 export function when(iso: string, now = Date.now()): string {
   return absoluteTimes ? printable(iso) : ago(iso, now);
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes chalk writes start with ESC
-const SGR_ALL = /\u001b\[[0-9;]*m/g;
-
-/**
- * How wide one column of a terminal table may be so that the table fits `columns`: what the other
- * cells (header included) leave, counting the table's padding and borders; never under `least`.
- */
-export function fitColumn(
-  head: string[],
-  rows: Array<Array<string | number>>,
-  index: number,
-  columns: number,
-  least = 10,
-): number {
-  const width = (x: string | number) => String(x).replace(SGR_ALL, '').length;
-  let used = head.length + 1; // a border left of each cell and one at the end
-  for (let col = 0; col < head.length; col++) {
-    used += 2; // a space each side
-    if (col !== index) used += Math.max(width(head[col]!), ...rows.map((r) => width(r[col] ?? '')));
-  }
-  return Math.max(least, columns - used);
 }

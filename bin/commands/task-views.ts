@@ -3,7 +3,6 @@ import {
   type Context,
   c,
   cell,
-  fitColumn,
   print,
   printJson,
   printable,
@@ -63,8 +62,13 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
     limit: checkLimit(limit),
   });
   const narrowed = Object.values(filter).some((v) => v !== undefined);
-  const everyTask =
-    narrowed && tasks.some((t) => t.deps.length) ? byId(await perform(ctx, 'listTasks', {})) : byId(matched);
+  // The tasks a shown row's deps name: none to look up when no row has deps (`--limit 50` of 100,000).
+  const withDeps = tasks.some((t) => t.deps.length);
+  const everyTask = !withDeps
+    ? new Map<string, Task>()
+    : narrowed
+      ? byId(await perform(ctx, 'listTasks', {}))
+      : byId(matched);
   const rows = tasks.map((t) => {
     const blocking = t.status === 'open' ? blockingDeps(t, everyTask) : [];
     const deps =
@@ -83,10 +87,10 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
       deps,
     ];
   });
-  const width = process.stdout.isTTY === true ? process.stdout.columns : undefined;
-  const titleMax = width ? fitColumn(HEAD, rows, TITLE, width) : 50;
+  // At a terminal the table cuts the title to what the other columns leave; in a pipe, at 50.
+  const titleMax = process.stdout.isTTY === true ? process.stdout.columns : 50;
   for (const row of rows) row[TITLE] = cell(String(row[TITLE]), titleMax);
-  if (tasks.length > 0) print(await table(HEAD, rows));
+  if (tasks.length > 0) print(await table(HEAD, rows, { cut: ['title'] }));
   else print('no tasks match');
   countLine(tasks.length, matched.length, hidden);
 }

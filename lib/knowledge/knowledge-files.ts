@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { type Workspace, listTree } from '../storage/index.js';
 
 /** A markdown file under knowledge/ as found on disk. */
@@ -26,4 +26,8 @@ export function walkKnowledge(ws: Workspace): KnowledgeFile[] {
   }).map(({ path, mtimeMs, size }) => ({ file: path, mtimeMs, size }));
 }
 
-export const contentHash = (text: string) => createHash('sha1').update(text).digest('hex');
+/** SHA-1 of a text, hex; crypto.hash (Node 20.12+) saves a Hash object per call, thousands a build. */
+export const contentHash: (text: string) => string =
+  typeof hash === 'function'
+    ? (text) => hash('sha1', text, 'hex')
+    : (text) => createHash('sha1').update(text).digest('hex');

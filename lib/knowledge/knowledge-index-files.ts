@@ -19,7 +19,12 @@ import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
  * error for the user: a reader sees an IndexDamage and the index is rebuilt from knowledge/.
  */
 
-export const INDEX_FORMAT = 1;
+/**
+ * 2: a base has as many term shards as its size asks (`shards`) and a lengths.json; an index of
+ * format 1 (64 shards, which a reader of 1 would assume) is rebuilt, never read with the wrong count.
+ */
+export const INDEX_FORMAT = 2;
+/** The fewest term shards a base has. */
 export const SHARDS = 64;
 
 export interface OverlayChunk extends ChunkRef {
@@ -32,6 +37,8 @@ export interface IndexState {
   base: string | null;
   baseChunks: number;
   baseLength: number;
+  /** How many term shards the base has (SHARDS when absent: an index with no base). */
+  shards?: number;
   /** Base chunk ranges `[first, count, total length]` replaced by later changes. */
   deleted: [number, number, number][];
   docs: Record<string, IndexedDocument>;
@@ -82,6 +89,7 @@ function isIndexState(s: unknown): s is IndexState {
   if (!isObject(s) || s.format !== INDEX_FORMAT || !isCount(s.generation)) return false;
   if (!(s.base === null || (typeof s.base === 'string' && BASE_NAME.test(s.base)))) return false;
   if (!isCount(s.baseChunks) || typeof s.baseLength !== 'number') return false;
+  if (s.shards !== undefined && !(isCount(s.shards) && s.shards >= 1 && s.shards <= 4096)) return false;
   if (!Array.isArray(s.deleted) || !s.deleted.every(isRange)) return false;
   if (!isObject(s.docs)) return false;
   for (const doc of Object.values(s.docs)) {
@@ -130,12 +138,21 @@ export function writeIndexState(ws: Workspace, state: IndexState): void {
 }
 
 /** Writes a new base's files; the state naming it is written after them. */
-export function writeBase(ws: Workspace, base: string, chunks: BaseChunk[], shards: object[]): void {
+export function writeBase(
+  ws: Workspace,
+  base: string,
+  chunks: BaseChunk[],
+  shards: Map<string, number[]>[],
+): void {
   const dir = baseDir(ws, base);
   shards.forEach((shard, i) => {
-    writeText(ws, join(dir, `terms-${i}.json`), JSON.stringify(shard));
+    // fromEntries defines each key as its own property: a term "__proto__" is kept as a term.
+    writeText(ws, join(dir, `terms-${i}.json`), JSON.stringify(Object.fromEntries(shard)));
   });
   writeText(ws, join(dir, 'chunks.json'), JSON.stringify(chunks));
+  // The chunk lengths alone, for ranking: a query reads them, and the chunk table only when the
+  // documents of its hits changed since they were indexed.
+  writeText(ws, join(dir, 'lengths.json'), JSON.stringify(chunks.map((chunk) => chunk[4])));
 }
 
 /** Removes every base but `keep`, and anything else in the index folder that orc did not put there. */
@@ -152,7 +169,7 @@ type Shard = Record<string, number[]>;
 // Parsed base files, kept for the life of the process (a server answers many queries).
 const baseCache = new Map<
   string,
-  { chunks?: BaseChunk[]; lengths?: Int32Array; shards: Map<number, Shard> }
+  { chunks?: BaseChunk[]; lengths?: Int32Array; shards: Map<number, Shard>; checked: Set<string> }
 >();
 
 function readBaseJson(ws: Workspace, file: string): unknown {
@@ -186,13 +203,24 @@ export function baseFiles(ws: Workspace, state: IndexState & { base: string }) {
   let entry = baseCache.get(key);
   if (!entry) {
     if (baseCache.size > 8) baseCache.clear();
-    entry = { shards: new Map() };
+    entry = { shards: new Map(), checked: new Set() };
     baseCache.set(key, entry);
   }
   const cached = entry;
   return {
     lengths(): Int32Array {
-      cached.lengths ??= Int32Array.from(this.chunks(), (chunk) => chunk[4]);
+      if (!cached.lengths) {
+        const file = join(baseDir(ws, base), 'lengths.json');
+        // A base written before lengths.json existed: the lengths are in the chunk table.
+        if (entryKind(ws, file) === undefined)
+          cached.lengths = Int32Array.from(this.chunks(), (chunk) => chunk[4]);
+        else {
+          const lengths = readBaseJson(ws, file);
+          if (!Array.isArray(lengths) || lengths.length !== state.baseChunks || !lengths.every(isCount))
+            throw new IndexDamage(ws, file, `does not hold the ${state.baseChunks} lengths of its index`);
+          cached.lengths = Int32Array.from(lengths as number[]);
+        }
+      }
       return cached.lengths;
     },
     chunks(): BaseChunk[] {
@@ -210,22 +238,43 @@ export function baseFiles(ws: Workspace, state: IndexState & { base: string }) {
       if (!shard) {
         const file = join(baseDir(ws, base), `terms-${i}.json`);
         const read = readBaseJson(ws, file);
-        const valid =
-          isObject(read) &&
-          Object.values(read).every(
-            (list) =>
-              Array.isArray(list) &&
-              list.length % 2 === 0 &&
-              list.every((n, j) => isCount(n) && (j % 2 === 1 || n < state.baseChunks)),
-          );
-        if (!valid) throw new IndexDamage(ws, file, 'is not a term shard of its index');
+        if (!isObject(read)) throw new IndexDamage(ws, file, 'is not a term shard of its index');
         // Looked up with Object.hasOwn only: a term may well be "constructor" or "__proto__".
         shard = read as Shard;
         cached.shards.set(i, shard);
       }
       return shard;
     },
+    /**
+     * A term's postings in shard `i` (empty when none), checked on first use: a query checks the
+     * lists of its own terms, not the thousands of others in their shards.
+     */
+    postings(i: number, term: string): number[] {
+      const shard = this.shard(i);
+      if (!Object.hasOwn(shard, term)) return [];
+      const list = shard[term]!;
+      const key = `${i}\0${term}`;
+      if (!cached.checked.has(key)) {
+        if (!isPostings(list, state.baseChunks))
+          throw new IndexDamage(
+            ws,
+            join(baseDir(ws, base), `terms-${i}.json`),
+            'is not a term shard of its index',
+          );
+        cached.checked.add(key);
+      }
+      return list;
+    },
   };
+}
+
+/** A term's postings: chunk number (below the base's count) and term count, alternately. */
+function isPostings(list: unknown, baseChunks: number): boolean {
+  return (
+    Array.isArray(list) &&
+    list.length % 2 === 0 &&
+    list.every((n, j) => isCount(n) && (j % 2 === 1 || n < baseChunks))
+  );
 }
 
 /**
@@ -238,7 +287,9 @@ export function baseDamage(ws: Workspace, state: IndexState): string | undefined
   const files = baseFiles(ws, state as IndexState & { base: string });
   try {
     files.chunks();
-    for (let i = 0; i < SHARDS; i++) files.shard(i);
+    files.lengths();
+    for (let i = 0; i < (state.shards ?? SHARDS); i++)
+      for (const term of Object.keys(files.shard(i))) files.postings(i, term);
   } catch (error) {
     if (!(error instanceof IndexDamage)) throw error;
     baseCache.delete(`${ws.root}\0${state.base}`);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { newId } from '../shared/index.js';
-import { readText } from '../storage/index.js';
+import { readText, readTextsIn } from '../storage/index.js';
 import { type KnowledgeFile, contentHash, walkKnowledge } from './knowledge-files.js';
-import { analyseDocument } from './knowledge-analysis.js';
+import { analyseDocument, chunkPlaces, termCounts } from './knowledge-analysis.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 import { deletedTest, rankBm25 } from './knowledge-ranking.js';
 import {
@@ -84,18 +84,42 @@ function pendingChanges(
 ) {
   const pending: Pending = { changed: [], touched: [], removed: [] };
   const seen = new Set<string>();
+  const suspects: KnowledgeFile[] = [];
   for (const file of files) {
     seen.add(file.file);
     const known = state?.docs[file.file];
     if (known && !verify && known.mtimeMs === file.mtimeMs && known.size === file.size) continue;
-    const text = readText(ws, join(ws.knowledgeDir, file.file));
+    suspects.push(file);
+  }
+  const texts = readKnowledgeTexts(ws, suspects);
+  for (const file of suspects) {
+    const text = texts.get(file.file);
     if (text === undefined) continue; // removed while we walked: the next refresh sees it gone
+    const known = state?.docs[file.file];
     if (known && known.hash === contentHash(text)) {
       if (known.mtimeMs !== file.mtimeMs || known.size !== file.size) pending.touched.push(file);
     } else pending.changed.push({ file, text });
   }
   for (const doc of Object.keys(state?.docs ?? {})) if (!seen.has(doc)) pending.removed.push(doc);
   return pending;
+}
+
+/** The texts of knowledge files, read folder by folder (a folder confined once, not once per file). */
+function readKnowledgeTexts(ws: Workspace, files: KnowledgeFile[]): Map<string, string> {
+  const byFolder = new Map<string, string[]>();
+  for (const { file } of files) {
+    const slash = file.lastIndexOf('/');
+    const folder = slash < 0 ? '' : file.slice(0, slash);
+    const names = byFolder.get(folder);
+    if (names) names.push(file.slice(slash + 1));
+    else byFolder.set(folder, [file.slice(slash + 1)]);
+  }
+  const texts = new Map<string, string>();
+  for (const [folder, names] of byFolder) {
+    const read = readTextsIn(ws, join(ws.knowledgeDir, folder), names);
+    for (const [name, text] of read) texts.set(folder ? `${folder}/${name}` : name, text);
+  }
+  return texts;
 }
 
 const isEmpty = (p: Pending) => p.changed.length + p.touched.length + p.removed.length === 0;
@@ -189,7 +213,8 @@ function applyChanges(
   pending.changed.forEach(({ file, text }, i) => {
     const analysed = analyseDocument(file.file, text);
     next.docs[file.file] = { ...analysed.entry, mtimeMs: file.mtimeMs, size: file.size };
-    next.overlay.push(...analysed.chunks);
+    for (const { terms: lists, ...chunk } of analysed.chunks)
+      next.overlay.push({ ...chunk, tf: termCounts(lists) });
     onProgress?.(i + 1, pending.changed.length);
   });
   for (const file of pending.touched) {
@@ -208,10 +233,8 @@ function buildBase(
 ): IndexState {
   const texts = new Map(pending.changed.map((c) => [c.file.file, c.text]));
   const chunks: BaseChunk[] = [];
-  const shards: Record<string, number[]>[] = Array.from({ length: SHARDS }, () =>
-    // No prototype: a term may well be "constructor" or "__proto__".
-    Object.create(null),
-  );
+  // Postings by term, spread over the shards once per term when written.
+  const postings = new Map<string, number[]>();
   const docs: Record<string, IndexedDocument> = {};
   let totalLength = 0;
   files.forEach((file, i) => {
@@ -223,10 +246,14 @@ function buildBase(
     for (const chunk of analysed.chunks) {
       const no = chunks.length;
       chunks.push([chunk.doc, chunk.heading, chunk.from, chunk.to, chunk.len, chunk.hash]);
-      for (const term in chunk.tf) {
-        const shard = shards[shardOf(term)]!;
-        if (!Object.hasOwn(shard, term)) shard[term] = [];
-        shard[term]!.push(no, chunk.tf[term]!);
+      // Counted straight into the postings: a term seen last in this chunk adds to its count.
+      for (const chunkTerms of chunk.terms) {
+        for (const term of chunkTerms) {
+          const list = postings.get(term);
+          if (list === undefined) postings.set(term, [no, 1]);
+          else if (list[list.length - 2] === no) list[list.length - 1]!++;
+          else list.push(no, 1);
+        }
       }
       docLength += chunk.len;
     }
@@ -239,6 +266,12 @@ function buildBase(
     };
     onProgress?.(i + 1, files.length);
   });
+  // Shards of some 12,000 postings (about 60 KB) each: a query parses the shards of its terms.
+  let numbers = 0;
+  for (const list of postings.values()) numbers += list.length;
+  const count = Math.min(1024, Math.max(SHARDS, 2 ** Math.ceil(Math.log2(numbers / 24_000))));
+  const shards: Map<string, number[]>[] = Array.from({ length: count }, () => new Map());
+  for (const [term, list] of postings) shards[shardOf(term, count)]!.set(term, list);
   const base = newId('b');
   writeBase(ws, base, chunks, shards);
   return {
@@ -247,6 +280,7 @@ function buildBase(
     base,
     baseChunks: chunks.length,
     baseLength: totalLength,
+    shards: count,
     deleted: [],
     docs,
     overlay: [],
@@ -254,13 +288,13 @@ function buildBase(
 }
 
 /** FNV-1a: a stable, fast spread of terms over the shards. */
-function shardOf(term: string): number {
+function shardOf(term: string, count: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < term.length; i++) {
     hash ^= term.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0) % SHARDS;
+  return (hash >>> 0) % count;
 }
 
 /** A scored chunk. */
@@ -278,23 +312,60 @@ export function searchIndex(ws: Workspace, state: IndexState, query: string, lim
     {
       state,
       baseLengths: base ? base.lengths() : [],
-      postings: (term) => {
-        const shard = base?.shard(shardOf(term));
-        return shard && Object.hasOwn(shard, term) ? shard[term]! : [];
-      },
+      postings: (term) => base?.postings(shardOf(term, state.shards ?? SHARDS), term) ?? [],
     },
     queryTerms,
     limit,
   );
-  const chunks = base && ranked.some((r) => r.key >= 0) ? base.chunks() : [];
+  const placeOf = base ? basePlaces(ws, state, base) : undefined;
   return ranked.map(({ key, score }) => {
     if (key < 0) {
       const { tf: _tf, ...chunk } = state.overlay[-key - 1]!;
       return { chunk, score };
     }
-    const [doc, heading, from, to, len, hash] = chunks[key]!;
-    return { chunk: { doc, heading, from, to, len, hash }, score };
+    return { chunk: placeOf!(key), score };
   });
+}
+
+/**
+ * Where base chunks lie: found by cutting their document again, which costs a few documents per query
+ * where the chunk table of the whole base costs tens of milliseconds to parse. The table is read only
+ * when a document no longer holds what was indexed (changed since the refresh, or removed).
+ */
+function basePlaces(
+  ws: Workspace,
+  state: IndexState,
+  base: ReturnType<typeof baseFiles>,
+): (key: number) => ChunkRef {
+  const ranges: [first: number, count: number, doc: string][] = [];
+  for (const [doc, entry] of Object.entries(state.docs))
+    if (entry.base) ranges.push([entry.base[0], entry.base[1], doc]);
+  ranges.sort((a, b) => a[0] - b[0]);
+  const byDoc = new Map<string, ChunkRef[] | undefined>();
+  const fromTable = (key: number): ChunkRef => {
+    const [doc, heading, from, to, len, hash] = base.chunks()[key]!;
+    return { doc, heading, from, to, len, hash };
+  };
+  return (key) => {
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ranges[mid]![0] <= key) lo = mid;
+      else hi = mid - 1;
+    }
+    const range = ranges[lo];
+    if (!range || key < range[0] || key >= range[0] + range[1]) return fromTable(key);
+    const [first, count, doc] = range;
+    if (!byDoc.has(doc)) {
+      const text = readText(ws, join(ws.knowledgeDir, doc));
+      const same = text !== undefined && contentHash(text) === state.docs[doc]!.hash;
+      const places = same ? chunkPlaces(doc, text) : undefined;
+      byDoc.set(doc, places?.length === count ? places : undefined);
+    }
+    const place = byDoc.get(doc)?.[key - first];
+    return place ? { ...place, len: base.lengths()[key]! } : fromTable(key);
+  };
 }
 
 /** Every live chunk (for embedding): base chunks not replaced, then the overlay. */

@@ -70,14 +70,57 @@ export function rankBm25(data: RankingData, queryTerms: readonly string[], limit
       overlayScores[i]! += weight(idf, chunk.tf[term]!, chunk.len);
     }
   }
-  const scored: RankedKey[] = [];
-  baseScores.forEach((score, key) => {
-    if (score > 0) scored.push({ key, score });
-  });
-  overlayScores.forEach((score, i) => {
-    if (score > 0) scored.push({ key: -(i + 1), score });
-  });
-  return scored.sort((a, b) => b.score - a.score || a.key - b.key).slice(0, limit);
+  const best = new TopRanked(limit);
+  for (let key = 0; key < baseScores.length; key++)
+    if (baseScores[key]! > 0) best.offer(key, baseScores[key]!);
+  for (let i = 0; i < overlayScores.length; i++)
+    if (overlayScores[i]! > 0) best.offer(-(i + 1), overlayScores[i]!);
+  return best.sorted();
+}
+
+/** Whether `a` ranks before `b`: higher score, then lower key. */
+const before = (a: RankedKey, b: RankedKey) => a.score > b.score || (a.score === b.score && a.key < b.key);
+
+/**
+ * The `limit` best of many offered keys, in a heap whose root is the worst kept: a common term
+ * scores most of the chunks, and sorting them all to keep fifty cost more than the scoring.
+ */
+class TopRanked {
+  private readonly heap: RankedKey[] = [];
+  constructor(private readonly limit: number) {}
+
+  offer(key: number, score: number): void {
+    const { heap } = this;
+    const item = { key, score };
+    if (heap.length < this.limit) {
+      heap.push(item);
+      let i = heap.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!before(heap[parent]!, heap[i]!)) break;
+        [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
+        i = parent;
+      }
+      return;
+    }
+    if (heap.length === 0 || !before(item, heap[0]!)) return;
+    heap[0] = item;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let worst = i;
+      if (left < heap.length && before(heap[worst]!, heap[left]!)) worst = left;
+      if (right < heap.length && before(heap[worst]!, heap[right]!)) worst = right;
+      if (worst === i) return;
+      [heap[worst], heap[i]] = [heap[i]!, heap[worst]!];
+      i = worst;
+    }
+  }
+
+  sorted(): RankedKey[] {
+    return [...this.heap].sort((a, b) => b.score - a.score || a.key - b.key);
+  }
 }
 
 /** Whether a base chunk number falls in one of the replaced ranges `[first, count, length]`. */

@@ -1,7 +1,7 @@
 import { basename, join } from 'node:path';
 import { OrcError, invalidInput, notFound, quote } from '../shared/index.js';
 import { composeKnowledge, readMeta, splitFrontMatter } from '../shared/index.js';
-import { analyseDocument } from './knowledge-analysis.js';
+import { chunkPlaces } from './knowledge-analysis.js';
 import { contentHash } from './knowledge-files.js';
 import type { ChunkRef } from './knowledge-records.js';
 import {
@@ -388,7 +388,7 @@ function currentSection(
 ): { lines: string[]; from: number; to: number } | undefined {
   const text = readText(ws, join(ws.knowledgeDir, chunk.doc)); // undefined: removed since it was indexed
   if (text === undefined) return undefined;
-  const chunks = analyseDocument(chunk.doc, text).chunks;
+  const chunks = chunkPlaces(chunk.doc, text);
   const found =
     chunks.find((c) => c.hash === chunk.hash) ??
     chunks

@@ -60,11 +60,14 @@ export function yamlToJs(
 /** Reads the fields orc cares about; a front matter that is not a YAML mapping is `problem`. */
 export function readMeta(frontMatter: string | undefined): { meta: KnowledgeMeta; problem?: string } {
   if (frontMatter === undefined || frontMatter.trim() === '') return { meta: { tags: [] } };
-  const doc = yaml().parseDocument(frontMatter);
-  if (doc.errors.length > 0) return { meta: { tags: [] }, problem: firstLine(doc.errors[0].message) };
-  const plain = yamlToJs(doc);
-  if (plain.problem !== undefined) return { meta: { tags: [] }, problem: plain.problem };
-  const data = plain.value;
+  let data: unknown = simpleMapping(frontMatter);
+  if (data === undefined) {
+    const doc = yaml().parseDocument(frontMatter);
+    if (doc.errors.length > 0) return { meta: { tags: [] }, problem: firstLine(doc.errors[0].message) };
+    const plain = yamlToJs(doc);
+    if (plain.problem !== undefined) return { meta: { tags: [] }, problem: plain.problem };
+    data = plain.value;
+  }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return { meta: { tags: [] }, problem: 'the front matter is not a mapping' };
   }
@@ -92,6 +95,54 @@ export function readMeta(frontMatter: string | undefined): { meta: KnowledgeMeta
       recalls: Number.isFinite(recalls) && recalls > 0 ? recalls : undefined,
     },
   };
+}
+
+// What the YAML 1.2 core schema (the yaml package's default) reads as other than a string.
+const CORE_NOT_STRING =
+  /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+const DECIMAL = /^[0-9]{1,15}$/;
+// A plain scalar that means the same in a block and reads as itself: no indicator first, no `: `
+// or ` #` inside, no tab, no trailing colon.
+const PLAIN_SCALAR = /^[^\s\-?:,[\]{}#&*!|>'"%@`](?:[^\t:#]|:(?! |$)|(?<! )#)*$/;
+// The same inside a flow list (`tags: [a, b]`): no flow indicators nor colons either.
+const FLOW_ITEM = /^[^\s\-?:,[\]{}#&*!|>'"%@`][^\t:#,[\]{}]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are left to the parser
+const CONTROL_OTHER_THAN_LINE_BREAKS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const SIMPLE_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?$/;
+
+/** A plain scalar's value: a whole decimal number or a string; undefined for anything else. */
+function scalarOf(text: string, pattern: RegExp): string | number | undefined {
+  if (DECIMAL.test(text)) return Number(text);
+  if (!pattern.test(text) || CORE_NOT_STRING.test(text)) return undefined;
+  return text;
+}
+
+/**
+ * The front matter orc writes (`key: value` lines of plain scalars and `[a, b]` lists) read without
+ * loading the YAML parser, which costs more than the rest of a search; undefined when any line is
+ * more than that, for the parser to read. The result is what the parser would give.
+ */
+function simpleMapping(frontMatter: string): Record<string, unknown> | undefined {
+  if (CONTROL_OTHER_THAN_LINE_BREAKS.test(frontMatter)) return undefined;
+  const data: Record<string, unknown> = Object.create(null);
+  for (const raw of frontMatter.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') continue;
+    const match = SIMPLE_LINE.exec(line.trimEnd());
+    if (!match || Object.hasOwn(data, match[1]!) || CORE_NOT_STRING.test(match[1]!)) return undefined;
+    const value = match[2]?.trim() ?? '';
+    if (value === '') return undefined; // null, or a block below: the parser's business
+    let read: unknown;
+    if (value.startsWith('[') && value.endsWith(']')) {
+      const inner = value.slice(1, -1).trim();
+      const items = inner === '' ? [] : inner.split(',').map((item) => scalarOf(item.trim(), FLOW_ITEM));
+      if (items.includes(undefined)) return undefined;
+      read = items;
+    } else read = scalarOf(value, PLAIN_SCALAR);
+    if (read === undefined) return undefined;
+    data[match[1]!] = read;
+  }
+  return data;
 }
 
 export interface ComposeOptions {

@@ -9,3 +9,4 @@ export * from './redact.js';
 export * from './sleep.js';
 export * from './text-analysis.js';
 export * from './env.js';
+export * from './text-table.js';

@@ -1,17 +1,12 @@
 import { createRequire } from 'node:module';
 
 // The Snowball (Porter2) stemmer for English: "connections" and "connecting" both become "connect".
+// Loaded on first use; terms() remembers each word's stem.
 let stemmer: ((word: string) => string) | undefined;
-const stems = new Map<string, string>();
 
 function stem(word: string): string {
-  let result = stems.get(word);
-  if (result === undefined) {
-    stemmer ??= createRequire(import.meta.url)('wink-porter2-stemmer') as (word: string) => string;
-    result = stemmer(word);
-    if (stems.size < 200_000) stems.set(word, result);
-  }
-  return result;
+  stemmer ??= createRequire(import.meta.url)('wink-porter2-stemmer') as (word: string) => string;
+  return stemmer(word);
 }
 
 const STOP_WORDS = new Set(
@@ -32,12 +27,25 @@ export function terms(text: string): string[] {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu) ?? [];
   const out: string[] = [];
   for (const raw of words) {
-    const word = raw.replace(/'[\p{L}]+$/u, '');
-    if (word.length < 2 && !/\d/.test(word)) continue;
-    if (STOP_WORDS.has(word) || word.length > 40) continue;
-    out.push(stem(word));
+    let term = termOf.get(raw);
+    if (term === undefined) {
+      term = analyseWord(raw);
+      if (termOf.size < 200_000) termOf.set(raw, term);
+    }
+    if (term !== '') out.push(term);
   }
   return out;
+}
+
+// Each word's term ('' for a word dropped), remembered: a text repeats its words, and an index
+// build analyses millions of them.
+const termOf = new Map<string, string>();
+
+function analyseWord(raw: string): string {
+  const word = raw.includes("'") ? raw.replace(/'[\p{L}]+$/u, '') : raw;
+  if (word.length < 2 && !/\d/.test(word)) return '';
+  if (STOP_WORDS.has(word) || word.length > 40) return '';
+  return stem(word);
 }
 
 /** One section of a document: from a heading to the next heading of any level. */

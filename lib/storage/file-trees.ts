@@ -1,5 +1,5 @@
 import { lstatSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { type Rooted, confine, listFolder } from './files.js';
 
 /** A regular file found by listTree. */
@@ -28,14 +28,9 @@ export function listTree(
       if (entry.kind === 'folder') {
         if (accept(relative, 'folder')) visit(join(dir, entry.name), `${relative}/`);
       } else if (entry.kind === 'file' && accept(relative, 'file')) {
-        let stat: import('node:fs').Stats;
-        try {
-          stat = lstatSync(join(dir, entry.name));
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile
-          throw error;
-        }
-        if (stat.isFile()) found.push({ path: relative, size: stat.size, mtimeMs: stat.mtimeMs });
+        // `dir` is confined and normalised and a name has no separator: no join (10,000 files a walk).
+        const stat = lstatSync(`${dir}${sep}${entry.name}`, { throwIfNoEntry: false });
+        if (stat?.isFile()) found.push({ path: relative, size: stat.size, mtimeMs: stat.mtimeMs }); // or removed meanwhile
       }
     }
   };
