@@ -4,10 +4,15 @@ export const SCRIPT_BOARD = String.raw`
   /** A workstream a run made for its steps (lib/runs/run-board.ts): shown with its run, not on the board. */
   function isRunStream(w) { return w.name.slice(0, 4) === 'run-' && /^run \S+: /.test(w.description || ''); }
   function isRunStep(t) { return t.workstream.slice(0, 4) === 'run-' && t.tags.indexOf('run') >= 0; }
+  /** The board's tasks (run steps apart), most urgent first, then oldest, as the API lists them. */
+  var sortedTasks = null; // boardTasks() of this frame (render() clears it)
   function boardTasks() {
+    if (sortedTasks) return sortedTasks;
     var out = [];
     state.tasks.forEach(function (t) { if (!isRunStep(t)) out.push(t); });
-    return out;
+    return (sortedTasks = out.sort(function (a, b) {
+      return a.priority - b.priority || (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1);
+    }));
   }
   function workstreamNames() {
     var names = [];
@@ -107,7 +112,8 @@ export const SCRIPT_BOARD = String.raw`
     var byStream = new Map(names.map(function (n) { return [n, { open: [], claimed: [], failed: [], done: [], cancelled: [] }]; }));
     var shown = 0;
     var readyIn = {};
-    boardTasks().forEach(function (t) {
+    var all = boardTasks();
+    all.forEach(function (t) {
       var lanes = byStream.get(t.workstream);
       if (!lanes) return;
       if (readiness(t) === 'ready') readyIn[t.workstream] = (readyIn[t.workstream] || 0) + 1;
@@ -115,7 +121,7 @@ export const SCRIPT_BOARD = String.raw`
       lanes[t.status].push(t);
       shown++;
     });
-    var total = boardTasks().length;
+    var total = all.length;
     $('board-count').textContent = shown === total ? total + ' tasks' : shown + ' of ' + total + ' tasks';
     if (names.length === 0) return fill('board', el('p', { class: 'empty', text: 'No workstreams yet.' }));
     var lanesShown = STATUSES.indexOf(view.status) >= 0 ? [view.status] : view.status === 'ready' || view.status === 'blocked' ? ['open'] : STATUSES;

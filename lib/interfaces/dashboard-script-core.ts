@@ -236,6 +236,7 @@ export const SCRIPT_CORE = String.raw`
     requestAnimationFrame(function () {
       renderQueued = false;
       if (!state.loaded) return;
+      sortedTasks = null;
       $('root').textContent = state.status.root;
       renderFilters();
       renderBoard();
