@@ -1,7 +1,8 @@
 // `npm run screenshot [-- out.png]`: a demo workspace (workstreams, tasks in every status, agents, a lock,
-// a run waiting at a gate), `orc serve` on a free port, and a 1280×800 PNG of the dashboard with a task's
-// detail open (docs/dashboard.png unless told), taken with headless Chromium (Debian's `chromium`, through
-// playwright-core), for people to look at. Stops everything after. `--dark` takes it in dark mode.
+// a run waiting at a gate), `orc serve` on a free port, and a 1280×800 PNG of the dashboard
+// (docs/dashboard.png unless told), taken with headless Chromium (Debian's `chromium`, through
+// playwright-core), for people to look at. Stops everything after. `--dark`: in dark mode; `--detail`: with
+// a task's detail panel open.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'bin', 'orc.js');
 const args = process.argv.slice(2);
 const dark = args.includes('--dark');
-const out = resolve(args.find((a) => a !== '--dark') ?? join(ROOT, 'docs', 'dashboard.png'));
+const out = resolve(args.find((a) => !a.startsWith('--')) ?? join(ROOT, 'docs', 'dashboard.png'));
 const dir = mkdtempSync(join(tmpdir(), 'orc-dashboard-'));
 const token = 'screenshot-token-0123456789';
 const env = { ...process.env, NO_COLOR: '1', ORC_ACTOR: 'ann', ORC_TOKEN: token };
@@ -106,8 +107,10 @@ async function main() {
     await page.locator('.gate').waitFor({ timeout: 10_000 });
     await page.locator('[data-workstream="ops"]').waitFor();
     await page.locator('#graph .node').first().waitFor();
-    await page.locator('.task', { hasText: 'Build the orders API' }).click();
-    await page.locator('#detail-history li').first().waitFor();
+    if (args.includes('--detail')) {
+      await page.locator('.task', { hasText: 'Build the orders API' }).click();
+      await page.locator('#detail-history li').first().waitFor();
+    }
     mkdirSync(dirname(out), { recursive: true });
     await page.screenshot({ path: out });
     console.log(out);

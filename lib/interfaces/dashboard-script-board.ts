@@ -173,7 +173,8 @@ export const SCRIPT_BOARD = String.raw`
             el('span', { class: 'meta', text: t.id + ' · ' + t.workstream + ' · lease ' + ago(t.claim.expiresAt) }));
         }),
         steps.map(function (x) {
-          return el('div', null, 'step ' + x.step.id + ' of ', el('span', { class: 'meta', text: x.run.id + ' · ' + x.step.status }));
+          return el('div', { 'data-step': x.run.id + '/' + x.step.id }, 'step ', el('strong', { text: x.step.id }),
+            el('span', { class: 'meta', text: 'run ' + x.run.id + ' · ' + x.step.status.replace('_', ' ') }));
         }));
     }));
   }

@@ -5,6 +5,7 @@
 export const SCRIPT_GRAPH = String.raw`
   var GRAPH_MAX = 150;
   var NODE_W = 170, NODE_H = 38, GAP_X = 46, GAP_Y = 12;
+  var graphCount = 0;
 
   /** Layers of a DAG: ids (in order), depsOf(id) the ids it depends on among them. A cycle is cut. */
   function layerGraph(ids, depsOf) {
@@ -49,12 +50,15 @@ export const SCRIPT_GRAPH = String.raw`
     var height = tallest * (NODE_H + GAP_Y) - GAP_Y + 16;
     var x = function (id) { return 8 + g.layer[id] * (NODE_W + GAP_X); };
     var y = function (id) { return 8 + g.row[id] * (NODE_H + GAP_Y); };
-    var edges = [];
+    // Each drawing has its own arrowhead: ids are page-wide and several graphs are on the page.
+    var arrow = 'arrow-' + ++graphCount;
+    var edges = [svg('defs', null, svg('marker', { id: arrow, viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto' },
+      svg('path', { d: 'M0 0 L8 4 L0 8 z', class: 'arrow' })))];
     nodes.forEach(function (n) {
       inGraph(n.id).forEach(function (d) {
         var x1 = x(d) + NODE_W, y1 = y(d) + NODE_H / 2, x2 = x(n.id), y2 = y(n.id) + NODE_H / 2;
         var mid = (x1 + x2) / 2;
-        edges.push(svg('path', { class: 'edge', 'data-from': d, 'data-to': n.id,
+        edges.push(svg('path', { class: 'edge', 'data-from': d, 'data-to': n.id, 'marker-end': 'url(#' + arrow + ')',
           d: 'M' + x1 + ' ' + y1 + ' C' + mid + ' ' + y1 + ' ' + mid + ' ' + y2 + ' ' + x2 + ' ' + y2 }));
       });
     });
@@ -155,7 +159,13 @@ export const SCRIPT_GRAPH = String.raw`
     return box;
   }
   /** Runs in progress open, finished ones collapsed (unless opened by hand); each with its DAG and steps. */
+  var runsDrawn = null;
   function renderRuns() {
+    // Drawn again only when a run, a draft or the minute changed: a gate's buttons and input are not
+    // replaced under the pointer by an event about something else.
+    var drawing = JSON.stringify([state.runs, drafts, Math.floor(Date.now() / 60000)]);
+    if (drawing === runsDrawn) return;
+    runsDrawn = drawing;
     var runs = state.runs.slice().sort(function (a, b) {
       return (FINISHED_RUN[a.status] ? 1 : 0) - (FINISHED_RUN[b.status] ? 1 : 0) || (a.createdAt < b.createdAt ? 1 : -1);
     });

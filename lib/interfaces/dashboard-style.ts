@@ -98,6 +98,7 @@ label input, label select, label textarea { display: block; width: 100%; color: 
 .graph { overflow: auto; max-height: 520px; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); }
 .graph svg { display: block; }
 .graph .edge { fill: none; stroke: var(--edge); stroke-width: 1.5; }
+.graph .arrow { fill: var(--edge); }
 .graph .node rect { fill: var(--card); stroke: var(--open); stroke-width: 1.5; }
 .graph .node { cursor: pointer; }
 .graph .node text { fill: var(--text); font-size: 11px; }

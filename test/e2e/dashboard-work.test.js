@@ -21,6 +21,10 @@ const XSS = {
   actor: '<img src=x onerror=window.__xss=5>',
 };
 
+/**
+ * Launched first in each test: hooks run in the order they were added and stop at the first that throws,
+ * so the browser closes (and its page stops asking the server) before the workspace is removed.
+ */
 async function openBrowser(t) {
   const browser = await launchChromium();
   t.after(() => browser.close());
@@ -90,10 +94,10 @@ const cards = (page) => page.locator('#board .task .title').allTextContents();
 test('the dashboard: filters, the detail panel, the graph, and events applied one task at a time', {
   skip,
 }, async (t) => {
+  const browser = await openBrowser(t);
   const dir = tempWorkspace(t);
   const { a, b, c, d, f } = seedBoard(dir);
   const { url } = await startServe(t, dir);
-  const browser = await openBrowser(t);
   const { page, errors, fetched } = await openDashboard(browser, url);
 
   // Ready and blocked on each card.
@@ -205,10 +209,10 @@ test('the dashboard: filters, the detail panel, the graph, and events applied on
 test('the dashboard acts on tasks and runs through the API: add, claim, release, re-prioritise, cancel, reopen, note, start a run', {
   skip,
 }, async (t) => {
+  const browser = await openBrowser(t);
   const { dir } = runWorkspace(t, GATED_FLOW, REVIEWER_AGENT);
   const { a, d } = seedBoard(dir);
   const { url } = await startServe(t, dir);
-  const browser = await openBrowser(t);
   const { page, errors } = await openDashboard(browser, url);
   const detail = page.locator('#detail');
   // Each action's answer re-renders the panel: once it shows, the workspace has the change.
@@ -303,10 +307,10 @@ test('the dashboard acts on tasks and runs through the API: add, claim, release,
 test('the dashboard at 390 px wide has no sideways scroll; dark mode follows the system and the toggle', {
   skip,
 }, async (t) => {
+  const browser = await openBrowser(t);
   const dir = tempWorkspace(t);
   const { b } = seedBoard(dir);
   const { url } = await startServe(t, dir);
-  const browser = await openBrowser(t);
   const { page, errors } = await openDashboard(browser, url, {
     viewport: { width: 390, height: 844 },
     colorScheme: 'dark',
