@@ -92,6 +92,7 @@ export const SCRIPT_BOARD = String.raw`
     };
     bind('f-text', 'text', 'input');
     bind('f-ws', 'ws');
+    $('f-ws').addEventListener('change', function () { if (view.ws) view.graphWs = view.ws; });
     bind('f-status', 'status');
     bind('f-agent', 'agent');
     bind('f-tag', 'tag');
@@ -124,7 +125,9 @@ export const SCRIPT_BOARD = String.raw`
     var total = all.length;
     $('board-count').textContent = shown === total ? total + ' tasks' : shown + ' of ' + total + ' tasks';
     if (names.length === 0) return fill('board', el('p', { class: 'empty', text: 'No workstreams yet.' }));
-    var lanesShown = STATUSES.indexOf(view.status) >= 0 ? [view.status] : view.status === 'ready' || view.status === 'blocked' ? ['open'] : STATUSES;
+    var lanesShown = STATUSES.indexOf(view.status) >= 0 ? [view.status]
+      : view.status === 'ready' || view.status === 'blocked' ? ['open']
+      : view.status === 'active' ? ['open', 'claimed', 'failed'] : STATUSES;
     var filtering = view.text || view.agent || view.tag || view.status;
     fill('board', names.map(function (name) {
       var lanes = byStream.get(name);
