@@ -11,7 +11,7 @@ export const SCRIPT_CORE = String.raw`
   var token = null;
   var stream = null;
   // What the page knows: every task by id, the status summary (workstreams, agents, locks), the runs.
-  var state = { status: null, tasks: new Map(), runs: [], loaded: false };
+  var state = { status: null, tasks: new Map(), runs: [], loaded: false, lastEventId: null };
   // What the person chose: filters, the task in the detail panel, runs opened or closed by hand.
   var view = { text: '', ws: '', status: '', agent: '', tag: '', selected: null, graphWs: '', runOpen: {} };
   var drafts = {}; // text being typed into forms that re-render (rejection reasons), by key
@@ -117,8 +117,10 @@ export const SCRIPT_CORE = String.raw`
 
   /**
    * The event stream, read with fetch so the token goes in the Authorization header and never in a
-   * URL. Each (re)connection loads the whole page once (events missed while away are not replayed);
-   * after that each event changes only what it names.
+   * URL. The first load goes out with it, not after it (the first paint waits for one round trip less).
+   * Each time the stream opens, the events since the last one the page saw (between the board's reading
+   * and the stream's start, or while it was away) are caught up from the log. Each event changes only
+   * what it names.
    */
   function connect() {
     if (stream) stream.abort();
@@ -129,7 +131,7 @@ export const SCRIPT_CORE = String.raw`
         if (res.status === 401) return logout('The token was not accepted.');
         if (!res.ok || !res.body) throw new Error('HTTP ' + res.status);
         setLive('live', 'live');
-        loadAll();
+        catchUp();
         var reader = res.body.getReader();
         var decoder = new TextDecoder();
         var buffer = '';
@@ -163,6 +165,19 @@ export const SCRIPT_CORE = String.raw`
     if (event && typeof event.type === 'string' && typeof event.subject === 'string') onEvent(event);
   }
 
+  /** After the first load: the events of the log since the last one it saw, applied as if streamed. */
+  function catchUp() {
+    Promise.resolve(loading).then(function () {
+      if (!state.loaded) return loadAll();
+      return api('/api/events?last=200').then(function (read) {
+        var at = read.events.findIndex(function (e) { return e.id === state.lastEventId; });
+        // Its last event out of reach (or none seen, and the log long): the board is read again.
+        if (at < 0 && (state.lastEventId !== null || read.events.length === 200)) return loadAll();
+        read.events.slice(at + 1).forEach(onEvent);
+      });
+    }).catch(function (error) { if (token) showMessage(error.message); });
+  }
+
   var loading = null;
   function loadAll() {
     if (loading) return loading;
@@ -171,7 +186,10 @@ export const SCRIPT_CORE = String.raw`
       state.tasks = new Map(r[1].map(function (t) { return [t.id, t]; }));
       state.runs = r[2];
       state.loaded = true;
-      fill('events', r[0].recentEvents.slice().reverse().map(eventLine));
+      var recent = r[0].recentEvents;
+      state.lastEventId = recent.length ? recent[recent.length - 1].id : null;
+      shownEvents = new Set(recent.map(function (e) { return e.id; }));
+      fill('events', recent.slice().reverse().map(eventLine));
       showMessage('');
       render();
     }, function (error) { if (token) showMessage(error.message); }).then(function () {
@@ -184,10 +202,16 @@ export const SCRIPT_CORE = String.raw`
   // What events named since the last flush: tasks and runs to fetch one by one, the summary once.
   var queued = { tasks: new Set(), runs: new Set(), status: false };
   var flushTimer = null;
+  var shownEvents = new Set();
   function onEvent(e) {
-    var list = $('events');
-    list.insertBefore(eventLine(e), list.firstChild);
-    while (list.childNodes.length > 50) list.removeChild(list.lastChild);
+    // Caught up and streamed both, an event shows once (refetching what it names twice does no harm).
+    state.lastEventId = e.id;
+    if (!shownEvents.has(e.id)) {
+      shownEvents.add(e.id);
+      var list = $('events');
+      list.insertBefore(eventLine(e), list.firstChild);
+      while (list.childNodes.length > 50) list.removeChild(list.lastChild);
+    }
     var kind = e.type.split('.')[0];
     if (kind === 'task') queued.tasks.add(e.subject);
     else if (kind === 'run') queued.runs.add(e.subject.split('/')[0]);

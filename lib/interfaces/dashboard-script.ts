@@ -16,6 +16,7 @@ const START = String.raw`
     $('login').hidden = true;
     $('app').hidden = false;
     connect();
+    loadAll();
   }
   $('login-form').addEventListener('submit', function (event) {
     event.preventDefault();
