@@ -264,11 +264,12 @@ export const SCRIPT_CORE = String.raw`
       $('root').textContent = state.status.root;
       renderFilters();
       renderBoard();
-      renderGraph();
       renderAgents();
       renderRuns();
       renderLocks();
       renderDetail();
+      // The graph (up to 150 nodes) after the board is on screen: the first paint does not wait for it.
+      setTimeout(renderGraph, 0);
     });
   }
   function eventLine(e) {
