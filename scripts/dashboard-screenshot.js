@@ -1,8 +1,10 @@
 // `npm run screenshot [-- out.png]`: a demo workspace (workstreams, tasks in every status, agents, a lock,
-// a run waiting at a gate), `orc serve` on a free port, and a PNG of the dashboard taken with headless
-// Chromium (Debian's `chromium`, through playwright-core), for people to look at. Stops everything after.
+// a run waiting at a gate), `orc serve` on a free port, and a 1280×800 PNG of the dashboard
+// (docs/dashboard.png unless told), taken with headless Chromium (Debian's `chromium`, through
+// playwright-core), for people to look at. Stops everything after. `--dark`: in dark mode; `--detail`: with
+// a task's detail panel open.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +12,9 @@ import { launchChromium } from './chromium.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'bin', 'orc.js');
-const out = resolve(process.argv[2] ?? 'dashboard.png');
+const args = process.argv.slice(2);
+const dark = args.includes('--dark');
+const out = resolve(args.find((a) => !a.startsWith('--')) ?? join(ROOT, 'docs', 'dashboard.png'));
 const dir = mkdtempSync(join(tmpdir(), 'orc-dashboard-'));
 const token = 'screenshot-token-0123456789';
 const env = { ...process.env, NO_COLOR: '1', ORC_ACTOR: 'ann', ORC_TOKEN: token };
@@ -94,12 +98,21 @@ async function main() {
   const { child, url } = await serve();
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 800 },
+      colorScheme: dark ? 'dark' : 'light',
+    });
     await page.goto(`${url}/#token=${token}`);
     await page.locator('.pill.live').waitFor({ timeout: 10_000 });
     await page.locator('.gate').waitFor({ timeout: 10_000 });
     await page.locator('[data-workstream="ops"]').waitFor();
-    await page.screenshot({ path: out, fullPage: true });
+    await page.locator('#graph .node').first().waitFor();
+    if (args.includes('--detail')) {
+      await page.locator('.task', { hasText: 'Build the orders API' }).click();
+      await page.locator('#detail-history li').first().waitFor();
+    }
+    mkdirSync(dirname(out), { recursive: true });
+    await page.screenshot({ path: out });
     console.log(out);
   } finally {
     await browser.close();

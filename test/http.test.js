@@ -144,6 +144,29 @@ test('tasks over HTTP: add, list, next with its brief, complete; conflicts are 4
   );
 });
 
+test('the routes the dashboard works with: update, cancel, reopen, a brief without a claim, events by subject', async (t) => {
+  const dir = boardWorkspace(t);
+  const { url } = await startServe(t, dir);
+  const added = await call(url, '/api/tasks', { body: { workstream: 'backend', title: 'Seed the data' } });
+  const id = added.body.id;
+  const updated = await call(url, `/api/tasks/${id}/update`, { body: { priority: 0, tags: ['db'] } });
+  assert.deepEqual([updated.status, updated.body.priority, updated.body.tags], [200, 0, ['db']]);
+  const cancelled = await call(url, `/api/tasks/${id}/cancel`, { body: { reason: 'not needed' } });
+  assert.deepEqual([cancelled.body.status, cancelled.body.reason], ['cancelled', 'not needed']);
+  assert.equal((await call(url, `/api/tasks/${id}/cancel`, { body: {} })).status, 409);
+  assert.equal((await call(url, `/api/tasks/${id}/reopen`, { body: {} })).body.status, 'open');
+  const brief = await call(url, `/api/tasks/${id}/brief`);
+  assert.match(brief.body.brief, /# Task .*Seed the data/);
+  assert.equal(orcJson(dir, ['t', 'show', id]).status, 'open', 'a brief claims nothing');
+  const events = await call(url, `/api/events?subject=${id}&last=10`);
+  assert.deepEqual(
+    events.body.events.map((e) => e.type),
+    ['task.added', 'task.updated', 'task.cancelled', 'task.reopened'],
+  );
+  assert.equal((await call(url, '/api/events?last=many')).status, 400);
+  assert.equal((await call(url, '/api/tasks/t-nothing/brief')).status, 404);
+});
+
 test('knowledge search over HTTP', async (t) => {
   const dir = boardWorkspace(t);
   orc(['--dir', dir, 'kb', 'write', 'deploys', '# Deploys\nWe deploy with blue-green switches on Fridays.']);

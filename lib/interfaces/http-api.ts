@@ -76,6 +76,10 @@ route('POST', '/api/tasks/:id/complete', 'completeTask');
 route('POST', '/api/tasks/:id/fail', 'failTask');
 route('POST', '/api/tasks/:id/release', 'releaseTask');
 route('POST', '/api/tasks/:id/notes', 'addTaskNote', { status: 201 });
+route('POST', '/api/tasks/:id/update', 'updateTask');
+route('POST', '/api/tasks/:id/cancel', 'cancelTask');
+route('POST', '/api/tasks/:id/reopen', 'reopenTask');
+route('GET', '/api/tasks/:id/brief', 'getTaskBrief');
 route('GET', '/api/agents', 'listAgents');
 route('POST', '/api/agents', 'registerAgent', { status: 201 });
 route('GET', '/api/agents/:id', 'getAgent');
@@ -85,6 +89,7 @@ route('POST', '/api/locks', 'acquireLock');
 route('POST', '/api/locks/release', 'releaseLock');
 route('GET', '/api/knowledge', 'listKnowledge');
 route('POST', '/api/knowledge', 'writeKnowledge');
+route('GET', '/api/events', 'listEvents');
 route('POST', '/api/events', 'logEvent', { status: 201 });
 route('GET', '/api/knowledge/search', 'searchKnowledge', {
   input: ({ q, ...rest }) => ({ ...rest, query: q ?? '' }),

@@ -143,6 +143,29 @@ export const nextTask = defineOperation({
   },
 });
 
+/** A task's brief as an agent taking it would read it; looking does not count as recalling its memories. */
+export const getTaskBrief = defineOperation({
+  name: 'getTaskBrief',
+  summary: "A task's brief (what an agent that takes it reads), without claiming it.",
+  readOnly: true,
+  fields: (z) => ({
+    id: z.string(),
+    budget: z.number().int().min(500).max(1_000_000).optional().describe('characters of the brief'),
+  }),
+  run: async (ctx, input) => {
+    const knowledge = await import('../knowledge/index.js');
+    knowledge.assertBriefReadable(ctx.ws);
+    const brief = await knowledge.renderBrief(ctx.ws, input.id, {
+      invocation: ctx.invocation,
+      budget: input.budget,
+      actor: ctx.actor,
+      countRecalls: false,
+      onWarning: ctx.onWarning,
+    });
+    return { task: brief.task, brief: brief.brief, knowledge: brief.knowledge };
+  },
+});
+
 export const completeTask = defineOperation({
   name: 'completeTask',
   summary: 'Mark a task done with its result.',

@@ -13,6 +13,8 @@ const skip =
     ? false
     : `${CHROMIUM} is missing (apt-get install chromium; .ci/run does it)`;
 
+// Opened first in each test: hooks run in the order they were added and stop at the first that throws,
+// so the browser closes (and its page stops asking the server) before the workspace is removed.
 async function browserPage(t) {
   const browser = await launchChromium();
   t.after(() => browser.close());
@@ -29,6 +31,7 @@ async function browserPage(t) {
 test('the dashboard: live board, a gate approved from the page, user text rendered as text', {
   skip,
 }, async (t) => {
+  const { page, errors } = await browserPage(t);
   const { dir } = runWorkspace(t, GATED_FLOW, REVIEWER_AGENT);
   orcJson(dir, ['ws', 'create', 'backend', 'API and storage', '1']);
   const xssTitles = ['<img src=x onerror=window.__xss=1>', `"'><script>window.__xss=2</script>`];
@@ -40,7 +43,6 @@ test('the dashboard: live board, a gate approved from the page, user text render
   const runId = started.body.id;
   await waitForHttpRun(url, runId, (r) => r.status === 'waiting_approval');
 
-  const { page, errors } = await browserPage(t);
   await page.goto(`${url}/#token=${TOKEN}`);
   assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
   await page.locator('.pill.live').waitFor({ timeout: 10_000 });
@@ -73,11 +75,11 @@ test('the dashboard: live board, a gate approved from the page, user text render
 test('the dashboard rejects a gate with a reason typed into the page; a wrong token asks again', {
   skip,
 }, async (t) => {
+  const { page, errors } = await browserPage(t);
   const { dir } = runWorkspace(t, GATED_FLOW, REVIEWER_AGENT);
   const { url } = await startServe(t, dir);
   const started = await call(url, '/api/runs', { body: { task: 'risky change', flow: 'gated' } });
   await waitForHttpRun(url, started.body.id, (r) => r.status === 'waiting_approval');
-  const { page, errors } = await browserPage(t);
   await page.goto(`${url}/#token=wrong-token-0123456789`);
   await page.locator('#login').waitFor({ state: 'visible' });
   assert.match(await page.locator('#login-error').textContent(), /not accepted/);
