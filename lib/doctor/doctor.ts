@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import { checkCommits } from './commits.js';
 import { rememberEventLog } from '../storage/index.js';
 import { makeEvent, appendEvents } from '../storage/index.js';
-import { entryKind, moveEntry, removeFile, workspaceRelative, writeJsonAtomic } from '../storage/index.js';
+import {
+  entryKind,
+  moveEntry,
+  readJsonIfExists,
+  removeFile,
+  workspaceRelative,
+  writeJsonAtomic,
+} from '../storage/index.js';
 import { OrcError } from '../shared/index.js';
 import {
   type EventLogScan,
@@ -13,7 +20,7 @@ import {
   stillCurrent,
 } from './event-checks.js';
 import { indexFile } from '../storage/index.js';
-import { type Task, orderTask } from '../records/index.js';
+import { type Task, orderTask, validateTask } from '../records/index.js';
 import { withWorkspaceLock } from '../storage/index.js';
 import { claimExpiry, loadPresence } from '../board/index.js';
 import type { Workspace } from '../storage/index.js';
@@ -211,10 +218,17 @@ function checkReferences(ws: Workspace, now: Date, records: FoundRecords, report
           message: `${task.id}'s claim by ${task.claim.agent} expired at ${expiresAt}`,
         },
         () => {
+          // The whole task, read again (the check kept only its references), and checked once more.
+          const path = join(ws.tasksDir, `${task.id}.json`);
+          const label = `state/tasks/${task.id}.json`;
+          const raw = readJsonIfExists<unknown>(ws, path, label);
+          const current = raw === undefined ? undefined : validateTask(raw, label);
+          if (!current || current.status !== 'claimed' || current.claim?.token !== task.claim?.token)
+            return undefined;
           writeJsonAtomic(
             ws,
-            join(ws.tasksDir, `${task.id}.json`),
-            orderTask({ ...task, status: 'open', claim: null, updatedAt: now.toISOString() }),
+            path,
+            orderTask({ ...current, status: 'open', claim: null, updatedAt: now.toISOString() }),
           );
           return 'put the task back in the queue';
         },

@@ -51,33 +51,78 @@ function eventKey(line: string): { id: string; ts: string } | undefined {
   return undefined;
 }
 
-/** Streams every file of the log once. `seen` maps each id to the index of the first file holding it. */
+/**
+ * A 52-bit hash of an event id (two FNV-1a hashes): a million ids as numbers take a fraction of the
+ * memory of a million strings in a map. Two ids with one hash are told apart by a second pass.
+ */
+function idHash(id: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 0) * 0x100000 + (b >>> 12);
+}
+
+/**
+ * Streams every file of the log: lines that are not events, conflict markers, and the hash of every
+ * id. Only when a hash repeats (a copied event, or rarely two ids with one hash) is the log read a
+ * second time, to find the copies by their exact ids: memory never holds the ids of the whole log.
+ */
 export function scanEventLogFiles(ws: Workspace): EventLogScan {
-  const seen = new Map<string, number>();
+  const seen = new Set<number>();
+  const repeated = new Set<number>();
   const files: LogFileScan[] = [];
-  for (const [index, file] of eventLogFiles(ws).entries()) {
+  for (const file of eventLogFiles(ws)) {
     const stamp = fileStamp(ws, file.path) ?? { size: 0, mtimeMs: 0 };
     const scan: LogFileScan = { file, stamp, markers: 0, unreadable: 0, repeats: new Map(), duplicates: 0 };
     files.push(scan);
-    if (stamp.size === 0) continue;
-    for (const raw of readLinesForward(ws, file.path, 0, stamp.size)) {
-      const line = raw.trimEnd();
-      if (line === '') continue;
+    for (const line of linesOf(ws, scan)) {
       const key = eventKey(line);
       if (!key) {
         if (isMarker(line)) scan.markers++;
         else scan.unreadable++;
         continue;
       }
-      const first = seen.get(key.id);
-      if (first === undefined) seen.set(key.id, index);
+      const hash = idHash(key.id);
+      if (seen.has(hash)) repeated.add(hash);
+      else seen.add(hash);
+    }
+  }
+  seen.clear();
+  if (repeated.size > 0) findRepeats(ws, files, repeated);
+  return { files };
+}
+
+/** The non-blank lines of a file as scanned (trailing blanks trimmed). */
+function* linesOf(ws: Workspace, scan: LogFileScan): Generator<string> {
+  if (scan.stamp.size === 0) return;
+  for (const raw of readLinesForward(ws, scan.file.path, 0, scan.stamp.size)) {
+    const line = raw.trimEnd();
+    if (line !== '') yield line;
+  }
+}
+
+/** The second pass: among the ids with a repeated hash, which events are copies, and of which file's. */
+function findRepeats(ws: Workspace, files: LogFileScan[], repeated: ReadonlySet<number>): void {
+  const first = new Map<string, number>();
+  for (const [index, scan] of files.entries()) {
+    for (const line of linesOf(ws, scan)) {
+      // Parsed only when its id's hash repeats; a line orc did not write is parsed to find its id.
+      const id = /^\{"id":"([^"\\]+)"/.exec(line)?.[1] ?? eventKey(line)?.id;
+      if (id === undefined || !repeated.has(idHash(id))) continue;
+      const key = eventKey(line);
+      if (!key) continue;
+      const at = first.get(key.id);
+      if (at === undefined) first.set(key.id, index);
       else {
         scan.duplicates++;
-        scan.repeats.set(key.id, first === index ? 'here' : 'earlier');
+        scan.repeats.set(key.id, at === index ? 'here' : 'earlier');
       }
     }
   }
-  return { files };
 }
 
 const hasProblem = (scan: LogFileScan) => scan.markers + scan.unreadable + scan.duplicates > 0;
