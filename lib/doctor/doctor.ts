@@ -223,8 +223,7 @@ function checkReferences(ws: Workspace, now: Date, records: FoundRecords, report
           const label = `state/tasks/${task.id}.json`;
           const raw = readJsonIfExists<unknown>(ws, path, label);
           const current = raw === undefined ? undefined : validateTask(raw, label);
-          if (!current || current.status !== 'claimed' || current.claim?.token !== task.claim?.token)
-            return undefined;
+          if (current?.status !== 'claimed' || current.claim?.token !== task.claim?.token) return undefined;
           writeJsonAtomic(
             ws,
             path,
