@@ -4,6 +4,7 @@ import {
   type LogFile,
   type Workspace,
   appendText,
+  eventIdHash,
   eventLogFiles,
   fileStamp,
   isSegmentName,
@@ -52,21 +53,6 @@ function eventKey(line: string): { id: string; ts: string } | undefined {
 }
 
 /**
- * A 52-bit hash of an event id (two FNV-1a hashes): a million ids as numbers take a fraction of the
- * memory of a million strings in a map. Two ids with one hash are told apart by a second pass.
- */
-function idHash(id: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-  }
-  return (a >>> 0) * 0x100000 + (b >>> 12);
-}
-
-/**
  * Streams every file of the log: lines that are not events, conflict markers, and the hash of every
  * id. Only when a hash repeats (a copied event, or rarely two ids with one hash) is the log read a
  * second time, to find the copies by their exact ids: memory never holds the ids of the whole log.
@@ -86,7 +72,7 @@ export function scanEventLogFiles(ws: Workspace): EventLogScan {
         else scan.unreadable++;
         continue;
       }
-      const hash = idHash(key.id);
+      const hash = eventIdHash(key.id);
       if (seen.has(hash)) repeated.add(hash);
       else seen.add(hash);
     }
@@ -112,7 +98,7 @@ function findRepeats(ws: Workspace, files: LogFileScan[], repeated: ReadonlySet<
     for (const line of linesOf(ws, scan)) {
       // Parsed only when its id's hash repeats; a line orc did not write is parsed to find its id.
       const id = /^\{"id":"([^"\\]+)"/.exec(line)?.[1] ?? eventKey(line)?.id;
-      if (id === undefined || !repeated.has(idHash(id))) continue;
+      if (id === undefined || !repeated.has(eventIdHash(id))) continue;
       const key = eventKey(line);
       if (!key) continue;
       const at = first.get(key.id);
