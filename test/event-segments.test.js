@@ -210,3 +210,38 @@ test('doctor checks every segment: copies across files, bad lines, strays in eve
   assert.deepEqual(after, ids, 'each event once, none lost');
   assert.equal(existsSync(join(dir, 'events', 'stray.txt')), false);
 });
+
+test('a log from before segments is split into segments of about the threshold at its next write', async (t) => {
+  const dir = tempWorkspace(t);
+  const old = Array.from({ length: 60 }, (_, i) => ({
+    id: `e-old${String(i).padStart(9, '0')}`,
+    ts: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    actor: 'before',
+    type: 'test.old',
+    subject: `o-${i}`,
+    data: {},
+  }));
+  writeFileSync(join(dir, 'events.jsonl'), old.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  // Killed once its segments are written, before the live file is cut: the events are there twice.
+  const env = { ORC_EVENT_SEGMENT_BYTES: String(SMALL) };
+  const victim = orcPausedAt(['--dir', dir, 'log', 'split.crash'], 'rotate:split', { env });
+  assert.equal(await victim.paused, true);
+  victim.child.kill('SIGKILL');
+  await victim.done;
+  const twice = orc(['--dir', dir, '--json', 'doctor']);
+  assert.equal(twice.code, 9);
+  assert.match(twice.stdout, /DUPLICATE_EVENTS/);
+  // The next write splits again: the same segments, and the live file cut to what is left.
+  const next = orcJson(dir, ['log', 'after.split'], { env });
+  const segments = segmentsOf(dir);
+  assert.ok(segments.length >= 5, `split into several: ${segments}`);
+  for (const name of segments) assert.ok(readFileSync(join(dir, 'events', name)).length < 2 * SMALL, name);
+  const ids = allIds(dir);
+  assert.equal(new Set(ids).size, ids.length, 'each event once');
+  assert.deepEqual(
+    ids.slice(0, 60),
+    old.map((e) => e.id),
+  );
+  assert.equal(ids.at(-1), next.id);
+  assert.equal(orc(['--dir', dir, 'doctor']).code, 0);
+});

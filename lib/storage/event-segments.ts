@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { envValue, newId } from '../shared/index.js';
 import { SEGMENT_ATTRIBUTE_LINES, ensureLines } from './workspace.js';
 import { fileStamp, listFolder, moveEntry, readRange, writeText } from './files.js';
+import { readLinesForward } from './line-reader.js';
 import { pauseForTest } from './test-pause.js';
 import type { Workspace } from './workspace.js';
 
@@ -87,14 +88,15 @@ function firstLineOf(ws: Workspace): string {
 
 /**
  * Closes the live file into a segment when it has reached `threshold` bytes; the caller holds the
- * workspace lock and has no commit in flight. Returns the segment's workspace-relative name, or
- * undefined when the live file is smaller. `.gitattributes` first gets the segments' merge rule (a
- * crash after it changes nothing else); the rename is the one step that moves events.
+ * workspace lock and has no commit in flight. Returns the new segments' workspace-relative names (none
+ * when the live file is smaller). `.gitattributes` first gets the segments' merge rule (a crash after
+ * it changes nothing else); the rename is the one step that moves events.
  */
-export function rotateEventLog(ws: Workspace, threshold = segmentThreshold()): string | undefined {
+export function rotateEventLog(ws: Workspace, threshold = segmentThreshold()): string[] {
   const size = fileStamp(ws, ws.eventsFile)?.size ?? 0;
-  if (size < threshold || size === 0) return undefined;
+  if (size < threshold || size === 0) return [];
   ensureLines(ws, ws.gitattributesFile, SEGMENT_ATTRIBUTE_LINES);
+  if (size >= 2 * threshold) return splitEventLog(ws, size, threshold);
   let name = segmentNameOf(firstLineOf(ws));
   // The same first event twice on one branch (a log rewritten by hand): a fresh name, not an overwrite.
   if (fileStamp(ws, join(ws.eventSegmentsDir, name)) !== undefined) name = segmentNameOf('');
@@ -102,5 +104,39 @@ export function rotateEventLog(ws: Workspace, threshold = segmentThreshold()): s
   pauseForTest('rotate:moved');
   // Kept as a (now empty) file: a branch that deleted it would meet another's appends as a conflict.
   writeText(ws, ws.eventsFile, '');
-  return `events/${name}`;
+  return [`events/${name}`];
+}
+
+/**
+ * A live file of many times the threshold (a log from before segments, or one a merge grew) is closed
+ * into segments of about the threshold each, so that no segment is more than a merge driver reads
+ * whole. Each is written whole (atomically), then the live file is replaced by what is left. A crash
+ * in between leaves those events in a segment and in the live file too: the next rotation writes the
+ * same segments again (same names, same lines) before it replaces the live file, and `orc doctor --fix`
+ * drops the copies from the later file.
+ */
+function splitEventLog(ws: Workspace, size: number, threshold: number): string[] {
+  const names: string[] = [];
+  let piece: string[] = [];
+  let bytes = 0;
+  const close = () => {
+    let name = segmentNameOf(piece[0]!);
+    const text = `${piece.join('\n')}\n`;
+    const there = fileStamp(ws, join(ws.eventSegmentsDir, name));
+    // Written by an earlier, interrupted split (the same lines): written again. Else another file: a fresh name.
+    if (there !== undefined && there.size !== Buffer.byteLength(text)) name = segmentNameOf('');
+    writeText(ws, join(ws.eventSegmentsDir, name), text);
+    names.push(`events/${name}`);
+    piece = [];
+    bytes = 0;
+  };
+  for (const line of readLinesForward(ws, ws.eventsFile, 0, size)) {
+    if (line.trim() === '') continue;
+    piece.push(line);
+    bytes += Buffer.byteLength(line) + 1;
+    if (bytes >= threshold) close();
+  }
+  pauseForTest('rotate:split');
+  writeText(ws, ws.eventsFile, piece.length === 0 ? '' : `${piece.join('\n')}\n`);
+  return names;
 }
