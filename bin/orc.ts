@@ -114,6 +114,10 @@ function build(json: boolean): CommandType {
   t.command('show <id>')
     .description('one task (an id or a unique prefix): what it depends on, what it blocks, history')
     .option('--absolute', 'times as ISO, not "3m ago"')
+    .option(
+      '--history',
+      "the task's whole history, from every segment of the log (by default: its last 10 events among the recent ones)",
+    )
     .action(lazy(views, 'show'));
   t.command('tree <id>')
     .description("a task's dependency tree, with each task's status")

@@ -48,7 +48,7 @@ export async function eventsCommand(ctx: Context, opts: EventsOptions) {
   for (const bad of read.corrupt)
     warn(
       ctx,
-      `events.jsonl line ${bad.line} is not a valid event; skipped: ${printable(bad.text)}`,
+      `${bad.file ?? 'events.jsonl'} line ${bad.line} is not a valid event; skipped: ${printable(bad.text)}`,
       'CORRUPT_LINE',
     );
   const emit = (e: OrcEvent) => (ctx.json ? print(jsonLine(e)) : print(formatEvent(e)));
@@ -68,7 +68,7 @@ export async function eventsCommand(ctx: Context, opts: EventsOptions) {
       for (const bad of more.corrupt)
         warn(
           ctx,
-          `events.jsonl: a line is not a valid event; skipped: ${printable(bad.text)}`,
+          `${bad.file ?? 'events.jsonl'}: a line is not a valid event; skipped: ${printable(bad.text)}`,
           'CORRUPT_LINE',
         );
       for (const e of more.events) if (matchesEvent(e, filter)) emit(e);

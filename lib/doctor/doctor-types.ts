@@ -44,4 +44,8 @@ export interface DoctorContext {
   report: Report;
   /** Moves a file or folder of the workspace to this run's quarantine folder; returns where to. */
   moveAside: (path: string) => string;
+  /** This run's quarantine folder name (its time). */
+  stamp: string;
+  /** Notes a file written to quarantine (workspace-relative). */
+  quarantined: (path: string) => void;
 }

@@ -1,18 +1,26 @@
 import { join } from 'node:path';
 import { checkCommits } from './commits.js';
-import { rememberEventLog, scanEventLog } from '../storage/index.js';
+import { rememberEventLog } from '../storage/index.js';
 import { makeEvent, appendEvents } from '../storage/index.js';
 import {
+  entryKind,
   moveEntry,
-  readText,
+  readJsonIfExists,
   removeFile,
   workspaceRelative,
-  writeText,
   writeJsonAtomic,
 } from '../storage/index.js';
-import { mergeEventLines } from '../records/index.js';
+import { OrcError } from '../shared/index.js';
+import {
+  type EventLogScan,
+  checkSegmentFolder,
+  eventLogHasProblems,
+  reportEventLog,
+  scanEventLogFiles,
+  stillCurrent,
+} from './event-checks.js';
 import { indexFile } from '../storage/index.js';
-import { type Task, orderTask } from '../records/index.js';
+import { type Task, orderTask, validateTask } from '../records/index.js';
 import { withWorkspaceLock } from '../storage/index.js';
 import { claimExpiry, loadPresence } from '../board/index.js';
 import type { Workspace } from '../storage/index.js';
@@ -21,24 +29,59 @@ import { type FoundRecords, checkRecordFolders, checkUnmerged, readUnmerged } fr
 
 export type { DoctorProblem, DoctorReport } from './doctor-types.js';
 
+/** The checks, in groups that a second pass under the lock re-runs only where the first found something. */
+type CheckGroup = 'commits' | 'records' | 'events';
+const GROUPS: readonly CheckGroup[] = ['commits', 'records', 'events'];
+
 /**
- * Checks every file of the workspace; with `fix`, repairs what it safely can, under the workspace
- * lock, recording each repair in the event log. It never deletes data: what it cannot read goes to
- * `quarantine/<time>/` in the workspace.
+ * Checks every file of the workspace; with `fix`, repairs what it safely can, recording each repair in
+ * the event log. It never deletes data: what it cannot read goes to `quarantine/<time>/` in the
+ * workspace.
+ *
+ * The workspace lock is never held for a read of the whole board and log (at 100,000 tasks and a million
+ * events that takes longer than the lock's stale time, and other processes would take the lock over): a
+ * first pass reads everything without the lock and changes nothing. Only when it found a problem does
+ * doctor take the lock, re-run the checks of that kind (the event log is read again only where it
+ * changed since), and repair what they find then: a problem that was only a commit in flight during
+ * the first pass is gone by the second.
  */
 export async function runDoctor(
   ws: Workspace,
   options: { fix?: boolean; actor?: string } = {},
 ): Promise<DoctorReport> {
+  const actor = options.actor ?? 'orc-doctor';
+  const first = examine(ws, { fix: false, actor, groups: GROUPS });
+  const groups = GROUPS.filter((group) => first.found.has(group));
+  if (groups.length === 0) return first.report;
   // Without recovery: a commit left half-done is reported (INCOMPLETE_COMMIT), and rolled forward by --fix.
-  return withWorkspaceLock(ws, () => examine(ws, Boolean(options.fix), options.actor ?? 'orc-doctor'), {
-    recover: false,
-  });
+  return withWorkspaceLock(
+    ws,
+    () => examine(ws, { fix: Boolean(options.fix), actor, groups, eventScan: first.eventScan }).report,
+    { recover: false },
+  );
 }
 
-function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
+interface ExamineOptions {
+  fix: boolean;
+  actor: string;
+  groups: readonly CheckGroup[];
+  /** The event log as the first pass read it. */
+  eventScan?: EventLogScan;
+}
+
+interface Examined {
+  report: DoctorReport;
+  /** The groups that found a problem. */
+  found: Set<CheckGroup>;
+  eventScan?: EventLogScan;
+}
+
+function examine(ws: Workspace, options: ExamineOptions): Examined {
+  const { fix, actor } = options;
   const problems: DoctorProblem[] = [];
   const quarantine: string[] = [];
+  const found = new Set<CheckGroup>();
+  let group: CheckGroup = 'commits';
   let repaired = false;
   const now = new Date();
   const stamp = now.toISOString().replace(/[:.]/g, '-');
@@ -49,6 +92,7 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
     return workspaceRelative(ws, target);
   };
   const report: Report = (problem, repair) => {
+    found.add(group);
     let fixed = false;
     let action = problem.action;
     if (fix && repair) {
@@ -66,65 +110,51 @@ function examine(ws: Workspace, fix: boolean, actor: string): DoctorReport {
     }
     problems.push({ ...problem, fixed, ...(action ? { action } : {}) });
   };
-  const ctx: DoctorContext = { ws, fix, now, report, moveAside };
+  const quarantined = (path: string) => quarantine.push(path);
+  const ctx: DoctorContext = { ws, fix, now, report, moveAside, stamp, quarantined };
+  const runs = (g: CheckGroup) => {
+    group = g;
+    return options.groups.includes(g);
+  };
 
-  checkCommits(ws, report, moveAside);
-  const unmerged = readUnmerged(ctx);
-  checkUnmerged(ctx, unmerged);
-  const records = checkRecordFolders(ctx, unmerged);
-  checkEvents(ws, report, quarantine, stamp);
-  checkReferences(ws, now, records, report);
+  if (runs('commits')) checkCommits(ws, report, moveAside);
+  if (runs('records')) {
+    const unmerged = readUnmerged(ctx);
+    checkUnmerged(ctx, unmerged);
+    const records = checkRecordFolders(ctx, unmerged);
+    checkReferences(ws, now, records, report);
+  }
+  let eventScan: EventLogScan | undefined;
+  if (runs('events')) {
+    checkSegmentFolder(ctx);
+    eventScan = readEventLogScan(ws, options.eventScan);
+    if (eventScan) {
+      if (eventLogHasProblems(eventScan)) found.add('events');
+      reportEventLog(ctx, eventScan);
+    }
+  }
   if (repaired) {
     rememberEventLog(ws);
     removeFile(ws, indexFile(ws)); // the cache is rebuilt from the repaired files
   }
-  return { problems, remaining: problems.filter((p) => !p.fixed).length, quarantine };
+  return {
+    report: { problems, remaining: problems.filter((p) => !p.fixed).length, quarantine },
+    found,
+    ...(eventScan ? { eventScan } : {}),
+  };
 }
 
-function checkEvents(ws: Workspace, report: Report, quarantine: string[], stamp: string): void {
-  const text = readText(ws, ws.eventsFile);
-  if (text === undefined) return;
-  const scan = scanEventLog(text);
-  const merged = mergeEventLines(text);
-  const repair = () => {
-    if (merged.unreadable.length > 0) {
-      const target = join(ws.quarantineDir, stamp, 'events.unreadable.jsonl');
-      writeText(ws, target, `${merged.unreadable.join('\n')}\n`);
-      quarantine.push(workspaceRelative(ws, target));
-    }
-    writeText(ws, ws.eventsFile, merged.eventText);
-    return 'rewrote events.jsonl: each event once, in time order';
-  };
-  let repaired = false;
-  const once = () => {
-    if (repaired) return 'rewritten above';
-    repaired = true;
-    return repair();
-  };
-  if (scan.conflictMarkers)
-    report(
-      { code: 'CONFLICT_MARKERS', file: 'events.jsonl', message: 'events.jsonl holds git conflict markers' },
-      once,
-    );
-  if (merged.duplicates > 0) {
-    report(
-      {
-        code: 'DUPLICATE_EVENTS',
-        file: 'events.jsonl',
-        message: `events.jsonl repeats ${merged.duplicates} event(s)`,
-      },
-      once,
-    );
-  }
-  if (merged.unreadable.length > 0) {
-    report(
-      {
-        code: 'CORRUPT_EVENT_LINES',
-        file: 'events.jsonl',
-        message: `events.jsonl has ${merged.unreadable.length} line(s) that are not events`,
-      },
-      once,
-    );
+/**
+ * The first pass's scan of the event log while it still describes the log (under the lock: nothing
+ * else writes meanwhile), else a new one; undefined when `events` is not a folder (reported).
+ */
+function readEventLogScan(ws: Workspace, earlier: EventLogScan | undefined): EventLogScan | undefined {
+  try {
+    if (earlier && stillCurrent(ws, earlier)) return earlier;
+    return scanEventLogFiles(ws);
+  } catch (error) {
+    if (error instanceof OrcError && entryKind(ws, ws.eventSegmentsDir) !== 'folder') return undefined;
+    throw error;
   }
 }
 
@@ -188,10 +218,16 @@ function checkReferences(ws: Workspace, now: Date, records: FoundRecords, report
           message: `${task.id}'s claim by ${task.claim.agent} expired at ${expiresAt}`,
         },
         () => {
+          // The whole task, read again (the check kept only its references), and checked once more.
+          const path = join(ws.tasksDir, `${task.id}.json`);
+          const label = `state/tasks/${task.id}.json`;
+          const raw = readJsonIfExists<unknown>(ws, path, label);
+          const current = raw === undefined ? undefined : validateTask(raw, label);
+          if (current?.status !== 'claimed' || current.claim?.token !== task.claim?.token) return undefined;
           writeJsonAtomic(
             ws,
-            join(ws.tasksDir, `${task.id}.json`),
-            orderTask({ ...task, status: 'open', claim: null, updatedAt: now.toISOString() }),
+            path,
+            orderTask({ ...current, status: 'open', claim: null, updatedAt: now.toISOString() }),
           );
           return 'put the task back in the queue';
         },

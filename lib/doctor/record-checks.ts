@@ -22,7 +22,16 @@ import {
 } from '../storage/index.js';
 import type { DoctorContext } from './doctor-types.js';
 
-/** The records doctor could read, by kind, then by file name. */
+/**
+ * What the reference checks read of a task: at 100,000 tasks whole records (descriptions, notes) would
+ * take most of doctor's memory. A repair reads the task's file again.
+ */
+function taskReferences(task: Record<string, unknown>): Record<string, unknown> {
+  const { id, workstream, status, deps, claim } = task;
+  return { id, workstream, status, deps, claim };
+}
+
+/** The records doctor could read, by kind, then by file name (tasks: only the fields references need). */
 export type FoundRecords = Map<RecordKindName, Map<string, Record<string, unknown>>>;
 
 type Merge = { text: string } | { why: string };
@@ -256,7 +265,7 @@ function checkRecordFolder(
       text = merge.text;
     }
     const record = checkRecordText(ctx, kind, path, file, text);
-    if (record) records.set(entry.name, record);
+    if (record) records.set(entry.name, kind.name === 'task' ? taskReferences(record) : record);
   }
   return records;
 }

@@ -18,6 +18,7 @@ import { type FoldedRenewal, foldPresence } from '../board/index.js';
 export const ORC_PATHS = [
   'state',
   'events.jsonl',
+  'events',
   'knowledge',
   'orchestrator.yaml',
   '.gitattributes',

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mergeEventLines, mergeRecord } from '../records/index.js';
+import { mergeEventLines, mergeLiveEventLog, mergeRecord } from '../records/index.js';
 import { OrcError } from '../shared/index.js';
 import { formatJson, parseJson, recordKindOfPath, validateRecordFile } from '../storage/index.js';
 
@@ -24,7 +24,10 @@ const isObject = (value: unknown): value is Doc =>
  * (or a person) keeps the conflict rather than a record that loses data.
  */
 export function mergeFileVersions(path: string, versions: FileVersions): string {
-  if (path.endsWith('.jsonl')) return mergeEventLines(versions.ours, versions.theirs).text;
+  // A closed segment only ever gains events (by merges): the union. The live log also loses those a
+  // side closed into a segment: see mergeLiveEventLog.
+  if (/(^|\/)events\/[^/]+\.jsonl$/.test(path)) return mergeEventLines(versions.ours, versions.theirs).text;
+  if (path.endsWith('.jsonl')) return mergeLiveEventLog(versions.base, versions.ours, versions.theirs).text;
   const kind = recordKindOfPath(path);
   const read = (side: Side): unknown => {
     const text = versions[side];

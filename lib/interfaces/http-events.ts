@@ -1,6 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseSince } from '../shared/index.js';
-import { type OrcEvent, eventLogSize, readEvents, readEventsFrom } from '../storage/index.js';
+import {
+  type OrcEvent,
+  eventLogSize,
+  positionAfterEvent,
+  readEvents,
+  readEventsFrom,
+} from '../storage/index.js';
 import { checkQuery } from './http-input.js';
 import type { Workspace } from '../storage/index.js';
 
@@ -21,10 +27,12 @@ function startOf(ws: Workspace, lastId: string | undefined, since: string | unde
     const read = readEvents(ws, { since: parseSince(since!) });
     return { backlog: read.events, offset: read.offset };
   }
-  const all = readEventsFrom(ws, 0);
-  const at = all.events.findIndex((e) => e.id === lastId);
-  // An id no longer in the log (the file was rewritten): nothing is replayed rather than everything.
-  return { backlog: at >= 0 ? all.events.slice(at + 1) : [], offset: all.offset };
+  // Found by skimming the log back from its end for the id's line, then read on from there: a replay
+  // costs what it sends. An id no longer in the log (rewritten): nothing is replayed rather than everything.
+  const after = positionAfterEvent(ws, lastId);
+  if (after === undefined) return { backlog: [] as OrcEvent[], offset: eventLogSize(ws) };
+  const read = readEventsFrom(ws, after);
+  return { backlog: read.events, offset: read.offset };
 }
 
 /**

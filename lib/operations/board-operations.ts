@@ -156,6 +156,14 @@ export const listEvents = defineOperation({
     actor: z.string().optional(),
     since: z.string().optional().describe('ISO time or duration ago, e.g. 10m'),
     last: z.number().int().min(0).max(100_000).optional(),
+    within: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "with last or since: bytes of the log's end to look through (truncated says if older went unread)",
+      ),
   }),
   run: async (ctx, input) => {
     const [{ readEvents }, { parseSince }] = await Promise.all([

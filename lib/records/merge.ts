@@ -177,6 +177,38 @@ export function mergeEventLines(...texts: string[]): EventMerge {
   };
 }
 
+const eventIdOf = (line: string) => /^\{"id":"([^"]+)"/.exec(line)?.[1];
+
+/**
+ * Merges two versions of the live event log against their base: the union of both, except the events
+ * of the base that one side no longer holds. A side drops events from events.jsonl only by closing it
+ * into a segment (or by `orc doctor --fix` removing a copy), and those events live on in that segment:
+ * keeping them here as well would log them twice.
+ */
+export function mergeLiveEventLog(base: string | undefined, ours: string, theirs: string): EventMerge {
+  const merged = mergeEventLines(ours, theirs);
+  if (!base) return merged;
+  const idsOf = (text: string) =>
+    new Set(
+      text
+        .split('\n')
+        .map(eventIdOf)
+        .filter((id) => id !== undefined),
+    );
+  const [inOurs, inTheirs] = [idsOf(ours), idsOf(theirs)];
+  const moved = new Set([...idsOf(base)].filter((id) => !inOurs.has(id) || !inTheirs.has(id)));
+  if (moved.size === 0) return merged;
+  const keep = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => {
+        const id = eventIdOf(line);
+        return id === undefined || !moved.has(id);
+      })
+      .join('\n');
+  return { ...merged, text: keep(merged.text), eventText: keep(merged.eventText) };
+}
+
 /** Splits a file with git conflict markers into its two sides (common text goes to both). */
 export function splitConflict(text: string): { ours: string; theirs: string } | undefined {
   if (!/^<{7}( |$)/m.test(text)) return undefined;

@@ -39,6 +39,11 @@ export const ORC_VARIABLES = [
   { key: 'MCP_TOOLS', meaning: '`core` or `all` tools for `orc mcp`', default: 'mcp.tools, else all' },
   { key: 'DEBUG', meaning: 'print the stack of an unexpected error', default: 'unset' },
   { key: 'FSYNC', meaning: '`1` flushes every write to disk (power loss)', default: 'unset' },
+  {
+    key: 'EVENT_SEGMENT_BYTES',
+    meaning: 'the size at which events.jsonl is closed into a segment under events/',
+    default: '16777216 (16 MiB)',
+  },
   { key: 'PROGRESS', meaning: '`1` shows progress although stderr is not a terminal', default: 'unset' },
   { key: 'INVOCATION', meaning: 'how briefs say to run orc', default: 'orc on PATH, else node <script>' },
   {

@@ -1,5 +1,6 @@
 import { newId } from '../shared/index.js';
-import { appendText, fileStamp } from './files.js';
+import { type LogFile, eventLogFiles } from './event-segments.js';
+import { appendText } from './files.js';
 import { lastLineStart, lineNumbersAt, readLinesBackward, readLinesForward } from './line-reader.js';
 import type { Workspace } from './workspace.js';
 
@@ -46,18 +47,27 @@ export interface EventFilter {
   subject?: string;
   /** Events about any of these subjects. */
   subjects?: readonly string[];
+  /**
+   * With `last` or `since`: look through at most this many bytes from the log's end (`truncated` then
+   * says whether older events went unread), so that a view of recent history costs what it shows.
+   */
+  within?: number;
 }
 
 export interface CorruptLine {
   line: number;
   text: string;
+  /** The closed segment holding the line (`events/….jsonl`); absent for events.jsonl. */
+  file?: string;
 }
 
 export interface EventsRead {
   events: OrcEvent[];
   corrupt: CorruptLine[];
-  /** Byte offset just past what was read, for following the file. */
+  /** The position in the log just past what was read, for following it (see event-segments.ts). */
   offset: number;
+  /** A backward read stopped at `within` bytes before it found all it was asked for. */
+  truncated?: boolean;
 }
 
 export function matchesEvent(event: OrcEvent, filter: EventFilter): boolean {
@@ -128,30 +138,36 @@ export const SINCE_SLACK_MS = 60 * 60 * 1000;
 
 /**
  * The events matching `filter`, oldest first, and the lines that are not events. With `last` or
- * `since`, the log is read backwards from its end in chunks and the read stops once it has `last`
- * matching events or meets an event older than `since` (less the slack): it costs what it returns, and
- * `corrupt` holds the bad lines among those read. Otherwise the whole log is streamed line by line,
- * never held as one string, so logs beyond V8's string limit are read.
+ * `since`, the log is read backwards from its end in chunks, the live file first and then as many
+ * closed segments as needed, newest first; the read stops once it has `last` matching events or meets
+ * an event older than `since` (less the slack): it costs what it returns, and `corrupt` holds the bad
+ * lines among those read. Otherwise every file is streamed line by line, oldest segment first, never
+ * held as one string, so a log of any size is read.
  */
 export function readEvents(ws: Workspace, filter: EventFilter = {}): EventsRead {
-  const size = eventLogSize(ws);
-  if (size === 0) return { events: [], corrupt: [], offset: 0 };
-  if (filter.last === undefined && filter.since === undefined) return readAllEvents(ws, filter, size);
-  return readEventsBackward(ws, filter, size);
+  const files = eventLogFiles(ws);
+  if (filter.last === undefined && filter.since === undefined) return readAllEvents(ws, files, filter);
+  return readEventsBackward(ws, files, filter);
 }
 
-function readAllEvents(ws: Workspace, filter: EventFilter, size: number): EventsRead {
+const endOf = (files: readonly LogFile[]) => files[files.length - 1]!.start + files[files.length - 1]!.size;
+const fileLabel = (file: LogFile) => (file.live ? {} : { file: file.name });
+
+function readAllEvents(ws: Workspace, files: readonly LogFile[], filter: EventFilter): EventsRead {
   const events: OrcEvent[] = [];
   const corrupt: CorruptLine[] = [];
-  let number = 0;
-  for (const line of readLinesForward(ws, ws.eventsFile, 0, size)) {
-    number++;
-    if (line.trim() === '') continue;
-    const event = parseEventLine(line);
-    if (!event) corrupt.push({ line: number, text: corruptText(line) });
-    else if (matchesEvent(event, filter)) events.push(event);
+  for (const file of files) {
+    if (file.size === 0) continue;
+    let number = 0;
+    for (const line of readLinesForward(ws, file.path, 0, file.size)) {
+      number++;
+      if (line.trim() === '') continue;
+      const event = parseEventLine(line);
+      if (!event) corrupt.push({ line: number, text: corruptText(line), ...fileLabel(file) });
+      else if (matchesEvent(event, filter)) events.push(event);
+    }
   }
-  return { events, corrupt, offset: size };
+  return { events, corrupt, offset: endOf(files) };
 }
 
 /** An event line as orc writes it, judged without parsing: an object with the four required keys. */
@@ -187,14 +203,41 @@ function unmatchable(filter: EventFilter): ((line: string) => boolean) | undefin
   return (line) => needed.some((anyOf) => !anyOf.some((text) => line.includes(text))) && looksLikeEvent(line);
 }
 
-function readEventsBackward(ws: Workspace, filter: EventFilter, size: number): EventsRead {
+/** The time of a file's last event, read from its tail; undefined when its last line is not one. */
+function lastEventTime(ws: Workspace, file: LogFile): number | undefined {
+  for (const line of readLinesBackward(ws, file.path, 0, file.size, 4096)) {
+    if (line.text.trim() === '') continue;
+    const event = parseEventLine(line.text);
+    return event && Date.parse(event.ts);
+  }
+  return undefined;
+}
+
+function readEventsBackward(ws: Workspace, files: readonly LogFile[], filter: EventFilter): EventsRead {
   const events: OrcEvent[] = [];
-  const bad: Array<{ offset: number; text: string }> = [];
+  const corrupt: CorruptLine[] = [];
   const last = filter.last ?? Number.POSITIVE_INFINITY;
   const floor = filter.since === undefined ? undefined : filter.since - SINCE_SLACK_MS;
   const skip = unmatchable(filter);
-  if (last > 0) {
-    for (const line of readLinesBackward(ws, ws.eventsFile, 0, size)) {
+  const end = endOf(files);
+  const lowest = filter.within === undefined ? 0 : Math.max(0, end - filter.within);
+  let truncated = false;
+  for (let f = files.length - 1; f >= 0 && last > 0 && events.length < last; f--) {
+    const file = files[f]!;
+    if (file.size === 0) continue;
+    if (file.start + file.size <= lowest) {
+      truncated = true;
+      break;
+    }
+    // A closed segment that ends before `since` holds nothing newer: segments are in time order,
+    // but for those a merge filled with another branch's events, which end later and are read.
+    if (!file.live && floor !== undefined && (lastEventTime(ws, file) ?? floor) < floor) continue;
+    const from = Math.max(0, lowest - file.start);
+    if (from > 0) truncated = true;
+    const bad: Array<{ offset: number; text: string }> = [];
+    for (const line of readLinesBackward(ws, file.path, from, file.size)) {
+      // A read cut at `within` starts mid-line: that partial line is not read.
+      if (from > 0 && line.offset === from) break;
       if (line.text.trim() === '' || skip?.(line.text)) continue;
       const event = parseEventLine(line.text);
       if (!event) {
@@ -206,45 +249,75 @@ function readEventsBackward(ws: Workspace, filter: EventFilter, size: number): E
       events.push(event);
       if (events.length >= last) break;
     }
+    corrupt.unshift(...numberBadLines(ws, file, bad));
   }
-  // Numbering a bad line means counting the lines before it: done only when there is one.
-  bad.reverse();
-  const numbers =
-    bad.length === 0
-      ? []
-      : lineNumbersAt(
-          ws,
-          ws.eventsFile,
-          bad.map((b) => b.offset),
-        );
-  const corrupt = bad.map((b, i) => ({ line: numbers[i]!, text: b.text }));
-  return { events: events.reverse(), corrupt, offset: size };
+  if (events.length >= last) truncated = false;
+  return { events: events.reverse(), corrupt, offset: end, ...(truncated ? { truncated } : {}) };
 }
 
-/** The log's size in bytes: where a follower that wants only new events starts. No log is 0. */
+/** Numbers the bad lines found by a backward read (counting the lines before them: only when there are some). */
+function numberBadLines(ws: Workspace, file: LogFile, bad: Array<{ offset: number; text: string }>) {
+  if (bad.length === 0) return [];
+  bad.reverse();
+  const numbers = lineNumbersAt(
+    ws,
+    file.path,
+    bad.map((b) => b.offset),
+  );
+  return bad.map((b, i) => ({ line: numbers[i]!, text: b.text, ...fileLabel(file) }));
+}
+
+/** The log's end: the position where a follower that wants only new events starts. No log is 0. */
 export function eventLogSize(ws: Workspace): number {
-  return fileStamp(ws, ws.eventsFile)?.size ?? 0;
+  return endOf(eventLogFiles(ws));
 }
 
 /**
- * Reads complete lines appended after `offset`; returns the events and the new offset. Cheap when
- * nothing was appended (one stat), so followers poll it.
+ * Reads the complete lines after `position` (see event-segments.ts), through the newest closed segment
+ * when a rotation moved them there, and the live file; returns the events and the new position. Cheap
+ * when nothing was appended (a folder listing and a few stats), so followers poll it.
  */
-export function readEventsFrom(ws: Workspace, offset: number): EventsRead {
-  const size = eventLogSize(ws);
-  if (size < offset) offset = 0; // the file was replaced (a merge, a doctor fix): start over
-  if (size === offset) return { events: [], corrupt: [], offset };
-  // A half-written last line is left for the next read.
-  const end = lastLineStart(ws, ws.eventsFile, offset, size);
+export function readEventsFrom(ws: Workspace, position: number): EventsRead {
+  const files = eventLogFiles(ws);
+  const live = files[files.length - 1]!;
+  const end = live.start + live.size;
+  // The log shrank (a merge, a doctor fix rewrote it): start over at the live file, not the whole history.
+  if (end < position) position = live.start;
+  if (end === position) return { events: [], corrupt: [], offset: position };
   const events: OrcEvent[] = [];
   const corrupt: CorruptLine[] = [];
-  let number = -1; // numbered from 0 at `offset`, not from the file's start (which would cost a count)
-  for (const line of readLinesForward(ws, ws.eventsFile, offset, end)) {
-    number++;
-    if (line.trim() === '') continue;
-    const event = parseEventLine(line);
-    if (event) events.push(event);
-    else corrupt.push({ line: number, text: corruptText(line) });
+  let next = position;
+  for (const file of files) {
+    if (file.start + file.size <= position) continue;
+    const from = Math.max(0, position - file.start);
+    // A half-written last line of the live file is left for the next read.
+    const to = file.live ? lastLineStart(ws, file.path, from, file.size) : file.size;
+    let number = -1; // numbered from 0 at `from`, not from the file's start (which would cost a count)
+    for (const line of readLinesForward(ws, file.path, from, to)) {
+      number++;
+      if (line.trim() === '') continue;
+      const event = parseEventLine(line);
+      if (event) events.push(event);
+      else corrupt.push({ line: number, text: corruptText(line), ...fileLabel(file) });
+    }
+    next = file.start + to;
   }
-  return { events, corrupt, offset: end };
+  return { events, corrupt, offset: next };
+}
+
+/**
+ * The position just past the event `id`, found by skimming the log backwards for its text; undefined
+ * when no line holds it. A reconnecting follower resumes there without the log being parsed.
+ */
+export function positionAfterEvent(ws: Workspace, id: string): number | undefined {
+  const needle = `{"id":${JSON.stringify(id)},`;
+  const files = eventLogFiles(ws);
+  for (let f = files.length - 1; f >= 0; f--) {
+    const file = files[f]!;
+    for (const line of readLinesBackward(ws, file.path, 0, file.size)) {
+      if (!line.text.startsWith(needle)) continue;
+      return file.start + line.offset + Buffer.byteLength(line.text) + 1;
+    }
+  }
+  return undefined;
 }

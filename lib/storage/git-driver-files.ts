@@ -22,14 +22,16 @@ export function mergeSetupMissing(ws: Workspace): { driver: boolean; attributes:
   const attributes = readText(common, join(place.common, 'info', 'attributes')) ?? '';
   return {
     driver: !/^\s*\[merge "orc"\]/m.test(config),
-    attributes: !attributes.split(/\r?\n/).some((line) => line.trim() === localAttribute(ws, place.top)),
+    attributes: !localAttributes(ws, place.top).every((wanted) =>
+      attributes.split(/\r?\n/).some((line) => line.trim() === wanted),
+    ),
   };
 }
 
-/** The line of `.git/info/attributes` that gives this workspace's event log orc's driver. */
-function localAttribute(ws: Workspace, top: string): string {
-  const path = relative(top, ws.eventsFile).split('\\').join('/');
-  return `/${path} merge=orc`;
+/** The lines of `.git/info/attributes` that give this workspace's event log (and its closed segments) orc's driver. */
+function localAttributes(ws: Workspace, top: string): string[] {
+  const path = (file: string) => relative(top, file).split('\\').join('/');
+  return [`/${path(ws.eventsFile)} merge=orc`, `/${path(ws.eventSegmentsDir)}/*.jsonl merge=orc`];
 }
 
 /** Writes the local override of the event log's merge (see above); true when it changed the file. */
@@ -38,6 +40,6 @@ export function writeLocalMergeAttributes(ws: Workspace): boolean {
   if (!place) return false;
   return ensureLines({ root: place.common }, join(place.common, 'info', 'attributes'), [
     "# orc: this clone has orc's merge driver: the event log merges in time order (see .gitattributes)",
-    localAttribute(ws, place.top),
+    ...localAttributes(ws, place.top),
   ]);
 }

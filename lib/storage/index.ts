@@ -1,5 +1,6 @@
 export * from './event-log-health.js';
 export * from './events.js';
+export * from './event-segments.js';
 export * from './file-trees.js';
 export * from './files.js';
 export * from './journal.js';

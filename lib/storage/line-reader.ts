@@ -16,8 +16,12 @@ export interface FileLine {
 
 /** Bytes read per chunk backwards: a tail of 20 events is about 4 KiB. */
 export const BACKWARD_CHUNK = 64 * 1024;
-/** Bytes read per chunk forwards, where everything is read anyway. */
-export const FORWARD_CHUNK = 1024 * 1024;
+/**
+ * Bytes read per chunk forwards. Small enough that a chunk's decoded text is an ordinary young-generation
+ * string: V8 puts larger strings in its large-object space, which only a full collection frees, so
+ * streaming a log in 1 MiB chunks grew the heap by much of the log before anything was collected.
+ */
+export const FORWARD_CHUNK = 64 * 1024;
 
 const NEWLINE = 10;
 const joined = (pieces: Buffer[]) => (pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));

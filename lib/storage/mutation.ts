@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
+import { rotateEventLog } from './event-segments.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
 import { checkActor, invalidInput, notFound, quote, envValue } from '../shared/index.js';
 import { confine, listFiles, workspaceRelative } from './files.js';
@@ -164,7 +165,11 @@ export class Mutation {
     appendEvents(this.ws, this.events);
     pauseForTest('commit:logged');
     if (journalFile) clearJournal(this.ws, journalFile);
-    if (this.events.length > 0) rememberEventLog(this.ws);
+    if (this.events.length === 0) return;
+    // Only now, with nothing left to roll forward: a journal's recovery looks for its events at the
+    // live file's end.
+    rotateEventLog(this.ws);
+    rememberEventLog(this.ws);
   }
 
   /** The buffered writes as the journal holds them; every path checked (confined) before anything is written. */

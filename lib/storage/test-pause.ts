@@ -8,7 +8,9 @@ import { envValue } from '../shared/index.js';
  * The points: `lock:acquired` (holding the lock, before anything), `lock:spared-stalled-holder` (a
  * waiter found the lock past its stale time but its holder alive), `commit:journaled` (the commit
  * point passed, nothing applied), `commit:wrote-<n>` (after its n-th file), `commit:applied` (files
- * written, events not), `commit:logged` (events appended, journal not removed), and
+ * written, events not), `commit:logged` (events appended, journal not removed), `rotate:moved` (the live event log
+ * renamed into a closed segment, no new live file yet), `rotate:split` (a large live log's
+ * segments written, the live file not yet cut to what is left), and
  * `recover:wrote-<n>`, `recover:logged` while a left-over journal is rolled forward. Nothing happens
  * unless the variable names one. Never set it outside tests.
  */

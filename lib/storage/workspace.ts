@@ -33,6 +33,8 @@ export interface Workspace {
   readonly cyclesDir: string;
   readonly policiesDir: string;
   readonly eventsFile: string;
+  /** Closed segments of the event log (see event-segments.ts), committed like events.jsonl. */
+  readonly eventSegmentsDir: string;
   readonly knowledgeDir: string;
   /** Consolidated run notes, inside the knowledge base. */
   readonly runNotesDir: string;
@@ -90,6 +92,7 @@ export function workspaceAt(root: string): Workspace {
     cyclesDir: join(stateDir, 'cycles'),
     policiesDir: join(stateDir, 'policies'),
     eventsFile: join(abs, 'events.jsonl'),
+    eventSegmentsDir: join(abs, 'events'),
     knowledgeDir,
     runNotesDir: join(knowledgeDir, 'runs'),
     runNotesArchiveDir: join(knowledgeDir, 'archive', 'runs'),
@@ -198,12 +201,19 @@ export interface InitResult {
 }
 
 const GITIGNORE_LINES = ['# orc: machine-local lock and caches', '.orc/', 'state/**/.*.tmp-*'];
+/** The `.gitattributes` lines of the event log's closed segments: git's union in any clone, orc's driver where set up. */
+export const SEGMENT_ATTRIBUTE_LINES = [
+  '# orc: closed segments of the event log (events/) merge like events.jsonl',
+  'events/*.jsonl merge=union',
+];
+
 /** orc's merge driver for its files; `orc git setup` defines it in the repo's git config. */
 export const GITATTRIBUTES_LINES = [
   "# orc: state merges field by field with orc's driver (any orc command sets it up in a clone); the",
   "# event log merges by git's built-in union in any clone, by orc's driver where .git/info/attributes says",
   'state/**/*.json merge=orc',
   'events.jsonl merge=union',
+  ...SEGMENT_ATTRIBUTE_LINES,
 ];
 
 const CONFIG_TEMPLATE = `# orc workspace configuration. Every setting has a default; uncomment to change one.
