@@ -13,7 +13,9 @@ import {
   RECORD_KIND_LIST,
   type RecordKind,
   type RecordKindName,
+  entryKind,
   listFolder,
+  nestedFolderOf,
   readText,
   recordFileName,
   recordKindOfPath,
@@ -195,20 +197,42 @@ function checkRecordText(
   return record as Record<string, unknown>;
 }
 
+/**
+ * A run's own folder (`state/runs/<id>/`): large step outputs, which are any text, and its step files
+ * in `steps/`, each checked as a record of the kinds `within` the run kind (the run step).
+ */
+function checkRunFolder(
+  ctx: DoctorContext,
+  runId: string,
+  unmerged: ReadonlyMap<string, UnmergedFile>,
+  into: Map<string, Record<string, unknown>>,
+): void {
+  for (const kind of RECORD_KIND_LIST) {
+    if (kind.within?.parent !== 'run') continue;
+    const folder = nestedFolderOf(ctx.ws, kind, runId);
+    if (entryKind(ctx.ws, folder) === undefined) continue;
+    for (const [name, record] of checkRecordFolder(ctx, kind, unmerged, folder)) into.set(`${runId}/${name}`, record);
+  }
+}
+
 function checkRecordFolder(
   ctx: DoctorContext,
   kind: RecordKind<unknown>,
   unmerged: ReadonlyMap<string, UnmergedFile>,
+  folder: string = ctx.ws[kind.folder],
+  nested?: Map<string, Record<string, unknown>>,
 ): Map<string, Record<string, unknown>> {
   const records = new Map<string, Record<string, unknown>>();
-  const folder = ctx.ws[kind.folder];
   const entries = listEntries(ctx, folder);
   const names = new Set(entries.map((e) => e.name));
   for (const entry of entries) {
     const path = join(folder, entry.name);
     const file = workspaceRelative(ctx.ws, path);
-    // A run keeps large step outputs in a folder named after it.
-    if (kind.name === 'run' && entry.kind === 'folder' && names.has(`${entry.name}.json`)) continue;
+    // A run keeps large step outputs and its step files in a folder named after it.
+    if (kind.name === 'run' && entry.kind === 'folder' && names.has(`${entry.name}.json`)) {
+      if (nested) checkRunFolder(ctx, entry.name, unmerged, nested);
+      continue;
+    }
     if (entry.kind === 'link') {
       ctx.report({
         code: 'WRONG_TYPE',
@@ -270,6 +294,12 @@ export function checkRecordFolders(
   unmerged: ReadonlyMap<string, UnmergedFile>,
 ): FoundRecords {
   const found: FoundRecords = new Map();
-  for (const kind of RECORD_KIND_LIST) found.set(kind.name, checkRecordFolder(ctx, kind, unmerged));
+  // Records of a kind `within` another are checked in the folders of that kind's records.
+  for (const kind of RECORD_KIND_LIST) if (kind.within) found.set(kind.name, new Map());
+  for (const kind of RECORD_KIND_LIST) {
+    if (kind.within) continue;
+    const nested = kind.name === 'run' ? found.get('runStep') : undefined;
+    found.set(kind.name, checkRecordFolder(ctx, kind, unmerged, ctx.ws[kind.folder], nested));
+  }
   return found;
 }
