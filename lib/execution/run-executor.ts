@@ -65,13 +65,26 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
   const knowledgeFor = options.knowledgeFor ?? stepKnowledgeOrNothing(ws, options);
   // With `redis:` configured, command and LLM steps go to `orc worker` processes (remote-steps.ts).
   let remote: RemoteSteps | undefined;
-  // Outcomes that arrive together are recorded in one critical section.
+  // Outcomes that arrive together are recorded in one critical section, which also starts the steps
+  // they free (one write of the workspace per step that ends, see RunTracker.advance).
   const outcomes: StepOutcome[] = [];
+  // Steps whose outcome is recorded but whose slot `active` still holds (their promise is ending).
+  const ended = new Set<string>();
   let flushing: Promise<void> | undefined;
   const settle = (outcome: StepOutcome): Promise<void> => {
     outcomes.push(outcome);
     flushing ??= (async () => {
-      while (outcomes.length > 0) await tracker.settle(outcomes.splice(0), runner);
+      while (outcomes.length > 0) {
+        const batch = outcomes.splice(0);
+        for (const o of batch) ended.add(o.step);
+        const busy = () => new Set([...active.keys()].filter((id) => !ended.has(id)));
+        const { started } = await tracker.advance(
+          batch,
+          (run) => stepsToStart(run, busy()).map((s) => s.id),
+          runner,
+        );
+        for (const step of started) launch(step, tracker.run);
+      }
     })().finally(() => {
       flushing = undefined;
     });
@@ -107,7 +120,10 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
         await settle({ step: step.id, error: message });
       }
       report();
-    })().finally(() => active.delete(step.id));
+    })().finally(() => {
+      active.delete(step.id);
+      ended.delete(step.id);
+    });
     active.set(step.id, { done, abort });
   };
   try {

@@ -113,7 +113,7 @@ export function assembleRun(header: RunHeader, files: ReadonlyMap<string, StepFi
   let updatedAt = header.updatedAt;
   const steps = header.steps.map((p): RunStep => {
     const file = files.get(p.id);
-    if (!file) return { ...p, ...INITIAL_STEP_STATE };
+    if (!file) return orderStep({ ...p, ...INITIAL_STEP_STATE });
     if (file.outputFile !== null && isName(p.id) && file.outputFile !== stepOutputPath(header.id, p.id))
       throw invalidRecord(label, 'run', [
         `steps/${p.id}.json: outputFile: must be null or ${stepOutputPath(header.id, p.id)}`,

@@ -21,6 +21,8 @@ import {
  */
 export class RunTracker {
   private stored: StoredRun;
+  /** Moves run one at a time, each after the last one's commit (what it read is what it left). */
+  private queue: Promise<unknown> = Promise.resolve();
   /** The header's change stamp when the run was read; undefined after this runner rewrote it. */
   private stamp: string | undefined;
 
@@ -71,12 +73,47 @@ export class RunTracker {
     return (await this.move(actor, ids, (run, now) => applyStepOutcomes(run, outcomes, now))).run;
   }
 
+  /**
+   * Records how running steps ended and, in the same critical section, starts the steps `choose`
+   * picks from the run that follows (stepsToStart): a runner moves on with one write of the workspace
+   * per step that ends, not two. Returns the run and the steps the caller should run now.
+   */
+  async advance(
+    outcomes: readonly StepOutcome[],
+    choose: (run: Run) => readonly string[],
+    actor: string | ActorOptions,
+  ): Promise<{ run: Run; started: RunStep[] }> {
+    const ids = outcomes.map((o) => o.step);
+    const transition = await this.move(actor, ids, (run, now) => {
+      const settled = applyStepOutcomes(run, outcomes, now);
+      const next = startRunSteps(settled.run, choose(settled.run), now);
+      return {
+        run: next.run,
+        events: [...settled.events, ...next.events],
+        changed: [...settled.changed, ...next.changed],
+        files: settled.files,
+        started: next.started,
+      };
+    });
+    return { run: transition.run, started: transition.started };
+  }
+
   /** A step left running by a runner that died goes back to pending (see requeueRunStep). */
   async requeue(stepId: string, actor: string | ActorOptions): Promise<Run> {
     return (await this.move(actor, [stepId], (run, now) => requeueRunStep(run, stepId, now))).run;
   }
 
-  private async move<T extends RunTransition>(
+  private move<T extends RunTransition>(
+    actor: string | ActorOptions,
+    touched: readonly string[],
+    apply: (run: Run, now: Date) => T,
+  ): Promise<T> {
+    const moved = this.queue.then(() => this.moveNow(actor, touched, apply));
+    this.queue = moved.catch(() => undefined);
+    return moved;
+  }
+
+  private async moveNow<T extends RunTransition>(
     actor: string | ActorOptions,
     touched: readonly string[],
     apply: (run: Run, now: Date) => T,
