@@ -1,5 +1,13 @@
 import { isName } from '../shared/index.js';
-import { type Run, type RunStep, runSchemaParts, stepOutputPath, validateRun } from './run-schema.js';
+import {
+  type Run,
+  type RunStep,
+  TERMINAL_RUN,
+  deriveRunStatus,
+  runSchemaParts,
+  stepOutputPath,
+  validateRun,
+} from './run-schema.js';
 import { type RecordSchema, invalidRecord, lazySchema, validateRecord } from './validate.js';
 
 /*
@@ -123,7 +131,12 @@ export function assembleRun(header: RunHeader, files: ReadonlyMap<string, StepFi
     return orderStep({ ...p, ...state });
   });
   const { v: _v, steps: _steps, ...rest } = header;
-  return { v: 2, ...rest, updatedAt, steps };
+  const run: Run = { v: 2, ...rest, updatedAt, steps };
+  // The status follows from the steps: after a merge of two branches that each moved some steps, the
+  // header (written when the status last changed on one of them) may say less than the steps do.
+  run.status = deriveRunStatus(run);
+  if (TERMINAL_RUN.has(run.status)) run.endedAt ??= updatedAt;
+  return run;
 }
 
 /** A step with its fields in the order format 1 kept them (stable JSON for readers and tests). */
