@@ -25,7 +25,9 @@ function layeredFlow(steps) {
     const layer = Math.floor(i / LAYER);
     const before = (layer - 1) * LAYER;
     const deps = layer === 0 ? [] : [before + (i % LAYER), before + ((i + 1) % LAYER)];
-    lines.push(`      - { id: s${i}, agent: noop, task: step ${i}, deps: [${deps.map((d) => `s${d}`).join(', ')}] }`);
+    lines.push(
+      `      - { id: s${i}, agent: noop, task: step ${i}, deps: [${deps.map((d) => `s${d}`).join(', ')}] }`,
+    );
   }
   return lines.join('\n');
 }
@@ -52,7 +54,12 @@ async function timeTrueRun(steps) {
   );
   const ws = findWorkspace({ dir });
   const config = loadOrchestratorConfig(ws);
-  const run = await createRun(ws, { task: 'bench', plan: planFromFlow(config.flows[0], {}), config, concurrency: 1 });
+  const run = await createRun(ws, {
+    task: 'bench',
+    plan: planFromFlow(config.flows[0], {}),
+    config,
+    concurrency: 1,
+  });
   const bytesBefore = bytesWritten();
   const started = performance.now();
   const done = await executeRun(ws, run.id, { config, pollMs: 50 });
@@ -78,7 +85,9 @@ const mib = (bytes) => (bytes === undefined ? 'n/a' : `${(bytes / 1048576).toFix
 
 export async function run() {
   const began = performance.now();
-  console.log(`## runs: ${SMALL} and ${BIG} steps of \`true\` (concurrency 1); the ${DAG_STEPS}-step DAG of a 50 ms sleep at concurrency 1 and 8`);
+  console.log(
+    `## runs: ${SMALL} and ${BIG} steps of \`true\` (concurrency 1); the ${DAG_STEPS}-step DAG of a 50 ms sleep at concurrency 1 and 8`,
+  );
   const bare = [nodeBareMs(), nodeBareMs(), nodeBareMs()].sort((a, b) => a - b)[1];
   const spawn = spawnTrueMs();
   const small = await timeTrueRun(SMALL);
@@ -102,10 +111,13 @@ export async function run() {
   // The overhead per step of the big run over the small: 1 when it is constant in the run's size.
   const overheadGrowth = bigOverhead / Math.max(smallOverhead, 0.1);
 
-  const sleepy = dagWorkspace('["sleep", "0.05"]');
-  const serial = await timeDagRun(sleepy, 1);
-  const parallel = await timeDagRun(sleepy, 8);
-  console.log(`  ${DAG_STEPS} steps of a 50 ms sleep: concurrency 1 ${fmt(serial)} ms, concurrency 8 ${fmt(parallel)} ms`);
+  // Each in a fresh workspace: a second run in the same one would also pay for what the first left
+  // (its board tasks, events, and the memories its consolidation wrote, which every step's brief recalls).
+  const serial = await timeDagRun(dagWorkspace('["sleep", "0.05"]'), 1);
+  const parallel = await timeDagRun(dagWorkspace('["sleep", "0.05"]'), 8);
+  console.log(
+    `  ${DAG_STEPS} steps of a 50 ms sleep: concurrency 1 ${fmt(serial)} ms, concurrency 8 ${fmt(parallel)} ms`,
+  );
 
   const rows = [
     [`${BIG} steps of true: overhead per step`, `${fmt(bigOverhead, 2)} ms`, '<= 5 ms', bigOverhead <= 5],
@@ -130,7 +142,9 @@ export async function run() {
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, goal, ok] of rows)
-    console.log(`  ${name.padEnd(width)}  ${value.padEnd(28)} goal ${goal.padEnd(20)} ${ok ? 'PASS' : 'MISS'}`);
+    console.log(
+      `  ${name.padEnd(width)}  ${value.padEnd(28)} goal ${goal.padEnd(20)} ${ok ? 'PASS' : 'MISS'}`,
+    );
   const misses = rows.filter((r) => !r[3]).length;
   console.log(
     `  ${misses === 0 ? 'all targets met' : `${misses} target(s) MISSED`} (runs bench took ${fmt((performance.now() - began) / 1000)} s)`,

@@ -226,7 +226,9 @@ test('the table: each kind has a workspace folder, a file-name rule, and is foun
     const name = kind.fileNameOf(String(record[kind.keyField]));
     assert.ok(kind.isRecordName(name), `${kind.name}: ${name}`);
     // A run's step files are in a folder of the run: state/runs/<run id>/steps/.
-    const folder = kind.within ? `${ws[kind.folder]}/r-000000000001/${kind.within.subfolder}` : ws[kind.folder];
+    const folder = kind.within
+      ? `${ws[kind.folder]}/r-000000000001/${kind.within.subfolder}`
+      : ws[kind.folder];
     const path = `${folder.slice('/w/'.length)}/${name}`;
     assert.equal(recordKindOfPath(path), kind, path);
     assert.equal(recordKindOfPath(`some/repo/${path}`), kind, 'a workspace inside a repository');

@@ -146,10 +146,7 @@ test('two branches that moved different steps of a run merge without a conflict;
   assert.equal(merge(dir, 'side'), 0, 'merged cleanly');
   const merged = runs.getRun(ws, run.id);
   assert.deepEqual(stepStatus(merged), { a: 'done', b: 'done', c: 'pending', d: 'pending' });
-  assert.deepEqual(
-    [merged.steps[0].output, merged.steps[1].output],
-    ['from side', 'from main'],
-  );
+  assert.deepEqual([merged.steps[0].output, merged.steps[1].output], ['from side', 'from main']);
   assert.equal(git(dir, 'status', '--porcelain').trim(), '');
 });
 
@@ -170,7 +167,11 @@ test('the merge driver merges a step file both branches moved (the later wins); 
   commitAll(dir, 'a done on main');
   assert.equal(merge(dir, 'side'), 0, 'the driver merged a.json');
   const a = runs.getRun(ws, run.id).steps[0];
-  assert.deepEqual([a.status, a.output, a.error], ['done', 'fine', null], 'the version that moved last, whole');
+  assert.deepEqual(
+    [a.status, a.output, a.error],
+    ['done', 'fine', null],
+    'the version that moved last, whole',
+  );
 
   const steps = join(dir, 'state', 'runs', run.id, 'steps');
   assert.equal(orc(['--dir', dir, 'doctor']).code, 0, orc(['--dir', dir, 'doctor']).stdout);

@@ -42,7 +42,8 @@ export function drawLiveTable(run: Run, out: { write(text: string): unknown }, r
     const at = col > 2 ? col - 1 : col;
     return Math.max(h.length, ...cells.map((r) => r[at]!.length));
   });
-  const pad = (text: string, col: number, shown = text) => `${shown}${' '.repeat(widths[col]! - text.length)}`;
+  const pad = (text: string, col: number, shown = text) =>
+    `${shown}${' '.repeat(widths[col]! - text.length)}`;
   const line = (values: string[], shown: string[] = values) =>
     `│ ${values.map((v, col) => pad(v, col, shown[col])).join(' │ ')} │`;
   const rule = (left: string, mid: string, right: string) =>
@@ -51,13 +52,19 @@ export function drawLiveTable(run: Run, out: { write(text: string): unknown }, r
     const step = run.steps[i]!;
     const [id, agent, deps, gate, task] = cells[i]!;
     const values = [id!, agent!, step.status, deps!, gate!, task!];
-    return line(values, values.map((v, col) => (col === 2 ? stepColor(v) : v)));
+    return line(
+      values,
+      values.map((v, col) => (col === 2 ? stepColor(v) : v)),
+    );
   };
   const total = run.steps.length + 4;
   if (total > rows) return { drawn: false, update: () => {} };
   const lines = [
     rule('┌', '┬', '┐'),
-    line(HEAD, HEAD.map((h) => c.bold(h))),
+    line(
+      HEAD,
+      HEAD.map((h) => c.bold(h)),
+    ),
     rule('├', '┼', '┤'),
     ...run.steps.map((_, i) => rowOf(i)),
     rule('└', '┴', '┘'),

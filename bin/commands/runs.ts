@@ -1,16 +1,6 @@
 import { numberOrText } from '../options.js';
 import { perform } from '../operations.js';
-import {
-  type Context,
-  ago,
-  c,
-  cell,
-  print,
-  printJson,
-  printable,
-  table,
-  warn,
-} from '../output.js';
+import { type Context, ago, c, cell, print, printJson, printable, table, warn } from '../output.js';
 import { open } from './workspace.js';
 import type { Run, Workspace } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
@@ -57,7 +47,8 @@ function progressPrinter(ctx: Context) {
   let live: LiveTable | undefined;
   return (run: Run) => {
     if (ctx.json) return;
-    if (process.stdout.isTTY && live === undefined) live = drawLiveTable(run, process.stdout, process.stdout.rows || 24);
+    if (process.stdout.isTTY && live === undefined)
+      live = drawLiveTable(run, process.stdout, process.stdout.rows || 24);
     if (live?.drawn) {
       live.update(run);
       return;

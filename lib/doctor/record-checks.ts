@@ -211,7 +211,8 @@ function checkRunFolder(
     if (kind.within?.parent !== 'run') continue;
     const folder = nestedFolderOf(ctx.ws, kind, runId);
     if (entryKind(ctx.ws, folder) === undefined) continue;
-    for (const [name, record] of checkRecordFolder(ctx, kind, unmerged, folder)) into.set(`${runId}/${name}`, record);
+    for (const [name, record] of checkRecordFolder(ctx, kind, unmerged, folder))
+      into.set(`${runId}/${name}`, record);
   }
 }
 

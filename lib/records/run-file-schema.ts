@@ -22,7 +22,10 @@ import { type RecordSchema, invalidRecord, lazySchema, validateRecord } from './
  */
 
 /** What the plan fixed about a step: the part of a RunStep kept in the header. */
-export type RunStepPlan = Pick<RunStep, 'id' | 'agent' | 'kind' | 'task' | 'deps' | 'gate' | 'afterGate' | 'boardTask'>;
+export type RunStepPlan = Pick<
+  RunStep,
+  'id' | 'agent' | 'kind' | 'task' | 'deps' | 'gate' | 'afterGate' | 'boardTask'
+>;
 
 /** What moves as a step runs: the part of a RunStep kept in its own file. */
 export type StepState = Omit<RunStep, keyof RunStepPlan>;
@@ -64,7 +67,11 @@ export function hasMoved(step: RunStep): boolean {
 
 const headerSchema = lazySchema((z) => {
   const { planned, head } = runSchemaParts(z);
-  return z.object({ v: z.literal(2), ...head, steps: z.array(z.object(planned)) }) satisfies RecordSchema<RunHeader>;
+  return z.object({
+    v: z.literal(2),
+    ...head,
+    steps: z.array(z.object(planned)),
+  }) satisfies RecordSchema<RunHeader>;
 });
 
 const stepFileSchema = lazySchema((z) => {

@@ -111,7 +111,38 @@ export function stepPositions(run: Pick<Run, 'steps'>): Map<string, number> {
 export function copyRun(run: Run): Run {
   const steps = [...run.steps];
   positions.set(steps, stepPositions(run));
+  // A step that has ended never moves again, so the copy's first open step is no earlier.
+  const open = openFrom.get(run.steps);
+  if (open !== undefined) openFrom.set(steps, open);
   return { ...run, steps };
+}
+
+/**
+ * Where the first step that has not ended is, by steps array: every step before it has ended, and an
+ * ended step never moves again, so each pass over a run (its status, the steps to start) begins there
+ * and a run of thousands of steps costs each pass the steps still open, not the run.
+ */
+const openFrom = new WeakMap<readonly RunStep[], number>();
+
+export function firstOpenStep(run: Pick<Run, 'steps'>): number {
+  const steps = run.steps;
+  let at = openFrom.get(steps) ?? 0;
+  while (at < steps.length && TERMINAL_STEP.has(steps[at]!.status)) at++;
+  openFrom.set(steps, at);
+  return at;
+}
+
+/** Whether a step of the plan has a `before` gate (the plan never changes: known once per run read). */
+const gatedPlans = new WeakMap<Map<string, number>, boolean>();
+
+export function hasBeforeGates(run: Pick<Run, 'steps'>): boolean {
+  const index = stepPositions(run);
+  let gated = gatedPlans.get(index);
+  if (gated === undefined) {
+    gated = run.steps.some((s) => s.gate?.mode === 'before');
+    gatedPlans.set(index, gated);
+  }
+  return gated;
 }
 
 /** Replaces the step at `id` in a run from copyRun with a copy, and returns that copy to change. */
@@ -135,22 +166,19 @@ export function isStartable(run: Run, step: RunStep): boolean {
   return step.deps.every((dep) => findStep(run, dep)?.status === 'done');
 }
 
-/** The run status that follows from its steps (pure, one pass over the steps). */
+/** The run status that follows from its steps (pure; a pass over the steps still open, see firstOpenStep). */
 export function deriveRunStatus(run: Run): RunStatus {
   if (run.status === 'cancelled') return 'cancelled';
   const steps = run.steps;
-  let terminal = 0;
-  let allDone = true;
-  let moving = false;
+  const open = firstOpenStep(run);
+  if (open === steps.length) return steps.every((s) => s.status === 'done') ? 'complete' : 'failed';
+  // Steps before `open` have ended; the first one that runs or may start settles it.
   let waiting = false;
-  for (const s of steps) {
-    if (TERMINAL_STEP.has(s.status)) terminal++;
-    if (s.status !== 'done') allDone = false;
-    if (s.status === 'running' || isStartable(run, s)) moving = true;
+  for (let i = open; i < steps.length; i++) {
+    const s = steps[i]!;
+    if (s.status === 'running' || isStartable(run, s)) return 'running';
     if (s.status === 'waiting_approval') waiting = true;
   }
-  if (terminal === steps.length) return allDone ? 'complete' : 'failed';
-  if (moving) return 'running';
   if (waiting) return 'waiting_approval';
   // Pending steps that can never start (a dependency failed) are skipped by the transitions; a run
   // here has nothing left to do.
@@ -222,7 +250,9 @@ export function runSchemaParts(z: ZodV3) {
   };
   /** The fields of the run itself, but its steps and format version. */
   const head = {
-    id: z.string().regex(/^r-[0-9a-z]{4,32}$/, 'must be a run id (r- and 4 to 32 lower-case letters or digits)'),
+    id: z
+      .string()
+      .regex(/^r-[0-9a-z]{4,32}$/, 'must be a run id (r- and 4 to 32 lower-case letters or digits)'),
     task: z.string(),
     status: z.enum(RUN_STATUSES),
     plan: z.object({ source: z.enum(['flow', 'llm', 'offline']), flow: z.string().nullable() }),
@@ -240,7 +270,11 @@ export function runSchemaParts(z: ZodV3) {
 export const runSchema = lazySchema((z) => {
   const { planned, state, head } = runSchemaParts(z);
   return z
-    .object({ v: z.union([z.literal(1), z.literal(2)]), ...head, steps: z.array(z.object({ ...planned, ...state })) })
+    .object({
+      v: z.union([z.literal(1), z.literal(2)]),
+      ...head,
+      steps: z.array(z.object({ ...planned, ...state })),
+    })
     .superRefine((run, ctx) => {
       // A merged run cannot point a step's output at another file of the workspace (or anywhere).
       run.steps.forEach((s, i) => {

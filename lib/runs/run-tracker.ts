@@ -128,7 +128,11 @@ export class RunTracker {
     if (transition.changed.length > 0) {
       // A header this runner wrote is read again at the next poll: the stamp after the commit is not known here.
       const was = before!;
-      if (was.format === 1 || was.run.status !== transition.run.status || was.run.endedAt !== transition.run.endedAt)
+      if (
+        was.format === 1 ||
+        was.run.status !== transition.run.status ||
+        was.run.endedAt !== transition.run.endedAt
+      )
         this.stamp = undefined;
       this.stored = { run: transition.run, format: 2 };
     }
@@ -152,7 +156,8 @@ export class RunTracker {
       const { v: _v, id: _id, updatedAt: _at, ...state } = file;
       run.steps[stepPositions(run).get(id)!] = { ...step, ...state };
     }
-    if (run) this.stored = { run, format: 2 };
+    // A new steps array: what the old one's indexes said of the patched steps may no longer hold.
+    if (run) this.stored = { run: { ...run, steps: run.steps.slice() }, format: 2 };
     return this.stored;
   }
 }

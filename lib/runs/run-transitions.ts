@@ -7,6 +7,8 @@ import {
   dependentsOf,
   editStep,
   findStep,
+  firstOpenStep,
+  hasBeforeGates,
   deriveRunStatus,
   isStartable,
   stepOutputPath,
@@ -240,11 +242,17 @@ export function requeueRunStep(run: Run, stepId: string, now: Date): RunTransiti
  * at a `before` gate (they take no slot), then the others up to the run's concurrency.
  */
 export function stepsToStart(run: Run, active: ReadonlySet<string>): RunStep[] {
-  const startable = run.steps.filter((s) => !active.has(s.id) && isStartable(run, s));
-  const held = startable.filter((s) => s.gate?.mode === 'before' && s.decision?.decision !== 'approved');
-  const isHeld = new Set(held);
-  const free = startable
-    .filter((s) => !isHeld.has(s))
-    .slice(0, Math.max(0, run.concurrency - active.size));
+  const slots = Math.max(0, run.concurrency - active.size);
+  // Without `before` gates nothing takes no slot: the pass stops once the free slots are filled.
+  const gated = hasBeforeGates(run);
+  const held: RunStep[] = [];
+  const free: RunStep[] = [];
+  for (let i = firstOpenStep(run); i < run.steps.length; i++) {
+    if (!gated && free.length >= slots) break;
+    const s = run.steps[i]!;
+    if (active.has(s.id) || !isStartable(run, s)) continue;
+    if (s.gate?.mode === 'before' && s.decision?.decision !== 'approved') held.push(s);
+    else if (free.length < slots) free.push(s);
+  }
   return [...held, ...free];
 }

@@ -6,7 +6,7 @@ import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
 import type { Plan } from './planner.js';
 import { type PolicyRule, forbiddenAssignments, listPolicies, matchingPolicies } from './policies.js';
-import { type Run, type RunStep, type StepGate } from '../records/index.js';
+import type { Run, RunStep, StepGate } from '../records/index.js';
 import { boardStream, boardTaskFor, mirror, oneLine } from './run-board.js';
 import { type StoredRun, loadRun, loadRuns, readStoredRun, runFile, writeRun } from './run-store.js';
 import {

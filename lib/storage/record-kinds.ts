@@ -235,7 +235,11 @@ export function recordKindOfPath(path: string): RecordKind<unknown> | undefined 
     const owner = folder.slice(0, -suffix.length);
     const cut = owner.lastIndexOf('/');
     const key = owner.slice(cut + 1);
-    return cut >= 0 && parent.isRecordName(parent.fileNameOf(key)) && inFolder(owner.slice(0, cut), relativeFolder(parent));
+    return (
+      cut >= 0 &&
+      parent.isRecordName(parent.fileNameOf(key)) &&
+      inFolder(owner.slice(0, cut), relativeFolder(parent))
+    );
   });
 }
 
@@ -290,7 +294,8 @@ export function listRecords<K extends RecordKindName>(
   parentKey?: string,
 ): RecordTypes[K][] {
   const kind = RECORD_KINDS[name] as RecordKind<RecordTypes[K]>;
-  if (kind.within && parentKey === undefined) throw new Error(`${kind.noun} records are listed by their ${kind.within.parent}`);
+  if (kind.within && parentKey === undefined)
+    throw new Error(`${kind.noun} records are listed by their ${kind.within.parent}`);
   const folder = kind.within ? nestedFolderOf(ws, kind, parentKey!) : ws[kind.folder];
   const records: RecordTypes[K][] = [];
   for (const entry of listFolder(ws, folder)) {
