@@ -177,10 +177,18 @@ test('the merge driver merges a step file both branches moved (the later wins); 
   assert.equal(orc(['--dir', dir, 'doctor']).code, 0, orc(['--dir', dir, 'doctor']).stdout);
   writeFileSync(join(steps, 'b.json'), '{"v": 2, "id": "b", "status": "finished"}\n');
   writeFileSync(join(steps, 'notes.txt'), 'hello\n');
+  writeFileSync(
+    join(steps, 'zz.json'),
+    readFileSync(join(steps, 'a.json'), 'utf8').replace('"id": "a"', '"id": "zz"'),
+  );
   const doctor = orc(['--dir', dir, '--json', 'doctor']);
   assert.notEqual(doctor.code, 0);
   const text = doctor.stdout;
   assert.match(text, new RegExp(`state/runs/${run.id}/steps/b\\.json`));
   assert.match(text, /INVALID/);
   assert.match(text, new RegExp(`state/runs/${run.id}/steps/notes\\.txt`));
+  assert.match(
+    text,
+    new RegExp(`state/runs/${run.id}/steps/zz\\.json is the state of a step ${run.id} does not have`),
+  );
 });

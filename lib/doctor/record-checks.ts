@@ -211,8 +211,31 @@ function checkRunFolder(
     if (kind.within?.parent !== 'run') continue;
     const folder = nestedFolderOf(ctx.ws, kind, runId);
     if (entryKind(ctx.ws, folder) === undefined) continue;
-    for (const [name, record] of checkRecordFolder(ctx, kind, unmerged, folder))
+    const planned = plannedSteps(ctx, runId);
+    for (const [name, record] of checkRecordFolder(ctx, kind, unmerged, folder)) {
       into.set(`${runId}/${name}`, record);
+      const id = String(record.id);
+      if (planned === undefined || planned.has(id)) continue;
+      // Every reader of the run refuses it: a step file of no step of its plan came from elsewhere.
+      const path = join(folder, name);
+      const file = workspaceRelative(ctx.ws, path);
+      ctx.report(
+        { code: 'ORPHAN_FILE', file, message: `${file} is the state of a step ${runId} does not have` },
+        () => moveIfAllowed(ctx, path),
+      );
+    }
+  }
+}
+
+/** The step ids of a run's plan, from its file; undefined when it cannot be read (reported where it is checked). */
+function plannedSteps(ctx: DoctorContext, runId: string): Set<string> | undefined {
+  try {
+    const text = readText(ctx.ws, join(ctx.ws.runsDir, `${runId}.json`));
+    const value = JSON.parse(text ?? 'null') as { steps?: Array<{ id?: unknown }> } | null;
+    if (!Array.isArray(value?.steps)) return undefined;
+    return new Set(value.steps.map((s) => String(s?.id)));
+  } catch {
+    return undefined;
   }
 }
 
