@@ -1,23 +1,154 @@
-// Runs: a 200-step DAG of no-op command agents (`true`), through the library's executor. Prints the
-// orchestration overhead per step and the speed-up of concurrency over serial execution.
+// Runs at scale, through the library's executor (issue 17):
+//  - 2,000 steps of `true` (and 250, to see that the cost per step does not grow with the run): the
+//    orchestration overhead per step (wall time per step less the spawn of `true` alone) and the bytes
+//    the process wrote (write(2) bytes from /proc/self/io: run files, board tasks, events, journal).
+//  - the 200-step DAG of bench/dag.js with a 50 ms sleep per step, at concurrency 1 and 8.
+// A bare `node -e 0` is timed in the same rounds, for scale. Figures, not tests: a MISS is printed,
+// never an exit code. `node bench/runs.js` runs this module alone.
 import { spawnSync } from 'node:child_process';
-import { DAG_LAYER as LAYER, DAG_STEPS as STEPS, dagWorkspace, timeDagRun } from './dag.js';
-import { fmt } from './util.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DAG_STEPS, dagWorkspace, timeDagRun } from './dag.js';
+import { LIB, fmt, tempDir } from './util.js';
 
-const timeRun = (concurrency) => timeDagRun(dagWorkspace('["true"]'), concurrency);
+const { createRun, executeRun, findWorkspace, initWorkspace, loadOrchestratorConfig, planFromFlow } =
+  await import(LIB);
+
+const BIG = 2000;
+const SMALL = 250;
+const LAYER = 20;
+
+/** A flow of `steps` steps of `true` in layers of LAYER, each on two steps of the layer before. */
+function layeredFlow(steps) {
+  const lines = ['  - id: wide', '    steps:'];
+  for (let i = 0; i < steps; i++) {
+    const layer = Math.floor(i / LAYER);
+    const before = (layer - 1) * LAYER;
+    const deps = layer === 0 ? [] : [before + (i % LAYER), before + ((i + 1) % LAYER)];
+    lines.push(
+      `      - { id: s${i}, agent: noop, task: step ${i}, deps: [${deps.map((d) => `s${d}`).join(', ')}] }`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Bytes this process has handed to write(2) so far (Linux), or undefined elsewhere. */
+function bytesWritten() {
+  try {
+    const line = readFileSync('/proc/self/io', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('wchar:'));
+    return line ? Number(line.slice(6)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a fresh run of `steps` steps of `true` at concurrency 1: wall ms and bytes written. */
+async function timeTrueRun(steps) {
+  const dir = tempDir();
+  initWorkspace(dir);
+  writeFileSync(
+    join(dir, 'orchestrator.yaml'),
+    `agents:\n  - { id: noop, name: noop, description: does nothing, command: ["true"] }\nflows:\n${layeredFlow(steps)}\n`,
+  );
+  const ws = findWorkspace({ dir });
+  const config = loadOrchestratorConfig(ws);
+  const run = await createRun(ws, {
+    task: 'bench',
+    plan: planFromFlow(config.flows[0], {}),
+    config,
+    concurrency: 1,
+  });
+  const bytesBefore = bytesWritten();
+  const started = performance.now();
+  const done = await executeRun(ws, run.id, { config, pollMs: 50 });
+  const ms = performance.now() - started;
+  const bytes = bytesBefore === undefined ? undefined : bytesWritten() - bytesBefore;
+  if (done.status !== 'complete') throw new Error(`run ended ${done.status}`);
+  return { ms, bytes };
+}
+
+function nodeBareMs() {
+  const started = performance.now();
+  spawnSync(process.execPath, ['-e', '0']);
+  return performance.now() - started;
+}
+
+function spawnTrueMs() {
+  const started = performance.now();
+  for (let i = 0; i < 50; i++) spawnSync('true');
+  return (performance.now() - started) / 50;
+}
+
+const mib = (bytes) => (bytes === undefined ? 'n/a' : `${(bytes / 1048576).toFixed(1)} MiB`);
 
 export async function run() {
-  console.log(`## runs: a ${STEPS}-step DAG (${STEPS / LAYER} layers of ${LAYER}) of no-op command agents`);
-  const spawnStarted = performance.now();
-  for (let i = 0; i < 50; i++) spawnSync('true');
-  const spawnMs = (performance.now() - spawnStarted) / 50;
-  const serial = await timeRun(1);
-  const parallel = await timeRun(8);
-  console.log(`  spawning \`true\` alone: ${fmt(spawnMs, 1)} ms`);
-  console.log(`  concurrency 1: ${fmt(serial)} ms in all, ${fmt(serial / STEPS, 1)} ms per step`);
-  console.log(`  concurrency 8: ${fmt(parallel)} ms in all, ${fmt(parallel / STEPS, 1)} ms per step`);
+  const began = performance.now();
   console.log(
-    `  orchestration overhead per step (serial, less the spawn): ${fmt(serial / STEPS - spawnMs, 1)} ms`,
+    `## runs: ${SMALL} and ${BIG} steps of \`true\` (concurrency 1); the ${DAG_STEPS}-step DAG of a 50 ms sleep at concurrency 1 and 8`,
   );
-  console.log(`  speed-up of concurrency 8 over serial: ${fmt(serial / parallel, 2)}x`);
+  const bare = [nodeBareMs(), nodeBareMs(), nodeBareMs()].sort((a, b) => a - b)[1];
+  const spawn = spawnTrueMs();
+  const small = await timeTrueRun(SMALL);
+  const big = await timeTrueRun(BIG);
+  const spawnAfter = spawnTrueMs();
+  const spawnMs = (spawn + spawnAfter) / 2;
+  const overhead = (f, steps) => f.ms / steps - spawnMs;
+  const smallOverhead = overhead(small, SMALL);
+  const bigOverhead = overhead(big, BIG);
+  console.log(`  node -e 0: ${fmt(bare)} ms; spawning \`true\` alone: ${fmt(spawnMs, 1)} ms`);
+  for (const [steps, f] of [
+    [SMALL, small],
+    [BIG, big],
+  ]) {
+    console.log(
+      `  ${String(steps).padStart(4)} steps: ${fmt(f.ms)} ms in all, ${fmt(f.ms / steps, 1)} ms per step (${fmt(overhead(f, steps), 1)} ms overhead, ${fmt(overhead(f, steps) / bare, 3)}x node -e 0), ${mib(f.bytes)} written, ${f.bytes === undefined ? 'n/a' : fmt(f.bytes / steps)} bytes per step`,
+    );
+  }
+  // The bytes per step of the two runs: 1 when the bytes written grow linearly with the steps.
+  const bytesGrowth = big.bytes && small.bytes ? big.bytes / BIG / (small.bytes / SMALL) : undefined;
+  // The overhead per step of the big run over the small: 1 when it is constant in the run's size.
+  const overheadGrowth = bigOverhead / Math.max(smallOverhead, 0.1);
+
+  // Each in a fresh workspace: a second run in the same one would also pay for what the first left
+  // (its board tasks, events, and the memories its consolidation wrote, which every step's brief recalls).
+  const serial = await timeDagRun(dagWorkspace('["sleep", "0.05"]'), 1);
+  const parallel = await timeDagRun(dagWorkspace('["sleep", "0.05"]'), 8);
+  console.log(
+    `  ${DAG_STEPS} steps of a 50 ms sleep: concurrency 1 ${fmt(serial)} ms, concurrency 8 ${fmt(parallel)} ms`,
+  );
+
+  const rows = [
+    [`${BIG} steps of true: overhead per step`, `${fmt(bigOverhead, 2)} ms`, '<= 5 ms', bigOverhead <= 5],
+    [
+      `overhead per step, ${BIG} vs ${SMALL} steps`,
+      `${fmt(overheadGrowth, 2)}x`,
+      '<= 1.5x (constant)',
+      overheadGrowth <= 1.5,
+    ],
+    [
+      `bytes written per step, ${BIG} vs ${SMALL} steps`,
+      bytesGrowth === undefined ? 'n/a' : `${fmt(bytesGrowth, 2)}x (${mib(big.bytes)} at ${BIG})`,
+      '<= 1.25x (linear)',
+      bytesGrowth !== undefined && bytesGrowth <= 1.25,
+    ],
+    [
+      `${DAG_STEPS} x 50 ms sleep, concurrency 8 vs 1`,
+      `${fmt(serial / parallel, 2)}x faster`,
+      '>= 6x',
+      serial / parallel >= 6,
+    ],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  for (const [name, value, goal, ok] of rows)
+    console.log(
+      `  ${name.padEnd(width)}  ${value.padEnd(28)} goal ${goal.padEnd(20)} ${ok ? 'PASS' : 'MISS'}`,
+    );
+  const misses = rows.filter((r) => !r[3]).length;
+  console.log(
+    `  ${misses === 0 ? 'all targets met' : `${misses} target(s) MISSED`} (runs bench took ${fmt((performance.now() - began) / 1000)} s)`,
+  );
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

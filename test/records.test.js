@@ -11,6 +11,7 @@ import {
   validateLock,
   validatePolicy,
   validateRun,
+  validateStepFile,
   validateTask,
   validateWorkstream,
 } from '../dist/lib/records/index.js';
@@ -95,6 +96,19 @@ const SAMPLES = {
     updatedAt: AT,
     endedAt: null,
   },
+  runStep: {
+    v: 2,
+    id: 's1',
+    status: 'done',
+    attempts: 1,
+    output: 'ok',
+    outputFile: null,
+    error: null,
+    decision: null,
+    startedAt: AT,
+    endedAt: LATER,
+    updatedAt: LATER,
+  },
   cycle: {
     v: 1,
     id: 'c-000000000001',
@@ -120,6 +134,7 @@ const VALIDATORS = {
   agent: validateAgent,
   lock: validateLock,
   run: validateRun,
+  runStep: validateStepFile,
   cycle: validateCycle,
   policy: validatePolicy,
 };
@@ -210,7 +225,11 @@ test('the table: each kind has a workspace folder, a file-name rule, and is foun
     const record = SAMPLES[kind.name];
     const name = kind.fileNameOf(String(record[kind.keyField]));
     assert.ok(kind.isRecordName(name), `${kind.name}: ${name}`);
-    const path = `${ws[kind.folder].slice('/w/'.length)}/${name}`;
+    // A run's step files are in a folder of the run: state/runs/<run id>/steps/.
+    const folder = kind.within
+      ? `${ws[kind.folder]}/r-000000000001/${kind.within.subfolder}`
+      : ws[kind.folder];
+    const path = `${folder.slice('/w/'.length)}/${name}`;
     assert.equal(recordKindOfPath(path), kind, path);
     assert.equal(recordKindOfPath(`some/repo/${path}`), kind, 'a workspace inside a repository');
     assert.equal(validateRecordFile(kind, record, path), record);
@@ -221,6 +240,9 @@ test('the table: each kind has a workspace folder, a file-name rule, and is foun
     'state/orc.json',
     'state/tasks/notes.json',
     'state/tasks/.t-1.json.tmp-1',
+    'state/runs/steps/s1.json',
+    'state/runs/notarun/steps/s1.json',
+    'state/runs/r-000000000001/s1.json',
   ]) {
     assert.equal(recordKindOfPath(path), undefined, path);
   }

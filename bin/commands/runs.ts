@@ -1,21 +1,11 @@
 import { numberOrText } from '../options.js';
 import { perform } from '../operations.js';
-import {
-  type Context,
-  ago,
-  c,
-  cell,
-  print,
-  printJson,
-  printable,
-  statusColor,
-  table,
-  warn,
-} from '../output.js';
+import { type Context, ago, c, cell, print, printJson, printable, table, warn } from '../output.js';
 import { open } from './workspace.js';
 import type { Run, Workspace } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 import { runInBackground } from '../background.js';
+import { type LiveTable, drawLiveTable, stepColor } from './live-steps.js';
 
 const { OrcError, invalidInput, quote } = await subsystems.shared();
 const { readEventsFrom } = await subsystems.storage();
@@ -34,9 +24,6 @@ function parsePayload(pairs: string[] = []): Record<string, string> {
   return payload;
 }
 
-const stepColor = (status: string) =>
-  status === 'waiting_approval' ? c.yellow(status) : statusColor(status);
-
 async function stepTable(run: Run): Promise<string> {
   return table(
     ['step', 'agent', 'status', 'deps', 'gate', 'task'],
@@ -51,17 +38,19 @@ async function stepTable(run: Run): Promise<string> {
   );
 }
 
-/** Live progress: a step table redrawn on a terminal, one line per step change otherwise. */
+/**
+ * Live progress: on a terminal a step table drawn once whose changed rows are rewritten in place
+ * (live-steps.ts); otherwise, or when the table is taller than the terminal, a line per step change.
+ */
 function progressPrinter(ctx: Context) {
   const seen = new Map<string, string>();
-  let drawn = 0;
-  return async (run: Run) => {
+  let live: LiveTable | undefined;
+  return (run: Run) => {
     if (ctx.json) return;
-    if (process.stdout.isTTY) {
-      const text = await stepTable(run);
-      if (drawn > 0) process.stdout.write(`\u001b[${drawn}A\u001b[0J`);
-      process.stdout.write(`${text}\n`);
-      drawn = text.split('\n').length;
+    if (process.stdout.isTTY && live === undefined)
+      live = drawLiveTable(run, process.stdout, process.stdout.rows || 24);
+    if (live?.drawn) {
+      live.update(run);
       return;
     }
     for (const step of run.steps) {
@@ -107,7 +96,7 @@ async function runToEnd(ctx: Context, ws: Workspace, runId: string, waitForLease
   const show = progressPrinter(ctx);
   return executeRun(ws, runId, {
     config,
-    onProgress: (run) => void show(run),
+    onProgress: show,
     waitForLeaseMs,
     onWarning: (message) => warn(ctx, message, 'DEGRADED'),
     invocation: ctx.invocation,

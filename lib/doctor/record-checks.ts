@@ -13,7 +13,9 @@ import {
   RECORD_KIND_LIST,
   type RecordKind,
   type RecordKindName,
+  entryKind,
   listFolder,
+  nestedFolderOf,
   readText,
   recordFileName,
   recordKindOfPath,
@@ -204,20 +206,66 @@ function checkRecordText(
   return record as Record<string, unknown>;
 }
 
+/**
+ * A run's own folder (`state/runs/<id>/`): large step outputs, which are any text, and its step files
+ * in `steps/`, each checked as a record of the kinds `within` the run kind (the run step).
+ */
+function checkRunFolder(
+  ctx: DoctorContext,
+  runId: string,
+  unmerged: ReadonlyMap<string, UnmergedFile>,
+  into: Map<string, Record<string, unknown>>,
+): void {
+  for (const kind of RECORD_KIND_LIST) {
+    if (kind.within?.parent !== 'run') continue;
+    const folder = nestedFolderOf(ctx.ws, kind, runId);
+    if (entryKind(ctx.ws, folder) === undefined) continue;
+    const planned = plannedSteps(ctx, runId);
+    for (const [name, record] of checkRecordFolder(ctx, kind, unmerged, folder)) {
+      into.set(`${runId}/${name}`, record);
+      const id = String(record.id);
+      if (planned === undefined || planned.has(id)) continue;
+      // Every reader of the run refuses it: a step file of no step of its plan came from elsewhere.
+      const path = join(folder, name);
+      const file = workspaceRelative(ctx.ws, path);
+      ctx.report(
+        { code: 'ORPHAN_FILE', file, message: `${file} is the state of a step ${runId} does not have` },
+        () => moveIfAllowed(ctx, path),
+      );
+    }
+  }
+}
+
+/** The step ids of a run's plan, from its file; undefined when it cannot be read (reported where it is checked). */
+function plannedSteps(ctx: DoctorContext, runId: string): Set<string> | undefined {
+  try {
+    const text = readText(ctx.ws, join(ctx.ws.runsDir, `${runId}.json`));
+    const value = JSON.parse(text ?? 'null') as { steps?: Array<{ id?: unknown }> } | null;
+    if (!Array.isArray(value?.steps)) return undefined;
+    return new Set(value.steps.map((s) => String(s?.id)));
+  } catch {
+    return undefined;
+  }
+}
+
 function checkRecordFolder(
   ctx: DoctorContext,
   kind: RecordKind<unknown>,
   unmerged: ReadonlyMap<string, UnmergedFile>,
+  folder: string = ctx.ws[kind.folder],
+  nested?: Map<string, Record<string, unknown>>,
 ): Map<string, Record<string, unknown>> {
   const records = new Map<string, Record<string, unknown>>();
-  const folder = ctx.ws[kind.folder];
   const entries = listEntries(ctx, folder);
   const names = new Set(entries.map((e) => e.name));
   for (const entry of entries) {
     const path = join(folder, entry.name);
     const file = workspaceRelative(ctx.ws, path);
-    // A run keeps large step outputs in a folder named after it.
-    if (kind.name === 'run' && entry.kind === 'folder' && names.has(`${entry.name}.json`)) continue;
+    // A run keeps large step outputs and its step files in a folder named after it.
+    if (kind.name === 'run' && entry.kind === 'folder' && names.has(`${entry.name}.json`)) {
+      if (nested) checkRunFolder(ctx, entry.name, unmerged, nested);
+      continue;
+    }
     if (entry.kind === 'link') {
       ctx.report({
         code: 'WRONG_TYPE',
@@ -279,6 +327,12 @@ export function checkRecordFolders(
   unmerged: ReadonlyMap<string, UnmergedFile>,
 ): FoundRecords {
   const found: FoundRecords = new Map();
-  for (const kind of RECORD_KIND_LIST) found.set(kind.name, checkRecordFolder(ctx, kind, unmerged));
+  // Records of a kind `within` another are checked in the folders of that kind's records.
+  for (const kind of RECORD_KIND_LIST) if (kind.within) found.set(kind.name, new Map());
+  for (const kind of RECORD_KIND_LIST) {
+    if (kind.within) continue;
+    const nested = kind.name === 'run' ? found.get('runStep') : undefined;
+    found.set(kind.name, checkRecordFolder(ctx, kind, unmerged, ctx.ws[kind.folder], nested));
+  }
   return found;
 }

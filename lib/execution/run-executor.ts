@@ -2,16 +2,9 @@ import { hostname } from 'node:os';
 import { consolidateRun } from '../memory/index.js';
 import { OrcError } from '../shared/index.js';
 import type { OrchestratorConfig } from '../config/index.js';
-import { acquireRunLease, releaseRunLease } from '../runs/index.js';
+import { RunTracker, acquireRunLease, releaseRunLease } from '../runs/index.js';
 import { type Run, type RunStep, TERMINAL_RUN, isStartable } from '../records/index.js';
-import {
-  type StepOutcome,
-  getRun,
-  requeueStep,
-  settleSteps,
-  startSteps,
-  stepsToStart,
-} from '../runs/index.js';
+import { type StepOutcome, getRun, stepsToStart } from '../runs/index.js';
 import { stepKnowledge } from '../knowledge/index.js';
 import { buildStepBrief } from '../runs/index.js';
 import { StepFailure, runCommandStep, runLlmStep, waitExternalStep } from '../runs/index.js';
@@ -60,17 +53,38 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
   await leaseOrWait(ws, runId, options.waitForLeaseMs ?? 0);
   const active = new Map<string, { done: Promise<void>; abort: AbortController }>();
   const agents = new Map(options.config.agents.map((a) => [a.id, a]));
-  const report = () => options.onProgress?.(getRun(ws, runId));
+  // The run in memory: a transition reads and writes its steps, not the run (see RunTracker).
+  let tracker: RunTracker;
+  try {
+    tracker = RunTracker.open(ws, runId);
+  } catch (error) {
+    await releaseRunLease(ws, runId);
+    throw error;
+  }
+  const report = () => options.onProgress?.(tracker.run);
   const knowledgeFor = options.knowledgeFor ?? stepKnowledgeOrNothing(ws, options);
   // With `redis:` configured, command and LLM steps go to `orc worker` processes (remote-steps.ts).
   let remote: RemoteSteps | undefined;
-  // Outcomes that arrive together are recorded in one critical section (each rewrites the run file).
+  // Outcomes that arrive together are recorded in one critical section, which also starts the steps
+  // they free (one write of the workspace per step that ends, see RunTracker.advance).
   const outcomes: StepOutcome[] = [];
+  // Steps whose outcome is recorded but whose slot `active` still holds (their promise is ending).
+  const ended = new Set<string>();
   let flushing: Promise<void> | undefined;
   const settle = (outcome: StepOutcome): Promise<void> => {
     outcomes.push(outcome);
     flushing ??= (async () => {
-      while (outcomes.length > 0) await settleSteps(ws, runId, outcomes.splice(0), runner);
+      while (outcomes.length > 0) {
+        const batch = outcomes.splice(0);
+        for (const o of batch) ended.add(o.step);
+        const busy = () => new Set([...active.keys()].filter((id) => !ended.has(id)));
+        const { started } = await tracker.advance(
+          batch,
+          (run) => stepsToStart(run, busy()).map((s) => s.id),
+          runner,
+        );
+        for (const step of started) launch(step, tracker.run);
+      }
     })().finally(() => {
       flushing = undefined;
     });
@@ -106,21 +120,24 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
         await settle({ step: step.id, error: message });
       }
       report();
-    })().finally(() => active.delete(step.id));
+    })().finally(() => {
+      active.delete(step.id);
+      ended.delete(step.id);
+    });
     active.set(step.id, { done, abort });
   };
   try {
-    let run = getRun(ws, runId);
+    let run = tracker.poll();
     if (options.config.redis) remote = await openRemote(run, options);
     const reattached: RunStep[] = [];
     for (const step of run.steps.filter((s) => s.status === 'running')) {
       // A step whose job is still queued (or already finished) is awaited, not run again.
       if (remote && step.kind !== 'external' && (await remote.hasJob(runId, step))) reattached.push(step);
-      else await requeueStep(ws, runId, step.id, runner);
+      else await tracker.requeue(step.id, runner);
     }
-    for (const step of reattached) launch(step, getRun(ws, runId));
+    for (const step of reattached) launch(step, tracker.run);
     for (;;) {
-      run = getRun(ws, runId);
+      run = tracker.poll();
       if (run.status === 'cancelled') {
         for (const { abort } of active.values()) abort.abort();
         await Promise.all([...active.values()].map((a) => a.done));
@@ -129,20 +146,15 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
       // Steps waiting at a `before` gate take no slot; the others fill the free slots, all in one go.
       const toStart = stepsToStart(run, new Set(active.keys()));
       if (toStart.length > 0) {
-        const started = await startSteps(
-          ws,
-          runId,
+        const started = await tracker.start(
           toStart.map((s) => s.id),
           runner,
         );
         report();
-        if (started.length > 0) {
-          const current = getRun(ws, runId);
-          for (const step of started) launch(step, current);
-        }
+        for (const step of started) launch(step, tracker.run);
       }
       if (active.size === 0) {
-        run = getRun(ws, runId);
+        run = tracker.poll();
         if (TERMINAL_RUN.has(run.status) || !run.steps.some((s) => isStartable(run, s))) break;
         continue;
       }

@@ -1,5 +1,5 @@
 import { checkName, isName } from '../shared/index.js';
-import { type RecordSchema, lazySchema, stampOf, validateRecord } from './validate.js';
+import { type RecordSchema, type ZodV3, lazySchema, stampOf, validateRecord } from './validate.js';
 
 /** A run's status; `waiting_approval` means nothing can move until a person decides on a gate. */
 export const RUN_STATUSES = ['running', 'waiting_approval', 'complete', 'failed', 'cancelled'] as const;
@@ -60,9 +60,13 @@ export interface RunStep {
   endedAt: string | null;
 }
 
-/** A run, as stored in `state/runs/<id>.json`; every step transition rewrites it atomically. */
+/**
+ * A run with its steps, as readers get it. Format 1 stored it whole in `state/runs/<id>.json`; format 2
+ * (run-store.ts) keeps the plan in that file (a RunHeader) and each step's state in its own file, so a
+ * step transition writes that step only. `v` is the format the run was read from.
+ */
 export interface Run {
-  v: 1;
+  v: 1 | 2;
   id: string;
   task: string;
   status: RunStatus;
@@ -85,45 +89,129 @@ export const TERMINAL_STEP: ReadonlySet<StepStatus> = new Set([
 ]);
 export const TERMINAL_RUN: ReadonlySet<RunStatus> = new Set(['complete', 'failed', 'cancelled']);
 
+/**
+ * Where each step of a run sits in `run.steps`, by id: built once per steps array (transitions copy
+ * the array when they change a step), so a lookup costs O(1) and a pass over the run O(steps).
+ */
+const positions = new WeakMap<readonly RunStep[], Map<string, number>>();
+
+export function stepPositions(run: Pick<Run, 'steps'>): Map<string, number> {
+  let index = positions.get(run.steps);
+  if (!index) {
+    index = new Map(run.steps.map((s, i) => [s.id, i]));
+    positions.set(run.steps, index);
+  }
+  return index;
+}
+
+/**
+ * A copy of a run that a transition may change: its own steps array (the same steps, and the same
+ * index of them), into which changed steps are put as copies, so the run given stays as it was.
+ */
+export function copyRun(run: Run): Run {
+  const steps = [...run.steps];
+  positions.set(steps, stepPositions(run));
+  // A step that has ended never moves again, so the copy's first open step is no earlier.
+  const open = openFrom.get(run.steps);
+  if (open !== undefined) openFrom.set(steps, open);
+  return { ...run, steps };
+}
+
+/**
+ * Where the first step that has not ended is, by steps array: every step before it has ended, and an
+ * ended step never moves again, so each pass over a run (its status, the steps to start) begins there
+ * and a run of thousands of steps costs each pass the steps still open, not the run.
+ */
+const openFrom = new WeakMap<readonly RunStep[], number>();
+
+export function firstOpenStep(run: Pick<Run, 'steps'>): number {
+  const steps = run.steps;
+  let at = openFrom.get(steps) ?? 0;
+  while (at < steps.length && TERMINAL_STEP.has(steps[at]!.status)) at++;
+  openFrom.set(steps, at);
+  return at;
+}
+
+/** Whether a step of the plan has a `before` gate (the plan never changes: known once per run read). */
+const gatedPlans = new WeakMap<Map<string, number>, boolean>();
+
+export function hasBeforeGates(run: Pick<Run, 'steps'>): boolean {
+  const index = stepPositions(run);
+  let gated = gatedPlans.get(index);
+  if (gated === undefined) {
+    gated = run.steps.some((s) => s.gate?.mode === 'before');
+    gatedPlans.set(index, gated);
+  }
+  return gated;
+}
+
+/** Replaces the step at `id` in a run from copyRun with a copy, and returns that copy to change. */
+export function editStep(run: Run, id: string): RunStep | undefined {
+  const at = stepPositions(run).get(id);
+  if (at === undefined) return undefined;
+  const copy = { ...run.steps[at]! };
+  run.steps[at] = copy;
+  return copy;
+}
+
+/** The step with this id, or undefined. */
+export function findStep(run: Pick<Run, 'steps'>, id: string): RunStep | undefined {
+  const at = stepPositions(run).get(id);
+  return at === undefined ? undefined : run.steps[at];
+}
+
 /** A pending step whose dependencies are all done: it may start (or wait at a `before` gate). */
 export function isStartable(run: Run, step: RunStep): boolean {
   if (step.status !== 'pending') return false;
-  return step.deps.every((dep) => run.steps.find((s) => s.id === dep)?.status === 'done');
+  return step.deps.every((dep) => findStep(run, dep)?.status === 'done');
 }
 
-/** The run status that follows from its steps (pure). */
+/** The run status that follows from its steps (pure; a pass over the steps still open, see firstOpenStep). */
 export function deriveRunStatus(run: Run): RunStatus {
   if (run.status === 'cancelled') return 'cancelled';
   const steps = run.steps;
-  if (steps.every((s) => TERMINAL_STEP.has(s.status))) {
-    return steps.every((s) => s.status === 'done') ? 'complete' : 'failed';
+  const open = firstOpenStep(run);
+  if (open === steps.length) return steps.every((s) => s.status === 'done') ? 'complete' : 'failed';
+  // Steps before `open` have ended; the first one that runs or may start settles it.
+  let waiting = false;
+  for (let i = open; i < steps.length; i++) {
+    const s = steps[i]!;
+    if (s.status === 'running' || isStartable(run, s)) return 'running';
+    if (s.status === 'waiting_approval') waiting = true;
   }
-  const moving = steps.some((s) => s.status === 'running' || isStartable(run, s));
-  if (moving) return 'running';
-  if (steps.some((s) => s.status === 'waiting_approval')) return 'waiting_approval';
+  if (waiting) return 'waiting_approval';
   // Pending steps that can never start (a dependency failed) are skipped by the transitions; a run
   // here has nothing left to do.
   return 'failed';
 }
 
-/** Every step that depends on `id`, directly or not. */
+/** Every step that depends on `id`, directly or not, in the order they are reached (one pass to index). */
 export function dependentsOf(run: Run, id: string): RunStep[] {
+  const waitingOn = new Map<string, RunStep[]>();
+  for (const step of run.steps) {
+    for (const dep of step.deps) {
+      const list = waitingOn.get(dep);
+      if (list) list.push(step);
+      else waitingOn.set(dep, [step]);
+    }
+  }
   const out: RunStep[] = [];
+  const seen = new Set<RunStep>();
   const queue = [id];
   while (queue.length > 0) {
     const current = queue.shift()!;
-    for (const step of run.steps) {
-      if (step.deps.includes(current) && !out.includes(step)) {
-        out.push(step);
-        queue.push(step.id);
-      }
+    for (const step of waitingOn.get(current) ?? []) {
+      if (seen.has(step)) continue;
+      seen.add(step);
+      out.push(step);
+      queue.push(step.id);
     }
   }
   return out;
 }
 
-/** What a valid run is; `validateRun` applies it. */
-export const runSchema = lazySchema((z) => {
+/** The parts of a run's schema that its files of either format share (run-file-schema.ts). */
+export function runSchemaParts(z: ZodV3) {
   const stamp = stampOf(z);
   const gate = z.object({
     mode: z.enum(['before', 'after']),
@@ -138,7 +226,8 @@ export const runSchema = lazySchema((z) => {
     note: z.string().nullable(),
   });
   const name = z.string().refine(isName, NAME_RULE);
-  const step = z.object({
+  /** What the plan fixed about a step. */
+  const planned = {
     id: name,
     agent: z.string(),
     kind: z.enum(['command', 'llm', 'external']),
@@ -146,32 +235,45 @@ export const runSchema = lazySchema((z) => {
     deps: z.array(name),
     gate: gate.nullable(),
     afterGate: gate.nullable().optional(),
+    boardTask: z.string().nullable(),
+  };
+  /** What moves as the step runs. */
+  const state = {
     status: z.enum(STEP_STATUSES),
     attempts: z.number().int().min(0),
     output: z.string().nullable(),
     outputFile: z.string().nullable(),
     error: z.string().nullable(),
     decision: decision.nullable(),
-    boardTask: z.string().nullable(),
     startedAt: stamp.nullable(),
     endedAt: stamp.nullable(),
-  });
+  };
+  /** The fields of the run itself, but its steps and format version. */
+  const head = {
+    id: z
+      .string()
+      .regex(/^r-[0-9a-z]{4,32}$/, 'must be a run id (r- and 4 to 32 lower-case letters or digits)'),
+    task: z.string(),
+    status: z.enum(RUN_STATUSES),
+    plan: z.object({ source: z.enum(['flow', 'llm', 'offline']), flow: z.string().nullable() }),
+    payload: z.record(name, z.string()),
+    concurrency: z.number().int().min(1),
+    createdBy: z.string(),
+    createdAt: stamp,
+    updatedAt: stamp,
+    endedAt: stamp.nullable(),
+  };
+  return { stamp, name, planned, state, head };
+}
+
+/** What a valid run (with its steps) is; `validateRun` applies it. */
+export const runSchema = lazySchema((z) => {
+  const { planned, state, head } = runSchemaParts(z);
   return z
     .object({
-      v: z.literal(1),
-      id: z
-        .string()
-        .regex(/^r-[0-9a-z]{4,32}$/, 'must be a run id (r- and 4 to 32 lower-case letters or digits)'),
-      task: z.string(),
-      status: z.enum(RUN_STATUSES),
-      plan: z.object({ source: z.enum(['flow', 'llm', 'offline']), flow: z.string().nullable() }),
-      payload: z.record(name, z.string()),
-      concurrency: z.number().int().min(1),
-      steps: z.array(step),
-      createdBy: z.string(),
-      createdAt: stamp,
-      updatedAt: stamp,
-      endedAt: stamp.nullable(),
+      v: z.union([z.literal(1), z.literal(2)]),
+      ...head,
+      steps: z.array(z.object({ ...planned, ...state })),
     })
     .superRefine((run, ctx) => {
       // A merged run cannot point a step's output at another file of the workspace (or anywhere).

@@ -7,3 +7,5 @@ export * from './run-transitions.js';
 export * from './runs.js';
 export * from './step-agents.js';
 export * from './step-brief.js';
+export * from './run-store.js';
+export * from './run-tracker.js';

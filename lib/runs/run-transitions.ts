@@ -3,7 +3,12 @@ import {
   type RunStep,
   type StepGate,
   TERMINAL_RUN,
+  copyRun,
   dependentsOf,
+  editStep,
+  findStep,
+  firstOpenStep,
+  hasBeforeGates,
   deriveRunStatus,
   isStartable,
   stepOutputPath,
@@ -49,9 +54,15 @@ export type StepOutcome = { step: string; output: string } | { step: string; err
 const subjectOf = (run: Run, step: RunStep) => `${run.id}/${step.id}`;
 
 export function stepOf(run: Run, stepId: string): RunStep {
-  const step = run.steps.find((s) => s.id === stepId);
+  const step = findStep(run, stepId);
   if (!step) throw notFound(`run ${run.id} has no step ${quote(stepId)}`);
   return step;
+}
+
+/** The step to change in a run from copyRun: a copy put in its place (NOT_FOUND for an unknown id). */
+function changeStep(run: Run, stepId: string): RunStep {
+  stepOf(run, stepId);
+  return editStep(run, stepId)!;
 }
 
 /**
@@ -78,15 +89,19 @@ export function refreshRunStatus(run: Run, now: Date): RunEvent | undefined {
     : { type: `run.${run.status}`, subject: run.id, data: { from: before } };
 }
 
-/** Skips every step that waits on `step`, which has failed or was rejected. Updates `run` in place. */
+/**
+ * Skips every step that waits on `step`, which has failed or was rejected. Updates `run`'s steps array
+ * in place, putting the skipped steps there as changed copies (the step objects given are not changed).
+ */
 export function skipDependentSteps(run: Run, step: RunStep): { skipped: RunStep[]; events: RunEvent[] } {
-  const skipped = dependentsOf(run, step.id).filter(
-    (s) => s.status === 'pending' || s.status === 'waiting_approval',
-  );
-  for (const s of skipped) {
-    s.status = 'skipped';
-    s.error = `skipped: ${step.id} ${step.status}`;
-  }
+  const skipped = dependentsOf(run, step.id)
+    .filter((s) => s.status === 'pending' || s.status === 'waiting_approval')
+    .map((s) => {
+      const copy = editStep(run, s.id)!;
+      copy.status = 'skipped';
+      copy.error = `skipped: ${step.id} ${step.status}`;
+      return copy;
+    });
   const events = skipped.map((s) => ({
     type: 'run.step_skipped',
     subject: subjectOf(run, s),
@@ -119,13 +134,13 @@ function keepOutput(run: Run, step: RunStep, output: string): OutputFile | undef
  * (cancelled meanwhile) are left as they are.
  */
 export function applyStepOutcomes(run: Run, outcomes: readonly StepOutcome[], now: Date): RunTransition {
-  const next = structuredClone(run);
+  const next = copyRun(run);
   const events: RunEvent[] = [];
   const changed: RunStep[] = [];
   const files: OutputFile[] = [];
   for (const outcome of outcomes) {
-    const step = stepOf(next, outcome.step);
-    if (step.status !== 'running') continue;
+    if (stepOf(next, outcome.step).status !== 'running') continue;
+    const step = changeStep(next, outcome.step);
     step.endedAt = now.toISOString();
     changed.push(step);
     if ('error' in outcome) {
@@ -177,13 +192,13 @@ export function startRunSteps(
   stepIds: readonly string[],
   now: Date,
 ): RunTransition & { started: RunStep[] } {
-  const next = structuredClone(run);
+  const next = copyRun(run);
   const events: RunEvent[] = [];
   const changed: RunStep[] = [];
   const started: RunStep[] = [];
   for (const stepId of stepIds) {
-    const step = stepOf(next, stepId);
-    if (next.status === 'cancelled' || !isStartable(next, step)) continue;
+    if (next.status === 'cancelled' || !isStartable(next, stepOf(next, stepId))) continue;
+    const step = changeStep(next, stepId);
     changed.push(step);
     if (step.gate?.mode === 'before' && step.decision?.decision !== 'approved') {
       step.status = 'waiting_approval';
@@ -210,9 +225,9 @@ export function startRunSteps(
 
 /** A step left running by a runner that died goes back to pending, to run again (at-least-once). */
 export function requeueRunStep(run: Run, stepId: string, now: Date): RunTransition {
-  const next = structuredClone(run);
-  const step = stepOf(next, stepId);
-  if (step.status !== 'running') return { run: next, events: [], changed: [], files: [] };
+  const next = copyRun(run);
+  if (stepOf(next, stepId).status !== 'running') return { run: next, events: [], changed: [], files: [] };
+  const step = changeStep(next, stepId);
   step.status = 'pending';
   const event = {
     type: 'run.step_requeued',
@@ -227,10 +242,17 @@ export function requeueRunStep(run: Run, stepId: string, now: Date): RunTransiti
  * at a `before` gate (they take no slot), then the others up to the run's concurrency.
  */
 export function stepsToStart(run: Run, active: ReadonlySet<string>): RunStep[] {
-  const startable = run.steps.filter((s) => !active.has(s.id) && isStartable(run, s));
-  const held = startable.filter((s) => s.gate?.mode === 'before' && s.decision?.decision !== 'approved');
-  const free = startable
-    .filter((s) => !held.includes(s))
-    .slice(0, Math.max(0, run.concurrency - active.size));
+  const slots = Math.max(0, run.concurrency - active.size);
+  // Without `before` gates nothing takes no slot: the pass stops once the free slots are filled.
+  const gated = hasBeforeGates(run);
+  const held: RunStep[] = [];
+  const free: RunStep[] = [];
+  for (let i = firstOpenStep(run); i < run.steps.length; i++) {
+    if (!gated && free.length >= slots) break;
+    const s = run.steps[i]!;
+    if (active.has(s.id) || !isStartable(run, s)) continue;
+    if (s.gate?.mode === 'before' && s.decision?.decision !== 'approved') held.push(s);
+    else if (free.length < slots) free.push(s);
+  }
   return [...held, ...free];
 }

@@ -1,13 +1,14 @@
 import { dirname, join } from 'node:path';
 import { OrcError, checkName, invalidInput, notFound, quote } from '../shared/index.js';
 import { newId } from '../shared/index.js';
-import { RECORD_KINDS, listFolder, listRecords, readRecord } from '../storage/index.js';
+import { RECORD_KINDS, listFolder } from '../storage/index.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
 import type { AgentConfig, OrchestratorConfig } from '../config/index.js';
 import type { Plan } from './planner.js';
 import { type PolicyRule, forbiddenAssignments, listPolicies, matchingPolicies } from './policies.js';
-import { type Run, type RunStep, type StepGate, validateRun } from '../records/index.js';
+import type { Run, RunStep, StepGate } from '../records/index.js';
 import { boardStream, boardTaskFor, mirror, oneLine } from './run-board.js';
+import { type StoredRun, loadRun, loadRuns, readStoredRun, runFile, writeRun } from './run-store.js';
 import {
   type RunTransition,
   type StepOutcome,
@@ -20,7 +21,7 @@ import {
 import type { Workspace } from '../storage/index.js';
 import { writeNewWorkstream } from '../board/index.js';
 
-export const runFile = (ws: Workspace, id: string) => join(ws.runsDir, `${id}.json`);
+export { runFile };
 
 /** The gates of a step: `gate` is met first (a `before` gate if any), `afterGate` after it ran. */
 export interface StepGates {
@@ -123,7 +124,7 @@ export async function createRun(
       };
     });
     const run: Run = {
-      v: 1,
+      v: 2,
       id,
       task: input.task,
       status: 'running',
@@ -154,7 +155,7 @@ export async function createRun(
         ),
       );
     }
-    m.writeJson(runFile(ws, id), run);
+    writeRun(m, run, [], { format: 'new', header: true });
     m.emit('run.created', id, { task: input.task, plan: run.plan, steps: steps.map((s) => s.id) });
     return run;
   });
@@ -162,23 +163,27 @@ export async function createRun(
 
 /** Reads a run inside a mutation. */
 export function readRun(m: Mutation, id: string): Run {
-  const label = `state/runs/${id}.json`;
-  const raw = m.readJson<unknown>(runFile(m.ws, id), label);
-  if (raw === undefined) throw notFound(`run ${quote(id)} not found`);
-  return validateRun(raw, label);
+  return readStoredRun(m, id).run;
 }
 
-/** Writes a run after a change: recomputes its status, mirrors changed steps, logs the status change. */
+/**
+ * Writes a run read by readRun after a change made in place by someone other than its runner (a
+ * decision, a cancel): recomputes its status, mirrors and writes the changed steps, and the header,
+ * whose change tells the runner (RunTracker) to read the run again. Logs a status change.
+ */
 export function saveRun(m: Mutation, run: Run, changed: RunStep[]): Run {
   const status = refreshRunStatus(run, m.now);
   for (const step of changed) mirror(m, step);
-  m.writeJson(runFile(m.ws, run.id), run);
+  writeRun(m, run, changed, { format: run.v === 1 ? 1 : 2, header: true });
   if (status) m.emit(status.type, status.subject, status.data);
   return run;
 }
 
-/** Records a transition (run-transitions.ts) inside a mutation: side files, events, board tasks, the run. */
-function recordTransition(m: Mutation, transition: RunTransition): Run {
+/**
+ * Records a transition (run-transitions.ts) of `before` inside a mutation: side files, events, board
+ * tasks, the changed steps' files, and the header only when the run's status changed.
+ */
+export function recordTransition(m: Mutation, before: StoredRun, transition: RunTransition): Run {
   const { run, events, changed, files } = transition;
   if (changed.length === 0) return run;
   // Only into the run's own folder, whatever a step id says (the path was built by stepOutputPath).
@@ -191,7 +196,8 @@ function recordTransition(m: Mutation, transition: RunTransition): Run {
   }
   for (const event of events) m.emit(event.type, event.subject, event.data);
   for (const step of changed) mirror(m, step);
-  m.writeJson(runFile(m.ws, run.id), run);
+  const header = before.run.status !== run.status || before.run.endedAt !== run.endedAt;
+  writeRun(m, run, changed, { format: before.format, header });
   return run;
 }
 
@@ -216,14 +222,14 @@ function runNames(ws: Workspace): string[] {
 
 export function getRun(ws: Workspace, ref: string): Run {
   const id = resolveRunId(ws, ref);
-  const run = readRecord(ws, 'run', id);
+  const run = loadRun(ws, id);
   if (!run) throw notFound(`run ${quote(ref)} not found (removed meanwhile?)`);
   return run;
 }
 
 /** Every run, newest first. */
 export function listRuns(ws: Workspace, filter: { status?: string } = {}): Run[] {
-  return listRecords(ws, 'run')
+  return loadRuns(ws)
     .filter((run) => filter.status === undefined || run.status === filter.status)
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
 }
@@ -240,8 +246,9 @@ export async function startSteps(
   actor: string | ActorOptions,
 ): Promise<RunStep[]> {
   return mutate(ws, actor, (m) => {
-    const transition = startRunSteps(readRun(m, runId), stepIds, m.now);
-    recordTransition(m, transition);
+    const stored = readStoredRun(m, runId);
+    const transition = startRunSteps(stored.run, stepIds, m.now);
+    recordTransition(m, stored, transition);
     return transition.started;
   });
 }
@@ -265,7 +272,7 @@ export function skipDependents(m: Mutation, run: Run, step: RunStep): RunStep[] 
 
 /**
  * Records how running steps ended, in one critical section (see applyStepOutcomes): outcomes that
- * arrive together rewrite the run once.
+ * arrive together are recorded together. Reads the whole run: a runner uses RunTracker instead.
  */
 export async function settleSteps(
   ws: Workspace,
@@ -273,7 +280,10 @@ export async function settleSteps(
   outcomes: StepOutcome[],
   actor: string | ActorOptions,
 ): Promise<Run> {
-  return mutate(ws, actor, (m) => recordTransition(m, applyStepOutcomes(readRun(m, runId), outcomes, m.now)));
+  return mutate(ws, actor, (m) => {
+    const stored = readStoredRun(m, runId);
+    return recordTransition(m, stored, applyStepOutcomes(stored.run, outcomes, m.now));
+  });
 }
 
 export const finishStep = (ws: Workspace, runId: string, step: string, output: string, actor: string) =>
@@ -289,5 +299,8 @@ export async function requeueStep(
   stepId: string,
   actor: string | ActorOptions,
 ) {
-  return mutate(ws, actor, (m) => recordTransition(m, requeueRunStep(readRun(m, runId), stepId, m.now)));
+  return mutate(ws, actor, (m) => {
+    const stored = readStoredRun(m, runId);
+    return recordTransition(m, stored, requeueRunStep(stored.run, stepId, m.now));
+  });
 }

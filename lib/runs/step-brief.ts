@@ -1,4 +1,4 @@
-import type { Run, RunStep } from '../records/index.js';
+import { type Run, type RunStep, findStep } from '../records/index.js';
 import { type Workspace, readText } from '../storage/index.js';
 
 export interface StepBriefOptions {
@@ -57,7 +57,7 @@ export function buildStepBrief(
         ].join('\n')
       : '';
   const knowledge = options.knowledge ? `\n\n${options.knowledge}` : '';
-  const deps = step.deps.map((id) => run.steps.find((s) => s.id === id)!).filter(Boolean);
+  const deps = step.deps.map((id) => findStep(run, id)).filter((s): s is RunStep => s !== undefined);
   const fixed = head.length + report.length;
   const knowledgePart = cut(knowledge, Math.max(0, Math.floor((budget - fixed) / 3)));
   const left = Math.max(0, budget - fixed - knowledgePart.length - 100);

@@ -4,7 +4,8 @@ import {
   type Cycle,
   type Lock,
   type PolicyRule,
-  type Run,
+  type RunFile,
+  type StepFile,
   type Task,
   type Workstream,
   invalidRecord,
@@ -15,7 +16,8 @@ import {
   validateCycle,
   validateLock,
   validatePolicy,
-  validateRun,
+  validateRunFile,
+  validateStepFile,
   validateTask,
   validateWorkstream,
 } from '../records/index.js';
@@ -36,7 +38,8 @@ export interface RecordTypes {
   workstream: Workstream;
   agent: Agent;
   lock: Lock;
-  run: Run;
+  run: RunFile;
+  runStep: StepFile;
   cycle: Cycle;
   policy: PolicyRule;
 }
@@ -68,6 +71,11 @@ export interface RecordKind<T> {
   validate(value: unknown, file: string): T;
   /** Three-way merge of two versions of one record (pure; see lib/records/merge.ts). */
   merge(base: T | undefined, ours: T, theirs: T): T;
+  /**
+   * For a kind whose records live in a folder of each record of another kind (a run's step files, in
+   * `state/runs/<run id>/steps/`): that kind, and the subfolder of the record's folder.
+   */
+  readonly within?: { readonly parent: RecordKindName; readonly subfolder: string };
 }
 
 type Doc = Record<string, unknown>;
@@ -136,8 +144,20 @@ export const RECORD_KINDS: { readonly [K in RecordKindName]: RecordKind<RecordTy
     keyField: 'id',
     isRecordName: jsonNamed('r-'),
     fileNameOf: keyDotJson,
-    validate: validateRun,
+    validate: validateRunFile,
     merge: wholeLater,
+  },
+  runStep: {
+    name: 'runStep',
+    noun: 'run step',
+    folder: 'runsDir',
+    keyField: 'id',
+    isRecordName: anyJson,
+    fileNameOf: keyDotJson,
+    validate: validateStepFile,
+    // A step belongs to the one runner that runs it: the version that moved last wins whole.
+    merge: (_base, ours, theirs) => (theirs.updatedAt > ours.updatedAt ? theirs : ours),
+    within: { parent: 'run', subfolder: 'steps' },
   },
   cycle: {
     name: 'cycle',
@@ -204,10 +224,29 @@ export function recordKindOfPath(path: string): RecordKind<unknown> | undefined 
   const slash = path.lastIndexOf('/');
   const folder = slash < 0 ? '' : path.slice(0, slash);
   const name = path.slice(slash + 1);
+  const inFolder = (at: string, rel: string) => at === rel || at.endsWith(`/${rel}`);
   return RECORD_KIND_LIST.find((kind) => {
-    const rel = relativeFolder(kind);
-    return (folder === rel || folder.endsWith(`/${rel}`)) && kind.isRecordName(name);
+    if (!kind.isRecordName(name)) return false;
+    if (!kind.within) return inFolder(folder, relativeFolder(kind));
+    // <parent's folder>/<parent key>/<subfolder>/<name>
+    const parent = RECORD_KINDS[kind.within.parent] as RecordKind<unknown>;
+    const suffix = `/${kind.within.subfolder}`;
+    if (!folder.endsWith(suffix)) return false;
+    const owner = folder.slice(0, -suffix.length);
+    const cut = owner.lastIndexOf('/');
+    const key = owner.slice(cut + 1);
+    return (
+      cut >= 0 &&
+      parent.isRecordName(parent.fileNameOf(key)) &&
+      inFolder(owner.slice(0, cut), relativeFolder(parent))
+    );
   });
+}
+
+/** The folder of the records of a `within` kind that belong to the record `parentKey` of its parent kind. */
+export function nestedFolderOf<T>(ws: Workspace, kind: RecordKind<T>, parentKey: string): string {
+  if (!kind.within) throw new Error(`${kind.name} records have a folder of their own`);
+  return join(ws[kind.folder], parentKey, kind.within.subfolder);
 }
 
 /** A record file the reader cannot read as one, named by its path. */
@@ -248,9 +287,16 @@ function readRecordFile<T>(ws: Workspace, kind: RecordKind<T>, path: string, lab
  * the wrong type, a record file that is a link, a folder or unreadable, or a record that fails its
  * schema or its file name is an error naming the path.
  */
-export function listRecords<K extends RecordKindName>(ws: Workspace, name: K): RecordTypes[K][] {
+export function listRecords<K extends RecordKindName>(
+  ws: Workspace,
+  name: K,
+  /** For a `within` kind: the key of the record whose records these are. */
+  parentKey?: string,
+): RecordTypes[K][] {
   const kind = RECORD_KINDS[name] as RecordKind<RecordTypes[K]>;
-  const folder = ws[kind.folder];
+  if (kind.within && parentKey === undefined)
+    throw new Error(`${kind.noun} records are listed by their ${kind.within.parent}`);
+  const folder = kind.within ? nestedFolderOf(ws, kind, parentKey!) : ws[kind.folder];
   const records: RecordTypes[K][] = [];
   for (const entry of listFolder(ws, folder)) {
     if (!kind.isRecordName(entry.name)) continue;
