@@ -50,6 +50,11 @@ test('every field t add and t update take has a flag, the same on both', (t) => 
   ]);
   assert.deepEqual([u.priority, u.tags, u.description], [0, ['x', 'y'], 'new'], '--tag replaces the tags');
   assert.deepEqual(orcJson(dir, ['t', 'update', b.id, '--tags', 'p,q']).tags, ['p', 'q'], '--tags stays');
+  // -d is the description on add and update alike; the workspace folder is --dir, with no short form.
+  const d = orcJson(dir, ['t', 'add', 'build', 'Short', '-d', 'by -d', '-p', '5']);
+  assert.deepEqual([d.description, d.priority], ['by -d', 5]);
+  assert.equal(orcJson(dir, ['t', 'update', d.id, '-d', 'changed']).description, 'changed');
+  assert.equal(orc(['-d', dir, 't', 'list']).code, 2, '-d is not --dir');
 
   const twice = orc(['--dir', dir, 't', 'add', 'build', 'T', 'desc', '--description', 'other']);
   assert.equal(twice.code, 2);

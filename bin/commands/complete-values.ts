@@ -14,7 +14,7 @@ export async function runCompleteArgs(args: string[]): Promise<number> {
   const kinds: (keyof typeof KINDS)[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === '--dir' || arg === '-d') dir = args[++i];
+    if (arg === '--dir') dir = args[++i];
     else if (arg.startsWith('--dir=')) dir = arg.slice('--dir='.length);
     else if (Object.hasOwn(KINDS, arg)) kinds.push(arg as keyof typeof KINDS);
   }

@@ -33,11 +33,10 @@ function valueFlagKinds(specs: CommandSpec[]): Map<string, string> {
         if (kind) kinds.set(long, kind);
       }
     }
-  // A short flag shares its long one's kind where they are one option (-w/--ws, -a/--agent, -d/--dir).
+  // A short flag shares its long one's kind where they are one option (-w/--ws, -a/--agent).
   for (const [short, long] of [
     ['-w', '--ws'],
     ['-a', '--agent'],
-    ['-d', '--dir'],
   ] as const) {
     const kind = kinds.get(long);
     if (kind) kinds.set(short, kind);
@@ -84,7 +83,7 @@ _orc_complete() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
     case "$w" in
-    --dir | -d) dir=(--dir "\${COMP_WORDS[i+1]}"); ((i++)); continue ;;
+    --dir) dir=(--dir "\${COMP_WORDS[i+1]}"); ((i++)); continue ;;
     -*) continue ;;
     esac
     c="$(_orc_canon "$at" "$w")"
@@ -155,7 +154,7 @@ function __orc_candidates
             continue
         end
         switch $w
-            case '--dir' '-d'
+            case '--dir'
                 set skip 1
                 continue
             case '-*'

@@ -70,7 +70,6 @@ export function runHookArgs(argv: string[]): Promise<number> {
     '--tool': 'tool',
     '--auto-lock': 'autoLock',
     '--dir': 'dir',
-    '-d': 'dir',
   };
   for (let i = 1; i < argv.length; i++) {
     const [name, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
