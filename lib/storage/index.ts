@@ -11,6 +11,8 @@ export * from './git-driver-files.js';
 export * from './record-kinds.js';
 export * from './record-keys.js';
 export * from './task-index.js';
+export * from './task-summary.js';
+export * from './folder-stamps.js';
 export * from './workspace-lock.js';
 export * from './workspace.js';
 export * from './data-dir.js';
