@@ -4,7 +4,7 @@ import { loadBoardSettings } from '../config/index.js';
 import { OrcError, checkDurationMs, checkText, conflict, invalidInput, quote } from '../shared/index.js';
 import { releaseLocksOwnedBy } from './locks.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
-import { type QueueEntry, refillTop, toQueueEntry } from '../storage/index.js';
+import { type QueueEntry, type TopKey, refillTop, toQueueEntry } from '../storage/index.js';
 import { NO_PRESENCE, type Presence, loadPresence, recordPresence, withPresence } from './presence.js';
 import type { Task } from '../records/index.js';
 import { type TaskLike, compareTasks, depsDone, isAvailable, isClaimLive, reservedFor } from './tasks.js';
@@ -246,14 +246,24 @@ function chooseFromSummary(m: Mutation, agent: Agent, choice: NextTaskChoice): Q
   const statusOf = (id: string) =>
     view.get(id)?.status ?? summary.depStatus.get(id) ?? m.readTask(id)?.status ?? 'missing';
   const best = chooseNextTask(view, agent, { ...choice, statusOf }, m.now);
-  const proven =
-    summary.complete ||
-    (best !== undefined &&
-      (best.status === 'claimed' || (summary.bound !== null && best.priority < summary.bound.priority)));
-  if (proven) return best;
+  if (summary.complete || (best && beatsUnlisted(best, summary.bound!, agent, choice))) return best;
   const queue = m.queue();
   refillTop(summary, queue);
   return chooseNextTask(queue, agent, choice, m.now);
+}
+
+/**
+ * Whether `best` comes before every open task the summary leaves out (each has a key at or after
+ * `bound`): a held claim does; else a more urgent priority does, and so does the same priority when
+ * no task left out can match the agent's capabilities better or sit in a more urgent workstream,
+ * since the rest of the order (age, id) is the key's.
+ */
+function beatsUnlisted(best: QueueEntry, bound: TopKey, agent: Agent, choice: NextTaskChoice): boolean {
+  if (best.status === 'claimed' || best.priority < bound.priority) return true;
+  if (best.priority > bound.priority) return false;
+  const matches = agent.capabilities.length === 0 || best.tags.some((t) => agent.capabilities.includes(t));
+  const firstActive = choice.workstreams.find((w) => w.status === 'active')?.name;
+  return matches && (choice.workstream !== undefined || best.workstream === firstActive);
 }
 
 /** Renews a claim its holder asked for again, on this machine only (like a heartbeat: no commit, no event). */

@@ -47,7 +47,6 @@ export const ORC_VARIABLES = [
     default: "the main worktree's",
   },
   { key: 'TEST_PAUSE_AT', meaning: 'test only: stop the process at a named point', default: 'unset' },
-  { key: 'TEST_REPORT', meaning: 'test only: `1` says on stderr what caches re-read', default: 'unset' },
 ] as const satisfies readonly OrcVariable[];
 
 /** A key of ORC_VARIABLES: `envValue(env, 'DIR')` reads ORC_DIR, else ORCHESTRATOR_DIR. */

@@ -14,7 +14,6 @@ import {
   writeJournal,
 } from './journal.js';
 import {
-  type QueueEntry,
   isTaskFileName,
   loadQueueLocked,
   loadSummaryLocked,
@@ -22,7 +21,7 @@ import {
   tasksDirStamp,
   toQueueEntry,
 } from './task-index.js';
-import { type TaskSummary, applyChange } from './task-summary.js';
+import { type QueueEntry, type TaskSummary, applyChange } from './task-summary.js';
 import { type Task, validateTask, orderTask } from '../records/index.js';
 import { type LockGuard, withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';

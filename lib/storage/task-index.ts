@@ -13,8 +13,14 @@ import {
 import { stampsIn } from './folder-stamps.js';
 import { parseJson } from './json-file.js';
 import { type Task, type TaskStatus, validateTask } from '../records/index.js';
-import { type TaskSummary, applyChange, buildSummary, formatSummary, parseSummary } from './task-summary.js';
-import { reportForTest } from './test-pause.js';
+import {
+  type QueueEntry,
+  type TaskSummary,
+  applyChange,
+  buildSummary,
+  formatSummary,
+  parseSummary,
+} from './task-summary.js';
 import { tryWithWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -34,20 +40,6 @@ import type { Workspace } from './workspace.js';
 
 // 4: queue lines end with the stamp of the task's file, and a removed task has a deletion line.
 const HEADER_VERSION = 4;
-
-/** What choosing and sweeping need of a task, without its texts: a tenth of the parse cost. */
-export interface QueueEntry {
-  id: string;
-  workstream: string;
-  priority: number;
-  status: TaskStatus;
-  tags: string[];
-  deps: string[];
-  createdAt: string;
-  claim: { agent: string; token: string; expiresAt: string } | null;
-  /** Agents whose claims a merge overrode (see heartbeats). */
-  lost: string[];
-}
 
 const NONE: string[] = [];
 const list = (text: string) => (text === '' ? NONE : text.split(' '));
@@ -172,23 +164,43 @@ interface JsonLine {
   end?: true;
 }
 
-/** The full journal's tasks, or undefined when it is torn, of another version or not ending in a batch. */
-function parseFull(text: string): { entries: Map<string, Task>; end: string; lines: number } | undefined {
-  let lines: JsonLine[];
-  try {
-    lines = JSON.parse(`[${text.trimEnd().replaceAll('\n', ',')}]`);
-  } catch {
-    return undefined; // a torn last line or a stray edit
+/**
+ * The full journal's tasks as of its last complete batch (undefined when of another version), and
+ * whether lines follow that batch (cut short by a crash, or being appended).
+ */
+function parseFull(
+  text: string,
+): { entries: Map<string, Task>; end: string | undefined; lines: number; torn: boolean } | undefined {
+  const lines = text.split('\n');
+  const parse = (line: string): JsonLine | undefined => {
+    try {
+      const value = JSON.parse(line);
+      return typeof value === 'object' && value !== null ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (parse(lines[0]!)?.v !== HEADER_VERSION) return undefined;
+  const journal = { entries: new Map<string, Task>(), end: undefined as string | undefined, lines: 1, torn: false };
+  let pending: JsonLine[] = [];
+  const complete = lines.length - 1;
+  for (let i = 1; i < complete; i++) {
+    const line = parse(lines[i]!);
+    if (!line) return { ...journal, torn: true }; // a line cut short: what came before it stands
+    if (line.end !== true) {
+      pending.push(line);
+      continue;
+    }
+    for (const p of pending) {
+      if (p.t) journal.entries.set(p.t.id, p.t);
+      else if (p.del) journal.entries.delete(p.del);
+    }
+    journal.lines += pending.length + 1;
+    pending = [];
+    journal.end = line.s;
   }
-  const last = lines[lines.length - 1];
-  if (lines[0]?.v !== HEADER_VERSION || last?.end !== true) return undefined;
-  const entries = new Map<string, Task>();
-  for (const line of lines) {
-    if (typeof line !== 'object' || line === null) return undefined;
-    if (line.t) entries.set(line.t.id, line.t);
-    else if (line.del) entries.delete(line.del);
-  }
-  return { entries, end: last.s, lines: lines.length };
+  journal.torn = pending.length > 0 || lines[complete] !== '';
+  return journal;
 }
 
 const fullLine = (task: Task, batch: string) => JSON.stringify({ s: batch, t: task });
@@ -217,10 +229,17 @@ export function isTaskFileName(name: string): boolean {
 
 const idOf = (name: string) => name.slice(0, -'.json'.length);
 
+let taskFilesRead = 0;
+
+/** How many task files this process's task index has read (tests assert a refresh reads what changed). */
+export function countTaskFilesRead(): number {
+  return taskFilesRead;
+}
+
 /** Reads and checks task files. A file that is not a valid task is named in a CORRUPT error. */
 function readTaskFiles(ws: Workspace, names: readonly string[]): Map<string, Task> {
   const tasks = new Map<string, Task>();
-  if (names.length > 0) reportForTest('task-reads', names.length);
+  taskFilesRead += names.length;
   for (const [name, text] of readTextsIn(ws, ws.tasksDir, names)) {
     const label = `state/tasks/${name}`;
     const task = validateTask(parseJson(text, label), label);
@@ -339,19 +358,19 @@ export async function loadTasks(ws: Workspace): Promise<Map<string, Task>> {
   const stamp = tasksDirStamp(ws);
   const text = readText(ws, ws.taskIndexFile);
   const full = text === undefined ? undefined : parseFull(text);
-  if (full && full.end === stamp) {
+  if (full && !full.torn && full.end === stamp) {
     if (full.lines > 2 * full.entries.size + 1000)
       await saveIfCurrent(ws, stamp, () => writeText(ws, ws.taskIndexFile, fullText(full.entries, stamp)));
     return full.entries;
   }
   const r = refresh(ws, stamp);
   let tasks = r.all;
-  if (!tasks && full && full.end === r.from) {
+  if (!tasks && full && full.end !== undefined && full.end === r.from) {
     for (const id of r.deleted) full.entries.delete(id);
     for (const task of r.changed) full.entries.set(task.id, task);
     tasks = full.entries;
   }
-  const rewrite = !tasks;
+  const rewrite = !tasks || full?.torn === true;
   tasks ??= readAllTaskFiles(ws);
   const all = tasks;
   await saveIfCurrent(ws, stamp, () => {

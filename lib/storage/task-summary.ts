@@ -1,6 +1,5 @@
 import { TASK_STATUSES, type TaskStatus } from '../records/index.js';
 import { compareText } from '../shared/index.js';
-import type { QueueEntry } from './task-index.js';
 
 /*
  * The board at a glance, kept beside the task index so that the commands that touch one task or read
@@ -10,6 +9,20 @@ import type { QueueEntry } from './task-index.js';
  * Each mutation updates it from what it wrote (before and after); a rebuild derives it from the queue.
  * Pure: the file is read and written by task-index.ts.
  */
+
+/** What choosing and sweeping need of a task, without its texts: a tenth of the parse cost. */
+export interface QueueEntry {
+  id: string;
+  workstream: string;
+  priority: number;
+  status: TaskStatus;
+  tags: string[];
+  deps: string[];
+  createdAt: string;
+  claim: { agent: string; token: string; expiresAt: string } | null;
+  /** Agents whose claims a merge overrode (see heartbeats). */
+  lost: string[];
+}
 
 /** How many of the most urgent open tasks are kept for `t next`. */
 export const TOP_SIZE = 200;

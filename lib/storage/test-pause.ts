@@ -25,13 +25,3 @@ export function pauseForTest(point: string): void {
   writeSync(2, `${pauseLine(point)}\n`);
   process.kill(process.pid, 'SIGSTOP');
 }
-
-/**
- * TEST ONLY. With `ORC_TEST_REPORT=1`, says on stderr how much of something a command did
- * (`orc-test-report task-reads 3`: the task index read three task files), so that tests can assert
- * that a cache re-read only what changed, by count rather than by time.
- */
-export function reportForTest(what: string, count: number): void {
-  if (envValue(process.env, 'TEST_REPORT') !== '1') return;
-  writeSync(2, `orc-test-report ${what} ${count}\n`);
-}
