@@ -97,6 +97,9 @@ export function selectField(path: string | undefined): void {
   selectedField = path;
 }
 
+/** Whether `--field` (or `--id-only`) picks a field: printJson prints that instead of the JSON. */
+export const isFieldSelected = () => selectedField !== undefined;
+
 /**
  * One field of a result, for scripts: a text or number as it is, anything else as JSON; of a list,
  * the field of each item, one per line. A path is dotted (`claim.agent`).

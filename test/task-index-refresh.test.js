@@ -15,7 +15,7 @@ import {
 } from '../dist/lib/index.js';
 import { countTaskFilesRead } from '../dist/lib/storage/index.js';
 import { commitAll, git, merge, repoWorkspace } from './git-helpers.js';
-import { tempWorkspace } from './helpers.js';
+import { orc, tempWorkspace } from './helpers.js';
 
 /*
  * The task index follows changes made behind orc's back (a pull, a checkout, a person) by re-reading
@@ -48,8 +48,13 @@ async function board(t, dir = tempWorkspace(t), count = 30, fresh = true) {
 
 test('10 tasks changed, 2 added and 1 removed behind orc: the next reader re-reads those 12 files only', async (t) => {
   const { dir, ws, tasks } = await board(t);
-  for (const task of tasks.slice(0, 10)) writeTask(dir, { ...readTask(dir, task.id), title: `${task.title}!` });
-  const extra = ['t-00000000000a', 't-00000000000b'].map((id) => ({ ...readTask(dir, tasks[0].id), id, title: id }));
+  for (const task of tasks.slice(0, 10))
+    writeTask(dir, { ...readTask(dir, task.id), title: `${task.title}!` });
+  const extra = ['t-00000000000a', 't-00000000000b'].map((id) => ({
+    ...readTask(dir, tasks[0].id),
+    id,
+    title: id,
+  }));
   for (const task of extra) writeTask(dir, task);
   rmSync(taskFile(dir, tasks[29].id));
   const { result, read } = await reads(() => listTasks(ws));
@@ -131,4 +136,23 @@ test('t next hands out the most urgent task also when the summary lists only som
   for (let i = 221; i < 230; i++) await nextTask(ws, { agent: 'a1', another: true });
   assert.equal((await nextTask(ws, { agent: 'b1', another: true })).id, gpu.id);
   assert.equal((await nextTask(ws, { agent: 'a1', another: true })).id, made[0].id);
+});
+
+test('t list --json, read one task at a time, prints the same array as listTasks', async (t) => {
+  const { dir, ws, tasks } = await board(t, undefined, 6);
+  await updateTask(ws, tasks[4].id, { priority: 0, tags: ['x'] });
+  await nextTask(ws, { agent: 'a1' });
+  writeTask(dir, { ...readTask(dir, tasks[2].id), title: 'edited \u0085 by hand' }); // a control character
+  writeTask(dir, { ...readTask(dir, tasks[0].id), id: 't-00000000000c' }); // the folder changes
+  const cases = [[], ['--status', 'open'], ['--tag', 'x'], ['--search', 'EDITED'], ['--ws', 'build']];
+  for (const args of cases) {
+    const filter = Object.fromEntries(
+      [[args[0]?.slice(2).replace('ws', 'workstream'), args[1]]].filter(([k]) => k),
+    );
+    const run = orc(['--dir', dir, 't', 'list', '--json', ...args]);
+    assert.equal(run.code, 0, run.stderr);
+    const expected = JSON.stringify(await listTasks(ws, filter)).replace('\u0085', '\\u0085');
+    assert.equal(run.stdout, `${expected}\n`, args.join(' '));
+  }
+  assert.equal(orc(['--dir', dir, 't', 'list', '--json', '--field', 'id']).stdout.split('\n').length, 8);
 });

@@ -4,6 +4,8 @@ import {
   c,
   cell,
   fitColumn,
+  isFieldSelected,
+  jsonLine,
   print,
   printJson,
   printable,
@@ -13,6 +15,7 @@ import {
   when,
 } from '../output.js';
 import { perform } from '../operations.js';
+import { open } from './workspace.js';
 import type { Task } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
@@ -39,6 +42,25 @@ const TITLE = HEAD.indexOf('title');
 const byId = (tasks: readonly Task[]) => new Map(tasks.map((t) => [t.id, t]));
 
 /**
+ * `t list --json` of the whole board: the same one JSON array printJson would print, written in pieces
+ * as the tasks are read one at a time (see visitTasks), so memory does not grow with the board.
+ */
+async function streamJson(ctx: Context, filter: Record<string, string | boolean | undefined>) {
+  const { visitTasks } = await subsystems.board();
+  let text = '[';
+  let first = true;
+  await visitTasks(open(ctx), filter as Parameters<typeof visitTasks>[1], (task) => {
+    text += first ? jsonLine(task) : `,${jsonLine(task)}`;
+    first = false;
+    if (text.length >= 64 * 1024) {
+      process.stdout.write(text);
+      text = '';
+    }
+  });
+  process.stdout.write(`${text}]\n`);
+}
+
+/**
  * `t list`: for people, open and claimed work first, done and cancelled hidden unless `--all` or a
  * `--status` asks, run steps unless `--runs` (or their `--ws`), and a count line. `--json` lists every
  * task the filters match, as before (agents and scripts rely on it); `--limit` and `--search` apply.
@@ -54,6 +76,7 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
     search: opts.search,
   };
   const limit = numberOrText(opts.limit);
+  if (ctx.json && limit === undefined && !filter.ready && !isFieldSelected()) return streamJson(ctx, filter);
   if (ctx.json) return printJson(await perform(ctx, 'listTasks', { ...filter, limit }));
   const { narrowTasks, blockingDeps, checkLimit } = await subsystems.board();
   const matched = await perform(ctx, 'listTasks', filter);

@@ -2,7 +2,7 @@ import { conflict, invalidInput, quote } from '../shared/index.js';
 import { newId } from '../shared/index.js';
 import { type ActorOptions, type Mutation, mutate, resolveTaskId } from '../storage/index.js';
 import { checkName } from '../shared/index.js';
-import { loadTasks } from '../storage/index.js';
+import { loadTasks, visitTasksInOrder } from '../storage/index.js';
 import {
   DEFAULT_PRIORITY,
   type Task,
@@ -248,6 +248,32 @@ export async function getTask(ws: Workspace, ref: string): Promise<Task> {
   const label = `state/tasks/${id}.json`;
   const task = validateTask(readJsonFile(ws, join(ws.tasksDir, `${id}.json`), label), label);
   return task.claim ? withPresence(task, loadPresence(ws)) : task;
+}
+
+/**
+ * Like listTasks without `ready` or a narrowing, handing each task to `visit` in turn instead of
+ * returning them all: the board is read from the task index one task at a time, so memory does not
+ * grow with it (`t list --json` at 100,000 tasks).
+ */
+export async function visitTasks(
+  ws: Workspace,
+  filter: Omit<TaskFilter, 'ready'>,
+  visit: (task: Task) => void,
+): Promise<void> {
+  if (filter.status !== undefined && !TASK_STATUSES.includes(filter.status)) {
+    throw invalidInput(`status ${quote(filter.status)} must be one of ${TASK_STATUSES.join(', ')}`);
+  }
+  const presence = loadPresence(ws);
+  const keyOf = (task: Task) => {
+    if (filter.workstream !== undefined && task.workstream !== filter.workstream) return undefined;
+    if (filter.status !== undefined && task.status !== filter.status) return undefined;
+    if (filter.agent !== undefined && task.claim?.agent !== filter.agent) return undefined;
+    if (filter.tag !== undefined && !task.tags.includes(filter.tag)) return undefined;
+    if (filter.search !== undefined && !matchesSearch(task, filter.search)) return undefined;
+    // One string in compareTasks's order (priority 0-9, then age, then id): 100,000 of them are small.
+    return `${task.priority}\u0000${task.createdAt}\u0000${task.id}`;
+  };
+  await visitTasksInOrder(ws, keyOf, compareText, (task) => visit(withPresence(task, presence)));
 }
 
 /**

@@ -12,6 +12,7 @@ export * from './record-kinds.js';
 export * from './record-keys.js';
 export * from './task-index.js';
 export * from './task-summary.js';
+export * from './task-stream.js';
 export * from './folder-stamps.js';
 export * from './workspace-lock.js';
 export * from './workspace.js';

@@ -105,7 +105,13 @@ function parseQueue(text: string): QueueJournal | undefined {
   const lines = text.split('\n');
   const head = lines[0]!.split('\t');
   if (head[0] !== QUEUE_MAGIC || head[1] !== String(HEADER_VERSION)) return undefined;
-  const journal: QueueJournal = { entries: new Map(), files: new Map(), end: undefined, torn: false, lines: 1 };
+  const journal: QueueJournal = {
+    entries: new Map(),
+    files: new Map(),
+    end: undefined,
+    torn: false,
+    lines: 1,
+  };
   let pending: Array<[string, QueueEntry | undefined, string]> = [];
   // The text after the last newline is '' when the journal ends where a line does.
   const complete = lines.length - 1;
@@ -125,7 +131,8 @@ function parseQueue(text: string): QueueJournal | undefined {
       pending = [];
       journal.end = fields[1];
     } else if (fields.length === 2 && fields[0] === DELETED) pending.push([fields[1]!, undefined, '']);
-    else if (fields.length === QUEUE_FIELDS) pending.push([fields[1]!, fromQueueFields(fields, 1), fields[12]!]);
+    else if (fields.length === QUEUE_FIELDS)
+      pending.push([fields[1]!, fromQueueFields(fields, 1), fields[12]!]);
     else return { ...journal, torn: true }; // a line cut short: what came before it stands
   }
   journal.torn = pending.length > 0 || lines[complete] !== '';
@@ -181,7 +188,12 @@ function parseFull(
     }
   };
   if (parse(lines[0]!)?.v !== HEADER_VERSION) return undefined;
-  const journal = { entries: new Map<string, Task>(), end: undefined as string | undefined, lines: 1, torn: false };
+  const journal = {
+    entries: new Map<string, Task>(),
+    end: undefined as string | undefined,
+    lines: 1,
+    torn: false,
+  };
   let pending: JsonLine[] = [];
   const complete = lines.length - 1;
   for (let i = 1; i < complete; i++) {
@@ -327,9 +339,15 @@ function saveQueue(ws: Workspace, r: Refreshed, stamp: string): void {
 
 /** Extends the full journal by what a refresh found if it ended where the queue did, else drops it. */
 function followFull(ws: Workspace, r: Refreshed, stamp: string): void {
-  if (r.all) return writeText(ws, ws.taskIndexFile, fullText(r.all, stamp));
+  if (r.all) {
+    writeText(ws, ws.taskIndexFile, fullText(r.all, stamp));
+    return;
+  }
   if (r.from === stamp && r.changed.length === 0 && r.deleted.length === 0) return;
-  if (r.from === undefined || lastFullStamp(ws) !== r.from) return removeFile(ws, ws.taskIndexFile);
+  if (r.from === undefined || lastFullStamp(ws) !== r.from) {
+    removeFile(ws, ws.taskIndexFile);
+    return;
+  }
   const lines = [
     ...r.changed.map((t) => fullLine(t, stamp)),
     ...r.deleted.map((id) => JSON.stringify({ s: stamp, del: id })),
@@ -512,7 +530,10 @@ export function recordTaskWrites(
     if (summary?.stamp === stampBefore)
       for (const w of writes) applyChange(summary, w.before, toQueueEntry(w.task), options.statusOf);
   }
-  if (summary?.stamp !== stampBefore) return removeFile(ws, ws.taskSummaryFile);
+  if (summary?.stamp !== stampBefore) {
+    removeFile(ws, ws.taskSummaryFile);
+    return;
+  }
   summary.stamp = stamp;
   saveSummary(ws, summary);
 }

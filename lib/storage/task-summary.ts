@@ -88,7 +88,10 @@ const keyOf = (e: TopKey): TopKey => ({ priority: e.priority, createdAt: e.creat
 
 function addEntry(summary: TaskSummary, entry: QueueEntry): void {
   let counts = summary.counts.get(entry.workstream);
-  if (!counts) summary.counts.set(entry.workstream, (counts = zeroCounts()));
+  if (!counts) {
+    counts = zeroCounts();
+    summary.counts.set(entry.workstream, counts);
+  }
   counts[entry.status]++;
   if (entry.status === 'claimed') summary.claimed.set(entry.id, entry);
   if (entry.lost.length > 0) summary.lost.set(entry.id, entry);
