@@ -5,10 +5,10 @@ import {
   cell,
   fitColumn,
   isFieldSelected,
-  jsonLine,
   print,
   printJson,
   printable,
+  safeJsonText,
   showAbsoluteTimes,
   statusColor,
   table,
@@ -49,8 +49,8 @@ async function streamJson(ctx: Context, filter: Record<string, string | boolean 
   const { visitTasks } = await subsystems.board();
   let text = '[';
   let first = true;
-  await visitTasks(open(ctx), filter as Parameters<typeof visitTasks>[1], (task) => {
-    text += first ? jsonLine(task) : `,${jsonLine(task)}`;
+  await visitTasks(open(ctx), filter as Parameters<typeof visitTasks>[1], (json) => {
+    text += first ? safeJsonText(json) : `,${safeJsonText(json)}`;
     first = false;
     if (text.length >= 64 * 1024) {
       process.stdout.write(text);
@@ -144,14 +144,14 @@ export async function show(ctx: Context, ref: string, opts: { absolute?: boolean
   showAbsoluteTimes(opts.absolute);
   const task = await perform(ctx, 'getTask', { id: ref });
   if (ctx.json) return printJson(task);
-  const { taskDependents } = await subsystems.board();
-  const tasks = await perform(ctx, 'listTasks', {});
-  const all = byId(tasks);
+  const { taskNeighbours } = await subsystems.board();
+  // Its dependencies and dependents only, not the whole board (100,000 tasks).
+  const { deps, dependents } = await taskNeighbours(open(ctx), task);
   print(line(task));
   if (task.description) print(`\n${task.description}\n`);
   if (task.tags.length) print(`tags: ${task.tags.join(', ')}`);
-  for (const dep of task.deps) print(`depends on: ${brief(all.get(dep), dep)}`);
-  for (const d of taskDependents(task.id, tasks)) print(`blocks: ${brief(d, d.id)}`);
+  for (const dep of task.deps) print(`depends on: ${brief(deps.get(dep), dep)}`);
+  for (const d of dependents) print(`blocks: ${brief(d, d.id)}`);
   if (task.claim)
     print(
       `claimed by ${printable(task.claim.agent)} ${when(task.claim.claimedAt)}, lease ends ${when(task.claim.expiresAt)}`,

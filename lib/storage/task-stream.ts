@@ -96,14 +96,15 @@ function locate<K>(fd: number, stamp: string, keyOf: (task: Task) => K | undefin
 }
 
 /**
- * Calls `visit` with every task `keyOf` keeps, in the order `compare` gives their keys. Nothing is
- * visited before every task is located, so an error leaves nothing half-handed out.
+ * Calls `visit` with the JSON text (as JSON.stringify gives it) of every task `keyOf` keeps, in the
+ * order `compare` gives their keys. Nothing is visited before every task is located, so an error
+ * leaves nothing half-handed out.
  */
 export async function visitTasksInOrder<K>(
   ws: Workspace,
   keyOf: (task: Task) => K | undefined,
   compare: (a: K, b: K) => number,
-  visit: (task: Task) => void,
+  visit: (json: string) => void,
 ): Promise<void> {
   let loaded: Map<string, Task> | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -121,8 +122,7 @@ export async function visitTasksInOrder<K>(
           const sorted = [...found.values()].sort((a, b) => compare(a.key, b.key));
           found.clear();
           for (let i = 0; i < sorted.length; i += BATCH) {
-            for (const text of readLines(fd, sorted.slice(i, i + BATCH)))
-              visit((JSON.parse(text) as { t: Task }).t);
+            for (const text of readLines(fd, sorted.slice(i, i + BATCH))) visit(taskText(text));
           }
           return;
         }
@@ -144,7 +144,7 @@ function visitAll<K>(
   tasks: ReadonlyMap<string, Task>,
   keyOf: (task: Task) => K | undefined,
   compare: (a: K, b: K) => number,
-  visit: (task: Task) => void,
+  visit: (json: string) => void,
 ): void {
   const kept: Array<{ key: K; task: Task }> = [];
   for (const task of tasks.values()) {
@@ -152,5 +152,18 @@ function visitAll<K>(
     if (key !== undefined) kept.push({ key, task });
   }
   kept.sort((a, b) => compare(a.key, b.key));
-  for (const { task } of kept) visit(task);
+  for (const { task } of kept) visit(JSON.stringify(task));
+}
+
+const TASK_START = ',"t":';
+
+/**
+ * The task's JSON text in a journal line (`{"s":…,"t":<task>}`), as JSON.stringify wrote it: no need
+ * to parse it to print it. A line of another shape is parsed and the task written again.
+ */
+function taskText(line: string): string {
+  const at = line.indexOf(TASK_START);
+  if (line.startsWith('{"s":"') && line.indexOf('"', 6) === at - 1 && line.endsWith('}'))
+    return line.slice(at + TASK_START.length, -1);
+  return JSON.stringify((JSON.parse(line) as { t: Task }).t);
 }
