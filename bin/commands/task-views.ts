@@ -46,7 +46,12 @@ const byId = (tasks: readonly Task[]) => new Map(tasks.map((t) => [t.id, t]));
  * as the tasks are read one at a time (see visitTasks), so memory does not grow with the board.
  */
 async function streamJson(ctx: Context, filter: Record<string, string | boolean | undefined>) {
-  const { visitTasks } = await subsystems.board();
+  const [{ visitTasks }, { operations, parseInput }] = await Promise.all([
+    subsystems.board(),
+    subsystems.operations(),
+  ]);
+  // Checked as the listTasks operation checks it, so that a bad filter reads the same.
+  parseInput(operations.listTasks, filter);
   let text = '[';
   let first = true;
   await visitTasks(open(ctx), filter as Parameters<typeof visitTasks>[1], (json) => {
