@@ -156,3 +156,36 @@ test('t list --json, read one task at a time, prints the same array as listTasks
   }
   assert.equal(orc(['--dir', dir, 't', 'list', '--json', '--field', 'id']).stdout.split('\n').length, 8);
 });
+
+test('status counts from the summary agree with a count over every task as tasks wait, finish and expire', async (t) => {
+  const { ws, tasks } = await board(t, undefined, 4);
+  const clock = (minutes) => new Date(Date.now() + minutes * 60_000);
+  const waiting = await addTask(ws, {
+    workstream: 'build',
+    title: 'waits',
+    deps: [tasks[0].id, tasks[1].id],
+  });
+  const counts = async (now) => (await statusSummary(ws, { now })).workstreams[0].counts;
+  const truth = async (now) => {
+    const all = await listTasks(ws);
+    return {
+      open: all.filter((x) => x.status === 'open').length,
+      ready: (await listTasks(ws, { ready: true }, { now })).length,
+    };
+  };
+  const check = async (now = new Date()) => {
+    const [c, expected] = [await counts(now), await truth(now)];
+    assert.deepEqual({ open: c.open, ready: c.ready }, expected);
+  };
+  await check();
+  await nextTask(ws, { agent: 'a1', ttlMs: 60_000 }); // tasks[0], claimed for a minute
+  await check();
+  await check(clock(5)); // its lease ran out: ready again
+  const { completeTask } = await import('../dist/lib/index.js');
+  await completeTask(ws, tasks[0].id, 'ok', { agent: 'a1' });
+  await completeTask(ws, tasks[1].id, 'ok', { force: true });
+  await check();
+  assert.equal((await counts(new Date())).done, 2);
+  assert.equal((await nextTask(ws, { agent: 'a1' })).id, tasks[2].id);
+  assert.ok(waiting.deps.length === 2);
+});
