@@ -85,6 +85,9 @@ export function selectField(path: string | undefined): void {
   selectedField = path;
 }
 
+/** Whether `--field` (or `--id-only`) picks a field: printJson prints that instead of the JSON. */
+export const isFieldSelected = () => selectedField !== undefined;
+
 /**
  * One field of a result, for scripts: a text or number as it is, anything else as JSON; of a list,
  * the field of each item, one per line. A path is dotted (`claim.agent`).
@@ -112,10 +115,12 @@ function printField(value: unknown, path: string): void {
 
 /** JSON text with no raw control character, safe for a terminal or a line-based stream. */
 export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[\u007f-\u009f]/g,
-    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return safeJsonText(JSON.stringify(value));
+}
+
+/** JSON text (as JSON.stringify gives it) with no raw control character: what jsonLine prints. */
+export function safeJsonText(text: string): string {
+  return text.replace(/[\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function print(text = ''): void {

@@ -37,7 +37,8 @@ export async function taskArguments(
   if (args.length < forms.seedMin) return { ref: first, rest: second };
   const asTask = await findTask(ctx, first);
   if ('task' in asTask) {
-    const both = 'task' in (await findTask(ctx, second!)) && (await isWorkstream(ctx, first));
+    // The workstream first: looking up a second argument that is no full id lists every task file.
+    const both = (await isWorkstream(ctx, first)) && 'task' in (await findTask(ctx, second!));
     return both ? seedForm(ctx, first, second!, third) : { ref: first, rest: second, task: asTask.task };
   }
   if (await isWorkstream(ctx, first)) return seedForm(ctx, first, second!, third);

@@ -3,15 +3,18 @@ import {
   type Context,
   c,
   cell,
+  isFieldSelected,
   print,
   printJson,
   printable,
+  safeJsonText,
   showAbsoluteTimes,
   statusColor,
   table,
   when,
 } from '../output.js';
 import { perform } from '../operations.js';
+import { open } from './workspace.js';
 import type { Task } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
@@ -38,6 +41,30 @@ const TITLE = HEAD.indexOf('title');
 const byId = (tasks: readonly Task[]) => new Map(tasks.map((t) => [t.id, t]));
 
 /**
+ * `t list --json` of the whole board: the same one JSON array printJson would print, written in pieces
+ * as the tasks are read one at a time (see visitTasks), so memory does not grow with the board.
+ */
+async function streamJson(ctx: Context, filter: Record<string, string | boolean | undefined>) {
+  const [{ visitTasks }, { operations, parseInput }] = await Promise.all([
+    subsystems.board(),
+    subsystems.operations(),
+  ]);
+  // Checked as the listTasks operation checks it, so that a bad filter reads the same.
+  parseInput(operations.listTasks, filter);
+  let text = '[';
+  let first = true;
+  await visitTasks(open(ctx), filter as Parameters<typeof visitTasks>[1], (json) => {
+    text += first ? safeJsonText(json) : `,${safeJsonText(json)}`;
+    first = false;
+    if (text.length >= 64 * 1024) {
+      process.stdout.write(text);
+      text = '';
+    }
+  });
+  process.stdout.write(`${text}]\n`);
+}
+
+/**
  * `t list`: for people, open and claimed work first, done and cancelled hidden unless `--all` or a
  * `--status` asks, run steps unless `--runs` (or their `--ws`), and a count line. `--json` lists every
  * task the filters match, as before (agents and scripts rely on it); `--limit` and `--search` apply.
@@ -53,6 +80,7 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
     search: opts.search,
   };
   const limit = numberOrText(opts.limit);
+  if (ctx.json && limit === undefined && !filter.ready && !isFieldSelected()) return streamJson(ctx, filter);
   if (ctx.json) return printJson(await perform(ctx, 'listTasks', { ...filter, limit }));
   const { narrowTasks, blockingDeps, checkLimit } = await subsystems.board();
   const matched = await perform(ctx, 'listTasks', filter);
@@ -128,14 +156,14 @@ export async function show(ctx: Context, ref: string, opts: { absolute?: boolean
   showAbsoluteTimes(opts.absolute);
   const task = await perform(ctx, 'getTask', { id: ref });
   if (ctx.json) return printJson(task);
-  const { taskDependents } = await subsystems.board();
-  const tasks = await perform(ctx, 'listTasks', {});
-  const all = byId(tasks);
+  const { taskNeighbours } = await subsystems.board();
+  // Its dependencies and dependents only, not the whole board (100,000 tasks).
+  const { deps, dependents } = await taskNeighbours(open(ctx), task);
   print(line(task));
   if (task.description) print(`\n${task.description}\n`);
   if (task.tags.length) print(`tags: ${task.tags.join(', ')}`);
-  for (const dep of task.deps) print(`depends on: ${brief(all.get(dep), dep)}`);
-  for (const d of taskDependents(task.id, tasks)) print(`blocks: ${brief(d, d.id)}`);
+  for (const dep of task.deps) print(`depends on: ${brief(deps.get(dep), dep)}`);
+  for (const d of dependents) print(`blocks: ${brief(d, d.id)}`);
   if (task.claim)
     print(
       `claimed by ${printable(task.claim.agent)} ${when(task.claim.claimedAt)}, lease ends ${when(task.claim.expiresAt)}`,

@@ -4,7 +4,7 @@ import { loadBoardSettings } from '../config/index.js';
 import { OrcError, checkDurationMs, checkText, conflict, invalidInput, quote } from '../shared/index.js';
 import { releaseLocksOwnedBy } from './locks.js';
 import { type ActorOptions, type Mutation, mutate } from '../storage/index.js';
-import { toQueueEntry } from '../storage/index.js';
+import { type QueueEntry, type TopKey, refillTop, toQueueEntry } from '../storage/index.js';
 import { NO_PRESENCE, type Presence, loadPresence, recordPresence, withPresence } from './presence.js';
 import type { Task } from '../records/index.js';
 import { type TaskLike, compareTasks, depsDone, isAvailable, isClaimLive, reservedFor } from './tasks.js';
@@ -37,7 +37,7 @@ export interface HolderOptions extends ActorOptions {
 /** Puts every task whose lease has run out (renewals on this machine included) back in the queue, with an event for each. */
 export function sweepExpiredClaims(m: Mutation, presence: Presence = loadPresence(m.ws)): Task[] {
   const now = m.now.getTime();
-  const expired = [...m.queue().values()].filter(
+  const expired = [...m.summary().claimed.values()].filter(
     (t) => t.status === 'claimed' && !isClaimLive(t, now, presence),
   );
   return expired.map((entry) => {
@@ -121,6 +121,8 @@ export interface NextTaskChoice {
   presence?: Presence;
   /** Hand out a task although the agent holds a live claim. */
   another?: boolean;
+  /** The status of a dependency that is not in the queue given (default: none there means missing). */
+  statusOf?: (id: string) => TaskLike['status'] | 'missing' | undefined;
 }
 
 /**
@@ -152,7 +154,8 @@ export function chooseNextTask<T extends TaskLike>(
     if (options.skip?.has(task.id)) continue;
     const reserved = reservedFor(task);
     if (reserved !== undefined && reserved !== agent.id) continue;
-    if (!depsDone(task, queue)) continue;
+    if (options.statusOf ? !task.deps.every((d) => options.statusOf!(d) === 'done') : !depsDone(task, queue))
+      continue;
     if (!best || order(task, best) < 0) best = task;
   }
   return best;
@@ -214,7 +217,7 @@ export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise
       presence,
       another: options.another,
     };
-    let best = chooseNextTask(m.queue(), agent, choice, m.now);
+    let best = chooseFromSummary(m, agent, choice);
     // The cache is current under the lock, except after an in-place hand edit that left the folder's
     // mtime alone: the file is the truth, so confirm, and choose again from the files if they differ.
     let onDisk = best && m.readTask(best.id);
@@ -228,6 +231,39 @@ export async function nextTask(ws: Workspace, options: NextTaskOptions): Promise
     }
     return grant(m, onDisk, agent, ttlMs);
   });
+}
+
+/**
+ * The next task chosen from the summary's claims and most urgent open tasks, when that choice is
+ * provably the one the whole queue gives: the summary lists every open task, or the chosen task is
+ * more urgent than any it leaves out (see TaskSummary.bound). Otherwise chosen from the whole queue,
+ * and the summary's list is filled again from it.
+ */
+function chooseFromSummary(m: Mutation, agent: Agent, choice: NextTaskChoice): QueueEntry | undefined {
+  const summary = m.summary();
+  const view = new Map<string, QueueEntry>(summary.claimed);
+  for (const entry of summary.top) view.set(entry.id, entry);
+  const statusOf = (id: string) =>
+    view.get(id)?.status ?? summary.depStatus.get(id) ?? m.readTask(id)?.status ?? 'missing';
+  const best = chooseNextTask(view, agent, { ...choice, statusOf }, m.now);
+  if (summary.complete || (best && beatsUnlisted(best, summary.bound!, agent, choice))) return best;
+  const queue = m.queue();
+  refillTop(summary, queue);
+  return chooseNextTask(queue, agent, choice, m.now);
+}
+
+/**
+ * Whether `best` comes before every open task the summary leaves out (each has a key at or after
+ * `bound`): a held claim does; else a more urgent priority does, and so does the same priority when
+ * no task left out can match the agent's capabilities better or sit in a more urgent workstream,
+ * since the rest of the order (age, id) is the key's.
+ */
+function beatsUnlisted(best: QueueEntry, bound: TopKey, agent: Agent, choice: NextTaskChoice): boolean {
+  if (best.status === 'claimed' || best.priority < bound.priority) return true;
+  if (best.priority > bound.priority) return false;
+  const matches = agent.capabilities.length === 0 || best.tags.some((t) => agent.capabilities.includes(t));
+  const firstActive = choice.workstreams.find((w) => w.status === 'active')?.name;
+  return matches && (choice.workstream !== undefined || best.workstream === firstActive);
 }
 
 /** Renews a claim its holder asked for again, on this machine only (like a heartbeat: no commit, no event). */
@@ -333,7 +369,7 @@ export async function unregisterAgent(ws: Workspace, agentId: string, options: A
   return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     requireAgent(m, agentId);
     const released: string[] = [];
-    for (const entry of m.queue().values()) {
+    for (const entry of [...m.summary().claimed.values()]) {
       if (entry.status !== 'claimed' || entry.claim?.agent !== agentId) continue;
       const task = m.getTask(entry.id);
       m.writeTask({ ...task, status: 'open', claim: null });

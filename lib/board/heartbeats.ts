@@ -1,6 +1,6 @@
 import { checkDurationMs, checkName, notFound, quote } from '../shared/index.js';
 import { loadBoardSettings } from '../config/index.js';
-import { type ActorOptions, loadQueue, mutate, readRecord, readRecordIn } from '../storage/index.js';
+import { type ActorOptions, loadSummary, mutate, readRecord, readRecordIn } from '../storage/index.js';
 import { touchAgent } from './agents.js';
 import type { Workspace } from '../storage/index.js';
 import type { ClaimOptions } from './claims.js';
@@ -31,13 +31,13 @@ export async function heartbeatAgent(
   if (readRecord(ws, 'agent', agentId) === undefined)
     throw notFound(`agent ${quote(agentId)} is not registered: run \`orc a register ${agentId}\``);
   const now = options.now ?? new Date();
-  // The queue view is enough (agent, token, lost), and its journal is a tenth of the full index.
-  const tasks = await loadQueue(ws);
-  const hasLost = [...tasks.values()].some((t) => t.lost.includes(agentId));
+  // The summary holds every claimed task and every lost claim: the board's size does not matter.
+  const summary = await loadSummary(ws);
+  const hasLost = [...summary.lost.values()].some((t) => t.lost.includes(agentId));
   const lost = hasLost ? await reportLostClaims(ws, agentId, options) : [];
   const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
   const renewals: PresenceClaim[] = [];
-  for (const task of tasks.values()) {
+  for (const task of summary.claimed.values()) {
     if (task.status === 'claimed' && task.claim?.agent === agentId)
       renewals.push({ task: task.id, token: task.claim.token, expiresAt });
   }
@@ -54,7 +54,7 @@ export async function heartbeatAgent(
 function reportLostClaims(ws: Workspace, agentId: string, options: ActorOptions) {
   return mutate(ws, { actor: options.actor ?? agentId, now: options.now }, (m) => {
     const lost: HeartbeatResult['lost'] = [];
-    for (const entry of m.queue().values()) {
+    for (const entry of [...m.summary().lost.values()]) {
       if (!entry.lost.includes(agentId)) continue;
       const task = m.getTask(entry.id);
       const mine = task.lost?.filter((l) => l.agent === agentId) ?? [];
@@ -92,9 +92,9 @@ export async function foldPresence(ws: Workspace, options: ActorOptions = {}): P
         touchAgent(m, agent, seen.lastSeen);
     }
     const folded: FoldedRenewal[] = [];
-    const queue = m.queue();
+    const claimed = new Map(m.summary().claimed);
     for (const [id, renewal] of presence.renewals) {
-      const entry = queue.get(id);
+      const entry = claimed.get(id);
       const claim = entry?.claim;
       if (!entry || !claim || claim.agent !== renewal.agent || claim.token !== renewal.token) continue;
       if (!isClaimLive(entry, m.now.getTime(), presence)) continue;

@@ -1,9 +1,9 @@
 import { type AgentView, listAgents } from './agents.js';
 import { type OrcEvent, readEvents } from '../storage/index.js';
 import { type Lock, listLocks } from './locks.js';
-import { loadTasks } from '../storage/index.js';
+import { loadSummary, readRecord } from '../storage/index.js';
 import { TASK_STATUSES, type TaskStatus } from '../records/index.js';
-import { isClaimLive, isReady } from './tasks.js';
+import { isClaimLive } from './tasks.js';
 import { loadPresence, withPresence } from './presence.js';
 import { type Workstream, listWorkstreams } from './workstreams.js';
 import type { Workspace } from '../storage/index.js';
@@ -36,35 +36,40 @@ export async function statusSummary(
   ws: Workspace,
   options: { recent?: number; now?: Date } = {},
 ): Promise<StatusSummary> {
-  const tasks = await loadTasks(ws);
+  // The summary holds the counts, the claims and the dependencies that decide readiness: the board's
+  // size does not matter, only the claimed tasks are read (for their titles).
+  const summary = await loadSummary(ws);
   const streams = listWorkstreams(ws);
   const active = new Set(streams.filter((w) => w.status === 'active').map((w) => w.name));
   const now = (options.now ?? new Date()).getTime();
   const counts = new Map<string, WorkstreamSummary['counts']>();
   for (const w of streams) {
-    counts.set(
-      w.name,
-      Object.fromEntries([...TASK_STATUSES, 'ready'].map((s) => [s, 0])) as WorkstreamSummary['counts'],
-    );
+    const stored = summary.counts.get(w.name);
+    counts.set(w.name, {
+      ...(Object.fromEntries(TASK_STATUSES.map((s) => [s, stored?.[s] ?? 0])) as Record<TaskStatus, number>),
+      ready: active.has(w.name) ? (stored?.open ?? 0) : 0,
+    });
+  }
+  const depsDone = (deps: readonly string[]) => deps.every((d) => summary.depStatus.get(d) === 'done');
+  // Open tasks are ready unless a dependency is not done; a claim whose lease ran out is ready again.
+  for (const entry of summary.waiting.values()) {
+    const c = counts.get(entry.workstream);
+    if (c && active.has(entry.workstream) && entry.status === 'open' && !depsDone(entry.deps)) c.ready--;
   }
   const claims: ClaimSummary[] = [];
   const presence = loadPresence(ws);
-  for (const stored of tasks.values()) {
-    const task = withPresence(stored, presence);
+  for (const entry of summary.claimed.values()) {
+    const task = withPresence(entry, presence);
+    const expired = !isClaimLive(task, now);
     const c = counts.get(task.workstream);
-    if (c) {
-      c[task.status]++;
-      if (isReady(task, tasks, active, now)) c.ready++;
-    }
-    if (task.status === 'claimed' && task.claim) {
-      claims.push({
-        task: task.id,
-        title: task.title,
-        agent: task.claim.agent,
-        expiresAt: task.claim.expiresAt,
-        expired: !isClaimLive(task, now),
-      });
-    }
+    if (c && expired && active.has(task.workstream) && depsDone(task.deps)) c.ready++;
+    claims.push({
+      task: task.id,
+      title: readRecord(ws, 'task', task.id)?.title ?? '',
+      agent: task.claim!.agent,
+      expiresAt: task.claim!.expiresAt,
+      expired,
+    });
   }
   const events = readEvents(ws, { last: options.recent ?? 10 });
   return {

@@ -2,7 +2,7 @@ import { conflict, invalidInput, quote } from '../shared/index.js';
 import { newId } from '../shared/index.js';
 import { type ActorOptions, type Mutation, mutate, resolveTaskId } from '../storage/index.js';
 import { checkName } from '../shared/index.js';
-import { loadTasks } from '../storage/index.js';
+import { loadQueue, loadTasks, readRecord, visitTasksInOrder } from '../storage/index.js';
 import {
   DEFAULT_PRIORITY,
   type Task,
@@ -242,12 +242,62 @@ export async function reopenTask(ws: Workspace, ref: string, options: ActorOptio
   });
 }
 
+/**
+ * What `t show` prints around a task: each dependency and each task that depends on it (most urgent
+ * first), read from their files. The dependents are found in the queue view, a tenth of the full
+ * index, and only those tasks are read.
+ */
+export async function taskNeighbours(
+  ws: Workspace,
+  task: Pick<Task, 'id' | 'deps'>,
+): Promise<{ deps: Map<string, Task | undefined>; dependents: Task[] }> {
+  const deps = new Map(task.deps.map((id) => [id, readRecord(ws, 'task', id)]));
+  const dependents = [...(await loadQueue(ws)).values()]
+    .filter((t) => t.deps.includes(task.id))
+    .sort(compareTasks)
+    .flatMap((t) => readRecord(ws, 'task', t.id) ?? []);
+  return { deps, dependents };
+}
+
 /** One task, its claim's expiry the effective one (renewals on this machine included). */
 export async function getTask(ws: Workspace, ref: string): Promise<Task> {
   const id = resolveTaskId(ws, ref);
   const label = `state/tasks/${id}.json`;
   const task = validateTask(readJsonFile(ws, join(ws.tasksDir, `${id}.json`), label), label);
   return task.claim ? withPresence(task, loadPresence(ws)) : task;
+}
+
+/**
+ * Like listTasks without `ready` or a narrowing, handing the JSON text of each task (as
+ * JSON.stringify gives it) to `visit` in turn instead of returning them all: the board is read from
+ * the task index one task at a time, so memory does not grow with it (`t list --json` at 100,000).
+ */
+export async function visitTasks(
+  ws: Workspace,
+  filter: Omit<TaskFilter, 'ready'>,
+  visit: (json: string) => void,
+): Promise<void> {
+  if (filter.status !== undefined && !TASK_STATUSES.includes(filter.status)) {
+    throw invalidInput(`status ${quote(filter.status)} must be one of ${TASK_STATUSES.join(', ')}`);
+  }
+  const presence = loadPresence(ws);
+  const keyOf = (task: Task) => {
+    if (filter.workstream !== undefined && task.workstream !== filter.workstream) return undefined;
+    if (filter.status !== undefined && task.status !== filter.status) return undefined;
+    if (filter.agent !== undefined && task.claim?.agent !== filter.agent) return undefined;
+    if (filter.tag !== undefined && !task.tags.includes(filter.tag)) return undefined;
+    if (filter.search !== undefined && !matchesSearch(task, filter.search)) return undefined;
+    // One string in compareTasks's order (priority 0-9, then age, then id): 100,000 of them are small.
+    return `${task.priority}\u0000${task.createdAt}\u0000${task.id}`;
+  };
+  // A claim renewed on this machine is written again with its effective expiry.
+  await visitTasksInOrder(ws, keyOf, compareText, (json) =>
+    visit(
+      presence.renewals.size > 0 && json.includes('"claim":{')
+        ? JSON.stringify(withPresence(JSON.parse(json) as Task, presence))
+        : json,
+    ),
+  );
 }
 
 /**

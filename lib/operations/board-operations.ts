@@ -119,16 +119,16 @@ export const listWorkstreams = defineOperation({
   readOnly: true,
   fields: () => ({}),
   run: async (ctx) => {
-    const [{ listWorkstreams }, { loadTasks }, { TASK_STATUSES }] = await Promise.all([
+    const [{ listWorkstreams }, { loadSummary }, { TASK_STATUSES }] = await Promise.all([
       board(),
       import('../storage/index.js'),
       import('../records/index.js'),
     ]);
-    const tasks = await loadTasks(ctx.ws);
+    // The counts the task index keeps, not a count over every task.
+    const { counts: stored } = await loadSummary(ctx.ws);
     return listWorkstreams(ctx.ws).map((w) => {
-      const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<string, number>;
-      for (const t of tasks.values()) if (t.workstream === w.name) counts[t.status]!++;
-      return { ...w, counts };
+      const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, stored.get(w.name)?.[s] ?? 0]));
+      return { ...w, counts: counts as Record<string, number> };
     });
   },
 });

@@ -3,6 +3,7 @@ import { type ZodV3, fieldProblems, loadZod } from '../records/index.js';
 import { OrcError, invalidInput, quote } from '../shared/index.js';
 import type { Workspace } from '../storage/index.js';
 import type { RunContinuer } from '../app/index.js';
+import { simpleShape, surelyValid } from './simple-input.js';
 
 /*
  * One operation per use case: a name, one line for people and agents, the fields of its input as one
@@ -81,6 +82,15 @@ export function parseInput<S extends InputShape>(op: Operation<S, unknown>, raw:
   // Nothing given to an operation that requires nothing (`status`, `t list`, `a list`): valid without
   // loading zod, which would cost these read commands ~11 ms of their ~50.
   if (Object.keys(given).length === 0 && requiredFields(op as Operation).length === 0)
+    return given as InputOf<S>;
+  // Plainly valid input (known fields of the types they want, every required one given): no zod.
+  const simple = simpleShape(op.fields as (z: never) => Record<string, unknown>);
+  if (
+    Object.entries(given).every(
+      ([field, v]) => Object.hasOwn(simple, field) && surelyValid(simple[field], v),
+    ) &&
+    requiredFields(op as Operation).every((field) => field in given)
+  )
     return given as InputOf<S>;
   const known = Object.keys(inputSchema(op as Operation).shape);
   const unknown = Object.keys(given).filter((key) => !known.includes(key));

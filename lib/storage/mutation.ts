@@ -4,7 +4,7 @@ import { assertEventLogHealthy, rememberEventLog } from './event-log-health.js';
 import { rotateEventLog } from './event-segments.js';
 import { type OrcEvent, appendEvents, makeEvent } from './events.js';
 import { checkActor, invalidInput, notFound, quote, envValue } from '../shared/index.js';
-import { confine, listFiles, workspaceRelative } from './files.js';
+import { confine, entryKind, listFiles, workspaceRelative } from './files.js';
 import { formatJson, readJsonIfExists } from './json-file.js';
 import {
   type JournalWrite,
@@ -15,13 +15,14 @@ import {
   writeJournal,
 } from './journal.js';
 import {
-  type QueueEntry,
   isTaskFileName,
   loadQueueLocked,
+  loadSummaryLocked,
   recordTaskWrites,
   tasksDirStamp,
   toQueueEntry,
 } from './task-index.js';
+import { type QueueEntry, type TaskSummary, applyChange } from './task-summary.js';
 import { type Task, validateTask, orderTask } from '../records/index.js';
 import { type LockGuard, withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
@@ -56,6 +57,11 @@ export class Mutation {
   private readonly taskWrites = new Map<string, Task>();
   private readonly events: OrcEvent[] = [];
   private queueMap: Map<string, QueueEntry> | undefined;
+  private summaryView: TaskSummary | undefined;
+  /** Each written task as its file had it before this mutation (undefined: a new task). */
+  private readonly befores = new Map<string, QueueEntry | undefined>();
+  /** Task files read in this mutation, as read (undefined: none). */
+  private readonly fileTasks = new Map<string, Task | undefined>();
   actorIsDefault = false;
 
   constructor(
@@ -110,16 +116,40 @@ export class Mutation {
   rebuildQueue(): Map<string, QueueEntry> {
     this.queueMap = loadQueueLocked(this.ws, true);
     for (const task of this.taskWrites.values()) this.queueMap.set(task.id, toQueueEntry(task));
+    this.summaryView = undefined; // rebuilt with the queue; read again with this mutation's writes
     return this.queueMap;
   }
+
+  /**
+   * The board's summary (claims, counts, the most urgent open tasks: see task-summary.ts), current
+   * under the lock, with this mutation's writes applied: what commands that touch a few tasks read
+   * instead of the whole queue.
+   */
+  summary(): TaskSummary {
+    if (!this.summaryView) {
+      this.summaryView = loadSummaryLocked(this.ws);
+      for (const [id, before] of this.befores)
+        applyChange(this.summaryView, before, toQueueEntry(this.taskWrites.get(id)!), this.statusOf);
+    }
+    return this.summaryView;
+  }
+
+  private readonly statusOf = (id: string) => this.readTask(id)?.status ?? 'missing';
 
   /** A task read from its file (the truth), with this mutation's own writes applied. */
   readTask(id: string): Task | undefined {
     const pending = this.taskWrites.get(id);
     if (pending) return pending;
+    return this.fileTask(id);
+  }
+
+  private fileTask(id: string): Task | undefined {
+    if (this.fileTasks.has(id)) return this.fileTasks.get(id);
     const label = `state/tasks/${id}.json`;
     const raw = readJsonIfExists<unknown>(this.ws, join(this.ws.tasksDir, `${id}.json`), label);
-    return raw === undefined ? undefined : validateTask(raw, label);
+    const task = raw === undefined ? undefined : validateTask(raw, label);
+    this.fileTasks.set(id, task);
+    return task;
   }
 
   getTask(ref: string): Task {
@@ -135,9 +165,18 @@ export class Mutation {
 
   writeTask(task: Task): Task {
     const ordered = orderTask({ ...task, updatedAt: this.nowIso });
+    let before: QueueEntry | undefined;
+    if (this.befores.has(ordered.id)) before = toQueueEntry(this.taskWrites.get(ordered.id)!);
+    else {
+      const file = this.fileTask(ordered.id);
+      before = file && toQueueEntry(file);
+      this.befores.set(ordered.id, before);
+    }
     this.taskWrites.set(ordered.id, ordered);
     this.writes.set(join(this.ws.tasksDir, `${ordered.id}.json`), ordered);
-    this.queueMap?.set(ordered.id, toQueueEntry(ordered));
+    const entry = toQueueEntry(ordered);
+    this.queueMap?.set(ordered.id, entry);
+    if (this.summaryView) applyChange(this.summaryView, before, entry, this.statusOf);
     return ordered;
   }
 
@@ -160,7 +199,12 @@ export class Mutation {
     const journalFile = needsJournal(journal) ? writeJournal(this.ws, journal) : undefined;
     pauseForTest('commit:journaled');
     applyWrites(this.ws, writes, 'commit');
-    recordTaskWrites(this.ws, [...this.taskWrites.values()], stampBefore, this.queueMap !== undefined);
+    recordTaskWrites(
+      this.ws,
+      [...this.taskWrites.values()].map((task) => ({ before: this.befores.get(task.id), task })),
+      stampBefore,
+      { queueLoaded: this.queueMap !== undefined, summary: this.summaryView, statusOf: this.statusOf },
+    );
     pauseForTest('commit:applied');
     appendEvents(this.ws, this.events);
     pauseForTest('commit:logged');
@@ -213,6 +257,8 @@ export function resolveTaskId(ws: Workspace, ref: string): string {
     throw invalidInput(`${quote(ref)} is not a task id (they look like t-4k9x2mq7ab3c)`);
   }
   const prefix = ref.startsWith('t-') ? ref : `t-${ref}`;
+  // A full id names its file: one lstat, not a listing of 100,000 names. A link is refused (confine).
+  if (entryKind(ws, join(ws.tasksDir, `${prefix}.json`)) === 'file') return prefix;
   // Only a missing folder means no tasks; a link among them, or a folder that is not one, is refused.
   const names = listFiles(ws, ws.tasksDir, isTaskFileName);
   if (names.includes(`${prefix}.json`)) return prefix;

@@ -10,170 +10,53 @@ import {
   removeFile,
   writeText,
 } from './files.js';
+import { stampsIn } from './folder-stamps.js';
 import { parseJson } from './json-file.js';
 import { type Task, type TaskStatus, validateTask } from '../records/index.js';
+import {
+  DELETED,
+  END,
+  type JsonLine,
+  type QueueJournal,
+  fullEnd,
+  fullLine,
+  fullText,
+  parseFull,
+  parseQueue,
+  queueLine,
+  queueText,
+  toQueueEntry,
+} from './task-journals.js';
+
+export { toQueueEntry };
+import {
+  type QueueEntry,
+  type TaskSummary,
+  applyChange,
+  buildSummary,
+  formatSummary,
+  parseSummary,
+} from './task-summary.js';
 import { tryWithWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
 /*
- * A derived, git-ignored cache of every task, so that listing and choosing the next task at 10,000
- * tasks costs one file read instead of 10,000. It is a journal: each line holds a task as written
- * and a stamp, the tasks folder's mtime after the write. Every orc write appends its lines under the
- * workspace lock; a stamp that differs from the folder's mtime means someone else (git, a person)
- * changed the folder, and the cache is rebuilt from the files, which remain the truth. Each batch of
- * lines (a rebuild, or one mutation's tasks) ends with an end line carrying the stamp, so a journal
- * cut short anywhere, even at a line boundary, or read while a batch is being appended, is seen as
- * such and rebuilt instead of silently missing tasks.
+ * A derived, git-ignored cache of every task, so that listing and choosing at 100,000 tasks does not
+ * read 100,000 files. Three files: the full journal (each task as JSON), the queue journal (what
+ * choosing needs, tab-separated, with the stamp of each task's file) and the summary (task-summary.ts:
+ * counts, claims, the most urgent open tasks). The journals are appended to: each batch of lines (a
+ * mutation's tasks, or what a refresh found) ends with an end line carrying the tasks folder's stamp
+ * after it, so a journal cut short anywhere, or read while a batch is appended, is seen as such.
+ *
+ * The files in state/tasks remain the truth. When the folder's stamp differs from the journal's last
+ * end line, someone else (git, a person) changed it: the folder is listed, each file's stamp (inode,
+ * size, mtime) compared with the one recorded, and only the files that changed are read again (see
+ * refresh). A journal cut short keeps what its last complete batch said and is refreshed the same way.
  */
 
-// 3: queue lines carry the claim token (presence renewals are matched to a claim by it).
-const HEADER_VERSION = 3;
-
-/** What choosing and sweeping need of a task, without its texts: a tenth of the parse cost. */
-export interface QueueEntry {
-  id: string;
-  workstream: string;
-  priority: number;
-  status: TaskStatus;
-  tags: string[];
-  deps: string[];
-  createdAt: string;
-  claim: { agent: string; token: string; expiresAt: string } | null;
-  /** Agents whose claims a merge overrode (see heartbeats). */
-  lost: string[];
-}
-
-const NONE: string[] = [];
-const list = (text: string) => (text === '' ? NONE : text.split(' '));
-
-/**
- * A queue line: tab-separated, because every field is a validated name, id, number or timestamp
- * (no tabs, no spaces; lists are space-separated). Splitting lines allocates far less than parsing
- * JSON, which is most of what `t next` costs at 10,000 tasks.
- */
-function toQueueLine(t: Task): string {
-  return [
-    t.id,
-    t.workstream,
-    t.priority,
-    t.status,
-    t.tags.join(' '),
-    t.deps.join(' '),
-    t.createdAt,
-    t.claim?.agent ?? '',
-    t.claim?.expiresAt ?? '',
-    t.claim?.token ?? '',
-    (t.lost ?? []).map((l) => l.agent).join(' '),
-  ].join('\t');
-}
-
-function fromQueueFields(f: string[], at: number): QueueEntry {
-  return {
-    id: f[at]!,
-    workstream: f[at + 1]!,
-    priority: Number(f[at + 2]),
-    status: f[at + 3] as TaskStatus,
-    tags: list(f[at + 4]!),
-    deps: list(f[at + 5]!),
-    createdAt: f[at + 6]!,
-    claim: f[at + 7] ? { agent: f[at + 7]!, token: f[at + 9]!, expiresAt: f[at + 8]! } : null,
-    lost: list(f[at + 10]!),
-  };
-}
-
-/** A journal: how a task becomes a line (after its stamp), and how a whole journal is read back. */
-interface Journal<T> {
-  header: (stamp: string) => string;
-  line: (task: Task, stamp: string) => string;
-  /** The line that ends each batch. */
-  end: (stamp: string) => string;
-  /** The entries, or undefined if the text is torn, of another version, or not stamped `stamp`. */
-  parse: (text: string, stamp: string) => { entries: Map<string, T>; lines: number } | undefined;
-  /** The stamp of an end line; undefined for any other line (a batch cut short). */
-  stampOf: (line: string) => string | undefined;
-  /** Which file of the workspace holds it. */
-  file: (ws: Workspace) => string;
-}
-
-interface JsonLine {
-  v?: number;
-  s: string;
-  t?: Task;
-  end?: true;
-}
-
-const FULL: Journal<Task> = {
-  header: (stamp) => JSON.stringify({ v: HEADER_VERSION, s: stamp }),
-  line: (task, stamp) => JSON.stringify({ s: stamp, t: task }),
-  end: (stamp) => JSON.stringify({ s: stamp, end: true }),
-  parse(text, stamp) {
-    let lines: JsonLine[];
-    try {
-      lines = JSON.parse(`[${text.trimEnd().replaceAll('\n', ',')}]`);
-    } catch {
-      return undefined; // a torn last line or a stray edit: rebuild
-    }
-    const last = lines[lines.length - 1];
-    if (lines[0]?.v !== HEADER_VERSION || last?.end !== true || last.s !== stamp) return undefined;
-    const entries = new Map<string, Task>();
-    let count = 0;
-    for (const line of lines) {
-      if (typeof line !== 'object' || line === null) return undefined;
-      if (line.t) {
-        entries.set(line.t.id, line.t);
-        count++;
-      }
-    }
-    return { entries, lines: count + 1 };
-  },
-  stampOf(line) {
-    try {
-      const parsed = JSON.parse(line) as JsonLine;
-      return parsed?.end === true ? parsed.s : undefined;
-    } catch {
-      return undefined;
-    }
-  },
-  file: (ws) => ws.taskIndexFile,
-};
-
-const QUEUE_MAGIC = 'orc-queue';
-const QUEUE_END = 'orc-end';
-const QUEUE_FIELDS = 12;
-
-const QUEUE: Journal<QueueEntry> = {
-  header: (stamp) => `${QUEUE_MAGIC}\t${HEADER_VERSION}\t${stamp}`,
-  line: (task, stamp) => `${stamp}\t${toQueueLine(task)}`,
-  end: (stamp) => `${QUEUE_END}\t${stamp}`,
-  parse(text, stamp) {
-    if (!text.endsWith('\n')) return undefined; // torn
-    // Only the final newline goes: a line may end in empty, tab-separated fields.
-    const lines = text.slice(0, -1).split('\n');
-    const head = lines[0]!.split('\t');
-    if (head[0] !== QUEUE_MAGIC || head[1] !== String(HEADER_VERSION)) return undefined;
-    const entries = new Map<string, QueueEntry>();
-    let end: string | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const fields = lines[i]!.split('\t');
-      end = fields.length === 2 && fields[0] === QUEUE_END ? fields[1] : undefined;
-      if (end !== undefined) continue;
-      if (fields.length !== QUEUE_FIELDS) return undefined; // torn
-      entries.set(fields[1]!, fromQueueFields(fields, 1));
-    }
-    return end === stamp ? { entries, lines: entries.size + 1 } : undefined;
-  },
-  stampOf(line) {
-    const fields = line.split('\t');
-    return fields.length === 2 && fields[0] === QUEUE_END ? fields[1] : undefined;
-  },
-  file: (ws) => ws.taskQueueFile,
-};
-
-const JOURNALS = [FULL, QUEUE] as const;
-
-/** The file of a journal (the full one by default). */
-export function indexFile(ws: Workspace, journal: { file: (ws: Workspace) => string } = FULL): string {
-  return journal.file(ws);
+/** The file of the full journal (doctor removes it after a repair). */
+export function indexFile(ws: Workspace): string {
+  return ws.taskIndexFile;
 }
 
 /** What the tasks folder looks like now; a journal is current when its last end line names this. */
@@ -181,19 +64,23 @@ export function tasksDirStamp(ws: Workspace): string {
   return changeStamp(ws, ws.tasksDir) ?? 'none';
 }
 
-function readIndex<T>(ws: Workspace, journal: Journal<T>, stamp: string) {
-  const text = readText(ws, indexFile(ws, journal));
-  return text === undefined ? undefined : journal.parse(text, stamp);
-}
-
 export function isTaskFileName(name: string): boolean {
   return name.startsWith('t-') && name.endsWith('.json');
 }
 
-/** Reads every task file. A file that is not a valid task is named in a CORRUPT error. */
-export function readAllTaskFiles(ws: Workspace): Map<string, Task> {
+const idOf = (name: string) => name.slice(0, -'.json'.length);
+
+let taskFilesRead = 0;
+
+/** How many task files this process's task index has read (tests assert a refresh reads what changed). */
+export function countTaskFilesRead(): number {
+  return taskFilesRead;
+}
+
+/** Reads and checks task files. A file that is not a valid task is named in a CORRUPT error. */
+function readTaskFiles(ws: Workspace, names: readonly string[]): Map<string, Task> {
   const tasks = new Map<string, Task>();
-  const names = listFiles(ws, ws.tasksDir, isTaskFileName);
+  taskFilesRead += names.length;
   for (const [name, text] of readTextsIn(ws, ws.tasksDir, names)) {
     const label = `state/tasks/${name}`;
     const task = validateTask(parseJson(text, label), label);
@@ -205,59 +92,223 @@ export function readAllTaskFiles(ws: Workspace): Map<string, Task> {
   return tasks;
 }
 
-function saveIndex(ws: Workspace, tasks: Map<string, Task>, stamp: string): void {
-  for (const journal of JOURNALS) {
-    const lines = [journal.header(stamp)];
-    for (const task of tasks.values()) lines.push(journal.line(task, stamp));
-    lines.push(journal.end(stamp));
-    writeText(ws, indexFile(ws, journal), `${lines.join('\n')}\n`);
-  }
+/** Reads every task file. A file that is not a valid task is named in a CORRUPT error. */
+export function readAllTaskFiles(ws: Workspace): Map<string, Task> {
+  return readTaskFiles(ws, listFiles(ws, ws.tasksDir, isTaskFileName));
 }
 
-/** For readers outside the lock: the cache if it is current, else a rebuild (saved if the lock is free). */
+/** The queue journal brought up to `stamp`, and what had to be read for it. */
+interface Refreshed {
+  journal: QueueJournal;
+  changed: Task[];
+  deleted: string[];
+  /** The journal's end before (the full journal can follow when it ended there too). */
+  from: string | undefined;
+  /** Every task, when there was no journal to start from. */
+  all?: Map<string, Task>;
+}
+
+/**
+ * The queue journal as of `stamp` (taken before calling): current as it is, or refreshed from the
+ * files whose stamps differ from those recorded, or (`fromFiles`, or no usable journal) rebuilt from
+ * every file. Saves nothing.
+ */
+function refresh(ws: Workspace, stamp: string, fromFiles = false): Refreshed {
+  const text = fromFiles ? undefined : readText(ws, ws.taskQueueFile);
+  const cached = text === undefined ? undefined : parseQueue(text);
+  if (cached && cached.end === stamp && !cached.torn)
+    return { journal: cached, changed: [], deleted: [], from: stamp };
+  const names = listFiles(ws, ws.tasksDir, isTaskFileName);
+  // Stamps first, reads after: a file changed in between is read again next time, never missed.
+  const stamps = stampsIn(ws, ws.tasksDir, names);
+  const journal: QueueJournal = cached ?? {
+    entries: new Map(),
+    files: new Map(),
+    end: undefined,
+    torn: true,
+    lines: 0,
+  };
+  const present = new Set(names.map(idOf));
+  const deleted = [...journal.entries.keys()].filter((id) => !present.has(id));
+  const changedNames = names.filter((n) => stamps.has(n) && journal.files.get(idOf(n)) !== stamps.get(n));
+  const read = readTaskFiles(ws, changedNames);
+  for (const id of deleted) {
+    journal.entries.delete(id);
+    journal.files.delete(id);
+  }
+  for (const task of read.values()) {
+    journal.entries.set(task.id, toQueueEntry(task));
+    journal.files.set(task.id, stamps.get(`${task.id}.json`)!);
+  }
+  const from = journal.end;
+  journal.end = stamp;
+  const refreshed: Refreshed = { journal, changed: [...read.values()], deleted, from };
+  if (!cached) refreshed.all = read;
+  return refreshed;
+}
+
+/** Writes what a refresh found: appended as one batch when the journal allows, else rewritten. */
+function saveQueue(ws: Workspace, r: Refreshed, stamp: string): void {
+  const { journal } = r;
+  if (journal.torn || journal.lines > 2 * journal.entries.size + 1000) {
+    journal.torn = false;
+    journal.lines = journal.entries.size + 2;
+    writeText(ws, ws.taskQueueFile, queueText(journal));
+    return;
+  }
+  if (r.from === stamp && r.changed.length === 0 && r.deleted.length === 0) return;
+  const lines = [
+    ...r.changed.map((t) => queueLine(t, stamp, journal.files.get(t.id)!)),
+    ...r.deleted.map((id) => `${DELETED}\t${id}`),
+    `${END}\t${stamp}`,
+  ];
+  journal.lines += lines.length;
+  appendText(ws, ws.taskQueueFile, `${lines.join('\n')}\n`);
+}
+
+/** Extends the full journal by what a refresh found if it ended where the queue did, else drops it. */
+function followFull(ws: Workspace, r: Refreshed, stamp: string): void {
+  if (r.all) {
+    writeText(ws, ws.taskIndexFile, fullText(r.all, stamp));
+    return;
+  }
+  if (r.from === stamp && r.changed.length === 0 && r.deleted.length === 0) return;
+  if (r.from === undefined || lastFullStamp(ws) !== r.from) {
+    removeFile(ws, ws.taskIndexFile);
+    return;
+  }
+  const lines = [
+    ...r.changed.map((t) => fullLine(t, stamp)),
+    ...r.deleted.map((id) => JSON.stringify({ s: stamp, del: id })),
+    fullEnd(stamp),
+  ];
+  appendText(ws, ws.taskIndexFile, `${lines.join('\n')}\n`);
+}
+
+function readSummary(ws: Workspace): TaskSummary | undefined {
+  const text = readText(ws, ws.taskSummaryFile);
+  return text === undefined ? undefined : parseSummary(text);
+}
+
+const saveSummary = (ws: Workspace, summary: TaskSummary) =>
+  writeText(ws, ws.taskSummaryFile, formatSummary(summary));
+
+/** Saves a refresh made outside the lock, if the lock is free and nothing was written since `stamp`. */
+async function saveIfCurrent(ws: Workspace, stamp: string, save: () => void): Promise<void> {
+  await tryWithWorkspaceLock(ws, () => {
+    if (tasksDirStamp(ws) === stamp) save();
+  });
+}
+
+/** For readers outside the lock: every task, from the full journal, refreshed from what changed. */
 export async function loadTasks(ws: Workspace): Promise<Map<string, Task>> {
   const stamp = tasksDirStamp(ws);
-  const cached = readIndex(ws, FULL, stamp);
-  if (cached) return cached.entries;
-  const tasks = readAllTaskFiles(ws);
-  // Save only while holding the lock and only if nothing was written since the stamp was taken:
-  // otherwise a slow reader could install an older picture under a newer stamp.
-  await tryWithWorkspaceLock(ws, () => {
-    if (tasksDirStamp(ws) === stamp) saveIndex(ws, tasks, stamp);
+  const text = readText(ws, ws.taskIndexFile);
+  const full = text === undefined ? undefined : parseFull(text);
+  if (full && !full.torn && full.end === stamp) {
+    if (full.lines > 2 * full.entries.size + 1000)
+      await saveIfCurrent(ws, stamp, () => writeText(ws, ws.taskIndexFile, fullText(full.entries, stamp)));
+    return full.entries;
+  }
+  const r = refresh(ws, stamp);
+  let tasks = r.all;
+  if (!tasks && full && full.end !== undefined && full.end === r.from) {
+    for (const id of r.deleted) full.entries.delete(id);
+    for (const task of r.changed) full.entries.set(task.id, task);
+    tasks = full.entries;
+  }
+  const rewrite = !tasks || full?.torn === true;
+  tasks ??= readAllTaskFiles(ws);
+  const all = tasks;
+  await saveIfCurrent(ws, stamp, () => {
+    saveQueue(ws, r, stamp);
+    if (rewrite || r.all) writeText(ws, ws.taskIndexFile, fullText(all, stamp));
+    else followFull(ws, r, stamp);
+    saveSummary(ws, buildSummary(r.journal.entries, stamp));
   });
   return tasks;
 }
 
-/**
- * For readers outside the lock that need only the queue view (heartbeats): the queue journal if it is
- * current, else every task through loadTasks (which rebuilds the caches when it may).
- */
+/** For readers outside the lock that need only the queue view: current, or refreshed from what changed. */
 export async function loadQueue(ws: Workspace): Promise<Map<string, QueueEntry>> {
-  const cached = readIndex(ws, QUEUE, tasksDirStamp(ws));
-  if (cached) return cached.entries;
-  const tasks = await loadTasks(ws);
-  return new Map([...tasks.values()].map((t) => [t.id, toQueueEntry(t)]));
+  const stamp = tasksDirStamp(ws);
+  const r = refresh(ws, stamp);
+  if (r.from !== stamp || r.journal.torn) {
+    await saveIfCurrent(ws, stamp, () => {
+      saveQueue(ws, r, stamp);
+      followFull(ws, r, stamp);
+      saveSummary(ws, buildSummary(r.journal.entries, stamp));
+    });
+  }
+  return r.journal.entries;
 }
 
 /**
- * For a mutation that holds the lock: the queue view of every task, current, rebuilding the caches
- * from the files when they are stale (or when `fromFiles`), and compacting them when they have grown.
+ * For readers outside the lock: the summary of the board (claims, counts, the most urgent open
+ * tasks) without reading the queue, when it is current; else refreshed from what changed.
+ */
+export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
+  const stamp = tasksDirStamp(ws);
+  const cached = readSummary(ws);
+  if (cached?.stamp === stamp) return cached;
+  const r = refresh(ws, stamp);
+  const summary = buildSummary(r.journal.entries, stamp);
+  await saveIfCurrent(ws, stamp, () => {
+    saveQueue(ws, r, stamp);
+    followFull(ws, r, stamp);
+    saveSummary(ws, summary);
+  });
+  return summary;
+}
+
+/**
+ * For a mutation that holds the lock: the queue view of every task, current (refreshed from what
+ * changed, or rebuilt from every file when `fromFiles`), with the journals and the summary saved.
  */
 export function loadQueueLocked(ws: Workspace, fromFiles = false): Map<string, QueueEntry> {
   const stamp = tasksDirStamp(ws);
-  const cached = fromFiles ? undefined : readIndex(ws, QUEUE, stamp);
-  if (cached && cached.lines <= 2 * cached.entries.size + 1000) return cached.entries;
-  const tasks = readAllTaskFiles(ws);
-  saveIndex(ws, tasks, stamp);
-  return new Map([...tasks.values()].map((t) => [t.id, toQueueEntry(t)]));
+  const r = refresh(ws, stamp, fromFiles);
+  if (fromFiles || r.from !== stamp) {
+    saveQueue(ws, r, stamp);
+    followFull(ws, r, stamp);
+    saveSummary(ws, buildSummary(r.journal.entries, stamp));
+  } else if (r.journal.lines > 2 * r.journal.entries.size + 1000) {
+    r.journal.torn = true;
+    saveQueue(ws, r, stamp);
+  }
+  return r.journal.entries;
 }
 
-export function toQueueEntry(task: Task): QueueEntry {
-  return fromQueueFields(toQueueLine(task).split('\t'), 0);
+/** For a mutation that holds the lock: the summary, current (see loadSummary). */
+export function loadSummaryLocked(ws: Workspace): TaskSummary {
+  const stamp = tasksDirStamp(ws);
+  const cached = readSummary(ws);
+  if (cached?.stamp === stamp) return cached;
+  const summary = buildSummary(loadQueueLocked(ws), stamp);
+  saveSummary(ws, summary);
+  return summary;
 }
 
-/** The stamp of a journal's last line, read from the file's tail only (journals grow to megabytes). */
-function lastStamp(ws: Workspace, file: string, journal: Journal<unknown>): string | undefined {
+/** The stamp of the full journal's last line, read from the file's tail only (it grows to megabytes). */
+function lastFullStamp(ws: Workspace): string | undefined {
+  return lastLine(ws, ws.taskIndexFile, (line) => {
+    try {
+      const parsed = JSON.parse(line) as JsonLine;
+      return parsed?.end === true ? parsed.s : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+function lastQueueStamp(ws: Workspace): string | undefined {
+  return lastLine(ws, ws.taskQueueFile, (line) => {
+    const fields = line.split('\t');
+    return fields.length === 2 && fields[0] === END ? fields[1] : undefined;
+  });
+}
+
+function lastLine(ws: Workspace, file: string, stampOf: (line: string) => string | undefined) {
   const size = fileStamp(ws, file)?.size;
   if (!size) return undefined;
   // End lines are short: the tail holds the whole of the last one.
@@ -265,32 +316,53 @@ function lastStamp(ws: Workspace, file: string, journal: Journal<unknown>): stri
   const text = readRange(ws, file, size - length, length).toString('utf8');
   if (!text.endsWith('\n')) return undefined; // torn
   const lines = text.slice(0, -1).split('\n');
-  return lines.length > 1 || length === size ? journal.stampOf(lines[lines.length - 1]!) : undefined;
+  return lines.length > 1 || length === size ? stampOf(lines[lines.length - 1]!) : undefined;
+}
+
+/** A task a mutation wrote: as it was before (undefined: new) and as written. */
+export interface TaskWrite {
+  before: QueueEntry | undefined;
+  task: Task;
 }
 
 /**
- * Called under the lock around a mutation's task writes: `stampBefore` is the folder's mtime before
- * them. Each journal is extended if it was current, and dropped (to be rebuilt) otherwise.
+ * Called under the lock after a mutation's task writes: `stampBefore` is the folder's stamp before
+ * them, `summary` the one the mutation read (if any). Each cache current at `stampBefore` is extended
+ * by the writes; one that was not is dropped, to be refreshed from the files by the next reader.
  */
 export function recordTaskWrites(
   ws: Workspace,
-  written: readonly Task[],
+  writes: readonly TaskWrite[],
   stampBefore: string,
-  queueLoaded: boolean,
-) {
-  if (written.length === 0) return;
+  options: { queueLoaded: boolean; summary?: TaskSummary; statusOf: (id: string) => TaskStatus | 'missing' },
+): void {
+  if (writes.length === 0) return;
   const stamp = tasksDirStamp(ws);
-  for (const journal of JOURNALS) {
-    const file = indexFile(ws, journal);
-    // The queue was read and validated in this critical section; the full journal's tail is checked.
-    const current = (journal === QUEUE && queueLoaded) || lastStamp(ws, file, journal) === stampBefore;
-    if (!current) {
-      removeFile(ws, file);
-      continue;
-    }
-    const lines = written.map((task) => journal.line(task, stamp));
-    lines.push(journal.end(stamp));
-    // A writer killed mid-append leaves a batch without its end line: the next reader rebuilds.
-    appendText(ws, file, `${lines.join('\n')}\n`);
+  const files = stampsIn(
+    ws,
+    ws.tasksDir,
+    writes.map((w) => `${w.task.id}.json`),
+  );
+  // A writer killed mid-append leaves a batch without its end line: the next reader refreshes.
+  if (options.queueLoaded || lastQueueStamp(ws) === stampBefore) {
+    const lines = writes.map((w) => queueLine(w.task, stamp, files.get(`${w.task.id}.json`) ?? ''));
+    appendText(ws, ws.taskQueueFile, `${[...lines, `${END}\t${stamp}`].join('\n')}\n`);
+  } else removeFile(ws, ws.taskQueueFile);
+  if (lastFullStamp(ws) === stampBefore) {
+    const lines = writes.map((w) => fullLine(w.task, stamp));
+    appendText(ws, ws.taskIndexFile, `${[...lines, fullEnd(stamp)].join('\n')}\n`);
+  } else removeFile(ws, ws.taskIndexFile);
+  // A summary the mutation read has its writes applied already; one read here gets them now.
+  let summary = options.summary;
+  if (!summary) {
+    summary = readSummary(ws);
+    if (summary?.stamp === stampBefore)
+      for (const w of writes) applyChange(summary, w.before, toQueueEntry(w.task), options.statusOf);
   }
+  if (summary?.stamp !== stampBefore) {
+    removeFile(ws, ws.taskSummaryFile);
+    return;
+  }
+  summary.stamp = stamp;
+  saveSummary(ws, summary);
 }

@@ -56,6 +56,8 @@ export interface Workspace {
   /** The derived task index: every task as JSON lines, and the queue view of each as tab-separated lines. */
   readonly taskIndexFile: string;
   readonly taskQueueFile: string;
+  /** The board at a glance (counts, claims, the most urgent open tasks), kept with the task index. */
+  readonly taskSummaryFile: string;
   /** The board settings of orchestrator.yaml, parsed once per change of the file. */
   readonly boardCacheFile: string;
   /** Size and mtime of events.jsonl when orc last checked it for merge damage. */
@@ -106,6 +108,7 @@ export function workspaceAt(root: string): Workspace {
     knowledgeIndexDir: join(localDir, 'knowledge'),
     taskIndexFile: join(localDir, 'tasks.index.jsonl'),
     taskQueueFile: join(localDir, 'tasks.queue.tsv'),
+    taskSummaryFile: join(localDir, 'tasks.summary.json'),
     boardCacheFile: join(localDir, 'board.cache.json'),
     eventsStampFile: join(localDir, 'events.stamp'),
     serveTokenFile: join(localDir, 'serve-token'),

@@ -1,0 +1,197 @@
+import type { Task, TaskStatus } from '../records/index.js';
+import type { QueueEntry } from './task-summary.js';
+
+/*
+ * The two journals of the task index, as text (see task-index.ts): the queue journal, tab-separated
+ * lines with the stamp of each task's file, and the full journal, one JSON line per task. Each batch
+ * of lines ends with an end line naming the tasks folder's stamp; a deletion has its own line. A
+ * journal is read as of its last complete batch. Pure.
+ */
+
+// 4: queue lines end with the stamp of the task's file, and a removed task has a deletion line.
+export const HEADER_VERSION = 4;
+
+const NONE: string[] = [];
+const list = (text: string) => (text === '' ? NONE : text.split(' '));
+
+/**
+ * A queue line: tab-separated, because every field is a validated name, id, number or timestamp
+ * (no tabs, no spaces; lists are space-separated). Splitting lines allocates far less than parsing
+ * JSON.
+ */
+export function toQueueLine(t: Task): string {
+  return [
+    t.id,
+    t.workstream,
+    t.priority,
+    t.status,
+    t.tags.join(' '),
+    t.deps.join(' '),
+    t.createdAt,
+    t.claim?.agent ?? '',
+    t.claim?.expiresAt ?? '',
+    t.claim?.token ?? '',
+    (t.lost ?? []).map((l) => l.agent).join(' '),
+  ].join('\t');
+}
+
+function fromQueueFields(f: string[], at: number): QueueEntry {
+  return {
+    id: f[at]!,
+    workstream: f[at + 1]!,
+    priority: Number(f[at + 2]),
+    status: f[at + 3] as TaskStatus,
+    tags: list(f[at + 4]!),
+    deps: list(f[at + 5]!),
+    createdAt: f[at + 6]!,
+    claim: f[at + 7] ? { agent: f[at + 7]!, token: f[at + 9]!, expiresAt: f[at + 8]! } : null,
+    lost: list(f[at + 10]!),
+  };
+}
+
+export function toQueueEntry(task: Task): QueueEntry {
+  return fromQueueFields(toQueueLine(task).split('\t'), 0);
+}
+
+export const QUEUE_MAGIC = 'orc-queue';
+export const END = 'orc-end';
+export const DELETED = 'orc-del';
+// The batch stamp, the 11 fields of the entry, the file's stamp.
+const QUEUE_FIELDS = 13;
+
+/** The queue journal as of its last complete batch. */
+export interface QueueJournal {
+  entries: Map<string, QueueEntry>;
+  /** The stamp of each task's file when its line was written. */
+  files: Map<string, string>;
+  /** The folder's stamp in the last end line (undefined: no complete batch). */
+  end: string | undefined;
+  /** Lines after the last end line (a batch cut short, or being appended): rewrite, do not append. */
+  torn: boolean;
+  lines: number;
+}
+
+export function parseQueue(text: string): QueueJournal | undefined {
+  const lines = text.split('\n');
+  const head = lines[0]!.split('\t');
+  if (head[0] !== QUEUE_MAGIC || head[1] !== String(HEADER_VERSION)) return undefined;
+  const journal: QueueJournal = {
+    entries: new Map(),
+    files: new Map(),
+    end: undefined,
+    torn: false,
+    lines: 1,
+  };
+  let pending: Array<[string, QueueEntry | undefined, string]> = [];
+  // The text after the last newline is '' when the journal ends where a line does.
+  const complete = lines.length - 1;
+  for (let i = 1; i < complete; i++) {
+    const fields = lines[i]!.split('\t');
+    if (fields.length === 2 && fields[0] === END) {
+      for (const [id, entry, file] of pending) {
+        if (entry) {
+          journal.entries.set(id, entry);
+          journal.files.set(id, file);
+        } else {
+          journal.entries.delete(id);
+          journal.files.delete(id);
+        }
+      }
+      journal.lines += pending.length + 1;
+      pending = [];
+      journal.end = fields[1];
+    } else if (fields.length === 2 && fields[0] === DELETED) pending.push([fields[1]!, undefined, '']);
+    else if (fields.length === QUEUE_FIELDS)
+      pending.push([fields[1]!, fromQueueFields(fields, 1), fields[12]!]);
+    else return { ...journal, torn: true }; // a line cut short: what came before it stands
+  }
+  journal.torn = pending.length > 0 || lines[complete] !== '';
+  return journal;
+}
+
+export const queueLine = (task: Task, batch: string, file: string) =>
+  `${batch}\t${toQueueLine(task)}\t${file}`;
+
+export function queueText(journal: QueueJournal): string {
+  const lines = [`${QUEUE_MAGIC}\t${HEADER_VERSION}\t${journal.end}`];
+  for (const entry of journal.entries.values()) {
+    const f = [
+      entry.id,
+      entry.workstream,
+      entry.priority,
+      entry.status,
+      entry.tags.join(' '),
+      entry.deps.join(' '),
+      entry.createdAt,
+      entry.claim?.agent ?? '',
+      entry.claim?.expiresAt ?? '',
+      entry.claim?.token ?? '',
+      entry.lost.join(' '),
+    ].join('\t');
+    lines.push(`${journal.end}\t${f}\t${journal.files.get(entry.id) ?? ''}`);
+  }
+  lines.push(`${END}\t${journal.end}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface JsonLine {
+  v?: number;
+  s: string;
+  t?: Task;
+  del?: string;
+  end?: true;
+}
+
+/**
+ * The full journal's tasks as of its last complete batch (undefined when of another version), and
+ * whether lines follow that batch (cut short by a crash, or being appended).
+ */
+export function parseFull(
+  text: string,
+): { entries: Map<string, Task>; end: string | undefined; lines: number; torn: boolean } | undefined {
+  const lines = text.split('\n');
+  const parse = (line: string): JsonLine | undefined => {
+    try {
+      const value = JSON.parse(line);
+      return typeof value === 'object' && value !== null ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (parse(lines[0]!)?.v !== HEADER_VERSION) return undefined;
+  const journal = {
+    entries: new Map<string, Task>(),
+    end: undefined as string | undefined,
+    lines: 1,
+    torn: false,
+  };
+  let pending: JsonLine[] = [];
+  const complete = lines.length - 1;
+  for (let i = 1; i < complete; i++) {
+    const line = parse(lines[i]!);
+    if (!line) return { ...journal, torn: true }; // a line cut short: what came before it stands
+    if (line.end !== true) {
+      pending.push(line);
+      continue;
+    }
+    for (const p of pending) {
+      if (p.t) journal.entries.set(p.t.id, p.t);
+      else if (p.del) journal.entries.delete(p.del);
+    }
+    journal.lines += pending.length + 1;
+    pending = [];
+    journal.end = line.s;
+  }
+  journal.torn = pending.length > 0 || lines[complete] !== '';
+  return journal;
+}
+
+export const fullLine = (task: Task, batch: string) => JSON.stringify({ s: batch, t: task });
+export const fullEnd = (batch: string) => JSON.stringify({ s: batch, end: true });
+
+export function fullText(tasks: ReadonlyMap<string, Task>, stamp: string): string {
+  const lines = [JSON.stringify({ v: HEADER_VERSION, s: stamp })];
+  for (const task of tasks.values()) lines.push(fullLine(task, stamp));
+  lines.push(fullEnd(stamp));
+  return `${lines.join('\n')}\n`;
+}
