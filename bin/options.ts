@@ -83,3 +83,25 @@ export function jsonObjectArgument(
 export function numberOrText(raw: string | undefined): number | string | undefined {
   return raw !== undefined && /^\s*-?\d{1,15}\s*$/.test(raw) ? Number(raw) : raw;
 }
+
+/**
+ * The optional `[description] [priority]` arguments of `t add` and `ws create`, or their flags
+ * `-d/--description` and `-p/--priority` (not both). A bare number where the description goes is the
+ * priority: `t add backend "Seed data" 2` must not store a description reading "2".
+ */
+export function descriptionAndPriority(
+  positional: [string?, string?],
+  flags: { description?: string; priority?: string },
+): { description?: string; priority?: string } {
+  let [description, priority] = positional;
+  if (priority === undefined && description !== undefined && /^\s*\d{1,2}\s*$/.test(description))
+    [description, priority] = [undefined, description];
+  for (const [field, value, flag] of [
+    ['description', description, flags.description],
+    ['priority', priority, flags.priority],
+  ] as const) {
+    if (value !== undefined && flag !== undefined)
+      throw invalidInput(`${field}: given twice, as an argument and as --${field}; keep one`, { field });
+  }
+  return { description: description ?? flags.description, priority: priority ?? flags.priority };
+}

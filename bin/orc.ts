@@ -70,6 +70,8 @@ function build(json: boolean): CommandType {
     .description('workstreams: create, list, show, update, archive');
   ws.command('create <name> [description] [priority]')
     .description('create a workstream')
+    .option('-d, --description <text>', 'what it is for (instead of the second argument)')
+    .option('-p, --priority <n>', '0-9, lower is more urgent (default 3)')
     .action(lazy(workstreams, 'create'));
   ws.command('list')
     .alias('ls')
@@ -78,8 +80,8 @@ function build(json: boolean): CommandType {
   ws.command('show <name>').description('a workstream and its tasks').action(lazy(workstreams, 'show'));
   ws.command('update <name>')
     .description('change a workstream')
-    .option('--description <text>')
-    .option('--priority <n>', 'lower is more urgent')
+    .option('-d, --description <text>')
+    .option('-p, --priority <n>', 'lower is more urgent')
     .action(lazy(workstreams, 'update'));
   ws.command('archive <name>')
     .description('archive a workstream (keeps its tasks)')

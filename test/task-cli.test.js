@@ -55,6 +55,13 @@ test('every field t add and t update take has a flag, the same on both', (t) => 
   assert.deepEqual([d.description, d.priority], ['by -d', 5]);
   assert.equal(orcJson(dir, ['t', 'update', d.id, '-d', 'changed']).description, 'changed');
   assert.equal(orc(['-d', dir, 't', 'list']).code, 2, '-d is not --dir');
+  // Workstreams take the same flags.
+  const w = orcJson(dir, ['ws', 'create', 'manual', '-d', 'the manual', '-p', '1']);
+  assert.deepEqual([w.description, w.priority], ['the manual', 1]);
+  assert.equal(orcJson(dir, ['ws', 'create', 'ops', '2']).priority, 2, 'a bare number is the priority');
+  const updated = orcJson(dir, ['ws', 'update', 'manual', '-d', 'guides', '-p', '4']);
+  assert.deepEqual([updated.description, updated.priority], ['guides', 4]);
+  assert.match(orc(['--dir', dir, 'ws', 'create', 'qa', 'x', '-d', 'y']).stderr, /description: given twice/);
 
   const twice = orc(['--dir', dir, 't', 'add', 'build', 'T', 'desc', '--description', 'other']);
   assert.equal(twice.code, 2);

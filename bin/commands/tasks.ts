@@ -1,4 +1,4 @@
-import { numberOrText } from '../options.js';
+import { descriptionAndPriority, numberOrText } from '../options.js';
 import { type Context, c, print, printJson, printable, statusColor, when, warn } from '../output.js';
 import { perform } from '../operations.js';
 import { type HolderFlags, holderFlags, sessionAgent, taskArguments } from './task-forms.js';
@@ -40,26 +40,15 @@ export async function add(ctx: Context, ...args: [...Array<string | undefined>, 
         `missing required argument '${name}' (t add <ws> <title>, or t add --ws <ws> <title>)`,
       );
   }
-  let [description, priority] = rest as [string?, string?];
-  // `t add backend "Seed data" 2`: a bare number where the description goes is the priority, not a
-  // description reading "2".
-  if (priority === undefined && description !== undefined && /^\s*\d{1,2}\s*$/.test(description))
-    [description, priority] = [undefined, description];
-  for (const [field, positional, flag] of [
-    ['description', description, opts.description],
-    ['priority', priority, opts.priority],
-  ] as const) {
-    if (positional !== undefined && flag !== undefined)
-      throw invalidInput(`${field}: given twice, as an argument and as --${field}; keep one`, { field });
-  }
+  const { description, priority } = descriptionAndPriority(rest as [string?, string?], opts);
   const task = await perform(
     ctx,
     'addTask',
     {
       workstream,
       title,
-      description: description ?? opts.description,
-      priority: numberOrText(priority ?? opts.priority),
+      description,
+      priority: numberOrText(priority),
       deps: opts.dep,
       tags: opts.tag,
     },

@@ -1,14 +1,22 @@
 import { type Context, c, cell, print, printJson, statusColor, table } from '../output.js';
 import { open } from './workspace.js';
 import { perform } from '../operations.js';
-import { numberOrText } from '../options.js';
+import { descriptionAndPriority, numberOrText } from '../options.js';
 import { subsystems } from '../../lib/cli.js';
 
 const { loadTasks } = await subsystems.storage();
 const { TASK_STATUSES } = await subsystems.records();
 const { archiveWorkstream, getWorkstream, updateWorkstream, compareTasks } = await subsystems.board();
 
-export async function create(ctx: Context, name: string, description?: string, priority?: string) {
+/** `ws create <name> [description] [priority]`, or `-d/--description` and `-p/--priority` (as `t add`). */
+export async function create(
+  ctx: Context,
+  name: string,
+  descriptionArgument: string | undefined,
+  priorityArgument: string | undefined,
+  opts: { description?: string; priority?: string },
+) {
+  const { description, priority } = descriptionAndPriority([descriptionArgument, priorityArgument], opts);
   const w = await perform(ctx, 'createWorkstream', { name, description, priority: numberOrText(priority) });
   if (ctx.json) return printJson(w);
   print(`${c.green('created')} workstream ${c.bold(w.name)} (priority ${w.priority})`);
