@@ -58,9 +58,8 @@ export class LockQueue {
     return this.firstLive() === undefined;
   }
 
-  /** Joins the line: a ticket after every one there, watched for the wake-up. */
+  /** Joins the line (its folder made by the caller): a ticket after every one there, watched for the wake-up. */
   join(): void {
-    nodeFs.mkdirSync(this.dir, { recursive: true });
     const last = this.tickets().at(-1)?.sequence ?? 0;
     const sequence = Math.max(last + 1, Date.now() * 1000);
     const owner = selfOwner();

@@ -46,6 +46,11 @@ export function lockPath(ws: Workspace): string {
 
 /** Handed to a critical section: call `assertHeld()` right before writing. */
 export interface LockGuard {
+  /**
+   * Throws BUSY if the lock was taken over (only a holder judged by age can be: on another host), and
+   * refreshes the lock's mtime when due. A long synchronous section (its event loop blocked, so the
+   * keep-alive timer cannot run) calls it between steps, and before each write.
+   */
   assertHeld(): void;
 }
 
@@ -93,7 +98,7 @@ async function withLockFile<T>(
   ensureFolder(ws, ws.localDir);
   const ownership = new LockOwnership(lockFilePath, staleMs());
   const queue = new LockQueue(`${lockFilePath}.queue`, staleMs());
-  await acquire(ownership, queue, patient, what);
+  await acquire(ownership, queue, patient, what, () => ensureFolder(ws, queue.dir));
   releaseOnExit(ownership);
   // A timer keeps the folder's mtime fresh for judges on another host while the event loop turns; a
   // synchronous section refreshes it each time it calls `assertHeld` (see lock-owner.ts).
@@ -133,10 +138,18 @@ async function withLockFile<T>(
  * Takes the lock for `ownership`: at once if no one waits and it is free, else in turn behind the
  * waiters already in line. Throws BUSY when impatient and it is taken, or when the line is stuck.
  */
-async function acquire(ownership: LockOwnership, queue: LockQueue, patient: boolean, what: string) {
+async function acquire(
+  ownership: LockOwnership,
+  queue: LockQueue,
+  patient: boolean,
+  what: string,
+  makeQueueFolder: () => void,
+) {
   // An impatient try does not join the line: it wants the lock only if it is free right now.
   if ((!patient || queue.isEmpty()) && ownership.tryAcquire()) return;
   if (!patient) throw busy(ownership, what);
+  // Made as every folder of the workspace is (confined, no links), not by the queue's own mkdir.
+  makeQueueFolder();
   queue.join();
   try {
     pauseForTest('lock:queued');
