@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { findWorkspace } from '../dist/lib/index.js';
+import { fileURLToPath } from 'node:url';
+import { addTask, findWorkspace, registerAgent } from '../dist/lib/index.js';
 import { mutate } from '../dist/lib/storage/mutation.js';
+import { isStopped } from '../dist/lib/storage/lock-owner.js';
 import { lockPath, tryWithWorkspaceLock } from '../dist/lib/storage/workspace-lock.js';
 import { orcJson, orcPausedAt, readEventsFile, tempWorkspace } from './helpers.js';
+
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'lock-child.js');
 
 test('a mutation whose lock was taken over (judged stale) writes nothing and says so', async (t) => {
   const dir = tempWorkspace(t);
@@ -115,3 +120,155 @@ async function board(t) {
   const { dir, ws } = await twoTasks(t);
   return { dir, ws };
 }
+
+/** A lock-child.js process (see there): its outcome, and a promise of its first line on stdout. */
+function lockChild(spec, env = {}) {
+  const child = spawn(process.execPath, [CHILD, JSON.stringify(spec)], {
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  const firstLine = new Promise((resolve) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (stdout.includes('\n')) resolve(JSON.parse(stdout.split('\n')[0]));
+    });
+  });
+  const paused = new Promise((resolve) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/orc-test-paused /.test(stderr)) resolve(true);
+    });
+  });
+  const done = new Promise((resolve) => {
+    child.on('close', (code) => {
+      const lines = stdout.trim().split('\n');
+      resolve({ code, stderr, result: JSON.parse(lines.at(-1) || 'null') });
+    });
+  });
+  return { child, firstLine, paused, done };
+}
+
+/**
+ * Resumes a process that stopped itself at a pause point. Its line on stderr comes just before its
+ * SIGSTOP: a SIGCONT sent in between would be lost, so wait until it is stopped.
+ */
+async function resume(child) {
+  while (!isStopped(child.pid)) await new Promise(setImmediate);
+  child.kill('SIGCONT');
+}
+
+const eventsOf = (dir, prefix) => readEventsFile(dir).filter((e) => e.type.startsWith(prefix));
+
+test('waiters take the lock in the order they came, whatever order they run in', async (t) => {
+  const dir = tempWorkspace(t);
+  orcJson(dir, ['ws', 'create', 'build']);
+  const names = ['ada', 'w1', 'w2', 'w3', 'w4'];
+  for (const name of names) {
+    orcJson(dir, ['t', 'add', 'build', `for ${name}`]);
+    orcJson(dir, ['a', 'register', name]);
+  }
+  const ws = findWorkspace({ dir });
+  const holder = await pausedAt(dir, ['t', 'next', 'ada'], 'lock:acquired');
+  // Each waiter joins the line and stops there before the next one starts: a known order of arrival.
+  const waiters = [];
+  for (const name of names.slice(1)) waiters.push(await pausedAt(dir, ['t', 'next', name], 'lock:queued'));
+  const tickets = readdirSync(`${lockPath(ws)}.queue`).sort();
+  assert.deepEqual(
+    tickets.map((ticket) => Number(ticket.split('-')[1])),
+    waiters.map((w) => w.child.pid),
+    'the tickets’ sequence numbers follow the order of arrival',
+  );
+  // Resumed last-first: the late ones run first, and find the earlier ones back in line ahead of them.
+  for (const waiter of [...waiters].reverse()) await resume(waiter.child);
+  await resume(holder.child);
+  for (const run of [holder, ...waiters]) {
+    const outcome = await run.done;
+    assert.equal(outcome.code, 0, outcome.stderr);
+  }
+  assert.deepEqual(
+    eventsOf(dir, 'task.claimed').map((e) => e.data.agent),
+    names,
+    'the lock went to the waiters in the order of their tickets',
+  );
+  assert.deepEqual(readdirSync(`${lockPath(ws)}.queue`), [], 'every ticket was removed');
+});
+
+test('a section longer than the stale time keeps the lock: no one gets in, nothing is lost', async (t) => {
+  const dir = tempWorkspace(t);
+  const go = join(dir, 'go');
+  const staleMs = 200;
+  const holder = lockChild({ role: 'hold', dir, go, staleMs });
+  assert.deepEqual(await holder.firstLine, { holding: true });
+  // Each mutator stops itself when it finds the lock past its stale time with its holder alive and
+  // spares it; the holder spins on meanwhile, its lock never refreshed.
+  const mutators = ['m1', 'm2', 'm3'].map((name) =>
+    lockChild({ role: 'mutate', dir, name, staleMs }, { ORC_TEST_PAUSE_AT: 'lock:spared-stalled-holder' }),
+  );
+  for (const m of mutators) assert.equal(await m.paused, true, 'a mutator found the lock stale-looking');
+  writeFileSync(go, '');
+  assert.deepEqual((await holder.done).result, { ok: true }, 'the holder kept its lock and wrote');
+  for (const m of mutators) await resume(m.child);
+  for (const m of mutators) assert.deepEqual((await m.done).result, { ok: true });
+  const events = eventsOf(dir, 'test.');
+  assert.equal(events[0].type, 'test.held', 'no mutation got in while the holder held the lock');
+  assert.deepEqual(
+    events
+      .slice(1)
+      .map((e) => e.subject)
+      .sort(),
+    ['m1', 'm2', 'm3'],
+    'none lost',
+  );
+  assert.equal(existsSync(join(dir, 'state/workstreams/held.json')), true);
+});
+
+test('a holder judged by age (another host) that is overtaken fails loudly and writes nothing', async (t) => {
+  const dir = tempWorkspace(t);
+  const go = join(dir, 'go');
+  const staleMs = 200;
+  const holder = lockChild({ role: 'hold', dir, go, staleMs, host: 'elsewhere' });
+  assert.deepEqual(await holder.firstLine, { holding: true });
+  // Its liveness cannot be asked from here: once its lock is older than the stale time, it is taken.
+  const taker = lockChild({ role: 'mutate', dir, name: 'taker', staleMs });
+  assert.deepEqual((await taker.done).result, { ok: true });
+  writeFileSync(go, '');
+  const { result } = await holder.done;
+  assert.equal(result.error, 'BUSY');
+  assert.match(result.message, /taken over by another process before writing/);
+  assert.equal(
+    existsSync(join(dir, 'state/workstreams/held.json')),
+    false,
+    'the overtaken holder wrote nothing',
+  );
+  assert.deepEqual(
+    eventsOf(dir, 'test.').map((e) => e.type),
+    ['test.mutated'],
+  );
+});
+
+test('8 claimers and 16 heartbeating agents at once: every claim made once, no BUSY', async (t) => {
+  const dir = tempWorkspace(t);
+  orcJson(dir, ['ws', 'create', 'build']);
+  const claimers = Array.from({ length: 8 }, (_, i) => `c${i}`);
+  const beaters = Array.from({ length: 16 }, (_, i) => `h${i}`);
+  const ws = findWorkspace({ dir });
+  for (const id of [...claimers, ...beaters]) await registerAgent(ws, { id });
+  for (let i = 0; i < 16; i++) await addTask(ws, { workstream: 'build', title: `task ${i}` });
+  const runs = [
+    ...claimers.map((agent) => lockChild({ role: 'claim', dir, agent, count: 2 })),
+    ...beaters.map((agent) => lockChild({ role: 'beat', dir, agent, count: 3 })),
+  ];
+  const outcomes = await Promise.all(runs.map((r) => r.done));
+  for (const o of outcomes) assert.equal(o.code, 0, o.stderr);
+  assert.deepEqual(
+    outcomes.map((o) => o.result.busy),
+    new Array(24).fill(0),
+    'no process got BUSY',
+  );
+  const claimed = outcomes.slice(0, 8).flatMap((o) => o.result.done);
+  assert.equal(claimed.length, 16);
+  assert.equal(new Set(claimed).size, 16, 'no task claimed twice');
+  assert.equal(eventsOf(dir, 'task.claimed').length, 16);
+  assert.equal(outcomes.slice(8).flatMap((o) => o.result.done).length, 48, 'every heartbeat done');
+});

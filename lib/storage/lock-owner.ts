@@ -6,21 +6,23 @@ import { newId } from '../shared/index.js';
 import { pauseForTest } from './test-pause.js';
 
 /*
- * proper-lockfile judges a lock stale by the age of its folder alone: a holder that stalls past the
- * stale time (a GC pause, SIGSTOP, a paused VM) loses its lock while it still runs, and a check right
- * before writing cannot close that gap, since the holder can stall again just after it. So a lock is
- * never judged stale while its holder is alive: each holder puts `owner-<token>` into the lock folder,
- * a symbolic link whose target (never followed, only read) says who it is: pid, process start time,
- * boot id, host. A link is created with its content in one call, so no reader finds it half-written,
- * and costs no data block. The `fs` that proper-lockfile is given (its documented hook) reads it:
- * - stat: a folder whose holder is alive on this host looks fresh, one whose holders are all dead
- *   looks stale at once (no 10 s wait after a kill); otherwise (no owner link, or a holder on another
- *   host, which cannot be asked) its real age decides, as before;
- * - rmdir, to take a stale lock over: unlinks exactly the dead holders' links, then removes the folder
- *   only if it is empty, so a taker can never remove a folder that a live holder has put its link in;
- * - mkdir: creates the folder, puts the owner link in it and keeps the lock only if that link is alone
- *   there (an acquirer stalled between the two, whose folder was taken meanwhile, finds the other's
- *   link and backs off).
+ * The lock is a folder made with mkdir (atomic: one process succeeds). Judging a lock stale by the
+ * folder's age alone would let a holder that stalls past the stale time (a GC pause, SIGSTOP, a paused
+ * VM, a long synchronous section) lose its lock while it still runs, and a check right before writing
+ * cannot close that gap, since the holder can stall again just after it. So a lock is never judged
+ * stale while its holder is alive: each holder puts `owner-<token>` into the lock folder, a symbolic
+ * link whose target (never followed, only read) says who it is: pid, process start time, boot id,
+ * host. A link is created with its content in one call, so no reader finds it half-written, and costs
+ * no data block.
+ * - A folder whose holder is alive on this host is held, however old; one whose holders are all dead
+ *   is taken over at once (no wait after a kill); otherwise (no owner link, or a holder on another
+ *   host, which cannot be asked) its age decides: past the stale time it may be taken over. A holder
+ *   refreshes its folder's mtime (on a timer, and whenever it checks that it still holds the lock).
+ * - Taking over unlinks exactly the dead holders' links, then removes the folder only if it is empty,
+ *   so a taker can never remove a folder that a live holder has put its link in.
+ * - Acquiring creates the folder, puts the owner link in it and keeps the lock only if that link is
+ *   alone there (an acquirer stalled between the two, whose folder was taken meanwhile, finds the
+ *   other's link and backs off).
  * A holder that is alive but hung therefore holds the workspace until it is ended; waiters get BUSY
  * naming its pid. That is the price of never letting two processes both report the same claim.
  */
@@ -38,8 +40,8 @@ export interface LockOwner {
 
 // Short enough (under 60 bytes) for ext4 to keep the link's target in its inode.
 const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
-const ownerText = (o: LockOwner) => `${o.pid}:${o.start}:${o.boot}:${o.host}`;
-function parseOwner(text: string): LockOwner | undefined {
+export const ownerText = (o: LockOwner) => `${o.pid}:${o.start}:${o.boot}:${o.host}`;
+export function parseOwner(text: string): LockOwner | undefined {
   const [pid, start, boot, host, rest] = text.split(':');
   if (!/^\d+$/.test(pid ?? '') || host === undefined || rest !== undefined) return undefined;
   return { pid: Number(pid), start: start!, boot: boot!, host };
@@ -79,15 +81,29 @@ const currentBoot = () => {
 
 // What this process writes as owner, read once: none of it changes while it runs.
 let self: LockOwner | undefined;
-const selfOwner = () => {
+export const selfOwner = () => {
   self ??= {
     pid: process.pid,
     start: startOf(process.pid) ?? '',
     boot: currentBoot(),
-    host: short(hostname()),
+    host: short(lockTestHooks.host ?? hostname()),
   };
   return self;
 };
+
+/**
+ * TEST ONLY, set in process by a test's child before its first lock: `staleMs` shortens the stale
+ * time, `host` makes this process's locks look held from another host (judged by age alone).
+ */
+export const lockTestHooks: { staleMs?: number; host?: string } = {};
+
+/** Whether the process is stopped (SIGSTOP, ^Z; Linux): a queued waiter that is, is passed over. */
+export function isStopped(pid: number): boolean {
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (stat === null) return false;
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'T' || state === 't';
+}
 
 function pidAlive(pid: number): boolean {
   try {
@@ -114,13 +130,11 @@ type Verdict =
   | { kind: 'dead'; files: string[] }
   | { kind: 'unknown'; files: string[] };
 
-/** The ownership of one lock folder, for one acquisition: handed to proper-lockfile as its `fs`. */
+/** The ownership of one lock folder, for one acquisition. */
 export class LockOwnership {
   private readonly token = newId('k').slice(2);
-  /** Set before calling proper-lockfile's release, so that its rmdir is ours and not a takeover. */
-  releasing = false;
-  /** Set once this acquisition holds the folder: its later stats (mtime probe, keep-alive) are its own. */
-  private created = false;
+  /** When this acquisition last touched the folder (created or refreshed it), for `refreshIfDue`. */
+  private touchedAt = 0;
 
   constructor(
     readonly dir: string,
@@ -129,6 +143,59 @@ export class LockOwnership {
 
   private get ownerFile(): string {
     return join(this.dir, `${PREFIX}${this.token}`);
+  }
+
+  /**
+   * One attempt to take the lock: creates the folder, or takes it over when its holders are all dead
+   * (at once) or, without an owner that can be asked, when it is older than the stale time.
+   */
+  tryAcquire(): boolean {
+    // Twice at most: a stale folder removed, then created; a second stale one is left to the next try.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        this.create();
+        return true;
+      } catch (error) {
+        if (errno(error) === 'ELOCKED') return false;
+        if (errno(error) !== 'EEXIST') throw error;
+      }
+      if (!this.isStale()) return false;
+      try {
+        this.takeOver();
+      } catch (error) {
+        if (errno(error) === 'ELOCKED') return false;
+        throw error;
+      }
+    }
+    return false;
+  }
+
+  /** Gives the lock back: removes the owner link, then the folder if nothing else is in it. */
+  release(): void {
+    this.remove();
+  }
+
+  /**
+   * Sets the folder's mtime to now, so that a judge on another host (which can only go by age) keeps
+   * seeing the lock held; false when this acquisition no longer holds it.
+   */
+  refresh(): boolean {
+    if (!this.holds()) return false;
+    const now = new Date();
+    try {
+      nodeFs.utimesSync(this.dir, now, now);
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return false;
+      throw error;
+    }
+    this.touchedAt = Date.now();
+    return this.holds();
+  }
+
+  /** `refresh` when a quarter of the stale time has passed since the last one; false when not held. */
+  refreshIfDue(): boolean {
+    if (Date.now() - this.touchedAt < this.staleMs / 4) return this.holds();
+    return this.refresh();
   }
 
   /** Whether this acquisition still holds the lock: its owner link is still in the folder. */
@@ -156,33 +223,6 @@ export class LockOwnership {
     return { pid: verdict.owner.pid, since };
   }
 
-  /** The `fs` option of proper-lockfile: node's, with the lock folder's mkdir, stat and rmdir owned. */
-  fs(): Record<string, unknown> {
-    // proper-lockfile calls these with callbacks, on the lock folder only; any other path is node's.
-    type Method = (path: string, ...rest: unknown[]) => void;
-    const own =
-      (fallback: unknown, fn: () => unknown): Method =>
-      (path, ...rest) => {
-        if (path !== this.dir) return (fallback as Method)(path, ...rest);
-        const callback = rest.at(-1) as (error: Error | null, result?: unknown) => void;
-        let result: unknown;
-        try {
-          result = fn();
-        } catch (error) {
-          return process.nextTick(callback, error as Error);
-        }
-        process.nextTick(callback, null, result);
-      };
-    return {
-      ...nodeFs,
-      mkdir: own(nodeFs.mkdir, () => this.create()),
-      stat: own(nodeFs.stat, () => this.stat()),
-      rmdir: own(nodeFs.rmdir, () => (this.releasing ? this.remove() : this.takeOver())),
-      // proper-lockfile's exit handler, for a lock still held when the process exits.
-      rmdirSync: (path: string) => (path === this.dir ? this.remove() : nodeFs.rmdirSync(path)),
-    };
-  }
-
   private create(): void {
     nodeFs.mkdirSync(this.dir);
     try {
@@ -199,19 +239,23 @@ export class LockOwnership {
       this.unlinkQuietly(this.ownerFile);
       throw lockedError();
     }
-    this.created = true;
+    this.touchedAt = Date.now();
   }
 
-  private stat(): nodeFs.Stats {
-    const real = nodeFs.statSync(this.dir);
-    if (this.created) return real;
+  /** Whether the folder found in the way may be taken over: its holders dead, or unknown and old. */
+  private isStale(): boolean {
     const verdict = this.judge();
-    if (verdict.kind === 'held') {
-      if (real.mtimeMs < Date.now() - this.staleMs) pauseForTest('lock:spared-stalled-holder');
-      return { ...real, mtime: new Date() } as nodeFs.Stats;
+    if (verdict.kind === 'dead') return true;
+    let mtimeMs: number;
+    try {
+      mtimeMs = nodeFs.statSync(this.dir).mtimeMs;
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return true; // released meanwhile: just create it
+      throw error;
     }
-    if (verdict.kind === 'dead') return { ...real, mtime: new Date(0) } as nodeFs.Stats;
-    return real;
+    const old = mtimeMs < Date.now() - this.staleMs;
+    if (verdict.kind === 'held' && old) pauseForTest('lock:spared-stalled-holder');
+    return verdict.kind === 'unknown' && old;
   }
 
   private takeOver(): void {

@@ -5,8 +5,9 @@ import { envValue } from '../shared/index.js';
  * TEST ONLY. `ORC_TEST_PAUSE_AT=<point>` makes the process stop itself (SIGSTOP) when it reaches the
  * named point of a commit or of the lock, after saying so on stderr, so that crash and stall tests can
  * kill it (SIGKILL) or hold it (SIGCONT later) at an exact moment instead of guessing with timers.
- * The points: `lock:acquired` (holding the lock, before anything), `lock:spared-stalled-holder` (a
- * waiter found the lock past its stale time but its holder alive), `commit:journaled` (the commit
+ * The points: `lock:acquired` (holding the lock, before anything), `lock:queued` (a waiter has put
+ * its ticket in the lock's line), `lock:spared-stalled-holder` (a waiter found the lock past its stale
+ * time but its holder alive), `commit:journaled` (the commit
  * point passed, nothing applied), `commit:wrote-<n>` (after its n-th file), `commit:applied` (files
  * written, events not), `commit:logged` (events appended, journal not removed), `rotate:moved` (the live event log
  * renamed into a closed segment, no new live file yet), `rotate:split` (a large live log's

@@ -1,27 +1,44 @@
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { OrcError } from '../shared/index.js';
 import { ensureFolder } from './files.js';
 import { recoverCommits } from './journal.js';
-import { LockOwnership } from './lock-owner.js';
+import { LockOwnership, lockTestHooks } from './lock-owner.js';
+import { LockQueue } from './lock-queue.js';
 import { pauseForTest } from './test-pause.js';
 import type { Workspace } from './workspace.js';
-
-// Loaded with require, on the first lock: importing a CommonJS package from ESM makes Node lex its
-// source, and read-only commands (t list, status) need no lock at all unless a cache is rebuilt.
-let lockfileModule: typeof import('proper-lockfile') | undefined;
-const lockfile = () => {
-  lockfileModule ??= createRequire(import.meta.url)('proper-lockfile') as typeof import('proper-lockfile');
-  return lockfileModule;
-};
 
 // A lock whose holder is alive on this host is never stale, and one whose holder is dead is taken over
 // at once (lock-owner.ts). The age rule is left for a lock folder without a readable owner (an older
 // orc, a holder killed before writing it) or held from another host: after STALE_MS it may be taken.
 const STALE_MS = 10_000;
-// Short, randomised retries: the library's 1 s default backoff cuts throughput about ninefold under
-// contention. 500 tries of at most 50 ms wait out a stale holder with room to spare.
-const RETRIES = { retries: 500, minTimeout: 5, maxTimeout: 50, factor: 1.3, randomize: true };
+const staleMs = () => lockTestHooks.staleMs ?? STALE_MS;
+// Waiters queue (lock-queue.ts) and are woken by the releasing holder; these polls only catch what
+// sends no wake-up (a killed holder, one on another host). The head of the line polls often, since it
+// is the one to take a dead holder's lock; the others only look for dead waiters ahead of them.
+const HEAD_POLL_MS = [20, 50] as const;
+const LINE_POLL_MS = [100, 300] as const;
+// A waiter gives up (BUSY) only when the line has not moved for this long: the lock is stuck, not busy.
+const STUCK_MS = 25_000;
+
+const between = ([low, high]: readonly [number, number]) => low + Math.random() * (high - low);
+
+// Locks this process holds, given back if it exits while holding them (an error thrown past them).
+const heldLocks = new Set<LockOwnership>();
+let exitHookSet = false;
+function releaseOnExit(ownership: LockOwnership): void {
+  heldLocks.add(ownership);
+  if (exitHookSet) return;
+  exitHookSet = true;
+  process.once('exit', () => {
+    for (const held of heldLocks) {
+      try {
+        held.release();
+      } catch {
+        // Exiting anyway: the next acquirer finds this holder dead and takes the lock over.
+      }
+    }
+  });
+}
 
 export function lockPath(ws: Workspace): string {
   return join(ws.localDir, 'workspace.lock');
@@ -29,6 +46,11 @@ export function lockPath(ws: Workspace): string {
 
 /** Handed to a critical section: call `assertHeld()` right before writing. */
 export interface LockGuard {
+  /**
+   * Throws BUSY if the lock was taken over (only a holder judged by age can be: on another host), and
+   * refreshes the lock's mtime when due. A long synchronous section (its event loop blocked, so the
+   * keep-alive timer cannot run) calls it between steps, and before each write.
+   */
   assertHeld(): void;
 }
 
@@ -74,43 +96,24 @@ async function withLockFile<T>(
   fn: (guard: LockGuard) => T | Promise<T>,
 ): Promise<T> {
   ensureFolder(ws, ws.localDir);
-  const ownership = new LockOwnership(lockFilePath, STALE_MS);
-  let compromised: Error | undefined;
-  let release: () => Promise<void>;
-  try {
-    // The lock folder itself is the "file" locked: proper-lockfile keys its held locks by it, so the
-    // workspace lock and a local lock held at once by one process stay apart.
-    release = await lockfile().lock(lockFilePath, {
-      lockfilePath: lockFilePath,
-      stale: STALE_MS,
-      retries: patient ? RETRIES : 0,
-      realpath: false,
-      fs: ownership.fs(),
-      onCompromised: (error) => {
-        // The default throws from a timer and kills the process; record it and refuse to commit instead.
-        compromised = error;
-      },
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
-      const holder = ownership.holder();
-      // A live holder is never overtaken, however long it holds the lock: name it, so a hung one can be ended.
-      const message = holder
-        ? `${what} is locked by orc process ${holder.pid} (since ${holder.since}), which is still running: try again, or end that process if it hangs`
-        : `${what} is locked by another orc process for too long: try again`;
-      throw new OrcError('BUSY', message, {
-        cause: error,
-        ...(holder ? { details: { pid: holder.pid, since: holder.since } } : {}),
-      });
-    }
-    throw error;
-  }
+  const ownership = new LockOwnership(lockFilePath, staleMs());
+  const queue = new LockQueue(`${lockFilePath}.queue`, staleMs());
+  await acquire(ownership, queue, patient, what, () => ensureFolder(ws, queue.dir));
+  releaseOnExit(ownership);
+  // A timer keeps the folder's mtime fresh for judges on another host while the event loop turns; a
+  // synchronous section refreshes it each time it calls `assertHeld` (see lock-owner.ts).
+  let lost = false;
+  const keepAlive = setInterval(() => {
+    if (!ownership.refresh()) lost = true;
+  }, staleMs() / 4);
+  keepAlive.unref();
   pauseForTest('lock:acquired');
   const guard: LockGuard = {
     assertHeld() {
-      // Only a holder on another host (whose liveness cannot be asked) can lose the lock to age; a
-      // lock folder removed by hand loses it too. Either way its owner file is gone.
-      if (compromised || !ownership.holds()) {
+      // Only a holder judged by age (on another host, with an owner link that cannot be asked) can lose
+      // the lock to a taker; a lock folder removed by hand loses it too. Either way its owner link is gone.
+      if (lost || !ownership.refreshIfDue()) {
+        lost = true;
         throw new OrcError(
           'BUSY',
           `the lock of ${what} was taken over by another process before writing: try again`,
@@ -120,17 +123,64 @@ async function withLockFile<T>(
   };
   try {
     const result = await fn(guard);
-    if (compromised) {
-      throw new OrcError(
-        'BUSY',
-        `the lock of ${what} was lost while writing (${compromised.message}): try again`,
-      );
-    }
+    // Lost while an asynchronous section awaited (the keep-alive found the owner link gone).
+    if (lost) throw new OrcError('BUSY', `the lock of ${what} was lost while writing: try again`);
     return result;
   } finally {
-    ownership.releasing = true;
-    await release().catch(() => undefined);
+    clearInterval(keepAlive);
+    heldLocks.delete(ownership);
+    if (!lost) ownership.release();
+    queue.wakeHead();
   }
+}
+
+/**
+ * Takes the lock for `ownership`: at once if no one waits and it is free, else in turn behind the
+ * waiters already in line. Throws BUSY when impatient and it is taken, or when the line is stuck.
+ */
+async function acquire(
+  ownership: LockOwnership,
+  queue: LockQueue,
+  patient: boolean,
+  what: string,
+  makeQueueFolder: () => void,
+) {
+  // An impatient try does not join the line: it wants the lock only if it is free right now.
+  if ((!patient || queue.isEmpty()) && ownership.tryAcquire()) return;
+  if (!patient) throw busy(ownership, what);
+  // Made as every folder of the workspace is (confined, no links), not by the queue's own mkdir.
+  makeQueueFolder();
+  queue.join();
+  try {
+    pauseForTest('lock:queued');
+    let progressAt = Date.now();
+    let seen = '';
+    for (;;) {
+      const head = queue.head();
+      if (head.mine && ownership.tryAcquire()) return;
+      // Progress: the line moved up, or the lock changed hands (each holding has its own link time).
+      const holder = ownership.holder();
+      const now = `${head.name}|${holder?.pid}|${holder?.since}`;
+      if (now !== seen) {
+        seen = now;
+        progressAt = Date.now();
+      } else if (Date.now() - progressAt > STUCK_MS) {
+        throw busy(ownership, what);
+      }
+      await queue.wait(between(head.mine ? HEAD_POLL_MS : LINE_POLL_MS));
+    }
+  } finally {
+    queue.leave();
+  }
+}
+
+function busy(ownership: LockOwnership, what: string): OrcError {
+  const holder = ownership.holder();
+  // A live holder is never overtaken, however long it holds the lock: name it, so a hung one can be ended.
+  const message = holder
+    ? `${what} is locked by orc process ${holder.pid} (since ${holder.since}), which is still running: try again, or end that process if it hangs`
+    : `${what} is locked by another orc process for too long: try again`;
+  return new OrcError('BUSY', message, holder ? { details: { pid: holder.pid, since: holder.since } } : {});
 }
 
 /** Takes the lock only if it is free right now; returns undefined instead of waiting. */
