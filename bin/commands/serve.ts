@@ -36,8 +36,9 @@ export async function serve(ctx: Context, opts: { host?: string; port?: string }
   );
   await new Promise<void>((resolve) => {
     let stopping = false;
-    // The handlers stay installed: removing them would let signal-exit (in proper-lockfile) re-raise the
-    // signal and kill the process before it has closed. A second signal exits at once.
+    // The handlers stay installed: removing them would let a library's exit hook (signal-exit, which
+    // execa loads) re-raise the signal and kill the process before it has closed. A second signal exits
+    // at once.
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
       stopping = true;
