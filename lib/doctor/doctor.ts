@@ -21,7 +21,7 @@ import {
 } from './event-checks.js';
 import { indexFile } from '../storage/index.js';
 import { type Task, orderTask, validateTask } from '../records/index.js';
-import { withWorkspaceLock } from '../storage/index.js';
+import { type LockGuard, withWorkspaceLock } from '../storage/index.js';
 import { claimExpiry, loadPresence } from '../board/index.js';
 import type { Workspace } from '../storage/index.js';
 import type { DoctorContext, DoctorProblem, DoctorReport, Report } from './doctor-types.js';
@@ -56,7 +56,8 @@ export async function runDoctor(
   // Without recovery: a commit left half-done is reported (INCOMPLETE_COMMIT), and rolled forward by --fix.
   return withWorkspaceLock(
     ws,
-    () => examine(ws, { fix: Boolean(options.fix), actor, groups, eventScan: first.eventScan }).report,
+    (guard) =>
+      examine(ws, { fix: Boolean(options.fix), actor, groups, eventScan: first.eventScan, guard }).report,
     { recover: false },
   );
 }
@@ -67,6 +68,11 @@ interface ExamineOptions {
   groups: readonly CheckGroup[];
   /** The event log as the first pass read it. */
   eventScan?: EventLogScan;
+  /**
+   * The lock of the second pass: checked (and so refreshed) before each group of checks and each repair,
+   * so a long synchronous pass keeps the lock, and one that lost it fails with BUSY before writing.
+   */
+  guard?: LockGuard;
 }
 
 interface Examined {
@@ -96,6 +102,7 @@ function examine(ws: Workspace, options: ExamineOptions): Examined {
     let fixed = false;
     let action = problem.action;
     if (fix && repair) {
+      options.guard?.assertHeld();
       const done = repair();
       if (done !== undefined) {
         fixed = true;
@@ -114,7 +121,9 @@ function examine(ws: Workspace, options: ExamineOptions): Examined {
   const ctx: DoctorContext = { ws, fix, now, report, moveAside, stamp, quarantined };
   const runs = (g: CheckGroup) => {
     group = g;
-    return options.groups.includes(g);
+    if (!options.groups.includes(g)) return false;
+    options.guard?.assertHeld();
+    return true;
   };
 
   if (runs('commits')) checkCommits(ws, report, moveAside);
