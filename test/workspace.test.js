@@ -38,6 +38,24 @@ test('init keeps what a user already had in .gitignore and orchestrator.yaml', (
   assert.equal(readFileSync(join(dir, 'orchestrator.yaml'), 'utf8'), 'version: 1\n# mine\n');
 });
 
+test('init on an older .gitattributes adds only the rules it lacks, with their comment, never a comment twice', (t) => {
+  const dir = tempDir(t);
+  const older = [
+    "# orc: state merges field by field with orc's driver (any orc command sets it up in a clone); the",
+    "# event log merges by git's built-in union in any clone, by orc's driver where .git/info/attributes says",
+    'state/**/*.json merge=orc',
+    'events.jsonl merge=union',
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, '.gitattributes'), older);
+  initWorkspace(dir);
+  const text = readFileSync(join(dir, '.gitattributes'), 'utf8');
+  assert.ok(text.startsWith(older), text);
+  assert.match(text.slice(older.length), /^# orc: closed segments[^\n]*\nevents\/\*\.jsonl merge=union\n$/);
+  initWorkspace(dir);
+  assert.equal(readFileSync(join(dir, '.gitattributes'), 'utf8'), text, 'a second init changes nothing');
+});
+
 test('the workspace is found by --dir, then ORCHESTRATOR_DIR, then walking up', (t) => {
   const dir = tempWorkspace(t);
   const nested = join(dir, 'src', 'deep');

@@ -290,7 +290,8 @@ export function ensureLines(ws: Rooted, path: string, lines: readonly string[]):
   const have = new Set(existing.split(/\r?\n/).map((line) => line.trim()));
   const rules = lines.filter((line) => !line.startsWith('#'));
   if (rules.every((line) => have.has(line))) return false;
-  const missing = lines.filter((line) => line.startsWith('#') || !have.has(line));
+  // A comment already there is not written twice (an upgrade adds one rule under the old comments).
+  const missing = lines.filter((line) => !have.has(line));
   appendText(ws, path, `${missing.join('\n')}\n`, { separate: true });
   return true;
 }
