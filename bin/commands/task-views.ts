@@ -148,15 +148,13 @@ const brief = (t: Task | undefined, id: string) =>
     ? `${printable(id)} ${JSON.stringify(t.title)} (${statusColor(t.status)})`
     : `${printable(id)} ${c.red('(missing)')}`;
 
-/** How far back from the log's end `t show` looks for a task's history (about 7,000 events). */
-const HISTORY_BYTES = 1024 * 1024;
-
 /** `t show`: the task, what it depends on, what it blocks, its claim, notes and history. */
 export async function show(ctx: Context, ref: string, opts: { absolute?: boolean; history?: boolean } = {}) {
   showAbsoluteTimes(opts.absolute);
   const task = await perform(ctx, 'getTask', { id: ref });
   if (ctx.json) return printJson(task);
   const { taskNeighbours } = await subsystems.board();
+  const { RECENT_HISTORY_BYTES } = await subsystems.storage();
   // Its dependencies and dependents only, not the whole board (100,000 tasks).
   const { deps, dependents } = await taskNeighbours(open(ctx), task);
   print(line(task));
@@ -171,12 +169,12 @@ export async function show(ctx: Context, ref: string, opts: { absolute?: boolean
   if (task.result) print(`result: ${task.result}`);
   if (task.reason) print(`reason: ${task.reason}`);
   for (const n of task.notes ?? []) print(`note ${when(n.at)} by ${printable(n.by)}: ${n.text}`);
-  // By default the history is looked for in the log's recent end only (HISTORY_BYTES), so that showing
+  // By default the history is looked for in the log's recent end only (RECENT_HISTORY_BYTES), so that showing
   // a task costs the same whatever the log has accumulated; --history reads it all.
   const read = await perform(
     ctx,
     'listEvents',
-    opts.history ? { subject: task.id } : { subject: task.id, last: 10, within: HISTORY_BYTES },
+    opts.history ? { subject: task.id } : { subject: task.id, last: 10, within: RECENT_HISTORY_BYTES },
   );
   for (const e of read.events)
     print(c.gray(`  ${when(e.ts).padEnd(8)}  ${printable(e.type)}  ${printable(e.actor)}`));

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readEvents } from '../storage/index.js';
+import { RECENT_HISTORY_BYTES, readEvents } from '../storage/index.js';
 import { withRecalls, readMeta, splitFrontMatter } from '../shared/index.js';
 import { type KnowledgePassage, knowledgePassages } from './knowledge.js';
 import { DEFAULT_BRIEF_BUDGET } from '../config/index.js';
@@ -146,7 +146,12 @@ async function dependencyResults(ws: Workspace, task: Task, budget: number): Pro
 
 function recentEvents(ws: Workspace, task: Task, budget: number): string {
   if (budget < 80) return '';
-  const related = readEvents(ws, { subjects: [task.id, ...task.deps], last: 10 }).events;
+  // From the log's recent end only: a task with no recent events must not cost a read of the whole log.
+  const related = readEvents(ws, {
+    subjects: [task.id, ...task.deps],
+    last: 10,
+    within: RECENT_HISTORY_BYTES,
+  }).events;
   if (related.length === 0) return '';
   const lines = related.map((e) => {
     const data = Object.keys(e.data).length > 0 ? ` ${JSON.stringify(e.data)}` : '';

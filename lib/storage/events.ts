@@ -35,6 +35,12 @@ export function appendEvents(ws: Workspace, events: readonly OrcEvent[]): void {
   });
 }
 
+/**
+ * How far back from the log's end a view of one task's recent history looks (`t show`, a brief's
+ * related events): about 7,000 events, so such a view costs the same whatever the log has accumulated.
+ */
+export const RECENT_HISTORY_BYTES = 1024 * 1024;
+
 export interface EventFilter {
   /** Events by this actor. */
   actor?: string;
