@@ -1,6 +1,8 @@
 // The task commands for people, through the real binary: flags, `t list`, `t show`, `t tree`, times.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { dependencyTree, narrowTasks } from '../dist/lib/board/index.js';
 import { BIN, orc, orcJson, tempWorkspace } from './helpers.js';
@@ -207,6 +209,16 @@ test('t show lists what the task blocks as well as what blocks it; times are rel
   const absolute = ok(dir, ['t', 'show', api.id, '--absolute']).stdout;
   assert.match(absolute, /^ {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z +task\.added/m);
   assert.deepEqual(orcJson(dir, ['t', 'show', api.id]).id, api.id, '--json: the task, as before');
+  // Dependents as the files say now: one that dropped the dependency is gone, one written by hand shows.
+  orcJson(dir, ['t', 'update', docs.id, '--remove-dep', api.id]);
+  const byHand = orcJson(dir, ['t', 'add', 'build', 'Review']);
+  const file = join(dir, 'state', 'tasks', `${byHand.id}.json`);
+  // Written as git and most editors write: a new file renamed over the old one.
+  writeFileSync(`${file}.new`, readFileSync(file, 'utf8').replace('"deps": []', `"deps": ["${api.id}"]`));
+  renameSync(`${file}.new`, file);
+  const after = ok(dir, ['t', 'show', api.id]).stdout;
+  assert.doesNotMatch(after, new RegExp(docs.id));
+  assert.match(after, new RegExp(`blocks: ${byHand.id} "Review" \\(open\\)`));
 });
 
 test('t tree draws the dependency tree with each status', (t) => {

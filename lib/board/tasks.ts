@@ -2,7 +2,7 @@ import { conflict, invalidInput, quote } from '../shared/index.js';
 import { newId } from '../shared/index.js';
 import { type ActorOptions, type Mutation, mutate, resolveTaskId } from '../storage/index.js';
 import { checkName } from '../shared/index.js';
-import { loadQueue, loadTasks, readRecord, visitTasksInOrder } from '../storage/index.js';
+import { loadTasks, queueLinesNaming, readRecord, visitTasksInOrder } from '../storage/index.js';
 import {
   DEFAULT_PRIORITY,
   type Task,
@@ -252,10 +252,10 @@ export async function taskNeighbours(
   task: Pick<Task, 'id' | 'deps'>,
 ): Promise<{ deps: Map<string, Task | undefined>; dependents: Task[] }> {
   const deps = new Map(task.deps.map((id) => [id, readRecord(ws, 'task', id)]));
-  const dependents = [...(await loadQueue(ws)).values()]
+  const dependents = (await queueLinesNaming(ws, task.id))
+    .flatMap((id) => readRecord(ws, 'task', id) ?? [])
     .filter((t) => t.deps.includes(task.id))
-    .sort(compareTasks)
-    .flatMap((t) => readRecord(ws, 'task', t.id) ?? []);
+    .sort(compareTasks);
   return { deps, dependents };
 }
 

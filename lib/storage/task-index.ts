@@ -262,6 +262,27 @@ export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
 }
 
 /**
+ * Ids of the tasks whose line in the queue view names `id` (in its deps, say), found by a text search
+ * of the journal instead of parsing its 100,000 lines: candidates, which the caller confirms from the
+ * task files (a later line of the journal may have changed or removed the task). The journal is
+ * brought up to date first when the tasks folder changed since the summary was written.
+ */
+export async function queueLinesNaming(ws: Workspace, id: string): Promise<string[]> {
+  if (readSummary(ws)?.stamp !== tasksDirStamp(ws)) await loadQueue(ws);
+  const text = readText(ws, ws.taskQueueFile) ?? '';
+  const found = new Set<string>();
+  for (let at = text.indexOf(id); at !== -1; at = text.indexOf(id, at + id.length)) {
+    const start = text.lastIndexOf('\n', at) + 1;
+    const end = text.indexOf('\n', at);
+    // A task's line is its batch, then its id (task-journals.ts); deletion and end lines are shorter.
+    const fields = text.slice(start, end === -1 ? undefined : end).split('\t');
+    const candidate = fields.length > 2 ? fields[1]! : '';
+    if (candidate !== id && /^t-[0-9a-z]+$/.test(candidate)) found.add(candidate);
+  }
+  return [...found];
+}
+
+/**
  * For a mutation that holds the lock: the queue view of every task, current (refreshed from what
  * changed, or rebuilt from every file when `fromFiles`), with the journals and the summary saved.
  */
