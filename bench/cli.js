@@ -2,11 +2,12 @@
 // `t next` as a ratio to a bare `node -e 0` measured in the same rounds; then the library under 8
 // competing processes: mutations per second, lost updates and double claims. Figures, not tests:
 // a MISS is printed, never an exit code.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { raceProcesses } from './util.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'bin', 'orc.js');
@@ -160,47 +161,14 @@ async function cliAt(count) {
   return figures;
 }
 
-/**
- * Runs `n` node processes of `source(i)` (an ES module), starting their work together: each prints
- * `ready` once loaded, waits for a line on stdin, and prints one JSON line of results at the end.
- */
-function race(n, source) {
-  const children = [];
-  const results = Array.from({ length: n }, (_, i) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', source(i)], {
-      env: ENV,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    let out = '';
-    let announced = false;
-    const ready = new Promise((resolve) => {
-      child.stdout.on('data', (chunk) => {
-        out += chunk;
-        if (!announced && out.startsWith('ready\n')) {
-          announced = true;
-          resolve();
-        }
-      });
-    });
-    const done = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        if (code !== 0) reject(new Error(`bench child ${i} exited ${code ?? signal}`));
-        else resolve(JSON.parse(out.trim().split('\n').pop()));
-      });
-    });
-    return { ready, done };
-  });
-  return (async () => {
-    await Promise.race([Promise.all(results.map((r) => r.ready)), Promise.all(results.map((r) => r.done))]);
-    for (const child of children) child.stdin.end('go\n');
-    const outputs = await Promise.all(results.map((r) => r.done));
-    const seconds =
-      (Math.max(...outputs.map((o) => o.end)) - Math.min(...outputs.map((o) => o.start))) / 1000;
-    return { outputs, seconds };
-  })();
+/** `n` children of `source(i)` started together (bench/util.js raceProcesses), and the seconds they took. */
+async function race(n, source) {
+  const sources = Array.from({ length: n }, (_, i) => source(i));
+  const outputs = await raceProcesses(sources, { env: ENV, timeoutMs: CHILD_TIMEOUT_MS });
+  const crashed = outputs.findIndex((o) => o.crashed);
+  if (crashed !== -1) throw new Error(`bench child ${crashed} ${outputs[crashed].crashed}`);
+  const seconds = (Math.max(...outputs.map((o) => o.end)) - Math.min(...outputs.map((o) => o.start))) / 1000;
+  return { outputs, seconds };
 }
 
 // The preamble of every child: load the library, say so, and wait for the start signal.

@@ -25,7 +25,7 @@ import {
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LIB, ROOT, measureNode, median, percentile, tempDir, writeRssHook } from './util.js';
+import { LIB, ROOT, measureNode, median, percentile, raceProcesses, tempDir, writeRssHook } from './util.js';
 
 const BIN = join(ROOT, 'dist', 'bin', 'orc.js');
 const LIB_URL = pathToFileURL(LIB).href;
@@ -411,47 +411,10 @@ function boardRows(small, big) {
 // ---------------------------------------------------------------------------------------------------
 // Claims: 8 processes calling nextTask through the library, then again beside 16 heartbeating agents.
 
-/**
- * Runs one node process per source (an ES module) and starts their work together: each prints
- * `ready` once loaded, waits for a line on stdin, and prints one JSON line of results at the end.
- */
-function race(sources, timeoutMs) {
-  const children = [];
-  const results = sources.map((source) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
-      env: ENV,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    let out = '';
-    let announced = false;
-    const ready = new Promise((resolve) => {
-      child.stdout.on('data', (chunk) => {
-        out += chunk;
-        if (!announced && out.startsWith('ready\n')) {
-          announced = true;
-          resolve();
-        }
-      });
-    });
-    const done = new Promise((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        try {
-          resolve(JSON.parse(out.trim().split('\n').pop()));
-        } catch {
-          resolve({ crashed: `exited ${code ?? signal}`, lat: [], got: 0, errors: { CRASHED: 1 } });
-        }
-      });
-    });
-    return { ready, done };
-  });
-  return (async () => {
-    await Promise.race([Promise.all(results.map((r) => r.ready)), Promise.all(results.map((r) => r.done))]);
-    for (const child of children) if (child.stdin.writable) child.stdin.end('go\n');
-    return Promise.all(results.map((r) => r.done));
-  })();
+/** The children of the claims section (bench/util.js raceProcesses); a crashed one counts as an error. */
+async function race(sources, timeoutMs) {
+  const outputs = await raceProcesses(sources, { env: ENV, timeoutMs });
+  return outputs.map((o) => (o.crashed ? { ...o, lat: [], got: 0, errors: { CRASHED: 1 } } : o));
 }
 
 const childPreamble = (dir) => `

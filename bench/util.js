@@ -1,5 +1,5 @@
 // Shared by benchmark modules: temp workspaces and number formatting.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -96,4 +96,50 @@ export function measureNode(args, { hook, env = process.env, timeoutMs = 600_000
     rssKiB,
     failure,
   };
+}
+
+/**
+ * Runs one node process per source (an ES module) and starts their work together: each prints `ready`
+ * once loaded, waits for a line on stdin, and prints one JSON line of results at the end. Resolves to
+ * each child's last line parsed, or `{crashed: "exited …"}` for a child that printed none (killed after
+ * `timeoutMs`, or failed).
+ */
+export function raceProcesses(sources, { env, timeoutMs }) {
+  const children = [];
+  const results = sources.map((source) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+      env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    let out = '';
+    let announced = false;
+    const ready = new Promise((resolve) => {
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        if (!announced && out.startsWith('ready\n')) {
+          announced = true;
+          resolve();
+        }
+      });
+    });
+    const done = new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        try {
+          if (code !== 0) throw new Error('no result');
+          resolve(JSON.parse(out.trim().split('\n').pop()));
+        } catch {
+          resolve({ crashed: `exited ${code ?? signal}` });
+        }
+      });
+    });
+    return { ready, done };
+  });
+  return (async () => {
+    await Promise.race([Promise.all(results.map((r) => r.ready)), Promise.all(results.map((r) => r.done))]);
+    for (const child of children) if (child.stdin.writable) child.stdin.end('go\n');
+    return Promise.all(results.map((r) => r.done));
+  })();
 }

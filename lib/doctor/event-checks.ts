@@ -14,6 +14,7 @@ import {
   workspaceRelative,
 } from '../storage/index.js';
 import type { DoctorContext } from './doctor-types.js';
+import { moveIfAllowed } from './record-checks.js';
 
 /*
  * The event log's checks, file by file (closed segments oldest first, then events.jsonl), each streamed
@@ -239,16 +240,6 @@ export function reportEventLog(ctx: DoctorContext, scan: EventLogScan): void {
         },
         repair,
       );
-  }
-}
-
-/** Moves `path` to quarantine, or says undefined when the storage layer refuses to (a link). */
-function moveIfAllowed(ctx: DoctorContext, path: string): string | undefined {
-  try {
-    return `moved to ${ctx.moveAside(path)}`;
-  } catch (error) {
-    if (error instanceof OrcError) return undefined;
-    throw error;
   }
 }
 

@@ -129,7 +129,7 @@ export function checkUnmerged(ctx: DoctorContext, unmerged: ReadonlyMap<string, 
 }
 
 /** Moves `path` to quarantine, or says undefined when the storage layer refuses to (a link). */
-function moveIfAllowed(ctx: DoctorContext, path: string): string | undefined {
+export function moveIfAllowed(ctx: DoctorContext, path: string): string | undefined {
   try {
     return `moved to ${ctx.moveAside(path)}`;
   } catch (error) {

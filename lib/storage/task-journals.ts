@@ -19,19 +19,22 @@ const list = (text: string) => (text === '' ? NONE : text.split(' '));
  * (no tabs, no spaces; lists are space-separated). Splitting lines allocates far less than parsing
  * JSON.
  */
-export function toQueueLine(t: Task): string {
+export const toQueueLine = (t: Task): string => entryLine(toQueueEntry(t));
+
+/** A queue entry's fields, tab-separated, in the order fromQueueFields reads them. */
+function entryLine(e: QueueEntry): string {
   return [
-    t.id,
-    t.workstream,
-    t.priority,
-    t.status,
-    t.tags.join(' '),
-    t.deps.join(' '),
-    t.createdAt,
-    t.claim?.agent ?? '',
-    t.claim?.expiresAt ?? '',
-    t.claim?.token ?? '',
-    (t.lost ?? []).map((l) => l.agent).join(' '),
+    e.id,
+    e.workstream,
+    e.priority,
+    e.status,
+    e.tags.join(' '),
+    e.deps.join(' '),
+    e.createdAt,
+    e.claim?.agent ?? '',
+    e.claim?.expiresAt ?? '',
+    e.claim?.token ?? '',
+    e.lost.join(' '),
   ].join('\t');
 }
 
@@ -50,7 +53,18 @@ function fromQueueFields(f: string[], at: number): QueueEntry {
 }
 
 export function toQueueEntry(task: Task): QueueEntry {
-  return fromQueueFields(toQueueLine(task).split('\t'), 0);
+  const { claim } = task;
+  return {
+    id: task.id,
+    workstream: task.workstream,
+    priority: task.priority,
+    status: task.status,
+    tags: task.tags.length ? [...task.tags] : NONE,
+    deps: task.deps.length ? [...task.deps] : NONE,
+    createdAt: task.createdAt,
+    claim: claim ? { agent: claim.agent, token: claim.token, expiresAt: claim.expiresAt } : null,
+    lost: task.lost?.length ? task.lost.map((l) => l.agent) : NONE,
+  };
 }
 
 export const QUEUE_MAGIC = 'orc-queue';
@@ -115,19 +129,7 @@ export const queueLine = (task: Task, batch: string, file: string) =>
 export function queueText(journal: QueueJournal): string {
   const lines = [`${QUEUE_MAGIC}\t${HEADER_VERSION}\t${journal.end}`];
   for (const entry of journal.entries.values()) {
-    const f = [
-      entry.id,
-      entry.workstream,
-      entry.priority,
-      entry.status,
-      entry.tags.join(' '),
-      entry.deps.join(' '),
-      entry.createdAt,
-      entry.claim?.agent ?? '',
-      entry.claim?.expiresAt ?? '',
-      entry.claim?.token ?? '',
-      entry.lost.join(' '),
-    ].join('\t');
+    const f = entryLine(entry);
     lines.push(`${journal.end}\t${f}\t${journal.files.get(entry.id) ?? ''}`);
   }
   lines.push(`${END}\t${journal.end}`);
