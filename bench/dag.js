@@ -10,12 +10,16 @@ const { createRun, executeRun, findWorkspace, initWorkspace, loadOrchestratorCon
 export const DAG_STEPS = 200;
 export const DAG_LAYER = 20;
 
-function dagFlow() {
-  const lines = ['  - id: dag', '    steps:'];
-  for (let i = 0; i < DAG_STEPS; i++) {
-    const layer = Math.floor(i / DAG_LAYER);
-    const before = (layer - 1) * DAG_LAYER;
-    const deps = layer === 0 ? [] : [before + (i % DAG_LAYER), before + ((i + 1) % DAG_LAYER)];
+/**
+ * A flow `id` of `steps` steps run by the agent `noop`, in layers of `layer`, each step on two steps of
+ * the layer before.
+ */
+export function layeredFlow(id, steps, layer) {
+  const lines = [`  - id: ${id}`, '    steps:'];
+  for (let i = 0; i < steps; i++) {
+    const at = Math.floor(i / layer);
+    const before = (at - 1) * layer;
+    const deps = at === 0 ? [] : [before + (i % layer), before + ((i + 1) % layer)];
     lines.push(
       `      - { id: s${i}, agent: noop, task: step ${i}, deps: [${deps.map((d) => `s${d}`).join(', ')}] }`,
     );
@@ -29,7 +33,7 @@ export function dagWorkspace(command, moreYaml = '') {
   initWorkspace(dir);
   writeFileSync(
     join(dir, 'orchestrator.yaml'),
-    `agents:\n  - { id: noop, name: noop, description: does nothing, command: ${command} }\nflows:\n${dagFlow()}\n${moreYaml}`,
+    `agents:\n  - { id: noop, name: noop, description: does nothing, command: ${command} }\nflows:\n${layeredFlow('dag', DAG_STEPS, DAG_LAYER)}\n${moreYaml}`,
   );
   return dir;
 }

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DAG_STEPS, dagWorkspace, timeDagRun } from './dag.js';
+import { DAG_STEPS, dagWorkspace, layeredFlow, timeDagRun } from './dag.js';
 import { LIB, fmt, tempDir } from './util.js';
 
 const { createRun, executeRun, findWorkspace, initWorkspace, loadOrchestratorConfig, planFromFlow } =
@@ -17,20 +17,6 @@ const { createRun, executeRun, findWorkspace, initWorkspace, loadOrchestratorCon
 const BIG = 2000;
 const SMALL = 250;
 const LAYER = 20;
-
-/** A flow of `steps` steps of `true` in layers of LAYER, each on two steps of the layer before. */
-function layeredFlow(steps) {
-  const lines = ['  - id: wide', '    steps:'];
-  for (let i = 0; i < steps; i++) {
-    const layer = Math.floor(i / LAYER);
-    const before = (layer - 1) * LAYER;
-    const deps = layer === 0 ? [] : [before + (i % LAYER), before + ((i + 1) % LAYER)];
-    lines.push(
-      `      - { id: s${i}, agent: noop, task: step ${i}, deps: [${deps.map((d) => `s${d}`).join(', ')}] }`,
-    );
-  }
-  return lines.join('\n');
-}
 
 /** Bytes this process has handed to write(2) so far (Linux), or undefined elsewhere. */
 function bytesWritten() {
@@ -50,7 +36,7 @@ async function timeTrueRun(steps) {
   initWorkspace(dir);
   writeFileSync(
     join(dir, 'orchestrator.yaml'),
-    `agents:\n  - { id: noop, name: noop, description: does nothing, command: ["true"] }\nflows:\n${layeredFlow(steps)}\n`,
+    `agents:\n  - { id: noop, name: noop, description: does nothing, command: ["true"] }\nflows:\n${layeredFlow('wide', steps, LAYER)}\n`,
   );
   const ws = findWorkspace({ dir });
   const config = loadOrchestratorConfig(ws);

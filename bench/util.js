@@ -143,3 +143,25 @@ export function raceProcesses(sources, { env, timeoutMs }) {
     return Promise.all(results.map((r) => r.done));
   })();
 }
+
+/** An open task in orc's stored format (keys in their written order), as a bench writes it directly. */
+export function openTaskRecord({ id, title, description, priority, at }) {
+  return {
+    v: 1,
+    id,
+    workstream: 'build',
+    title,
+    description,
+    priority,
+    status: 'open',
+    tags: [],
+    deps: [],
+    claim: null,
+    attempts: 0,
+    result: null,
+    reason: null,
+    createdBy: 'bench',
+    createdAt: at,
+    updatedAt: at,
+  };
+}
