@@ -29,14 +29,8 @@ import {
 } from './task-journals.js';
 
 export { toQueueEntry };
-import {
-  type QueueEntry,
-  type TaskSummary,
-  applyChange,
-  buildSummary,
-  formatSummary,
-  parseSummary,
-} from './task-summary.js';
+import { type QueueEntry, type TaskSummary, applyChange, buildSummary } from './task-summary.js';
+import { forgetSummaryLog, readSummaryLog, saveSummaryLog } from './summary-log.js';
 import { tryWithWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -185,40 +179,8 @@ function followFull(ws: Workspace, r: Refreshed, stamp: string): void {
   appendText(ws, ws.taskIndexFile, `${lines.join('\n')}\n`);
 }
 
-/*
- * The summary file is a log of summaries, a JSON line each, the last complete one current. A mutation
- * appends its summary instead of replacing the file: replacing a file through a rename makes ext4 flush
- * the new one and free (with `discard`, trim) the old one's block, 1–2 ms under the workspace lock at
- * every claim, while an append frees nothing. Past SUMMARY_LOG_BYTES the file is rewritten with the
- * new summary alone. A line cut short by a kill is skipped (appends separate it), and a reader that
- * finds an older line sees its stamp differ from the folder's, as it would find an older file.
- */
-const SUMMARY_LOG_BYTES = 1 << 20;
-
-function readSummary(ws: Workspace): TaskSummary | undefined {
-  const size = fileStamp(ws, ws.taskSummaryFile)?.size;
-  if (!size) return undefined;
-  const line = lastCompleteLine(ws, ws.taskSummaryFile, size);
-  return line === undefined ? undefined : parseSummary(line);
-}
-
-/** The file's last line that ends with a newline, read from the tail (doubling the read until it starts). */
-function lastCompleteLine(ws: Workspace, file: string, size: number): string | undefined {
-  for (let length = Math.min(size, 65_536); ; length = Math.min(size, length * 2)) {
-    const text = readRange(ws, file, size - length, length).toString('utf8');
-    const end = text.lastIndexOf('\n');
-    if (end < 0 && length === size) return undefined;
-    const start = end < 0 ? -1 : text.lastIndexOf('\n', end - 1);
-    if (start >= 0 || length === size) return end < 0 ? undefined : text.slice(start + 1, end);
-  }
-}
-
-function saveSummary(ws: Workspace, summary: TaskSummary): void {
-  const line = formatSummary(summary);
-  const size = fileStamp(ws, ws.taskSummaryFile)?.size ?? 0;
-  if (size === 0 || size + line.length > SUMMARY_LOG_BYTES) writeText(ws, ws.taskSummaryFile, line);
-  else appendText(ws, ws.taskSummaryFile, line, { separate: true });
-}
+const readSummary = readSummaryLog;
+const saveSummary = (ws: Workspace, summary: TaskSummary) => saveSummaryLog(ws, summary);
 
 /** Saves a refresh made outside the lock, if the lock is free and nothing was written since `stamp`. */
 async function saveIfCurrent(ws: Workspace, stamp: string, save: () => void): Promise<void> {
@@ -409,8 +371,9 @@ export function recordTaskWrites(
   }
   if (summary?.stamp !== stampBefore) {
     removeFile(ws, ws.taskSummaryFile);
+    forgetSummaryLog();
     return;
   }
   summary.stamp = stamp;
-  saveSummary(ws, summary);
+  saveSummaryLog(ws, summary, { from: stampBefore, changed: writes.map((w) => w.task.id) });
 }
