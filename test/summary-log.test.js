@@ -12,6 +12,7 @@ import {
   nextTask,
   registerAgent,
   statusSummary,
+  updateTask,
 } from '../dist/lib/index.js';
 import {
   buildSummary,
@@ -34,7 +35,7 @@ function meaning(summary) {
     lost: sorted(summary.lost),
     waiting: sorted(summary.waiting),
     deps: sorted(summary.depStatus).filter(([id]) => needed.has(id)),
-    top: summary.top.map((e) => e.id),
+    top: summary.top,
     complete: summary.complete,
     bound: summary.bound,
   };
@@ -78,6 +79,9 @@ test('deltas from two processes, read by each: the summary equals one rebuilt fr
     const mine = await nextTask(ws, { agent: 'a1', another: true });
     if (round === 1) await completeTask(ws, first.id, 'the first is done', { force: true });
     if (mine) await completeTask(ws, mine.id, 'done by a1', { agent: 'a1' });
+    // A task that stays in the top list with new tags and priority: its entry there changes.
+    const open = (await loadSummary(ws)).top[0];
+    if (open) await updateTask(ws, open.id, { tags: [`round-${round}`], priority: open.priority });
     const child = await nodeScript(other);
     assert.equal(child.code, 0, child.stderr);
     // This process replays what the other appended since its own last write (no rebuild: the log alone).

@@ -20,7 +20,7 @@ import type { Workspace } from './workspace.js';
  *   reader starting from nothing reads the last line, then from that snapshot on.
  * - A delta carries state, not operations: the counts, the changed tasks' entries in the claimed,
  *   lost and waiting sets, the changed dependency statuses, and the top list as ids plus the entries
- *   new to it. Replaying it needs no knowledge of how the writer got there.
+ *   new to it or changed. Replaying it needs no knowledge of how the writer got there.
  * - A snapshot is written every SNAPSHOT_EVERY deltas (so a fresh reader replays few), and the file is
  *   rewritten with a snapshot alone past SUMMARY_LOG_BYTES.
  * - A line cut short by a kill is skipped (appends first end it); a delta whose stamp does not follow
@@ -193,7 +193,8 @@ function formatDelta(
     waiting: pick(summary.waiting, ids),
     deps,
     top: summary.top.map((e) => e.id),
-    add: summary.top.filter((e) => !baseTop.has(e.id)),
+    // Entries new to the list, and the changed tasks' (the same id with a new priority or tags).
+    add: summary.top.filter((e) => !baseTop.has(e.id) || ids.has(e.id)),
     complete: summary.complete,
     bound: summary.bound,
   };
