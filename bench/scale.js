@@ -708,7 +708,8 @@ function pullRows(board) {
 
 // ---------------------------------------------------------------------------------------------------
 // doctor: its peak memory, and how long it keeps the workspace lock without refreshing it, watched
-// from outside by polling the lock folder (`.orc/workspace.lock`, whose mtime proper-lockfile renews).
+// from outside by polling the owner link in the lock folder (`.orc/workspace.lock/owner-*`, whose mtime
+// its holder renews).
 
 function runWatchingLock(dir, args, timeoutMs) {
   const lock = join(dir, '.orc', 'workspace.lock');
@@ -724,18 +725,23 @@ function runWatchingLock(dir, args, timeoutMs) {
       stderr = (stderr + chunk).slice(-2000);
     });
     const watch = { holds: 0, longestHoldMs: 0, longestUnrefreshedMs: 0 };
-    let held; // { ino, since }
+    let held; // { name, since }: the owner link in the lock folder (lib/storage/lock-owner.ts)
     const poll = () => {
       const now = Date.now();
+      let name;
       let stat;
       try {
-        stat = lstatSync(lock);
+        name = readdirSync(lock).find((n) => n.startsWith('owner-'));
+        stat = name && lstatSync(join(lock, name));
       } catch {
+        stat = undefined;
+      }
+      if (!stat) {
         held = undefined;
         return;
       }
-      if (held?.ino !== stat.ino) {
-        held = { ino: stat.ino, since: now };
+      if (held?.name !== name) {
+        held = { name, since: now };
         watch.holds++;
       }
       watch.longestHoldMs = Math.max(watch.longestHoldMs, now - held.since);

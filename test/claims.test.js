@@ -194,14 +194,33 @@ test('reads judge leases and staleness at the time they are given: status, agent
     (await listTasks(ws, { ready: true }, { now: at(60_000) })).map((x) => x.id),
     [task.id],
   );
-  // a1 was seen when it claimed; the default board.stale_after is 10 minutes.
-  assert.equal((await getAgent(ws, 'a1', { now: at(600_000) })).state, 'live');
-  assert.equal((await getAgent(ws, 'a1', { now: at(600_001) })).state, 'stale');
+  // a1 is seen when it claims (its record rewritten at most once a tenth of stale_after: a claim 5
+  // minutes after the last one is); the default board.stale_after is 10 minutes.
+  const second = await addTask(ws, { workstream: 'build', title: 'y' });
+  await claimTask(ws, second.id, 'a1', { ttlMs: 60_000, now: at(300_000) });
+  assert.equal((await getAgent(ws, 'a1', { now: at(900_000) })).state, 'live');
+  assert.equal((await getAgent(ws, 'a1', { now: at(900_001) })).state, 'stale');
   assert.deepEqual(
-    (await listAgents(ws, { now: at(600_001) })).map((a) => [a.id, a.state]),
+    (await listAgents(ws, { now: at(900_001) })).map((a) => [a.id, a.state]),
     [
       ['a1', 'stale'],
       ['a2', 'stale'],
     ],
   );
+});
+
+test('a claim rewrites the agent record only when it was last seen a tenth of stale_after ago or more', async (t) => {
+  const { ws } = await board(t);
+  const seen = async () => (await getAgent(ws, 'a1', { now: new Date() })).lastSeen;
+  const registered = await seen();
+  const t0 = Date.parse(registered);
+  const at = (ms) => new Date(t0 + ms);
+  const tasks = [];
+  for (const title of ['a', 'b', 'c']) tasks.push(await addTask(ws, { workstream: 'build', title }));
+  await claimTask(ws, tasks[0].id, 'a1', { now: at(59_999) });
+  assert.equal(await seen(), registered, 'within a minute of the last write: the record is left alone');
+  await claimTask(ws, tasks[1].id, 'a1', { now: at(60_000) });
+  assert.equal(await seen(), at(60_000).toISOString(), 'a minute later: rewritten');
+  await claimTask(ws, tasks[2].id, 'a1', { now: at(1_000) });
+  assert.equal(await seen(), at(1_000).toISOString(), 'a clock behind the record: rewritten, never skipped');
 });

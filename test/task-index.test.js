@@ -9,6 +9,7 @@ import {
   listTasks,
   nextTask,
   registerAgent,
+  statusSummary,
 } from '../dist/lib/index.js';
 import { tempWorkspace } from './helpers.js';
 
@@ -62,7 +63,9 @@ test('once built, the caches are extended by each write, not rebuilt', async (t)
   for (let i = 0; i < 3; i++) await addTask(ws, { workstream: 'build', title: `more ${i}`, tags: ['x'] });
   await nextTask(ws, { agent: 'a1' }); // builds the queue journal
   const { statSync } = await import('node:fs');
-  const files = ['tasks.queue.tsv', 'tasks.index.jsonl'].map((name) => join(dir, '.orc', name));
+  const files = ['tasks.queue.tsv', 'tasks.index.jsonl', 'tasks.summary.json'].map((name) =>
+    join(dir, '.orc', name),
+  );
   const before = files.map((f) => statSync(f));
   await nextTask(ws, { agent: 'a1', another: true });
   await addTask(ws, { workstream: 'build', title: 'last', tags: ['x', 'y'] });
@@ -73,4 +76,20 @@ test('once built, the caches are extended by each write, not rebuilt', async (t)
     assert.ok(after.size > before[i].size);
   });
   assert.equal((await listTasks(ws, { status: 'claimed' })).length, 3);
+});
+
+test('the summary is a log of summaries: the last whole line counts, a torn one is skipped', async (t) => {
+  const { dir, ws } = await board(t);
+  const file = join(dir, '.orc', 'tasks.summary.json');
+  for (let i = 0; i < 3; i++) await addTask(ws, { workstream: 'build', title: `more ${i}` });
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  assert.ok(lines.length >= 3, 'each write appended a summary');
+  // A writer killed mid-append: half a line, no newline. Readers skip it; the next append starts afresh.
+  appendFileSync(file, lines.at(-1).slice(0, 40));
+  const counts = async () => (await statusSummary(ws)).workstreams[0].counts.open;
+  assert.equal(await counts(), 4);
+  await nextTask(ws, { agent: 'a1' });
+  assert.equal(await counts(), 3);
+  const last = readFileSync(file, 'utf8').trimEnd().split('\n').at(-1);
+  assert.equal(JSON.parse(last).counts.build.claimed, 1);
 });

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lutimesSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -41,9 +52,11 @@ async function pausedAt(dir, args, point) {
   return run;
 }
 
-/** Ages the lock folder as if its holder had not refreshed it for a minute (past the 10 s stale time). */
+/** Ages the lock as if its holder had not refreshed it for a minute (past the 10 s stale time). */
 function ageLock(ws) {
   const old = new Date(Date.now() - 60_000);
+  for (const name of readdirSync(lockPath(ws)))
+    if (name.startsWith('owner-')) lutimesSync(join(lockPath(ws), name), old, old);
   utimesSync(lockPath(ws), old, old);
 }
 
@@ -113,7 +126,31 @@ test('a lock folder without an owner (an older orc) is judged by its age, as bef
   assert.equal(await tryWithWorkspaceLock(ws, () => 'taken'), undefined, 'fresh: held');
   ageLock(ws);
   assert.equal(await tryWithWorkspaceLock(ws, () => 'taken'), 'taken', 'past the stale time: taken over');
-  assert.equal(existsSync(lockPath(ws)), false, 'released');
+  assert.deepEqual(readdirSync(lockPath(ws)), ['kept'], 'released: the folder stays, marked, without a link');
+});
+
+test('the lock folder stays between holders: taking and giving back is a link made and removed', async (t) => {
+  const dir = tempWorkspace(t);
+  const ws = findWorkspace({ dir });
+  const seen = await tryWithWorkspaceLock(ws, () => readdirSync(lockPath(ws)).sort());
+  assert.equal(seen.length, 2);
+  assert.equal(seen[0], 'kept');
+  assert.match(seen[1], /^owner-/);
+  const folder = statSync(lockPath(ws)).ino;
+  assert.equal(await tryWithWorkspaceLock(ws, () => 'again'), 'again');
+  assert.equal(statSync(lockPath(ws)).ino, folder, 'the same folder');
+  assert.deepEqual(readdirSync(lockPath(ws)), ['kept']);
+});
+
+test("an older orc's lock folder (no mark) whose holder is dead is taken at once, and kept from then on", async (t) => {
+  const dir = tempWorkspace(t);
+  const ws = findWorkspace({ dir });
+  mkdirSync(lockPath(ws), { recursive: true });
+  // A dead holder: a pid that cannot be running (above the kernel's limit), on this host and boot.
+  const { ownerText, selfOwner } = await import('../dist/lib/storage/lock-owner.js');
+  symlinkSync(ownerText({ ...selfOwner(), pid: 2 ** 22 + 1 }), join(lockPath(ws), 'owner-dead'));
+  assert.equal(await tryWithWorkspaceLock(ws, () => 'taken'), 'taken');
+  assert.deepEqual(readdirSync(lockPath(ws)), ['kept']);
 });
 
 async function board(t) {

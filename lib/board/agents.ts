@@ -72,6 +72,20 @@ export async function registerAgent(ws: Workspace, input: RegisterAgentInput, op
   });
 }
 
+/**
+ * Marks the agent as seen at a claim, unless its record says it was seen within a tenth of
+ * `stale_after` (a minute by default): the record only needs to tell live from stale, and rewriting a
+ * committed file at every claim costs the workspace lock a replaced file each time (the slowest write
+ * there is on a filesystem that flushes on rename) and git a change per claim.
+ */
+export function noteAgentActive(m: Mutation, agent: Agent): Agent {
+  const seen = Date.parse(agent.lastSeen);
+  const resolution = loadBoardSettings(m.ws).staleAfterMs / 10;
+  const age = m.now.getTime() - seen;
+  if (Number.isFinite(seen) && age >= 0 && age < resolution) return agent;
+  return touchAgent(m, agent);
+}
+
 /** Marks the agent as seen now (or at `at`), inside a mutation (claims, folds of presence). */
 export function touchAgent(m: Mutation, agent: Agent, at = m.nowIso): Agent {
   const next = ordered({ ...agent, lastSeen: at });

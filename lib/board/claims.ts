@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Agent, agentFile, requireAgent, touchAgent } from './agents.js';
+import { type Agent, agentFile, noteAgentActive, requireAgent } from './agents.js';
 import { loadBoardSettings } from '../config/index.js';
 import { OrcError, checkDurationMs, checkText, conflict, invalidInput, quote } from '../shared/index.js';
 import { releaseLocksOwnedBy } from './locks.js';
@@ -68,7 +68,7 @@ function grant(m: Mutation, task: Task, agent: Agent, ttlMs: number): Task {
     m.emit('task.lease_expired', task.id, { agent: task.claim?.agent, expiresAt: task.claim?.expiresAt });
   }
   const written = m.writeTask({ ...task, status: 'claimed', claim, attempts: task.attempts + 1 });
-  touchAgent(m, agent);
+  noteAgentActive(m, agent);
   m.emit('task.claimed', task.id, { agent: agent.id, expiresAt: claim.expiresAt, attempt: written.attempts });
   return written;
 }

@@ -483,6 +483,19 @@ export function fileStamp(ws: Rooted, path: string): { size: number; mtimeMs: nu
   }
 }
 
+/** A confined file's inode and size (undefined when missing): whether it was replaced, or appended to. */
+export function fileIdentity(ws: Rooted, path: string): { ino: bigint; size: number } | undefined {
+  const abs = confine(ws, path);
+  try {
+    const stat = lstatSync(abs, { bigint: true });
+    if (stat.isSymbolicLink()) throw linked(workspaceRelative(ws, abs));
+    return { ino: stat.ino, size: Number(stat.size) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /**
  * A stamp that changes whenever a confined file or folder does (inode, size, mtime in nanoseconds), or
  * undefined when nothing is there: how derived caches notice that their source moved on.

@@ -29,14 +29,8 @@ import {
 } from './task-journals.js';
 
 export { toQueueEntry };
-import {
-  type QueueEntry,
-  type TaskSummary,
-  applyChange,
-  buildSummary,
-  formatSummary,
-  parseSummary,
-} from './task-summary.js';
+import { type QueueEntry, type TaskSummary, applyChange, buildSummary } from './task-summary.js';
+import { forgetSummaryLog, readSummaryLog, saveSummaryLog } from './summary-log.js';
 import { tryWithWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -185,13 +179,8 @@ function followFull(ws: Workspace, r: Refreshed, stamp: string): void {
   appendText(ws, ws.taskIndexFile, `${lines.join('\n')}\n`);
 }
 
-function readSummary(ws: Workspace): TaskSummary | undefined {
-  const text = readText(ws, ws.taskSummaryFile);
-  return text === undefined ? undefined : parseSummary(text);
-}
-
-const saveSummary = (ws: Workspace, summary: TaskSummary) =>
-  writeText(ws, ws.taskSummaryFile, formatSummary(summary));
+const readSummary = readSummaryLog;
+const saveSummary = (ws: Workspace, summary: TaskSummary) => saveSummaryLog(ws, summary);
 
 /** Saves a refresh made outside the lock, if the lock is free and nothing was written since `stamp`. */
 async function saveIfCurrent(ws: Workspace, stamp: string, save: () => void): Promise<void> {
@@ -382,8 +371,9 @@ export function recordTaskWrites(
   }
   if (summary?.stamp !== stampBefore) {
     removeFile(ws, ws.taskSummaryFile);
+    forgetSummaryLog();
     return;
   }
   summary.stamp = stamp;
-  saveSummary(ws, summary);
+  saveSummaryLog(ws, summary, { from: stampBefore, changed: writes.map((w) => w.task.id) });
 }

@@ -76,12 +76,31 @@ export function buildSummary(queue: ReadonlyMap<string, QueueEntry>, stamp: stri
   return summary;
 }
 
-/** Lists the most urgent open tasks of the whole queue again. */
+/**
+ * Lists the most urgent open tasks of the whole queue again, in one pass that keeps the TOP_SIZE + 1
+ * first in order (the last one is the bound): sorting every open task took n log n comparisons, over a
+ * second at 100,000 tasks, inside the workspace lock.
+ */
 export function refillTop(summary: TaskSummary, queue: ReadonlyMap<string, QueueEntry>): void {
-  const open = [...queue.values()].filter((e) => e.status === 'open').sort(compareKeys);
-  summary.top = open.slice(0, TOP_SIZE);
-  summary.complete = open.length <= TOP_SIZE;
-  summary.bound = summary.complete ? null : keyOf(open[TOP_SIZE]!);
+  const kept: QueueEntry[] = [];
+  let open = 0;
+  for (const entry of queue.values()) {
+    if (entry.status !== 'open') continue;
+    open++;
+    if (kept.length > TOP_SIZE && compareKeys(entry, kept[TOP_SIZE]!) >= 0) continue;
+    let low = 0;
+    let high = kept.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (compareKeys(kept[middle]!, entry) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    kept.splice(low, 0, entry);
+    if (kept.length > TOP_SIZE + 1) kept.pop();
+  }
+  summary.top = kept.slice(0, TOP_SIZE);
+  summary.complete = open <= TOP_SIZE;
+  summary.bound = summary.complete ? null : keyOf(kept[TOP_SIZE]!);
 }
 
 const keyOf = (e: TopKey): TopKey => ({ priority: e.priority, createdAt: e.createdAt, id: e.id });
