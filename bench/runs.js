@@ -11,10 +11,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DAG_STEPS, dagWorkspace, layeredFlow, timeDagRun } from './dag.js';
-import { LIB, fmt, tempDir } from './util.js';
+import { LIB, ROOT, fmt, tempDir } from './util.js';
 
 const { createRun, executeRun, findWorkspace, initWorkspace, loadOrchestratorConfig, planFromFlow } =
   await import(LIB);
+
+// Not public API: the count of the runner's critical sections (workspace mutations), for the rows below.
+const { RunTracker } = await import(join(ROOT, 'dist', 'lib', 'runs', 'index.js'));
 
 const BIG = 2000;
 const SMALL = 250;
@@ -133,10 +136,17 @@ export async function run() {
 
   // Each in a fresh workspace: a second run in the same one would also pay for what the first left
   // (its board tasks, events, and the memories its consolidation wrote, which every step's brief recalls).
-  const serial = await timeDagRun(dagWorkspace('["sleep", "0.05"]'), 1);
-  const parallel = await timeDagRun(dagWorkspace('["sleep", "0.05"]'), 8);
+  const movesPerStep = async (concurrency) => {
+    const before = RunTracker.movesMade;
+    const ms = await timeDagRun(dagWorkspace('["sleep", "0.05"]'), concurrency);
+    return { ms, moves: (RunTracker.movesMade - before) / DAG_STEPS };
+  };
+  const one = await movesPerStep(1);
+  const eight = await movesPerStep(8);
+  const serial = one.ms;
+  const parallel = eight.ms;
   console.log(
-    `  ${DAG_STEPS} steps of a 50 ms sleep: concurrency 1 ${fmt(serial)} ms, concurrency 8 ${fmt(parallel)} ms`,
+    `  ${DAG_STEPS} steps of a 50 ms sleep: concurrency 1 ${fmt(serial)} ms, concurrency 8 ${fmt(parallel)} ms; critical sections per step ${fmt(one.moves, 2)} and ${fmt(eight.moves, 2)}`,
   );
 
   const rows = [
