@@ -1,8 +1,8 @@
 // Runs at scale, through the library's executor (issue 17):
 //  - 2,000 steps of `true` (and 250, to see that the cost per step does not grow with the run): the
 //    orchestration overhead per step, defined as orc's wall time per step less the time node alone
-//    takes to run `true` the way the runner does (child_process.spawn, stdin piped with a brief, stdout
-//    and stderr read, awaited to 'close'), measured in this process before and after each run; and the
+//    takes to run `true` (child_process.spawn, stdin piped with a brief, stdout and stderr read,
+//    awaited to 'close'; the runner itself starts steps through execa, whose cost counts as overhead), measured in this process before and after each run; and the
 //    bytes the process wrote (write(2) bytes from /proc/self/io: run files, board tasks, events, journal).
 //  - the 200-step DAG of bench/dag.js with a 50 ms sleep per step, at concurrency 1 and 8.
 // A bare `node -e 0` is timed in the same rounds, for scale. Figures, not tests: a MISS is printed,

@@ -1,6 +1,5 @@
 // What a step costs the runner, counted (not timed): one critical section per step that ends at
-// concurrency 1, and a step's process as the runner starts it (node's child_process): its output and
-// stdin, a command that cannot start, one ended by a signal, one writing past the output limit.
+// concurrency 1 (its end and the next step's start recorded together).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +8,6 @@ import { tempWorkspace } from './helpers.js';
 
 const lib = await import('../dist/lib/index.js');
 const runs = await import('../dist/lib/runs/index.js');
-const { startAgentProcess } = await import('../dist/lib/runs/agent-process.js');
 
 const node = process.execPath;
 const argv = (...parts) => `[${parts.map((p) => JSON.stringify(p)).join(', ')}]`;
@@ -52,48 +50,4 @@ test('at concurrency 1 a step costs one critical section: its end and the next s
     'the output, its final newline stripped',
   );
   assert.equal(runs.RunTracker.movesMade - before, steps + 1, 'the first start, then one per step');
-});
-
-test('a step that cannot start, or is ended by a signal, fails naming why; the run fails', async (t) => {
-  const missing = await runChain(chainWorkspace(t, argv('orc-no-such-command-xyz'), 2));
-  assert.equal(missing.status, 'failed');
-  assert.match(missing.steps[0].error, /^cannot start orc-no-such-command-xyz: .*ENOENT/);
-  assert.equal(missing.steps[1].status, 'skipped');
-
-  const killed = await runChain(
-    chainWorkspace(t, argv(node, '-e', 'process.kill(process.pid, "SIGKILL")'), 1),
-  );
-  assert.equal(killed.status, 'failed');
-  assert.equal(killed.steps[0].error, 'killed by SIGKILL');
-});
-
-test('an agent process gets its input on stdin, may leave it unread, and is ended past the output limit', async () => {
-  const echo = startAgentProcess(node, ['-e', 'process.stdin.pipe(process.stdout)'], {
-    input: 'brief\n',
-    cwd: process.cwd(),
-    env: {},
-    maxBuffer: 1024,
-  });
-  const echoed = await echo.result;
-  assert.equal(echoed.exitCode, 0);
-  assert.equal(echoed.stdout, 'brief');
-  assert.equal(echoed.failure, undefined);
-
-  // An agent that never reads its input is not failed by the closed pipe.
-  const deaf = await startAgentProcess(node, ['-e', '0'], {
-    input: 'x'.repeat(1 << 20),
-    cwd: process.cwd(),
-    env: {},
-    maxBuffer: 1024,
-  }).result;
-  assert.equal(deaf.exitCode, 0);
-
-  const loud = await startAgentProcess(node, ['-e', 'for (;;) process.stdout.write("y".repeat(4096))'], {
-    input: '',
-    cwd: process.cwd(),
-    env: {},
-    maxBuffer: 64 * 1024,
-  }).result;
-  assert.equal(loud.exitCode, undefined);
-  assert.match(loud.failure, /output went past 65536 characters/);
 });
