@@ -75,6 +75,9 @@ export async function executeRun(ws: Workspace, runId: string, options: ExecuteR
     outcomes.push(outcome);
     flushing ??= (async () => {
       while (outcomes.length > 0) {
+        // Other steps whose processes have ended meanwhile are waiting in the event loop: one turn
+        // lets them join this batch, so steps that end together cost one critical section, not one each.
+        if (active.size > ended.size + outcomes.length) await new Promise((resolve) => setImmediate(resolve));
         const batch = outcomes.splice(0);
         for (const o of batch) ended.add(o.step);
         const busy = () => new Set([...active.keys()].filter((id) => !ended.has(id)));

@@ -20,6 +20,11 @@ import {
  * by a merge is not overwritten from memory.
  */
 export class RunTracker {
+  /**
+   * Critical sections (workspace mutations) made by every tracker of this process: what a step costs
+   * in locks and journaled commits, counted for the tests (one per step that ends, at concurrency 1).
+   */
+  static movesMade = 0;
   private stored: StoredRun;
   /** Moves run one at a time, each after the last one's commit (what it read is what it left). */
   private queue: Promise<unknown> = Promise.resolve();
@@ -119,6 +124,7 @@ export class RunTracker {
     apply: (run: Run, now: Date) => T,
   ): Promise<T> {
     let before: StoredRun | undefined;
+    RunTracker.movesMade++;
     const transition = await mutate(this.ws, actor, (m) => {
       before = this.current(m, touched);
       const t = apply(before.run, m.now);
