@@ -26,6 +26,7 @@ import {
   parseQueue,
   parseQueueStamps,
   queueLine,
+  sameFileStamp,
   queueText,
   toQueueEntry,
 } from './task-journals.js';
@@ -129,14 +130,27 @@ interface Refreshed extends Found {
   before: Map<string, QueueEntry>;
 }
 
-/** The files of the tasks folder whose stamps differ from those recorded, and the tasks gone. */
-function changedFiles(ws: Workspace, recorded: ReadonlyMap<string, string>) {
+/**
+ * The files of the tasks folder whose stamps differ from those recorded (`same`: undefined for a task
+ * not recorded), read, and the recorded tasks whose files are gone (looked for only when fewer
+ * recorded tasks were seen than there are).
+ */
+function changedFiles(
+  ws: Workspace,
+  recorded: ReadonlyMap<string, unknown>,
+  same: (id: string, stamp: string) => boolean | undefined,
+) {
   // Stamps first, reads after: a file changed in between is read again next time, never missed.
   const stamps = taskFileStamps(ws, ws.tasksDir, isTaskFileName);
-  const deleted: string[] = [];
-  for (const id of recorded.keys()) if (!stamps.has(`${id}.json`)) deleted.push(id);
   const names: string[] = [];
-  for (const [name, stamp] of stamps) if (recorded.get(idOf(name)) !== stamp) names.push(name);
+  let seen = 0;
+  for (const [name, stamp] of stamps) {
+    const unchanged = same(idOf(name), stamp);
+    if (unchanged !== undefined) seen++;
+    if (unchanged !== true) names.push(name);
+  }
+  const deleted: string[] = [];
+  if (seen < recorded.size) for (const id of recorded.keys()) if (!stamps.has(`${id}.json`)) deleted.push(id);
   return { stamps, deleted, read: readTaskFiles(ws, names) };
 }
 
@@ -157,7 +171,10 @@ function refresh(ws: Workspace, stamp: string, fromFiles = false): Refreshed {
     torn: true,
     lines: 0,
   };
-  const { stamps, deleted, read } = changedFiles(ws, journal.files);
+  const { stamps, deleted, read } = changedFiles(ws, journal.files, (id, stamp) => {
+    const recorded = journal.files.get(id);
+    return recorded === undefined ? undefined : recorded === stamp;
+  });
   const before = new Map<string, QueueEntry>();
   for (const id of deleted) {
     before.set(id, journal.entries.get(id)!);
@@ -304,8 +321,8 @@ function followSummary(
   if (!saved) return undefined;
   const text = readText(ws, ws.taskQueueFile);
   const q = text === undefined ? undefined : parseQueueStamps(text);
-  if (!q || q.torn || q.end !== saved.stamp || q.lines > 2 * q.files.size + 1000) return undefined;
-  const { stamps, deleted, read } = changedFiles(ws, q.files);
+  if (!q || q.end !== saved.stamp || q.lines > 2 * q.at.size + 1000) return undefined;
+  const { stamps, deleted, read } = changedFiles(ws, q.at, (id, stamp) => sameFileStamp(q, id, stamp));
   const after = new Map<string, QueueEntry | undefined>();
   for (const id of deleted) after.set(id, undefined);
   for (const task of read.values()) after.set(task.id, toQueueEntry(task));
