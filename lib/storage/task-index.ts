@@ -236,7 +236,9 @@ function followFull(ws: Workspace, r: Found, stamp: string): void {
     return;
   }
   if (r.from === stamp && r.changed.length === 0 && r.deleted.length === 0) return;
-  if (r.from === undefined || lastFullStamp(ws) !== r.from) {
+  const last = lastFullStamp(ws);
+  if (last === stamp) return; // another reader extended it meanwhile
+  if (r.from === undefined || last !== r.from) {
     removeFile(ws, ws.taskIndexFile);
     return;
   }
@@ -336,7 +338,8 @@ function followSummary(
   saved.stamp = stamp;
   const found: Found = { changed: [...read.values()], deleted, from: q.end };
   const save = () => {
-    if (found.changed.length > 0 || deleted.length > 0 || q.end !== stamp) {
+    // Another reader may have saved the same refresh since the journal was read.
+    if (lastQueueStamp(ws) !== stamp) {
       const lines = [
         ...found.changed.map((t) => queueLine(t, stamp, stamps.get(`${t.id}.json`)!)),
         ...deleted.map((id) => `${DELETED}\t${id}`),
