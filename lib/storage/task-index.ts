@@ -10,7 +10,7 @@ import {
   removeFile,
   writeText,
 } from './files.js';
-import { stampsIn } from './folder-stamps.js';
+import { stampsIn, taskFileStamps } from './folder-stamps.js';
 import { parseJson } from './json-file.js';
 import { type Task, type TaskStatus, validateTask } from '../records/index.js';
 import {
@@ -18,12 +18,15 @@ import {
   END,
   type JsonLine,
   type QueueJournal,
+  entryAt,
   fullEnd,
   fullLine,
   fullText,
   parseFull,
   parseQueue,
+  parseQueueStamps,
   queueLine,
+  sameFileStamp,
   queueText,
   toQueueEntry,
 } from './task-journals.js';
@@ -71,6 +74,19 @@ export function countTaskFilesRead(): number {
   return taskFilesRead;
 }
 
+let summaryRebuilds = 0;
+
+/** How many times this process rebuilt the summary from the whole queue (tests assert a pull avoids it). */
+export function countSummaryRebuilds(): number {
+  return summaryRebuilds;
+}
+
+/** The summary of the whole queue, counted. */
+function rebuildSummary(queue: ReadonlyMap<string, QueueEntry>, stamp: string): TaskSummary {
+  summaryRebuilds++;
+  return buildSummary(queue, stamp);
+}
+
 /** Reads and checks task files. A file that is not a valid task is named in a CORRUPT error. */
 function readTaskFiles(ws: Workspace, names: readonly string[]): Map<string, Task> {
   const tasks = new Map<string, Task>();
@@ -91,15 +107,45 @@ export function readAllTaskFiles(ws: Workspace): Map<string, Task> {
   return readTaskFiles(ws, listFiles(ws, ws.tasksDir, isTaskFileName));
 }
 
-/** The queue journal brought up to `stamp`, and what had to be read for it. */
-interface Refreshed {
-  journal: QueueJournal;
+/** What a refresh found: the tasks read again and those removed since the journal's end `from`. */
+interface Found {
   changed: Task[];
   deleted: string[];
-  /** The journal's end before (the full journal can follow when it ended there too). */
+  /** The journal's end before (the full journal and the summary can follow when they ended there too). */
   from: string | undefined;
   /** Every task, when there was no journal to start from. */
   all?: Map<string, Task>;
+}
+
+/** The queue journal brought up to `stamp`, and what had to be read for it. */
+interface Refreshed extends Found {
+  journal: QueueJournal;
+  /** The entry each changed or deleted task had before (none: a new task). */
+  before: Map<string, QueueEntry>;
+}
+
+/**
+ * The files of the tasks folder whose stamps differ from those recorded (`same`: undefined for a task
+ * not recorded), read, and the recorded tasks whose files are gone (looked for only when fewer
+ * recorded tasks were seen than there are).
+ */
+function changedFiles(
+  ws: Workspace,
+  recorded: ReadonlyMap<string, unknown>,
+  same: (id: string, stamp: string) => boolean | undefined,
+) {
+  // Stamps first, reads after: a file changed in between is read again next time, never missed.
+  const stamps = taskFileStamps(ws, ws.tasksDir, isTaskFileName);
+  const names: string[] = [];
+  let seen = 0;
+  for (const [name, stamp] of stamps) {
+    const unchanged = same(idOf(name), stamp);
+    if (unchanged !== undefined) seen++;
+    if (unchanged !== true) names.push(name);
+  }
+  const deleted: string[] = [];
+  if (seen < recorded.size) for (const id of recorded.keys()) if (!stamps.has(`${id}.json`)) deleted.push(id);
+  return { stamps, deleted, read: readTaskFiles(ws, names) };
 }
 
 /**
@@ -111,10 +157,7 @@ function refresh(ws: Workspace, stamp: string, fromFiles = false): Refreshed {
   const text = fromFiles ? undefined : readText(ws, ws.taskQueueFile);
   const cached = text === undefined ? undefined : parseQueue(text);
   if (cached && cached.end === stamp && !cached.torn)
-    return { journal: cached, changed: [], deleted: [], from: stamp };
-  const names = listFiles(ws, ws.tasksDir, isTaskFileName);
-  // Stamps first, reads after: a file changed in between is read again next time, never missed.
-  const stamps = stampsIn(ws, ws.tasksDir, names);
+    return { journal: cached, changed: [], deleted: [], before: new Map(), from: stamp };
   const journal: QueueJournal = cached ?? {
     entries: new Map(),
     files: new Map(),
@@ -122,23 +165,43 @@ function refresh(ws: Workspace, stamp: string, fromFiles = false): Refreshed {
     torn: true,
     lines: 0,
   };
-  const present = new Set(names.map(idOf));
-  const deleted = [...journal.entries.keys()].filter((id) => !present.has(id));
-  const changedNames = names.filter((n) => stamps.has(n) && journal.files.get(idOf(n)) !== stamps.get(n));
-  const read = readTaskFiles(ws, changedNames);
+  const { stamps, deleted, read } = changedFiles(ws, journal.files, (id, stamp) => {
+    const recorded = journal.files.get(id);
+    return recorded === undefined ? undefined : recorded === stamp;
+  });
+  const before = new Map<string, QueueEntry>();
   for (const id of deleted) {
+    before.set(id, journal.entries.get(id)!);
     journal.entries.delete(id);
     journal.files.delete(id);
   }
   for (const task of read.values()) {
+    const was = journal.entries.get(task.id);
+    if (was) before.set(task.id, was);
     journal.entries.set(task.id, toQueueEntry(task));
     journal.files.set(task.id, stamps.get(`${task.id}.json`)!);
   }
   const from = journal.end;
   journal.end = stamp;
-  const refreshed: Refreshed = { journal, changed: [...read.values()], deleted, from };
+  const refreshed: Refreshed = { journal, changed: [...read.values()], deleted, before, from };
   if (!cached) refreshed.all = read;
   return refreshed;
+}
+
+/**
+ * The summary as of a refresh: the saved one moved on by what the refresh found, when it described
+ * the journal's previous end (the common case after a pull: ten changes applied, not a rebuild that
+ * sorts every open task); else rebuilt from the queue.
+ */
+function summaryAfter(ws: Workspace, r: Refreshed, stamp: string, saved = readSummary(ws)): TaskSummary {
+  if (r.all || !saved || r.from === undefined || saved.stamp !== r.from)
+    return rebuildSummary(r.journal.entries, stamp);
+  const statusOf = (id: string) => r.journal.entries.get(id)?.status ?? 'missing';
+  for (const id of r.deleted) applyChange(saved, r.before.get(id), undefined, statusOf);
+  for (const task of r.changed)
+    applyChange(saved, r.before.get(task.id), r.journal.entries.get(task.id), statusOf);
+  saved.stamp = stamp;
+  return saved;
 }
 
 /** Writes what a refresh found: appended as one batch when the journal allows, else rewritten. */
@@ -161,13 +224,15 @@ function saveQueue(ws: Workspace, r: Refreshed, stamp: string): void {
 }
 
 /** Extends the full journal by what a refresh found if it ended where the queue did, else drops it. */
-function followFull(ws: Workspace, r: Refreshed, stamp: string): void {
+function followFull(ws: Workspace, r: Found, stamp: string): void {
   if (r.all) {
     writeText(ws, ws.taskIndexFile, fullText(r.all, stamp));
     return;
   }
   if (r.from === stamp && r.changed.length === 0 && r.deleted.length === 0) return;
-  if (r.from === undefined || lastFullStamp(ws) !== r.from) {
+  const last = lastFullStamp(ws);
+  if (last === stamp) return; // another reader extended it meanwhile
+  if (r.from === undefined || last !== r.from) {
     removeFile(ws, ws.taskIndexFile);
     return;
   }
@@ -213,7 +278,7 @@ export async function loadTasks(ws: Workspace): Promise<Map<string, Task>> {
     saveQueue(ws, r, stamp);
     if (rewrite || r.all) writeText(ws, ws.taskIndexFile, fullText(all, stamp));
     else followFull(ws, r, stamp);
-    saveSummary(ws, buildSummary(r.journal.entries, stamp));
+    saveSummary(ws, summaryAfter(ws, r, stamp));
   });
   return tasks;
 }
@@ -226,10 +291,55 @@ export async function loadQueue(ws: Workspace): Promise<Map<string, QueueEntry>>
     await saveIfCurrent(ws, stamp, () => {
       saveQueue(ws, r, stamp);
       followFull(ws, r, stamp);
-      saveSummary(ws, buildSummary(r.journal.entries, stamp));
+      saveSummary(ws, summaryAfter(ws, r, stamp));
     });
   }
   return r.journal.entries;
+}
+
+/**
+ * The summary brought up to `stamp` from the saved one at the queue journal's end, for the commands
+ * that need only the summary (the first command after a pull, at 100,000 tasks): the journal is read
+ * for file stamps and line positions only (parseQueueStamps), the changed files read, and only their
+ * lines parsed, for applyChange. Undefined when that cannot be followed (no journal, torn, due for
+ * compaction, or the summary at another end): the caller refreshes in full. `save` writes it all.
+ */
+function followSummary(
+  ws: Workspace,
+  stamp: string,
+  saved: TaskSummary | undefined,
+): { summary: TaskSummary; save: () => void } | undefined {
+  if (!saved) return undefined;
+  const text = readText(ws, ws.taskQueueFile);
+  const q = text === undefined ? undefined : parseQueueStamps(text);
+  if (!q || q.end !== saved.stamp || q.lines > 2 * q.at.size + 1000) return undefined;
+  const { stamps, deleted, read } = changedFiles(ws, q.at, (id, stamp) => sameFileStamp(q, id, stamp));
+  const after = new Map<string, QueueEntry | undefined>();
+  for (const id of deleted) after.set(id, undefined);
+  for (const task of read.values()) after.set(task.id, toQueueEntry(task));
+  const entryOf = (id: string) => {
+    const at = q.at.get(id);
+    return at === undefined ? undefined : entryAt(q.text, at);
+  };
+  const statusOf = (id: string) =>
+    (after.has(id) ? after.get(id)?.status : entryOf(id)?.status) ?? ('missing' as const);
+  for (const [id, entry] of after) applyChange(saved, entryOf(id), entry, statusOf);
+  saved.stamp = stamp;
+  const found: Found = { changed: [...read.values()], deleted, from: q.end };
+  const save = () => {
+    // Another reader may have saved the same refresh since the journal was read.
+    if (lastQueueStamp(ws) !== stamp) {
+      const lines = [
+        ...found.changed.map((t) => queueLine(t, stamp, stamps.get(`${t.id}.json`)!)),
+        ...deleted.map((id) => `${DELETED}\t${id}`),
+        `${END}\t${stamp}`,
+      ];
+      appendText(ws, ws.taskQueueFile, `${lines.join('\n')}\n`);
+    }
+    followFull(ws, found, stamp);
+    saveSummary(ws, saved);
+  };
+  return { summary: saved, save };
 }
 
 /**
@@ -240,8 +350,13 @@ export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
   const stamp = tasksDirStamp(ws);
   const cached = readSummary(ws);
   if (cached?.stamp === stamp) return cached;
+  const followed = followSummary(ws, stamp, cached);
+  if (followed) {
+    await saveIfCurrent(ws, stamp, followed.save);
+    return followed.summary;
+  }
   const r = refresh(ws, stamp);
-  const summary = buildSummary(r.journal.entries, stamp);
+  const summary = summaryAfter(ws, r, stamp, cached);
   await saveIfCurrent(ws, stamp, () => {
     saveQueue(ws, r, stamp);
     followFull(ws, r, stamp);
@@ -281,7 +396,7 @@ export function loadQueueLocked(ws: Workspace, fromFiles = false): Map<string, Q
   if (fromFiles || r.from !== stamp) {
     saveQueue(ws, r, stamp);
     followFull(ws, r, stamp);
-    saveSummary(ws, buildSummary(r.journal.entries, stamp));
+    saveSummary(ws, fromFiles ? rebuildSummary(r.journal.entries, stamp) : summaryAfter(ws, r, stamp));
   } else if (r.journal.lines > 2 * r.journal.entries.size + 1000) {
     r.journal.torn = true;
     saveQueue(ws, r, stamp);
@@ -294,7 +409,16 @@ export function loadSummaryLocked(ws: Workspace): TaskSummary {
   const stamp = tasksDirStamp(ws);
   const cached = readSummary(ws);
   if (cached?.stamp === stamp) return cached;
-  const summary = buildSummary(loadQueueLocked(ws), stamp);
+  const followed = followSummary(ws, stamp, cached);
+  if (followed) {
+    followed.save();
+    return followed.summary;
+  }
+  const queue = loadQueueLocked(ws);
+  // A refresh saves the summary with the journals; one already current needs a rebuild here.
+  const saved = readSummary(ws);
+  if (saved?.stamp === stamp) return saved;
+  const summary = rebuildSummary(queue, stamp);
   saveSummary(ws, summary);
   return summary;
 }

@@ -197,3 +197,73 @@ export function fullText(tasks: ReadonlyMap<string, Task>, stamp: string): strin
   lines.push(fullEnd(stamp));
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The queue journal as of its last complete batch, read for what finding the changed files needs:
+ * where each task's line starts (its file stamp ends the line), without parsing the 100,000 lines
+ * into entries or cutting out their stamps (entryAt and sameFileStamp read the few that are needed).
+ * Same reading as parseQueue; undefined when of another version or torn (parseQueue then repairs it).
+ */
+export interface QueueStamps {
+  text: string;
+  /** Where each task's line starts in `text`. */
+  at: Map<string, number>;
+  end: string | undefined;
+  lines: number;
+}
+
+export function parseQueueStamps(text: string): QueueStamps | undefined {
+  const first = text.indexOf('\n');
+  if (first === -1) return undefined;
+  const head = text.slice(0, first).split('\t');
+  if (head[0] !== QUEUE_MAGIC || head[1] !== String(HEADER_VERSION)) return undefined;
+  const journal: QueueStamps = { text, at: new Map(), end: undefined, lines: 1 };
+  let pending = 0;
+  for (let start = first + 1; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    if (end === -1) return undefined; // a line cut short
+    let tabs = 0;
+    let firstTab = -1;
+    let secondTab = -1;
+    for (
+      let t = text.indexOf('\t', start);
+      t !== -1 && t < end && tabs < QUEUE_FIELDS;
+      t = text.indexOf('\t', t + 1)
+    ) {
+      tabs++;
+      if (tabs === 1) firstTab = t;
+      else if (tabs === 2) secondTab = t;
+    }
+    const lead = tabs === 1 ? text.slice(start, firstTab) : '';
+    // Lines apply as they come: a batch without its end line makes the whole journal undefined.
+    if (tabs === 1 && lead === END) {
+      journal.lines += pending + 1;
+      pending = 0;
+      journal.end = text.slice(firstTab + 1, end);
+    } else if (tabs === 1 && lead === DELETED) {
+      journal.at.delete(text.slice(firstTab + 1, end));
+      pending++;
+    } else if (tabs === QUEUE_FIELDS - 1) {
+      journal.at.set(text.slice(firstTab + 1, secondTab), start);
+      pending++;
+    } else return undefined;
+    start = end + 1;
+  }
+  return pending > 0 ? undefined : journal;
+}
+
+/** Whether the file stamp recorded on the task's line is `stamp` (undefined: no line for the task). */
+export function sameFileStamp(journal: QueueStamps, id: string, stamp: string): boolean | undefined {
+  const at = journal.at.get(id);
+  if (at === undefined) return undefined;
+  const { text } = journal;
+  const end = text.indexOf('\n', at);
+  const from = text.lastIndexOf('\t', end) + 1;
+  return end - from === stamp.length && text.startsWith(stamp, from);
+}
+
+/** The entry of the line that starts at `at` (see parseQueueStamps). */
+export function entryAt(text: string, at: number): QueueEntry {
+  const end = text.indexOf('\n', at);
+  return fromQueueFields(text.slice(at, end === -1 ? undefined : end).split('\t'), 1);
+}
