@@ -23,6 +23,7 @@ import {
 import { parseFull, parseQueue } from '../dist/lib/storage/task-journals.js';
 import { commitAll, git, merge, repoWorkspace } from './git-helpers.js';
 import { tempWorkspace } from './helpers.js';
+import { forgetSummaryLog, readSummaryLog } from '../dist/lib/storage/summary-log.js';
 
 /*
  * The first command after a pull: the saved summary is moved on by the few tasks that changed
@@ -71,7 +72,8 @@ function normal(summary) {
 function assertCachesMatch(dir, label) {
   const tasks = truth(dir);
   const queue = new Map([...tasks].map(([id, task]) => [id, toQueueEntry(task)]));
-  const saved = parseSummary(readFileSync(join(dir, '.orc/tasks.summary.json'), 'utf8'));
+  forgetSummaryLog(); // read as a process that knows nothing would: the last snapshot and its deltas
+  const saved = readSummaryLog(findWorkspace({ dir }));
   const rebuilt = buildSummary(queue, saved.stamp);
   assert.deepEqual(normal(saved), normal(rebuilt), `${label}: the summary`);
   const journal = parseQueue(readFileSync(join(dir, '.orc/tasks.queue.tsv'), 'utf8'));
@@ -203,7 +205,8 @@ test('a pull that closes listed tasks of a summary listing only the most urgent 
     replaceTask(dir, { ...model, id, title: `bulk ${i}`, priority: i % 3, createdAt: at, updatedAt: at });
   }
   await statusSummary(ws);
-  const before = parseSummary(readFileSync(join(dir, '.orc/tasks.summary.json'), 'utf8'));
+  forgetSummaryLog();
+  const before = readSummaryLog(ws);
   assert.equal(before.complete, false);
   // Upstream finished five listed tasks and made an unlisted one the most urgent.
   for (const entry of before.top.slice(0, 5))
@@ -212,7 +215,8 @@ test('a pull that closes listed tasks of a summary listing only the most urgent 
   replaceTask(dir, { ...readTask(dir, last), priority: 0, createdAt: model.createdAt });
   const { read, rebuilt } = await reads(() => statusSummary(ws));
   assert.deepEqual([read, rebuilt], [6, 0]);
-  const saved = parseSummary(readFileSync(join(dir, '.orc/tasks.summary.json'), 'utf8'));
+  forgetSummaryLog();
+  const saved = readSummaryLog(ws);
   const queue = new Map([...truth(dir)].map(([id, task]) => [id, toQueueEntry(task)]));
   const full = normal(buildSummary(queue, saved.stamp));
   const moved = normal(saved);
