@@ -137,8 +137,9 @@ function examine(ws: Workspace, options: ExamineOptions): Examined {
   let eventScan: EventLogScan | undefined;
   if (runs('events')) {
     checkSegmentFolder(ctx);
-    // Unread when `events` was no folder, which the line above may just have moved away.
-    eventScan = early ?? readEventLogScan(ws, undefined);
+    // Read again when `events` was no folder (the line above may just have moved it away), or when
+    // the log changed since otherwise than by appends (a commit rolled forward rotated it).
+    eventScan = readEventLogScan(ws, early);
     if (eventScan) {
       if (eventLogHasProblems(eventScan)) found.add('events');
       reportEventLog(ctx, eventScan);
