@@ -8,6 +8,8 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } 
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
+  EventIdHashes,
+  eventIdHash,
   eventLogSize,
   isSegmentName,
   mutate,
@@ -244,4 +246,43 @@ test('a log from before segments is split into segments of about the threshold a
   );
   assert.equal(ids.at(-1), next.id);
   assert.equal(orc(['--dir', dir, 'doctor']).code, 0);
+});
+
+test('a split copies the log byte for byte: its segments, then the live file, are the old log and the new event', async (t) => {
+  const dir = tempWorkspace(t);
+  const old = Array.from({ length: 50 }, (_, i) =>
+    JSON.stringify({
+      id: `e-raw${String(i).padStart(9, '0')}`,
+      ts: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      actor: 'before',
+      type: 'test.old',
+      subject: `o-${i}`,
+      data: { note: 'é'.repeat(i % 7) },
+    }),
+  );
+  // A blank line and a line ended by CRLF, as an editor may leave them: kept as they are.
+  const text = `${old.slice(0, 20).join('\n')}\n\n${old[20]}\r\n${old.slice(21).join('\n')}\n`;
+  writeFileSync(join(dir, 'events.jsonl'), text);
+  const env = { ORC_EVENT_SEGMENT_BYTES: String(SMALL) };
+  const next = orcJson(dir, ['log', 'after.split'], { env });
+  const segments = segmentsOf(dir);
+  assert.ok(segments.length >= 4, `split into several: ${segments}`);
+  const joined = [...segments.map((name) => join(dir, 'events', name)), join(dir, 'events.jsonl')]
+    .map((path) => readFileSync(path, 'utf8'))
+    .join('');
+  assert.ok(joined.startsWith(text), 'the old log, unchanged and in order');
+  assert.equal(JSON.parse(joined.slice(text.length)).id, next.id);
+  for (const name of segments) {
+    const bytes = readFileSync(join(dir, 'events', name));
+    assert.ok(bytes.length >= SMALL && bytes.at(-1) === 10, `${name}: at least the threshold, whole lines`);
+  }
+  assert.equal(orc(['--dir', dir, 'doctor']).code, 0);
+});
+
+test('the hashes of event ids: the repeated ones found exactly, past the expected count', () => {
+  const hashes = new EventIdHashes(10);
+  const ids = Array.from({ length: 5000 }, (_, i) => `e-${i.toString(36)}`);
+  for (const id of ids) hashes.add(eventIdHash(id));
+  for (const id of [ids[7], ids[4999], ids[7]]) hashes.add(eventIdHash(id));
+  assert.deepEqual([...hashes.repeats()].sort(), [eventIdHash(ids[7]), eventIdHash(ids[4999])].sort());
 });

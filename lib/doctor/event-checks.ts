@@ -4,8 +4,10 @@ import {
   type LogFile,
   type Workspace,
   appendText,
+  EventIdHashes,
   eventIdHash,
   eventLogFiles,
+  expectedEvents,
   fileStamp,
   isSegmentName,
   listFolder,
@@ -59,10 +61,11 @@ function eventKey(line: string): { id: string; ts: string } | undefined {
  * second time, to find the copies by their exact ids: memory never holds the ids of the whole log.
  */
 export function scanEventLogFiles(ws: Workspace): EventLogScan {
-  const seen = new Set<number>();
-  const repeated = new Set<number>();
+  const logFiles = eventLogFiles(ws);
+  const last = logFiles[logFiles.length - 1]!;
+  let seen: EventIdHashes | undefined = new EventIdHashes(expectedEvents(last.start + last.size));
   const files: LogFileScan[] = [];
-  for (const file of eventLogFiles(ws)) {
+  for (const file of logFiles) {
     const stamp = fileStamp(ws, file.path) ?? { size: 0, mtimeMs: 0 };
     const scan: LogFileScan = { file, stamp, markers: 0, unreadable: 0, repeats: new Map(), duplicates: 0 };
     files.push(scan);
@@ -73,12 +76,11 @@ export function scanEventLogFiles(ws: Workspace): EventLogScan {
         else scan.unreadable++;
         continue;
       }
-      const hash = eventIdHash(key.id);
-      if (seen.has(hash)) repeated.add(hash);
-      else seen.add(hash);
+      seen.add(eventIdHash(key.id));
     }
   }
-  seen.clear();
+  const repeated = seen.repeats();
+  seen = undefined; // freed before a second pass
   if (repeated.size > 0) findRepeats(ws, files, repeated);
   return { files };
 }

@@ -6,7 +6,7 @@ import {
   mergeFileVersions,
   readUnmergedFiles,
 } from '../git/index.js';
-import { splitConflict } from '../records/index.js';
+import { type Task, splitConflict } from '../records/index.js';
 import { OrcError } from '../shared/index.js';
 import {
   type FolderEntry,
@@ -25,16 +25,36 @@ import {
 import type { DoctorContext } from './doctor-types.js';
 
 /**
- * What the reference checks read of a task: at 100,000 tasks whole records (descriptions, notes) would
- * take most of doctor's memory. A repair reads the task's file again.
+ * What the reference checks keep of a task, by id. At 100,000 tasks whole records (descriptions,
+ * notes) would take most of doctor's memory, and even an object of five fields per task ~25 MiB that
+ * stays alive, and so raises V8's heap limit, through the event log's scan. A task without
+ * dependencies or claim (most of a board) is kept as its workstream's name alone, one string shared
+ * by all the tasks of that workstream; a repair reads the task's file again.
  */
-function taskReferences(task: Record<string, unknown>): Record<string, unknown> {
-  const { id, workstream, status, deps, claim } = task;
-  return { id, workstream, status, deps, claim };
+export type TaskReference = string | Pick<Task, 'workstream' | 'status' | 'deps' | 'claim'>;
+
+/** The records doctor could read, by kind, then by file name; tasks apart, by id (see TaskReference). */
+export interface FoundRecords {
+  byKind: Map<RecordKindName, Map<string, Record<string, unknown>>>;
+  tasks: Map<string, TaskReference>;
 }
 
-/** The records doctor could read, by kind, then by file name (tasks: only the fields references need). */
-export type FoundRecords = Map<RecordKindName, Map<string, Record<string, unknown>>>;
+/** Keeps one copy of each string: a workstream's name is kept once, not once per task. */
+function interner(): (text: string) => string {
+  const known = new Map<string, string>();
+  return (text) => {
+    const kept = known.get(text);
+    if (kept !== undefined) return kept;
+    known.set(text, text);
+    return text;
+  };
+}
+
+function taskReference(task: Task, intern: (text: string) => string): TaskReference {
+  const workstream = intern(task.workstream);
+  if (task.deps.length === 0 && task.claim === null && task.status !== 'claimed') return workstream;
+  return { workstream, status: task.status, deps: task.deps, claim: task.claim };
+}
 
 type Merge = { text: string } | { why: string };
 
@@ -248,21 +268,26 @@ function plannedSteps(ctx: DoctorContext, runId: string): Set<string> | undefine
   }
 }
 
+/**
+ * The records of one folder, by file name, each checked; `keep` (tasks) takes each valid record
+ * instead of the map.
+ */
 function checkRecordFolder(
   ctx: DoctorContext,
   kind: RecordKind<unknown>,
   unmerged: ReadonlyMap<string, UnmergedFile>,
   folder: string = ctx.ws[kind.folder],
   nested?: Map<string, Record<string, unknown>>,
+  keep?: (record: Record<string, unknown>) => void,
 ): Map<string, Record<string, unknown>> {
   const records = new Map<string, Record<string, unknown>>();
   const entries = listEntries(ctx, folder);
-  const names = new Set(entries.map((e) => e.name));
+  const names = kind.name === 'run' ? new Set(entries.map((e) => e.name)) : undefined;
   for (const entry of entries) {
     const path = join(folder, entry.name);
     const file = workspaceRelative(ctx.ws, path);
     // A run keeps large step outputs and its step files in a folder named after it.
-    if (kind.name === 'run' && entry.kind === 'folder' && names.has(`${entry.name}.json`)) {
+    if (names?.has(`${entry.name}.json`) && entry.kind === 'folder') {
       if (nested) checkRunFolder(ctx, entry.name, unmerged, nested);
       continue;
     }
@@ -313,7 +338,8 @@ function checkRecordFolder(
       text = merge.text;
     }
     const record = checkRecordText(ctx, kind, path, file, text);
-    if (record) records.set(entry.name, kind.name === 'task' ? taskReferences(record) : record);
+    if (record && keep) keep(record);
+    else if (record) records.set(entry.name, record);
   }
   return records;
 }
@@ -326,13 +352,20 @@ export function checkRecordFolders(
   ctx: DoctorContext,
   unmerged: ReadonlyMap<string, UnmergedFile>,
 ): FoundRecords {
-  const found: FoundRecords = new Map();
+  const byKind: FoundRecords['byKind'] = new Map();
+  const tasks: FoundRecords['tasks'] = new Map();
+  const intern = interner();
+  const keepTask = (record: Record<string, unknown>) => {
+    const task = record as unknown as Task;
+    tasks.set(task.id, taskReference(task, intern));
+  };
   // Records of a kind `within` another are checked in the folders of that kind's records.
-  for (const kind of RECORD_KIND_LIST) if (kind.within) found.set(kind.name, new Map());
+  for (const kind of RECORD_KIND_LIST) if (kind.within) byKind.set(kind.name, new Map());
   for (const kind of RECORD_KIND_LIST) {
     if (kind.within) continue;
-    const nested = kind.name === 'run' ? found.get('runStep') : undefined;
-    found.set(kind.name, checkRecordFolder(ctx, kind, unmerged, ctx.ws[kind.folder], nested));
+    const nested = kind.name === 'run' ? byKind.get('runStep') : undefined;
+    const keep = kind.name === 'task' ? keepTask : undefined;
+    byKind.set(kind.name, checkRecordFolder(ctx, kind, unmerged, ctx.ws[kind.folder], nested, keep));
   }
-  return found;
+  return { byKind, tasks };
 }

@@ -561,6 +561,19 @@ export function listFiles(ws: Rooted, path: string, accept: (name: string) => bo
 }
 
 /** `length` bytes of a confined file from `offset` (fewer at its end), for following a growing log. */
+/**
+ * Reads up to `buffer.length` bytes at `offset` into `buffer` (a reader's own, reused from chunk to
+ * chunk: one 64 KiB allocation per chunk of a large file fragments the C heap); returns how many.
+ */
+export function readRangeInto(ws: Rooted, path: string, offset: number, buffer: Buffer): number {
+  const fd = openConfined(ws, path, constants.O_RDONLY);
+  try {
+    return readSync(fd, buffer, 0, buffer.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function readRange(ws: Rooted, path: string, offset: number, length: number): Buffer {
   const fd = openConfined(ws, path, constants.O_RDONLY);
   try {

@@ -1,4 +1,4 @@
-import { readRange } from './files.js';
+import { readRange, readRangeInto } from './files.js';
 import type { Rooted } from './files.js';
 
 /*
@@ -96,16 +96,24 @@ export function* readLinesForward(
   to: number,
   chunk = FORWARD_CHUNK,
 ): Generator<string> {
-  // The pieces of the line whose end is not reached yet.
+  // The pieces of the line whose end is not reached yet, copied out of the reused chunk buffer.
   let pending: Buffer[] = [];
   let pos = from;
+  const chunkBuffer = Buffer.allocUnsafe(Math.max(1, Math.min(chunk, to - from)));
   while (pos < to) {
-    const buffer = readRange(ws, path, pos, Math.min(chunk, to - pos));
-    if (buffer.length === 0) break; // the file shrank under us: what was read is all there is
-    pos += buffer.length;
+    const length = Math.min(chunkBuffer.length, to - pos);
+    const read = readRangeInto(
+      ws,
+      path,
+      pos,
+      length === chunkBuffer.length ? chunkBuffer : chunkBuffer.subarray(0, length),
+    );
+    if (read === 0) break; // the file shrank under us: what was read is all there is
+    const buffer = chunkBuffer.subarray(0, read);
+    pos += read;
     const first = buffer.indexOf(NEWLINE);
     if (first === -1) {
-      pending.push(buffer);
+      pending.push(Buffer.from(buffer));
       continue;
     }
     yield joined([...pending, buffer.subarray(0, first)]).toString('utf8');
@@ -113,7 +121,7 @@ export function* readLinesForward(
     const last = buffer.lastIndexOf(NEWLINE);
     // The whole lines of this chunk are decoded at once: far cheaper than one decode per line.
     if (last > first) yield* buffer.toString('utf8', first + 1, last).split('\n');
-    if (last + 1 < buffer.length) pending.push(buffer.subarray(last + 1));
+    if (last + 1 < buffer.length) pending.push(Buffer.from(buffer.subarray(last + 1)));
   }
   yield pending.length === 0 ? '' : joined(pending).toString('utf8');
 }
