@@ -4,6 +4,7 @@ import {
   changeStamp,
   fileStamp,
   listFiles,
+  readBytes,
   readRange,
   readText,
   readTextsIn,
@@ -269,13 +270,16 @@ export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
  */
 export async function queueLinesNaming(ws: Workspace, id: string): Promise<string[]> {
   if (readSummary(ws)?.stamp !== tasksDirStamp(ws)) await loadQueue(ws);
-  const text = readText(ws, ws.taskQueueFile) ?? '';
+  // Searched as bytes: decoding the journal (13 MB at 100,000 tasks) to a string cost more than the search.
+  const bytes = readBytes(ws, ws.taskQueueFile);
+  if (bytes === undefined) return [];
+  const needle = Buffer.from(id);
   const found = new Set<string>();
-  for (let at = text.indexOf(id); at !== -1; at = text.indexOf(id, at + id.length)) {
-    const start = text.lastIndexOf('\n', at) + 1;
-    const end = text.indexOf('\n', at);
+  for (let at = bytes.indexOf(needle); at !== -1; at = bytes.indexOf(needle, at + needle.length)) {
+    const start = bytes.lastIndexOf(10, at) + 1;
+    const end = bytes.indexOf(10, at);
     // A task's line is its batch, then its id (task-journals.ts); deletion and end lines are shorter.
-    const fields = text.slice(start, end === -1 ? undefined : end).split('\t');
+    const fields = bytes.toString('utf8', start, end === -1 ? bytes.length : end).split('\t');
     const candidate = fields.length > 2 ? fields[1]! : '';
     if (candidate !== id && /^t-[0-9a-z]+$/.test(candidate)) found.add(candidate);
   }
