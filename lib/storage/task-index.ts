@@ -266,10 +266,11 @@ export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
  * Ids of the tasks whose line in the queue view names `id` (in its deps, say), found by a text search
  * of the journal instead of parsing its 100,000 lines: candidates, which the caller confirms from the
  * task files (a later line of the journal may have changed or removed the task). The journal is
- * brought up to date first when the tasks folder changed since the summary was written.
+ * brought up to date first when the tasks folder changed since it was written.
  */
 export async function queueLinesNaming(ws: Workspace, id: string): Promise<string[]> {
-  if (readSummary(ws)?.stamp !== tasksDirStamp(ws)) await loadQueue(ws);
+  // Current when its last end line names the folder's stamp (read from its tail, not by parsing it).
+  if (lastQueueStamp(ws) !== tasksDirStamp(ws)) await loadQueue(ws);
   // Searched as bytes: decoding the journal (13 MB at 100,000 tasks) to a string cost more than the search.
   const bytes = readBytes(ws, ws.taskQueueFile);
   if (bytes === undefined) return [];
