@@ -150,7 +150,7 @@ export function validateCycle(value: unknown, file: string): Cycle {
 const isNamed = (v: unknown) => typeof v === 'string' && isName(v);
 const WORKSTREAM_STATUS_SET: ReadonlySet<unknown> = new Set(WORKSTREAM_STATUSES);
 
-function isPlainWorkstream(w: unknown): w is Workstream {
+export function isPlainWorkstream(w: unknown): w is Workstream {
   return (
     isPlainObject(w) &&
     w.v === 1 &&
@@ -163,7 +163,7 @@ function isPlainWorkstream(w: unknown): w is Workstream {
   );
 }
 
-function isPlainAgent(a: unknown): a is Agent {
+export function isPlainAgent(a: unknown): a is Agent {
   return (
     isPlainObject(a) &&
     a.v === 1 &&
@@ -175,7 +175,7 @@ function isPlainAgent(a: unknown): a is Agent {
   );
 }
 
-function isPlainLock(l: unknown): l is Lock {
+export function isPlainLock(l: unknown): l is Lock {
   return (
     isPlainObject(l) &&
     l.v === 1 &&
