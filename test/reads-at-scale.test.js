@@ -229,7 +229,7 @@ test('status shows every claim with its title; titles are read again only for th
 
   const reads = async () => {
     const before = countTitleReads();
-    const got = await claimedTitles(ws, await loadSummary(ws));
+    const got = claimedTitles(ws, await loadSummary(ws));
     return { titles: ids.map((id) => got.get(id)), read: countTitleReads() - before };
   };
   assert.deepEqual(await reads(), { titles, read: 0 }, 'nothing changed: no task file read');

@@ -59,7 +59,7 @@ export async function statusSummary(
   const claims: ClaimSummary[] = [];
   const presence = loadPresence(ws);
   // Every claim is shown with its task's title: kept in a cache, read again for the tasks written since.
-  const titles = await claimedTitles(ws, summary);
+  const titles = claimedTitles(ws, summary);
   for (const entry of summary.claimed.values()) {
     const task = withPresence(entry, presence);
     const expired = !isClaimLive(task, now);

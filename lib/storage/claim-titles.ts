@@ -3,7 +3,6 @@ import { readRecords } from './record-kinds.js';
 import { DELETED, END } from './task-journals.js';
 import type { TaskSummary } from './task-summary.js';
 import { tasksDirStamp } from './task-index.js';
-import { tryWithWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
 /*
@@ -86,7 +85,7 @@ function writtenSince(ws: Workspace, offset: number, stamp: string): Set<string>
  * where its task was not written since, else from its file (read with readRecord's checks); the cache
  * is saved again when anything had to be read.
  */
-export async function claimedTitles(ws: Workspace, summary: TaskSummary): Promise<Map<string, string>> {
+export function claimedTitles(ws: Workspace, summary: TaskSummary): Map<string, string> {
   const ids = [...summary.claimed.keys()];
   const cached = readTitlesFile(ws);
   const known = new Map<string, string>();
@@ -109,17 +108,21 @@ export async function claimedTitles(ws: Workspace, summary: TaskSummary): Promis
     cached.stamp !== summary.stamp ||
     missing.length > 0 ||
     Object.keys(cached.titles).length !== ids.length;
+  // Saved without the workspace lock: the file is replaced whole (temp file and rename), and whichever
+  // save lands last pairs its titles with the stamp and journal position they were read at.
   if (stale && summary.stamp === tasksDirStamp(ws)) {
-    await tryWithWorkspaceLock(ws, () => {
-      if (tasksDirStamp(ws) !== summary.stamp) return;
-      const file: TitlesFile = {
-        v: TITLES_VERSION,
-        stamp: summary.stamp,
-        offset: journalEndAt(ws, summary.stamp),
-        titles: Object.fromEntries(titles),
-      };
+    const file: TitlesFile = {
+      v: TITLES_VERSION,
+      stamp: summary.stamp,
+      offset: journalEndAt(ws, summary.stamp),
+      titles: Object.fromEntries(titles),
+    };
+    try {
       writeText(ws, ws.claimTitlesFile, `${JSON.stringify(file)}\n`);
-    });
+    } catch (error) {
+      // A cache that cannot be saved (a read-only checkout) is read again next time, not an error.
+      if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
+    }
   }
   return titles;
 }
