@@ -15,15 +15,20 @@ const colorOn = !process.env.NO_COLOR && (Boolean(process.env.FORCE_COLOR) || pr
 
 let chalk: ChalkInstance | undefined;
 
+/** A style with colours off: the text as chalk at level 0 gives it (its arguments joined by spaces). */
+const unstyled = (...text: unknown[]) => (text.length === 1 ? String(text[0]) : text.join(' '));
+
 /**
- * Colours, off when NO_COLOR is set or stdout is not a terminal. chalk is loaded on first use, so
- * `--json` calls (what agents make) never pay for it.
+ * Colours, off when NO_COLOR is set or stdout is not a terminal. chalk is loaded on first use and
+ * only when colours are on (~15 ms), so `--json` calls (what agents make) and output to a pipe never
+ * pay for it.
  */
 export const c = new Proxy({} as ChalkInstance, {
   get(_target, key) {
+    if (!colorOn) return unstyled;
     if (!chalk) {
       const { Chalk } = createRequire(import.meta.url)('chalk') as typeof import('chalk');
-      chalk = new Chalk({ level: colorOn ? 1 : 0 });
+      chalk = new Chalk({ level: 1 });
     }
     return chalk[key as keyof ChalkInstance];
   },
@@ -125,6 +130,11 @@ export function safeJsonText(text: string): string {
 
 export function print(text = ''): void {
   process.stdout.write(`${terminalSafe(text)}\n`);
+}
+
+/** Prints lines as `print` prints each, in one write (a write per line costs a system call each). */
+export function printLines(lines: readonly string[]): void {
+  if (lines.length > 0) process.stdout.write(`${lines.map(terminalSafe).join('\n')}\n`);
 }
 
 export function warn(ctx: Context, message: string, code = 'WARNING'): void {

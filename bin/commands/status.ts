@@ -1,9 +1,22 @@
-import { type Context, ago, c, cell, print, printJson, printable, statusColor, table } from '../output.js';
+import {
+  type Context,
+  ago,
+  c,
+  cell,
+  printJson,
+  printLines,
+  printable,
+  statusColor,
+  table,
+} from '../output.js';
 import { perform } from '../operations.js';
 
 export async function statusCommand(ctx: Context) {
   const s = await perform(ctx, 'getStatus', {});
   if (ctx.json) return printJson(s);
+  // Printed as one write at the end: a line per claim, thousands of them, was a write each.
+  const out: string[] = [];
+  const print = (text: string) => out.push(text);
   print(c.bold(`orc workspace ${s.root}`));
   if (s.workstreams.length === 0) print('no workstreams yet: orc ws create <name>');
   else {
@@ -42,4 +55,5 @@ export async function statusCommand(ctx: Context) {
   }
   if (s.corruptEventLines)
     print(c.yellow(`events.jsonl has ${s.corruptEventLines} corrupt line(s): see orc events`));
+  printLines(out);
 }

@@ -1,7 +1,7 @@
 import { type AgentView, listAgents } from './agents.js';
 import { type OrcEvent, readEvents } from '../storage/index.js';
 import { type Lock, listLocks } from './locks.js';
-import { loadSummary, readRecord } from '../storage/index.js';
+import { claimedTitles, loadSummary } from '../storage/index.js';
 import { TASK_STATUSES, type TaskStatus } from '../records/index.js';
 import { isClaimLive } from './tasks.js';
 import { loadPresence, withPresence } from './presence.js';
@@ -58,6 +58,8 @@ export async function statusSummary(
   }
   const claims: ClaimSummary[] = [];
   const presence = loadPresence(ws);
+  // Every claim is shown with its task's title: kept in a cache, read again for the tasks written since.
+  const titles = claimedTitles(ws, summary);
   for (const entry of summary.claimed.values()) {
     const task = withPresence(entry, presence);
     const expired = !isClaimLive(task, now);
@@ -65,7 +67,7 @@ export async function statusSummary(
     if (c && expired && active.has(task.workstream) && depsDone(task.deps)) c.ready++;
     claims.push({
       task: task.id,
-      title: readRecord(ws, 'task', task.id)?.title ?? '',
+      title: titles.get(task.id) ?? '',
       agent: task.claim!.agent,
       expiresAt: task.claim!.expiresAt,
       expired,

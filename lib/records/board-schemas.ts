@@ -1,6 +1,16 @@
 import { isName } from '../shared/index.js';
 import { MAX_PRIORITY, MIN_PRIORITY } from './task-schema.js';
-import { type RecordSchema, lazySchema, stampOf, validateRecord } from './validate.js';
+import {
+  type RecordSchema,
+  isIsoStamp,
+  isListOf,
+  isPlainObject,
+  isStringOf,
+  isWholeIn,
+  lazySchema,
+  stampOf,
+  validateRecord,
+} from './validate.js';
 
 /*
  * The board's smaller records: workstreams, agents, locks and cycles (tasks have their own file). One
@@ -42,7 +52,7 @@ export const workstreamSchema = lazySchema((z) => {
 
 /** A workstream read from disk or a merge, or CORRUPT naming `file` and every problem by its field. */
 export function validateWorkstream(value: unknown, file: string): Workstream {
-  return validateRecord(workstreamSchema(), value, file, 'workstream');
+  return isPlainWorkstream(value) ? value : validateRecord(workstreamSchema(), value, file, 'workstream');
 }
 
 /** A registered agent, as stored in `state/agents/<id>.json`. */
@@ -70,7 +80,7 @@ export const agentSchema = lazySchema((z) => {
 
 /** An agent read from disk or a merge, or CORRUPT naming `file` and every problem by its field. */
 export function validateAgent(value: unknown, file: string): Agent {
-  return validateRecord(agentSchema(), value, file, 'agent');
+  return isPlainAgent(value) ? value : validateRecord(agentSchema(), value, file, 'agent');
 }
 
 /** A held resource lock, as stored in `state/locks/<slug>-<hash>.json`. */
@@ -99,7 +109,7 @@ export const lockSchema = lazySchema((z) => {
 
 /** A lock read from disk or a merge, or CORRUPT naming `file` and every problem by its field. */
 export function validateLock(value: unknown, file: string): Lock {
-  return validateRecord(lockSchema(), value, file, 'lock');
+  return isPlainLock(value) ? value : validateRecord(lockSchema(), value, file, 'lock');
 }
 
 /** A cycle: a round of planned work; results are collected per cycle. Stored in `state/cycles/`. */
@@ -134,4 +144,45 @@ export const cycleSchema = lazySchema(
 /** A cycle read from disk or a merge, or CORRUPT naming `file` and every problem by its field. */
 export function validateCycle(value: unknown, file: string): Cycle {
   return validateRecord(cycleSchema(), value, file, 'cycle');
+}
+
+// Plain checks (see validate.ts): true only for what the schema above accepts, without loading zod.
+const isNamed = (v: unknown) => typeof v === 'string' && isName(v);
+const WORKSTREAM_STATUS_SET: ReadonlySet<unknown> = new Set(WORKSTREAM_STATUSES);
+
+export function isPlainWorkstream(w: unknown): w is Workstream {
+  return (
+    isPlainObject(w) &&
+    w.v === 1 &&
+    isNamed(w.name) &&
+    typeof w.description === 'string' &&
+    isWholeIn(w.priority, MIN_PRIORITY, MAX_PRIORITY) &&
+    WORKSTREAM_STATUS_SET.has(w.status) &&
+    isIsoStamp(w.createdAt) &&
+    isIsoStamp(w.updatedAt)
+  );
+}
+
+export function isPlainAgent(a: unknown): a is Agent {
+  return (
+    isPlainObject(a) &&
+    a.v === 1 &&
+    isNamed(a.id) &&
+    isStringOf(a.role, 40, ONE_LINE) &&
+    isListOf(a.capabilities, (c) => isStringOf(c, 64, ONE_LINE)) &&
+    isIsoStamp(a.registeredAt) &&
+    isIsoStamp(a.lastSeen)
+  );
+}
+
+export function isPlainLock(l: unknown): l is Lock {
+  return (
+    isPlainObject(l) &&
+    l.v === 1 &&
+    isStringOf(l.resource, 200, ONE_LINE) &&
+    isNamed(l.owner) &&
+    isWholeIn(l.count, 1, Number.POSITIVE_INFINITY) &&
+    isIsoStamp(l.acquiredAt) &&
+    isIsoStamp(l.expiresAt)
+  );
 }

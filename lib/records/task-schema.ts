@@ -1,5 +1,15 @@
 import { MAX_TEXT, TASK_ID, checkText, hasControlChars, invalidInput, quote } from '../shared/index.js';
-import { type RecordSchema, lazySchema, stampOf, validateRecord } from './validate.js';
+import {
+  type RecordSchema,
+  isIsoStamp,
+  isListOf,
+  isPlainObject,
+  isStringOf,
+  isWholeIn,
+  lazySchema,
+  stampOf,
+  validateRecord,
+} from './validate.js';
 
 /** Task statuses; a claimed task is held under a lease. */
 export const TASK_STATUSES = ['open', 'claimed', 'done', 'failed', 'cancelled'] as const;
@@ -191,5 +201,61 @@ export const taskSchema = lazySchema((z) => {
 
 /** A task read from disk or a merge, or CORRUPT naming `file` and every problem by its field. */
 export function validateTask(value: unknown, file: string): Task {
-  return validateRecord(taskSchema(), value, file, 'task');
+  return isPlainTask(value) ? value : validateRecord(taskSchema(), value, file, 'task');
+}
+
+const isTaskName = (v: unknown) => isStringOf(v, Number.POSITIVE_INFINITY, NAME_PATTERN);
+const isLine = (v: unknown, max: number) => isStringOf(v, max, ONE_LINE);
+const isText = (v: unknown) => isStringOf(v, MAX_TEXT, TEXT);
+const isTaskId = (v: unknown) => isStringOf(v, Number.POSITIVE_INFINITY, TASK_ID);
+const isTag = (v: unknown) => isStringOf(v, Number.POSITIVE_INFINITY, TAG);
+const STATUS_SET: ReadonlySet<unknown> = new Set(TASK_STATUSES);
+
+function isPlainClaim(c: unknown): boolean {
+  return (
+    isPlainObject(c) &&
+    isTaskName(c.agent) &&
+    isLine(c.token, 100) &&
+    isIsoStamp(c.claimedAt) &&
+    isIsoStamp(c.expiresAt)
+  );
+}
+
+const isPlainNote = (n: unknown) =>
+  isPlainObject(n) && isLine(n.id, 64) && isIsoStamp(n.at) && isLine(n.by, 100) && isText(n.text);
+
+const isPlainLost = (l: unknown) =>
+  isPlainObject(l) &&
+  isTaskName(l.agent) &&
+  isLine(l.token, 100) &&
+  typeof l.claimedAt === 'string' &&
+  isTaskName(l.lostTo);
+
+/**
+ * A task as orc writes it, recognised without zod (see validate.ts's plain checks): true only for
+ * what taskSchema accepts; false sends the value to the schema.
+ */
+export function isPlainTask(value: unknown): value is Task {
+  if (!isPlainObject(value)) return false;
+  const t = value;
+  return (
+    t.v === 1 &&
+    isTaskId(t.id) &&
+    isTaskName(t.workstream) &&
+    isLine(t.title, 200) &&
+    isText(t.description) &&
+    isWholeIn(t.priority, MIN_PRIORITY, MAX_PRIORITY) &&
+    STATUS_SET.has(t.status) &&
+    isListOf(t.tags, isTag) &&
+    isListOf(t.deps, isTaskId) &&
+    (t.claim === null ? t.status !== 'claimed' : t.status === 'claimed' && isPlainClaim(t.claim)) &&
+    isWholeIn(t.attempts, 0, Number.POSITIVE_INFINITY) &&
+    (t.result === null || isText(t.result)) &&
+    (t.reason === null || isText(t.reason)) &&
+    isLine(t.createdBy, 100) &&
+    isIsoStamp(t.createdAt) &&
+    isIsoStamp(t.updatedAt) &&
+    (t.notes === undefined || isListOf(t.notes, isPlainNote)) &&
+    (t.lost === undefined || isListOf(t.lost, isPlainLost))
+  );
 }

@@ -18,3 +18,4 @@ export * from './folder-stamps.js';
 export * from './workspace-lock.js';
 export * from './workspace.js';
 export * from './data-dir.js';
+export * from './claim-titles.js';

@@ -60,6 +60,51 @@ export function* readLinesBackward(
   yield { text: pending.length === 0 ? '' : joined(pending).toString('utf8'), offset: from };
 }
 
+/** Some consecutive lines of a file: their text (joined by `\n`), and the lines themselves, last first. */
+export interface LineBlock {
+  text: string;
+  lines: () => Iterable<FileLine>;
+}
+
+/**
+ * The lines of `[from, to)` as readLinesBackward gives them, in blocks (the whole lines of a chunk,
+ * decoded at once; a line that spans chunks on its own), so that a caller looking for a few lines can
+ * pass over a block after one search of its text instead of a step per line.
+ */
+export function* readLineBlocksBackward(
+  ws: Rooted,
+  path: string,
+  from: number,
+  to: number,
+  chunk = BACKWARD_CHUNK,
+): Generator<LineBlock> {
+  const single = (line: FileLine): LineBlock => ({ text: line.text, lines: () => [line] });
+  let pending: Buffer[] = [];
+  let pos = to;
+  while (pos > from) {
+    const start = Math.max(from, pos - chunk);
+    const buffer = readRange(ws, path, start, pos - start);
+    pos = start;
+    const last = buffer.lastIndexOf(NEWLINE);
+    if (last === -1) {
+      pending.unshift(buffer);
+      continue;
+    }
+    yield single({
+      text: joined([buffer.subarray(last + 1), ...pending]).toString('utf8'),
+      offset: start + last + 1,
+    });
+    const first = buffer.indexOf(NEWLINE);
+    pending = [buffer.subarray(0, first)];
+    if (first < last)
+      yield {
+        text: buffer.toString('utf8', first + 1, last),
+        lines: () => wholeLinesBackward(buffer, start, first + 1, last),
+      };
+  }
+  yield single({ text: pending.length === 0 ? '' : joined(pending).toString('utf8'), offset: from });
+}
+
 /** The lines of `buffer[begin, end)` (which ends before a newline) from the last, `base` being its offset. */
 function* wholeLinesBackward(buffer: Buffer, base: number, begin: number, end: number): Generator<FileLine> {
   const text = buffer.toString('utf8', begin, end);

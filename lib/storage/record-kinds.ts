@@ -22,8 +22,8 @@ import {
   validateWorkstream,
 } from '../records/index.js';
 import { OrcError, quote, resourceFileName } from '../shared/index.js';
-import { listFolder, workspaceRelative } from './files.js';
-import { readJsonIfExists } from './json-file.js';
+import { listFolder, readTextsIn, workspaceRelative } from './files.js';
+import { parseJson, readJsonIfExists } from './json-file.js';
 import { type Workspace, workspaceAt } from './workspace.js';
 
 /*
@@ -319,6 +319,42 @@ export function readRecord<K extends RecordKindName>(
   const kind = RECORD_KINDS[name] as RecordKind<RecordTypes[K]>;
   const path = join(ws[kind.folder], kind.fileNameOf(key));
   return readRecordFile(ws, kind, path, workspaceRelative(ws, path));
+}
+
+/**
+ * The records of a kind with these keys, as readRecord reads each (the same checks and errors), by
+ * key; a key with no file is left out. The folder is confined once for all of them, not once per file:
+ * status reads the title of every claimed task (thousands) this way.
+ */
+export function readRecords<K extends RecordKindName>(
+  ws: Workspace,
+  name: K,
+  keys: readonly string[],
+): Map<string, RecordTypes[K]> {
+  const kind = RECORD_KINDS[name] as RecordKind<RecordTypes[K]>;
+  if (kind.within) throw new Error(`${kind.noun} records are read by their ${kind.within.parent}`);
+  const folder = ws[kind.folder];
+  const byName = new Map(keys.map((key) => [kind.fileNameOf(key), key]));
+  let texts: Map<string, string>;
+  try {
+    texts = readTextsIn(ws, folder, [...byName.keys()]);
+  } catch (error) {
+    if (error instanceof OrcError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    const label = workspaceRelative(ws, folder);
+    throw new OrcError('CORRUPT', `${label} cannot be read: ${code}: move it away or run \`orc doctor\``, {
+      cause: error,
+      details: { file: label },
+    });
+  }
+  const records = new Map<string, RecordTypes[K]>();
+  const base = workspaceRelative(ws, folder);
+  for (const [fileName, text] of texts) {
+    const label = `${base}/${fileName}`;
+    records.set(byName.get(fileName)!, validateRecordFile(kind, parseJson<unknown>(text, label), label));
+  }
+  return records;
 }
 
 /** What readRecordIn needs of a mutation: its workspace and its reads, which see its own writes. */

@@ -58,6 +58,8 @@ export interface Workspace {
   readonly taskQueueFile: string;
   /** The board at a glance (counts, claims, the most urgent open tasks), kept with the task index. */
   readonly taskSummaryFile: string;
+  /** The titles of the claimed tasks, for status (see claim-titles.ts). */
+  readonly claimTitlesFile: string;
   /** The board settings of orchestrator.yaml, parsed once per change of the file. */
   readonly boardCacheFile: string;
   /** Size and mtime of events.jsonl when orc last checked it for merge damage. */
@@ -109,6 +111,7 @@ export function workspaceAt(root: string): Workspace {
     taskIndexFile: join(localDir, 'tasks.index.jsonl'),
     taskQueueFile: join(localDir, 'tasks.queue.tsv'),
     taskSummaryFile: join(localDir, 'tasks.summary.json'),
+    claimTitlesFile: join(localDir, 'tasks.titles.json'),
     boardCacheFile: join(localDir, 'board.cache.json'),
     eventsStampFile: join(localDir, 'events.stamp'),
     serveTokenFile: join(localDir, 'serve-token'),
