@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { newId } from '../shared/index.js';
 import { readText, readTextsIn } from '../storage/index.js';
-import { type KnowledgeFile, contentHash, walkKnowledge } from './knowledge-files.js';
+import { type KnowledgeFile, contentHash } from './knowledge-files.js';
+import { type ScanLevel, foldersUnchanged, sameStamps, scanKnowledge } from './knowledge-scan.js';
 import { analyseDocument, chunkPlaces, termCounts } from './knowledge-analysis.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 import { deletedTest, rankBm25 } from './knowledge-ranking.js';
@@ -14,9 +15,11 @@ import {
   baseDamage,
   baseFiles,
   inspectIndexState,
+  readFolderStamps,
   readIndexState,
   removeOtherBases,
   writeBase,
+  writeFolderStamps,
   writeIndexState,
 } from './knowledge-index-files.js';
 import { withLocalLock } from '../storage/index.js';
@@ -49,6 +52,12 @@ export interface RefreshOptions {
   maxAgeMs?: number;
   /** Ignore the index on disk and build it again. */
   full?: boolean;
+  /**
+   * How closely knowledge/ is checked (see knowledge-scan.ts): `files` (the default) sees every
+   * change, an edit in place too; `folders` trusts the folders whose entries did not change, and
+   * misses an edit in place until its folder changes or a `files` check runs.
+   */
+  check?: 'folders' | 'files';
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -104,6 +113,13 @@ function pendingChanges(
   return pending;
 }
 
+let documentsRead = 0;
+
+/** How many documents this process's index refreshes have read (tests: an unchanged base reads none). */
+export function countKnowledgeDocumentsRead(): number {
+  return documentsRead;
+}
+
 /** The texts of knowledge files, read folder by folder (a folder confined once, not once per file). */
 function readKnowledgeTexts(ws: Workspace, files: KnowledgeFile[]): Map<string, string> {
   const byFolder = new Map<string, string[]>();
@@ -115,6 +131,7 @@ function readKnowledgeTexts(ws: Workspace, files: KnowledgeFile[]): Map<string, 
     else byFolder.set(folder, [file.slice(slash + 1)]);
   }
   const texts = new Map<string, string>();
+  documentsRead += files.length;
   for (const [folder, names] of byFolder) {
     const read = readTextsIn(ws, join(ws.knowledgeDir, folder), names);
     for (const [name, text] of read) texts.set(folder ? `${folder}/${name}` : name, text);
@@ -129,28 +146,43 @@ const isEmpty = (p: Pending) => p.changed.length + p.touched.length + p.removed.
  * documents go into the overlay (or everything into a new base) under the index lock.
  */
 export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}): Promise<RefreshResult> {
-  const quick = options.full || options.verify ? undefined : readIndexState(ws);
+  const level: ScanLevel = options.full || options.verify ? 'walk' : (options.check ?? 'files');
+  const onDisk = level === 'walk' ? undefined : inspectIndexState(ws);
+  // An index of an older format is written anew, under the lock, even when nothing changed.
+  const quick = onDisk?.outdated ? undefined : onDisk?.state;
   if (quick) {
     const recent = Date.now() - (checkedAt.get(ws.root) ?? 0) < (options.maxAgeMs ?? 0);
     if (recent) return { state: quick, changed: [], removed: [], rebuilt: false };
-    const pending = pendingChanges(ws, quick, walkKnowledge(ws), false);
+    const recorded = readFolderStamps(ws, quick);
+    if (level === 'folders' && foldersUnchanged(ws, recorded))
+      return { state: quick, changed: [], removed: [], rebuilt: false };
+    const scan = scanKnowledge(ws, quick.docs, recorded, level);
+    const pending = pendingChanges(ws, quick, scan.files, false);
     if (isEmpty(pending)) {
-      checkedAt.set(ws.root, Date.now());
+      // Folders that settled since (or stamps of an index written before stamps were): recorded
+      // outside the lock, which is safe: stamps of an older generation than the index are ignored.
+      if (!sameStamps(recorded, scan.folders)) writeFolderStamps(ws, quick, scan.folders);
+      if (level === 'files') checkedAt.set(ws.root, Date.now());
       return { state: quick, changed: [], removed: [], rebuilt: false };
     }
   }
   return withLocalLock(ws, 'knowledge', () => {
-    const files = walkKnowledge(ws);
-    const stored = options.full ? {} : inspectIndexState(ws);
+    const stored = options.full ? { outdated: false } : inspectIndexState(ws);
     let current = stored.state;
     let repaired = stored.damage;
     if (current && options.verify) {
       repaired = baseDamage(ws, current);
       if (repaired) current = undefined;
     }
+    const recorded = current ? readFolderStamps(ws, current) : undefined;
+    const scan = scanKnowledge(ws, current?.docs ?? {}, recorded, level);
+    const files = scan.files;
     const pending = pendingChanges(ws, current, files, Boolean(options.verify));
     const changed = pending.changed.map((c) => c.file.file);
-    if (current && isEmpty(pending)) return { state: current, changed, removed: [], rebuilt: false };
+    if (current && isEmpty(pending) && !stored.outdated) {
+      if (!sameStamps(recorded, scan.folders)) writeFolderStamps(ws, current, scan.folders);
+      return { state: current, changed, removed: [], rebuilt: false };
+    }
     let state: IndexState;
     let rebuilt = false;
     if (current && !needsRebuild(current, pending)) {
@@ -161,8 +193,9 @@ export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}):
     }
     state.generation = (current?.generation ?? 0) + 1;
     writeIndexState(ws, state);
+    writeFolderStamps(ws, state, scan.folders);
     if (rebuilt) removeOtherBases(ws, state.base);
-    checkedAt.set(ws.root, Date.now());
+    if (level !== 'folders') checkedAt.set(ws.root, Date.now());
     return { state, changed, removed: pending.removed, rebuilt, ...(repaired ? { repaired } : {}) };
   });
 }
@@ -238,7 +271,11 @@ function buildBase(
   const docs: Record<string, IndexedDocument> = {};
   let totalLength = 0;
   files.forEach((file, i) => {
-    const text = texts.get(file.file) ?? readText(ws, join(ws.knowledgeDir, file.file));
+    let text = texts.get(file.file);
+    if (text === undefined) {
+      documentsRead++;
+      text = readText(ws, join(ws.knowledgeDir, file.file));
+    }
     if (text === undefined) return; // removed meanwhile
     const analysed = analyseDocument(file.file, text);
     const first = chunks.length;

@@ -134,12 +134,17 @@ export interface KnowledgeProgress {
   onWarning?: (message: string) => void;
 }
 
-/** Every document (not archive/), sorted by name, from the index (refreshed first). */
+/**
+ * Every document (not archive/), sorted by name, from the index, refreshed first by its folders: a
+ * document added, removed, renamed or written atomically (orc, git, most editors) is listed as it is
+ * now without a stat of every document; one rewritten in place shows its new fields once its folder
+ * changes or a search or `kb reindex` has seen it (see knowledge-scan.ts).
+ */
 export async function listKnowledge(
   ws: Workspace,
   options: KnowledgeProgress = {},
 ): Promise<KnowledgeEntry[]> {
-  const { state } = await refreshIndex(ws, { onProgress: progressOf(options, 'index') });
+  const { state } = await refreshIndex(ws, { check: 'folders', onProgress: progressOf(options, 'index') });
   return Object.entries(state.docs)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([file, doc]) => ({
