@@ -58,64 +58,54 @@ export function encodeDocs(docs: Record<string, IndexedDocument>): DocColumns {
 }
 
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-const isText = (v: unknown): v is string => typeof v === 'string';
 const isDocFile = (v: unknown) => typeof v === 'string' && /\.md$/i.test(v); // never __proto__
-const isTextOrNull = (v: unknown) => v === null || typeof v === 'string';
+const isTextOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
+const isTags = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');
 
-/** Whether `value` is an array of `length` items that all pass `test`. */
-function isColumn(value: unknown, length: number, test: (v: unknown) => boolean): value is unknown[] {
-  if (!Array.isArray(value) || value.length !== length) return false;
-  for (const v of value) if (!test(v)) return false;
-  return true;
-}
+const COLUMNS = ['file', 'hash', 'mtimeMs', 'size', 'title', 'tags', 'author', 'updated', 'recalls'];
 
-/** The documents of a stored index, or undefined when its columns are not what format 3 writes. */
+/**
+ * The documents of a stored index, or undefined when its columns are not what format 3 writes:
+ * checked and built in one pass.
+ */
 export function decodeDocs(stored: unknown): Record<string, IndexedDocument> | undefined {
   if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return undefined;
-  const c = stored as Record<string, unknown>;
-  if (!Array.isArray(c.file)) return undefined;
-  const n = c.file.length;
-  const ok =
-    isColumn(c.file, n, isDocFile) &&
-    isColumn(c.hash, n, isText) &&
-    isColumn(c.mtimeMs, n, (v) => typeof v === 'number') &&
-    isColumn(c.size, n, isCount) &&
-    isColumn(c.title, n, isText) &&
-    isColumn(c.tags, n, (v) => Array.isArray(v) && v.every(isText)) &&
-    isColumn(c.author, n, isTextOrNull) &&
-    isColumn(c.updated, n, isTextOrNull) &&
-    isColumn(c.recalls, n, (v) => v === null || isCount(v)) &&
-    isColumn(c.problem, n, isTextOrNull) &&
-    isColumn(c.chunks, n, isCount) &&
-    isColumn(c.base, 3 * n, (v) => v === -1 || isCount(v));
-  if (!ok) return undefined;
+  const c = stored as Record<string, unknown[]>;
+  const n = Array.isArray(c.file) ? c.file.length : -1;
+  for (const name of [...COLUMNS, 'problem', 'chunks'])
+    if (!Array.isArray(c[name]) || c[name].length !== n) return undefined;
+  if (!Array.isArray(c.base) || c.base.length !== 3 * n) return undefined;
   const columns = c as unknown as DocColumns;
   const docs: Record<string, IndexedDocument> = {};
   for (let i = 0; i < n; i++) {
-    const doc: IndexedDocument = {
-      hash: columns.hash[i]!,
-      title: columns.title[i]!,
-      tags: columns.tags[i]!,
-      chunks: columns.chunks[i]!,
-      mtimeMs: columns.mtimeMs[i]!,
-      size: columns.size[i]!,
-    };
+    const file = columns.file[i];
+    const hash = columns.hash[i];
+    const mtimeMs = columns.mtimeMs[i];
+    const size = columns.size[i];
+    const title = columns.title[i];
+    const tags = columns.tags[i];
+    const chunks = columns.chunks[i];
+    if (!isDocFile(file) || typeof hash !== 'string' || typeof mtimeMs !== 'number') return undefined;
+    if (!isCount(size) || typeof title !== 'string' || !isTags(tags) || !isCount(chunks)) return undefined;
+    const doc: IndexedDocument = { hash, title, tags, chunks, mtimeMs, size };
     const author = columns.author[i];
     const updated = columns.updated[i];
     const recalls = columns.recalls[i];
     const problem = columns.problem[i];
-    if (author !== null && author !== undefined) doc.author = author;
-    if (updated !== null && updated !== undefined) doc.updated = updated;
-    if (recalls !== null && recalls !== undefined) doc.recalls = recalls;
-    if (problem !== null && problem !== undefined) doc.problem = problem;
-    const first = columns.base[3 * i]!;
-    if (first !== -1) {
-      const count = columns.base[3 * i + 1]!;
-      const length = columns.base[3 * i + 2]!;
-      if (count === -1 || length === -1) return undefined;
+    if (!isTextOrNull(author) || !isTextOrNull(updated) || !isTextOrNull(problem)) return undefined;
+    if (!(recalls === null || isCount(recalls))) return undefined;
+    if (author !== null) doc.author = author;
+    if (updated !== null) doc.updated = updated;
+    if (recalls !== null) doc.recalls = recalls;
+    if (problem !== null) doc.problem = problem;
+    const first = columns.base[3 * i];
+    const count = columns.base[3 * i + 1];
+    const length = columns.base[3 * i + 2];
+    if (first !== -1 || count !== -1 || length !== -1) {
+      if (!isCount(first) || !isCount(count) || !isCount(length)) return undefined;
       doc.base = [first, count, length];
     }
-    docs[columns.file[i]!] = doc;
+    docs[file as string] = doc;
   }
   return docs;
 }

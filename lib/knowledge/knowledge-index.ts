@@ -90,6 +90,8 @@ function pendingChanges(
   state: IndexState | undefined,
   files: KnowledgeFile[],
   verify: boolean,
+  /** Texts read by an earlier check of this refresh: used again while the file's size and mtime hold. */
+  earlier?: Pending,
 ) {
   const pending: Pending = { changed: [], touched: [], removed: [] };
   const seen = new Set<string>();
@@ -100,8 +102,17 @@ function pendingChanges(
     if (known && !verify && known.mtimeMs === file.mtimeMs && known.size === file.size) continue;
     suspects.push(file);
   }
-  const texts = readKnowledgeTexts(ws, suspects);
+  const read = new Map<string, string>();
+  for (const { file, text } of earlier?.changed ?? [])
+    read.set(`${file.file}\0${file.mtimeMs}\0${file.size}`, text);
+  const again = (file: KnowledgeFile) => read.get(`${file.file}\0${file.mtimeMs}\0${file.size}`);
+  const texts = readKnowledgeTexts(
+    ws,
+    suspects.filter((file) => again(file) === undefined),
+  );
   for (const file of suspects) {
+    const earlierText = again(file);
+    if (earlierText !== undefined) texts.set(file.file, earlierText);
     const text = texts.get(file.file);
     if (text === undefined) continue; // removed while we walked: the next refresh sees it gone
     const known = state?.docs[file.file];
@@ -150,6 +161,7 @@ export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}):
   const onDisk = level === 'walk' ? undefined : inspectIndexState(ws);
   // An index of an older format is written anew, under the lock, even when nothing changed.
   const quick = onDisk?.outdated ? undefined : onDisk?.state;
+  let outside: Pending | undefined;
   if (quick) {
     const recent = Date.now() - (checkedAt.get(ws.root) ?? 0) < (options.maxAgeMs ?? 0);
     if (recent) return { state: quick, changed: [], removed: [], rebuilt: false };
@@ -157,8 +169,8 @@ export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}):
     if (level === 'folders' && foldersUnchanged(ws, recorded))
       return { state: quick, changed: [], removed: [], rebuilt: false };
     const scan = scanKnowledge(ws, quick.docs, recorded, level);
-    const pending = pendingChanges(ws, quick, scan.files, false);
-    if (isEmpty(pending)) {
+    outside = pendingChanges(ws, quick, scan.files, false);
+    if (isEmpty(outside)) {
       // Folders that settled since (or stamps of an index written before stamps were): recorded
       // outside the lock, which is safe: stamps of an older generation than the index are ignored.
       if (!sameStamps(recorded, scan.folders)) writeFolderStamps(ws, quick, scan.folders);
@@ -177,7 +189,7 @@ export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}):
     const recorded = current ? readFolderStamps(ws, current) : undefined;
     const scan = scanKnowledge(ws, current?.docs ?? {}, recorded, level);
     const files = scan.files;
-    const pending = pendingChanges(ws, current, files, Boolean(options.verify));
+    const pending = pendingChanges(ws, current, files, Boolean(options.verify), outside);
     const changed = pending.changed.map((c) => c.file.file);
     if (current && isEmpty(pending) && !stored.outdated) {
       if (!sameStamps(recorded, scan.folders)) writeFolderStamps(ws, current, scan.folders);
@@ -374,10 +386,7 @@ function basePlaces(
   state: IndexState,
   base: ReturnType<typeof baseFiles>,
 ): (key: number) => ChunkRef {
-  const ranges: [first: number, count: number, doc: string][] = [];
-  for (const [doc, entry] of Object.entries(state.docs))
-    if (entry.base) ranges.push([entry.base[0], entry.base[1], doc]);
-  ranges.sort((a, b) => a[0] - b[0]);
+  const ranges = baseRanges(state);
   const byDoc = new Map<string, ChunkRef[] | undefined>();
   const fromTable = (key: number): ChunkRef => {
     const [doc, heading, from, to, len, hash] = base.chunks()[key]!;
@@ -403,6 +412,26 @@ function basePlaces(
     const place = byDoc.get(doc)?.[key - first];
     return place ? { ...place, len: base.lengths()[key]! } : fromTable(key);
   };
+}
+
+// The base ranges of each index state read (a search asks once per query; 10,000 documents a state).
+const rangesOf = new WeakMap<IndexState, [first: number, count: number, doc: string][]>();
+
+/** The documents' base chunk ranges, by first chunk: in the order buildBase gave them, mostly. */
+function baseRanges(state: IndexState): [first: number, count: number, doc: string][] {
+  let ranges = rangesOf.get(state);
+  if (ranges) return ranges;
+  ranges = [];
+  let sorted = true;
+  for (const doc in state.docs) {
+    const base = state.docs[doc]!.base;
+    if (!base) continue;
+    if (ranges.length > 0 && ranges[ranges.length - 1]![0] > base[0]) sorted = false;
+    ranges.push([base[0], base[1], doc]);
+  }
+  if (!sorted) ranges.sort((a, b) => a[0] - b[0]);
+  rangesOf.set(state, ranges);
+  return ranges;
 }
 
 /** Every live chunk (for embedding): base chunks not replaced, then the overlay. */

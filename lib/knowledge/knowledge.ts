@@ -145,17 +145,18 @@ export async function listKnowledge(
   options: KnowledgeProgress = {},
 ): Promise<KnowledgeEntry[]> {
   const { state } = await refreshIndex(ws, { check: 'folders', onProgress: progressOf(options, 'index') });
-  return Object.entries(state.docs)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([file, doc]) => ({
-      name: displayName(file),
-      title: doc.title,
-      tags: doc.tags,
-      ...(doc.author ? { author: doc.author } : {}),
-      ...(doc.updated ? { updated: doc.updated } : {}),
-      size: doc.size,
-      ...(doc.problem ? { problem: doc.problem } : {}),
-    }));
+  // 10,000 entries a list: built field by field (object spreads cost several times more).
+  const files = Object.keys(state.docs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return files.map((file) => {
+    const doc = state.docs[file]!;
+    // Keys in the order the JSON has always printed them.
+    const entry = { name: displayName(file), title: doc.title, tags: doc.tags } as KnowledgeEntry;
+    if (doc.author) entry.author = doc.author;
+    if (doc.updated) entry.updated = doc.updated;
+    entry.size = doc.size;
+    if (doc.problem) entry.problem = doc.problem;
+    return entry;
+  });
 }
 
 export interface ReindexOptions extends KnowledgeProgress {
