@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, utimesSync, w
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { countKnowledgeDocumentsRead, refreshIndex } from '../dist/lib/knowledge/index.js';
-import { workspaceAt } from '../dist/lib/index.js';
+import { searchKnowledge, workspaceAt } from '../dist/lib/index.js';
 import { orcJson, tempWorkspace } from './helpers.js';
 
 const doc = (title, body = 'Some text about the wombat.') =>
@@ -164,4 +164,24 @@ test('an index of format 2 (one object per document) is read, and written anew a
   assert.equal(migrated.base, stored.base, 'migrated, not rebuilt');
   assert.deepEqual(migrated.docs, stored.docs);
   assert.equal(orcJson(dir, ['kb', 'search', 'wombat']).hits.length, 5);
+});
+
+test('a hit placed lazily in a damaged index: the search runs again and the index is rebuilt', async (t) => {
+  const dir = tempWorkspace(t);
+  writeDocs(dir);
+  writeFileSync(
+    join(dir, 'knowledge', 'notes', 'd2.md'),
+    doc('Doc 2', 'The quokka sleeps.\n\n## Later\n\nMore quokka.'),
+  );
+  const ws = workspaceAt(dir);
+  const first = await searchKnowledge(ws, 'quokka', { freshnessMs: 60_000 });
+  assert.equal(first.hits[0].name, 'notes/d2');
+  // Changed since this process checked the files (so its hits are placed by the chunk table), and the
+  // chunk table garbled: the placing fails, the search is asked again and the index rebuilt.
+  writeFileSync(join(dir, 'knowledge', 'notes', 'd2.md'), doc('Doc 2', 'Lines above.\n\nThe quokka sleeps.'));
+  const { base } = JSON.parse(readFileSync(join(dir, '.orc', 'knowledge', 'index.json'), 'utf8'));
+  writeFileSync(join(dir, '.orc', 'knowledge', `base-${base}`, 'chunks.json'), '[garbled');
+  const again = await searchKnowledge(ws, 'quokka', { freshnessMs: 60_000 });
+  assert.equal(again.hits[0].name, 'notes/d2');
+  assert.notEqual(JSON.parse(readFileSync(join(dir, '.orc', 'knowledge', 'index.json'), 'utf8')).base, base);
 });

@@ -352,8 +352,18 @@ export interface ScoredChunk {
   score: number;
 }
 
-/** BM25 over live chunks of base and overlay (see rankBm25); best first, at most `limit`. */
-export function searchIndex(ws: Workspace, state: IndexState, query: string, limit: number): ScoredChunk[] {
+/**
+ * BM25 over live chunks of base and overlay (see rankBm25); best first, at most `limit`. With `lazy`,
+ * a chunk is placed in its document when first read (a search that stops at its fifth document reads
+ * those, not the fifty `limit` asks for); a damaged chunk table is then an IndexDamage at that read.
+ */
+export function searchIndex(
+  ws: Workspace,
+  state: IndexState,
+  query: string,
+  limit: number,
+  options: { lazy?: boolean } = {},
+): ScoredChunk[] {
   const queryTerms = [...new Set(terms(query))];
   if (queryTerms.length === 0) return [];
   const base = state.base ? baseFiles(ws, state as IndexState & { base: string }) : undefined;
@@ -367,12 +377,21 @@ export function searchIndex(ws: Workspace, state: IndexState, query: string, lim
     limit,
   );
   const placeOf = base ? basePlaces(ws, state, base) : undefined;
+  const place = (key: number): ChunkRef => {
+    if (key >= 0) return placeOf!(key);
+    const { tf: _tf, ...chunk } = state.overlay[-key - 1]!;
+    return chunk;
+  };
+  if (!options.lazy) return ranked.map(({ key, score }) => ({ chunk: place(key), score }));
   return ranked.map(({ key, score }) => {
-    if (key < 0) {
-      const { tf: _tf, ...chunk } = state.overlay[-key - 1]!;
-      return { chunk, score };
-    }
-    return { chunk: placeOf!(key), score };
+    let chunk: ChunkRef | undefined;
+    return {
+      get chunk() {
+        chunk ??= place(key);
+        return chunk;
+      },
+      score,
+    };
   });
 }
 

@@ -5,6 +5,7 @@ import { chunkPlaces } from './knowledge-analysis.js';
 import { contentHash } from './knowledge-files.js';
 import type { ChunkRef } from './knowledge-records.js';
 import {
+  IndexDamage,
   type IndexState,
   type ScoredChunk,
   invalidateFreshness,
@@ -227,7 +228,24 @@ export interface SearchResult {
  * provider that fails is a warning and the answer is lexical.
  */
 export async function searchKnowledge(ws: Workspace, query: string, options: SearchOptions = {}) {
-  const { scored, state, mode, warnings } = await rankChunks(ws, query, options);
+  return withPlacesRepaired((lazy) => searchOnce(ws, query, options, lazy));
+}
+
+/**
+ * Runs a search whose hits are placed lazily (see searchIndex); when a hit's placing finds the index
+ * damaged, runs it again placing every hit first, where a damaged index is rebuilt (withIndexRepair).
+ */
+async function withPlacesRepaired<T>(search: (lazy: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await search(true);
+  } catch (error) {
+    if (!(error instanceof IndexDamage)) throw error;
+    return search(false);
+  }
+}
+
+async function searchOnce(ws: Workspace, query: string, options: SearchOptions, lazy: boolean) {
+  const { scored, state, mode, warnings } = await rankChunks(ws, query, options, lazy);
   const k = options.k ?? 5;
   const hits: KnowledgeHit[] = [];
   const seen = new Set<string>();
@@ -265,7 +283,11 @@ export async function knowledgePassages(
   query: string,
   options: SearchOptions = {},
 ): Promise<{ passages: KnowledgePassage[]; warnings: string[] }> {
-  const { scored, warnings } = await rankChunks(ws, query, options);
+  return withPlacesRepaired((lazy) => passagesOnce(ws, query, options, lazy));
+}
+
+async function passagesOnce(ws: Workspace, query: string, options: SearchOptions, lazy: boolean) {
+  const { scored, warnings } = await rankChunks(ws, query, options, lazy);
   const passages: KnowledgePassage[] = [];
   for (const { chunk, score } of scored) {
     if (options.exclude?.(displayName(chunk.doc))) continue;
@@ -283,7 +305,7 @@ export async function knowledgePassages(
   return { passages, warnings };
 }
 
-async function rankChunks(ws: Workspace, query: string, options: SearchOptions) {
+async function rankChunks(ws: Workspace, query: string, options: SearchOptions, lazy: boolean) {
   if (typeof query !== 'string' || query.trim() === '') throw invalidInput('the query is empty');
   const k = Math.max(1, options.k ?? 5);
   if (!Number.isInteger(k) || k > 1000) throw invalidInput('-k must be a whole number from 1 to 1000');
@@ -309,7 +331,7 @@ async function rankChunks(ws: Workspace, query: string, options: SearchOptions) 
   // A damaged index file (or one a concurrent rebuild removed) is rebuilt and the query asked again.
   let lexical: ScoredChunk[];
   ({ state, value: lexical } = await withIndexRepair(ws, state, (s) =>
-    mode === 'semantic' ? [] : searchIndex(ws, s, query, depth),
+    mode === 'semantic' ? [] : searchIndex(ws, s, query, depth, { lazy: lazy && mode === 'lexical' }),
   ));
   let scored = lexical;
   if (mode !== 'lexical' && settings.embeddings) {
