@@ -64,48 +64,80 @@ const isTags = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) =>
 
 const COLUMNS = ['file', 'hash', 'mtimeMs', 'size', 'title', 'tags', 'author', 'updated', 'recalls'];
 
-/**
- * The documents of a stored index, or undefined when its columns are not what format 3 writes:
- * checked and built in one pass.
- */
-export function decodeDocs(stored: unknown): Record<string, IndexedDocument> | undefined {
-  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return undefined;
+/** Whether stored columns are what format 3 writes: every column as long, every value of its type. */
+export function areDocColumns(stored: unknown): stored is DocColumns {
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return false;
   const c = stored as Record<string, unknown[]>;
   const n = Array.isArray(c.file) ? c.file.length : -1;
   for (const name of [...COLUMNS, 'problem', 'chunks'])
-    if (!Array.isArray(c[name]) || c[name].length !== n) return undefined;
-  if (!Array.isArray(c.base) || c.base.length !== 3 * n) return undefined;
-  const columns = c as unknown as DocColumns;
-  const docs: Record<string, IndexedDocument> = {};
+    if (!Array.isArray(c[name]) || c[name].length !== n) return false;
+  if (!Array.isArray(c.base) || c.base.length !== 3 * n) return false;
+  const { file, hash, mtimeMs, size, title, tags, author, updated, recalls, problem, chunks, base } =
+    c as Record<keyof DocColumns, unknown[]>;
   for (let i = 0; i < n; i++) {
-    const file = columns.file[i];
-    const hash = columns.hash[i];
-    const mtimeMs = columns.mtimeMs[i];
-    const size = columns.size[i];
-    const title = columns.title[i];
-    const tags = columns.tags[i];
-    const chunks = columns.chunks[i];
-    if (!isDocFile(file) || typeof hash !== 'string' || typeof mtimeMs !== 'number') return undefined;
-    if (!isCount(size) || typeof title !== 'string' || !isTags(tags) || !isCount(chunks)) return undefined;
-    const doc: IndexedDocument = { hash, title, tags, chunks, mtimeMs, size };
+    if (!isDocFile(file[i]) || typeof hash[i] !== 'string' || typeof mtimeMs[i] !== 'number') return false;
+    if (!isCount(size[i]) || typeof title[i] !== 'string' || !isTags(tags[i]) || !isCount(chunks[i]))
+      return false;
+    if (!isTextOrNull(author[i]) || !isTextOrNull(updated[i]) || !isTextOrNull(problem[i])) return false;
+    if (!(recalls[i] === null || isCount(recalls[i]))) return false;
+    const range = [base[3 * i], base[3 * i + 1], base[3 * i + 2]];
+    if (!(range.every((v) => v === -1) || range.every(isCount))) return false;
+  }
+  return true;
+}
+
+/** One object per document, from columns that areDocColumns accepted. */
+export function decodeDocs(columns: DocColumns): Record<string, IndexedDocument> {
+  const docs: Record<string, IndexedDocument> = {};
+  for (let i = 0; i < columns.file.length; i++) {
+    const doc: IndexedDocument = {
+      hash: columns.hash[i]!,
+      title: columns.title[i]!,
+      tags: columns.tags[i]!,
+      chunks: columns.chunks[i]!,
+      mtimeMs: columns.mtimeMs[i]!,
+      size: columns.size[i]!,
+    };
     const author = columns.author[i];
     const updated = columns.updated[i];
     const recalls = columns.recalls[i];
     const problem = columns.problem[i];
-    if (!isTextOrNull(author) || !isTextOrNull(updated) || !isTextOrNull(problem)) return undefined;
-    if (!(recalls === null || isCount(recalls))) return undefined;
-    if (author !== null) doc.author = author;
-    if (updated !== null) doc.updated = updated;
-    if (recalls !== null) doc.recalls = recalls;
-    if (problem !== null) doc.problem = problem;
-    const first = columns.base[3 * i];
-    const count = columns.base[3 * i + 1];
-    const length = columns.base[3 * i + 2];
-    if (first !== -1 || count !== -1 || length !== -1) {
-      if (!isCount(first) || !isCount(count) || !isCount(length)) return undefined;
-      doc.base = [first, count, length];
-    }
-    docs[file as string] = doc;
+    if (author !== null && author !== undefined) doc.author = author;
+    if (updated !== null && updated !== undefined) doc.updated = updated;
+    if (recalls !== null && recalls !== undefined) doc.recalls = recalls;
+    if (problem !== null && problem !== undefined) doc.problem = problem;
+    const first = columns.base[3 * i]!;
+    if (first !== -1) doc.base = [first, columns.base[3 * i + 1]!, columns.base[3 * i + 2]!];
+    docs[columns.file[i]!] = doc;
   }
   return docs;
+}
+
+// The columns each index state was read from, while its documents are as read.
+const columnsOf = new WeakMap<object, DocColumns>();
+
+/**
+ * Gives `state` the documents of `columns` as its `docs`, built on first use: `kb list` reads the
+ * columns (storedColumns) and never needs the 10,000 objects.
+ */
+export function defineLazyDocs(state: { docs?: unknown }, columns: DocColumns): void {
+  let docs: Record<string, IndexedDocument> | undefined;
+  Object.defineProperty(state, 'docs', {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      docs ??= decodeDocs(columns);
+      return docs;
+    },
+    set: (value) => {
+      columnsOf.delete(state);
+      Object.defineProperty(state, 'docs', { value, writable: true, configurable: true, enumerable: true });
+    },
+  });
+  columnsOf.set(state, columns);
+}
+
+/** The columns an index state was read from, if it was read from format 3 and not changed since. */
+export function storedColumns(state: object): DocColumns | undefined {
+  return columnsOf.get(state);
 }

@@ -12,7 +12,7 @@ import {
 } from '../storage/index.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 import type { FolderStamps } from './knowledge-scan.js';
-import { decodeDocs, encodeDocs } from './knowledge-index-docs.js';
+import { areDocColumns, defineLazyDocs, encodeDocs } from './knowledge-index-docs.js';
 
 /*
  * The files of the knowledge index in .orc/knowledge/: index.json (the state: documents and overlay)
@@ -97,10 +97,14 @@ function isChunkRef(c: unknown): boolean {
 function asIndexState(s: unknown): IndexState | undefined {
   if (!isObject(s)) return undefined;
   if (s.format === INDEX_FORMAT) {
-    const docs = decodeDocs(s.docs);
-    if (!docs) return undefined;
-    s.docs = docs;
-  } else if (s.format === 2 && areStoredDocs(s.docs)) s.format = INDEX_FORMAT;
+    const columns = s.docs;
+    if (!areDocColumns(columns)) return undefined;
+    s.docs = {}; // for isIndexState; the documents are built from the columns when first asked for
+    if (!isIndexState(s)) return undefined;
+    defineLazyDocs(s, columns);
+    return s;
+  }
+  if (s.format === 2 && areStoredDocs(s.docs)) s.format = INDEX_FORMAT;
   else return undefined;
   return isIndexState(s) ? s : undefined;
 }

@@ -13,6 +13,7 @@ import {
   searchIndex,
   withIndexRepair,
 } from './knowledge-index.js';
+import { type DocColumns, storedColumns } from './knowledge-index-docs.js';
 import { checkKnowledgeName, displayName, knowledgePath } from './knowledge-names.js';
 import { type KnowledgeSettings, SEARCH_MODES, type SearchMode } from '../config/index.js';
 import { loadKnowledgeSettings } from '../config/index.js';
@@ -146,6 +147,8 @@ export async function listKnowledge(
   options: KnowledgeProgress = {},
 ): Promise<KnowledgeEntry[]> {
   const { state } = await refreshIndex(ws, { check: 'folders', onProgress: progressOf(options, 'index') });
+  const columns = storedColumns(state);
+  if (columns) return listFromColumns(columns);
   // 10,000 entries a list: built field by field (object spreads cost several times more).
   const files = Object.keys(state.docs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return files.map((file) => {
@@ -156,6 +159,24 @@ export async function listKnowledge(
     if (doc.updated) entry.updated = doc.updated;
     entry.size = doc.size;
     if (doc.problem) entry.problem = doc.problem;
+    return entry;
+  });
+}
+
+/** The list straight from the columns index.json stores (no object per document built first). */
+function listFromColumns(columns: DocColumns): KnowledgeEntry[] {
+  const { file, title, tags, author, updated, size, problem } = columns;
+  let order = file.map((_, i) => i);
+  let sorted = true;
+  for (let i = 1; i < file.length && sorted; i++) if (file[i - 1]! > file[i]!) sorted = false;
+  if (!sorted) order = order.sort((a, b) => (file[a]! < file[b]! ? -1 : file[a]! > file[b]! ? 1 : 0));
+  return order.map((i) => {
+    // Keys in the order the JSON has always printed them.
+    const entry = { name: displayName(file[i]!), title: title[i]!, tags: tags[i]! } as KnowledgeEntry;
+    if (author[i]) entry.author = author[i]!;
+    if (updated[i]) entry.updated = updated[i]!;
+    entry.size = size[i]!;
+    if (problem[i]) entry.problem = problem[i]!;
     return entry;
   });
 }
