@@ -133,6 +133,15 @@ test('a refresh of an unchanged knowledge base reads no document; a change reads
   const before = countKnowledgeDocumentsRead();
   const result = await refreshIndex(ws);
   assert.deepEqual([result.changed, countKnowledgeDocumentsRead() - before], [['notes/d4.md'], 1]);
+  // Stored again with that document last (its folder's documents no longer together): still nothing read.
+  settleFolders(dir);
+  for (const check of ['files', 'folders', 'files']) {
+    const again = countKnowledgeDocumentsRead();
+    const next = await refreshIndex(ws, { check });
+    assert.deepEqual([next.changed, next.removed, countKnowledgeDocumentsRead() - again], [[], [], 0], check);
+  }
+  const hits = (await searchKnowledge(ws, 'longer wombat')).hits.map((h) => h.name);
+  assert.equal(hits[0], 'notes/d4');
 });
 
 test('an index of format 2 (one object per document) is read, and written anew as format 3', (t) => {

@@ -141,3 +141,28 @@ export function defineLazyDocs(state: { docs?: unknown }, columns: DocColumns): 
 export function storedColumns(state: object): DocColumns | undefined {
   return columnsOf.get(state);
 }
+
+/**
+ * A document's record, from the stored columns when the state still has them (a search looks up its
+ * few hits without building the 10,000 objects), else from its documents.
+ */
+export function indexedDoc(
+  state: { docs: Record<string, IndexedDocument> },
+  file: string,
+): IndexedDocument | undefined {
+  const columns = columnsOf.get(state);
+  if (!columns) return Object.hasOwn(state.docs, file) ? state.docs[file] : undefined;
+  const i = columns.file.indexOf(file);
+  if (i < 0) return undefined;
+  const doc: IndexedDocument = {
+    hash: columns.hash[i]!,
+    title: columns.title[i]!,
+    tags: columns.tags[i]!,
+    chunks: columns.chunks[i]!,
+    mtimeMs: columns.mtimeMs[i]!,
+    size: columns.size[i]!,
+  };
+  if (columns.base[3 * i] !== -1)
+    doc.base = [columns.base[3 * i]!, columns.base[3 * i + 1]!, columns.base[3 * i + 2]!];
+  return doc;
+}

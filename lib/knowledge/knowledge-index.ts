@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import { newId } from '../shared/index.js';
 import { readText, readTextsIn } from '../storage/index.js';
 import { type KnowledgeFile, contentHash } from './knowledge-files.js';
-import { type ScanLevel, foldersUnchanged, sameStamps, scanKnowledge } from './knowledge-scan.js';
+import {
+  type ScanLevel,
+  columnsUnchanged,
+  foldersUnchanged,
+  sameStamps,
+  scanKnowledge,
+} from './knowledge-scan.js';
+import { indexedDoc, storedColumns } from './knowledge-index-docs.js';
 import { analyseDocument, chunkPlaces, termCounts } from './knowledge-analysis.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 import { deletedTest, rankBm25 } from './knowledge-ranking.js';
@@ -166,8 +173,15 @@ export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}):
     const recent = Date.now() - (checkedAt.get(ws.root) ?? 0) < (options.maxAgeMs ?? 0);
     if (recent) return { state: quick, changed: [], removed: [], rebuilt: false };
     const recorded = readFolderStamps(ws, quick);
-    if (level === 'folders' && foldersUnchanged(ws, recorded))
+    const columns = storedColumns(quick);
+    const unchanged =
+      level === 'folders'
+        ? foldersUnchanged(ws, recorded)
+        : columns !== undefined && columnsUnchanged(ws, columns, recorded);
+    if (unchanged) {
+      if (level === 'files') checkedAt.set(ws.root, Date.now());
       return { state: quick, changed: [], removed: [], rebuilt: false };
+    }
     const scan = scanKnowledge(ws, quick.docs, recorded, level);
     outside = pendingChanges(ws, quick, scan.files, false);
     if (isEmpty(outside)) {
@@ -424,7 +438,7 @@ function basePlaces(
     const [first, count, doc] = range;
     if (!byDoc.has(doc)) {
       const text = readText(ws, join(ws.knowledgeDir, doc));
-      const same = text !== undefined && contentHash(text) === state.docs[doc]!.hash;
+      const same = text !== undefined && contentHash(text) === indexedDoc(state, doc)?.hash;
       const places = same ? chunkPlaces(doc, text) : undefined;
       byDoc.set(doc, places?.length === count ? places : undefined);
     }
@@ -442,12 +456,21 @@ function baseRanges(state: IndexState): [first: number, count: number, doc: stri
   if (ranges) return ranges;
   ranges = [];
   let sorted = true;
-  for (const doc in state.docs) {
-    const base = state.docs[doc]!.base;
-    if (!base) continue;
-    if (ranges.length > 0 && ranges[ranges.length - 1]![0] > base[0]) sorted = false;
-    ranges.push([base[0], base[1], doc]);
-  }
+  const add = (first: number, count: number, doc: string) => {
+    if (ranges!.length > 0 && ranges![ranges!.length - 1]![0] > first) sorted = false;
+    ranges!.push([first, count, doc]);
+  };
+  const columns = storedColumns(state);
+  if (columns) {
+    // From the stored columns: no object per document built for a query.
+    const { file, base } = columns;
+    for (let i = 0; i < file.length; i++)
+      if (base[3 * i] !== -1) add(base[3 * i]!, base[3 * i + 1]!, file[i]!);
+  } else
+    for (const doc in state.docs) {
+      const base = state.docs[doc]!.base;
+      if (base) add(base[0], base[1], doc);
+    }
   if (!sorted) ranges.sort((a, b) => a[0] - b[0]);
   rangesOf.set(state, ranges);
   return ranges;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type Workspace, changeStamp, fileStatsIn, listFolder } from '../storage/index.js';
 import { type KnowledgeFile, UNINDEXED_FOLDERS } from './knowledge-files.js';
+import type { DocColumns } from './knowledge-index-docs.js';
 import type { IndexedDocument } from './knowledge-records.js';
 
 /*
@@ -130,6 +131,38 @@ export function foldersUnchanged(ws: Workspace, recorded: FolderStamps | undefin
   if (!recorded || recorded[''] === undefined) return false;
   for (const [folder, stamp] of Object.entries(recorded))
     if (stamp === null || changeStamp(ws, join(ws.knowledgeDir, folder)) !== stamp) return false;
+  return true;
+}
+
+/**
+ * Whether nothing changed at the `files` level, answered from the stored columns of the index: every
+ * folder as recorded (foldersUnchanged), every document in a recorded folder, and its size and mtime
+ * as stored. One lstat per document, and no object per document built (the common case of a search).
+ */
+export function columnsUnchanged(
+  ws: Workspace,
+  columns: DocColumns,
+  recorded: FolderStamps | undefined,
+): boolean {
+  if (!foldersUnchanged(ws, recorded)) return false;
+  const { file, size, mtimeMs } = columns;
+  // The columns are sorted by file after a build, so a folder's documents mostly lie together: one
+  // call per run of them.
+  let i = 0;
+  while (i < file.length) {
+    const folder = folderOf(file[i]!);
+    if (recorded![folder] === undefined) return false;
+    const prefix = folder === '' ? 0 : folder.length + 1;
+    const first = i;
+    const names: string[] = [];
+    while (i < file.length && folderOf(file[i]!) === folder) names.push(file[i++]!.slice(prefix));
+    const stats = fileStatsIn(ws, join(ws.knowledgeDir, folder), names);
+    if (stats.size !== names.length) return false;
+    for (let j = first; j < i; j++) {
+      const stat = stats.get(names[j - first]!)!;
+      if (stat.size !== size[j] || stat.mtimeMs !== mtimeMs[j]) return false;
+    }
+  }
   return true;
 }
 

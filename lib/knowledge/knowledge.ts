@@ -13,7 +13,7 @@ import {
   searchIndex,
   withIndexRepair,
 } from './knowledge-index.js';
-import { type DocColumns, storedColumns } from './knowledge-index-docs.js';
+import { type DocColumns, indexedDoc, storedColumns } from './knowledge-index-docs.js';
 import { checkKnowledgeName, displayName, knowledgePath } from './knowledge-names.js';
 import { type KnowledgeSettings, SEARCH_MODES, type SearchMode } from '../config/index.js';
 import { loadKnowledgeSettings } from '../config/index.js';
@@ -279,7 +279,7 @@ async function searchOnce(ws: Workspace, query: string, options: SearchOptions, 
     const lines = section.lines;
     hits.push({
       name: displayName(chunk.doc),
-      title: state.docs[chunk.doc]?.title ?? displayName(chunk.doc),
+      title: indexedDoc(state, chunk.doc)?.title ?? displayName(chunk.doc),
       heading: chunk.heading,
       snippet: snippetOf(lines, queryTerms),
       score: Math.round(score * 1000) / 1000,
