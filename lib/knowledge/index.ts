@@ -6,5 +6,6 @@ export * from './knowledge-index.js';
 export * from './knowledge-names.js';
 export * from './knowledge-ranking.js';
 export * from './knowledge-records.js';
+export * from './knowledge-scan.js';
 export * from './knowledge-vectors.js';
 export * from './workstream-brief.js';

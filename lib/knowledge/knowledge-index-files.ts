@@ -11,6 +11,8 @@ import {
   writeText,
 } from '../storage/index.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
+import type { FolderStamps } from './knowledge-scan.js';
+import { areDocColumns, defineLazyDocs, encodeDocs } from './knowledge-index-docs.js';
 
 /*
  * The files of the knowledge index in .orc/knowledge/: index.json (the state: documents and overlay)
@@ -22,8 +24,10 @@ import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 /**
  * 2: a base has as many term shards as its size asks (`shards`) and a lengths.json; an index of
  * format 1 (64 shards, which a reader of 1 would assume) is rebuilt, never read with the wrong count.
+ * 3: the documents are stored by column (knowledge-index-docs.ts); one of format 2 is read as it is
+ * and written as 3.
  */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 /** The fewest term shards a base has. */
 export const SHARDS = 64;
 
@@ -62,10 +66,12 @@ export class IndexDamage extends OrcError {
 
 const stateFile = (ws: Workspace) => join(ws.knowledgeIndexDir, 'index.json');
 const baseDir = (ws: Workspace, base: string) => join(ws.knowledgeIndexDir, `base-${base}`);
+const foldersFile = (ws: Workspace) => join(ws.knowledgeIndexDir, 'folders.json');
+const FOLDERS_FORMAT = 1;
 const BASE_NAME = /^b-[0-9a-z]{1,32}$/;
 
 // The parsed index.json of each workspace, reused while the file is the same (a server asks often).
-const stateCache = new Map<string, { stamp: string; state: IndexState }>();
+const stateCache = new Map<string, { stamp: string; state: IndexState; outdated: boolean }>();
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -84,19 +90,44 @@ function isChunkRef(c: unknown): boolean {
   );
 }
 
-/** Whether parsed JSON has the shape of an index state that this version writes. */
-function isIndexState(s: unknown): s is IndexState {
-  if (!isObject(s) || s.format !== INDEX_FORMAT || !isCount(s.generation)) return false;
+/**
+ * The index state in parsed JSON, its documents decoded (format 3) or as stored (format 2), or
+ * undefined when it does not have the shape this version reads.
+ */
+function asIndexState(s: unknown): IndexState | undefined {
+  if (!isObject(s)) return undefined;
+  if (s.format === INDEX_FORMAT) {
+    const columns = s.docs;
+    if (!areDocColumns(columns)) return undefined;
+    s.docs = {}; // for isIndexState; the documents are built from the columns when first asked for
+    if (!isIndexState(s)) return undefined;
+    defineLazyDocs(s, columns);
+    return s;
+  }
+  if (s.format === 2 && areStoredDocs(s.docs)) s.format = INDEX_FORMAT;
+  else return undefined;
+  return isIndexState(s) ? s : undefined;
+}
+
+/** Whether the documents of a format 2 index (one object per document) have the shape it wrote. */
+function areStoredDocs(docs: unknown): boolean {
+  if (!isObject(docs)) return false;
+  for (const doc of Object.values(docs)) {
+    if (!isObject(doc) || typeof doc.hash !== 'string' || !Array.isArray(doc.tags)) return false;
+    if (typeof doc.mtimeMs !== 'number' || !isCount(doc.size)) return false;
+    if (doc.base !== undefined && !isRange(doc.base)) return false;
+  }
+  return true;
+}
+
+/** Whether parsed JSON (its documents decoded) has the shape of an index state. */
+function isIndexState(s: Record<string, unknown>): s is Record<string, unknown> & IndexState {
+  if (!isCount(s.generation)) return false;
   if (!(s.base === null || (typeof s.base === 'string' && BASE_NAME.test(s.base)))) return false;
   if (!isCount(s.baseChunks) || typeof s.baseLength !== 'number') return false;
   if (s.shards !== undefined && !(isCount(s.shards) && s.shards >= 1 && s.shards <= 4096)) return false;
   if (!Array.isArray(s.deleted) || !s.deleted.every(isRange)) return false;
   if (!isObject(s.docs)) return false;
-  for (const doc of Object.values(s.docs)) {
-    if (!isObject(doc) || typeof doc.hash !== 'string' || !Array.isArray(doc.tags)) return false;
-    if (typeof doc.mtimeMs !== 'number' || !isCount(doc.size)) return false;
-    if (doc.base !== undefined && !isRange(doc.base)) return false;
-  }
   return (
     Array.isArray(s.overlay) &&
     s.overlay.every((c) => isChunkRef(c) && isObject(c.tf) && Object.values(c.tf).every(isCount))
@@ -104,12 +135,17 @@ function isIndexState(s: unknown): s is IndexState {
 }
 
 /** The index as stored, or why it cannot be used (missing is no damage: there is none yet). */
-export function inspectIndexState(ws: Workspace): { state?: IndexState; damage?: string } {
+export function inspectIndexState(ws: Workspace): {
+  state?: IndexState;
+  damage?: string;
+  /** Stored in an older format that this version reads: the next refresh writes it anew. */
+  outdated?: boolean;
+} {
   const file = stateFile(ws);
   const stamp = changeStamp(ws, file);
   if (stamp === undefined) return {};
   const cached = stateCache.get(ws.root);
-  if (cached?.stamp === stamp) return { state: cached.state };
+  if (cached?.stamp === stamp) return { state: cached.state, outdated: cached.outdated };
   const where = workspaceRelative(ws, file);
   if (entryKind(ws, file) !== 'file') return { damage: `${where} is not a file` };
   const text = readText(ws, file);
@@ -121,9 +157,11 @@ export function inspectIndexState(ws: Workspace): { state?: IndexState; damage?:
     if (!(error instanceof SyntaxError)) throw error;
     return { damage: `${where} does not parse` };
   }
-  if (!isIndexState(state)) return { damage: `${where} is not an index of format ${INDEX_FORMAT}` };
-  stateCache.set(ws.root, { stamp, state });
-  return { state };
+  const outdated = isObject(state) && state.format !== INDEX_FORMAT;
+  const read = asIndexState(state);
+  if (!read) return { damage: `${where} is not an index of format ${INDEX_FORMAT}` };
+  stateCache.set(ws.root, { stamp, state: read, outdated });
+  return { state: read, outdated };
 }
 
 /** The index as stored, or undefined when it is missing, unreadable or of another format. */
@@ -134,7 +172,40 @@ export function readIndexState(ws: Workspace): IndexState | undefined {
 export function writeIndexState(ws: Workspace, state: IndexState): void {
   const file = stateFile(ws);
   if (entryKind(ws, file) === 'folder') removeTree(ws, file); // a damaged cache, nothing of the user's
-  writeText(ws, file, JSON.stringify(state));
+  writeText(ws, file, JSON.stringify({ ...state, format: INDEX_FORMAT, docs: encodeDocs(state.docs) }));
+}
+
+/**
+ * The folder stamps recorded with the index of one generation (see knowledge-scan.ts), in a small
+ * file of their own: stamps that settle are recorded without rewriting index.json. Stamps of another
+ * generation or base than the index are not trusted (undefined: every folder is listed again).
+ */
+export function readFolderStamps(ws: Workspace, state: IndexState): FolderStamps | undefined {
+  const file = foldersFile(ws);
+  if (entryKind(ws, file) !== 'file') return undefined;
+  const text = readText(ws, file);
+  if (text === undefined) return undefined;
+  let read: unknown;
+  try {
+    read = JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return undefined;
+  }
+  if (!isObject(read) || read.format !== FOLDERS_FORMAT) return undefined;
+  if (read.generation !== state.generation || read.base !== state.base || !isObject(read.folders))
+    return undefined;
+  const folders = read.folders;
+  for (const stamp of Object.values(folders))
+    if (stamp !== null && typeof stamp !== 'string') return undefined;
+  return folders as FolderStamps;
+}
+
+export function writeFolderStamps(ws: Workspace, state: IndexState, folders: FolderStamps): void {
+  const file = foldersFile(ws);
+  if (entryKind(ws, file) === 'folder') removeTree(ws, file);
+  const record = { format: FOLDERS_FORMAT, generation: state.generation, base: state.base, folders };
+  writeText(ws, file, JSON.stringify(record));
 }
 
 /** Writes a new base's files; the state naming it is written after them. */

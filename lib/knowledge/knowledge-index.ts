@@ -1,7 +1,15 @@
 import { join } from 'node:path';
 import { newId } from '../shared/index.js';
 import { readText, readTextsIn } from '../storage/index.js';
-import { type KnowledgeFile, contentHash, walkKnowledge } from './knowledge-files.js';
+import { type KnowledgeFile, contentHash } from './knowledge-files.js';
+import {
+  type ScanLevel,
+  columnsUnchanged,
+  foldersUnchanged,
+  sameStamps,
+  scanKnowledge,
+} from './knowledge-scan.js';
+import { indexedDoc, storedColumns } from './knowledge-index-docs.js';
 import { analyseDocument, chunkPlaces, termCounts } from './knowledge-analysis.js';
 import type { ChunkRef, IndexedDocument } from './knowledge-records.js';
 import { deletedTest, rankBm25 } from './knowledge-ranking.js';
@@ -14,9 +22,11 @@ import {
   baseDamage,
   baseFiles,
   inspectIndexState,
+  readFolderStamps,
   readIndexState,
   removeOtherBases,
   writeBase,
+  writeFolderStamps,
   writeIndexState,
 } from './knowledge-index-files.js';
 import { withLocalLock } from '../storage/index.js';
@@ -49,6 +59,12 @@ export interface RefreshOptions {
   maxAgeMs?: number;
   /** Ignore the index on disk and build it again. */
   full?: boolean;
+  /**
+   * How closely knowledge/ is checked (see knowledge-scan.ts): `files` (the default) sees every
+   * change, an edit in place too; `folders` trusts the folders whose entries did not change, and
+   * misses an edit in place until its folder changes or a `files` check runs.
+   */
+  check?: 'folders' | 'files';
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -81,6 +97,8 @@ function pendingChanges(
   state: IndexState | undefined,
   files: KnowledgeFile[],
   verify: boolean,
+  /** Texts read by an earlier check of this refresh: used again while the file's size and mtime hold. */
+  earlier?: Pending,
 ) {
   const pending: Pending = { changed: [], touched: [], removed: [] };
   const seen = new Set<string>();
@@ -91,8 +109,17 @@ function pendingChanges(
     if (known && !verify && known.mtimeMs === file.mtimeMs && known.size === file.size) continue;
     suspects.push(file);
   }
-  const texts = readKnowledgeTexts(ws, suspects);
+  const read = new Map<string, string>();
+  for (const { file, text } of earlier?.changed ?? [])
+    read.set(`${file.file}\0${file.mtimeMs}\0${file.size}`, text);
+  const again = (file: KnowledgeFile) => read.get(`${file.file}\0${file.mtimeMs}\0${file.size}`);
+  const texts = readKnowledgeTexts(
+    ws,
+    suspects.filter((file) => again(file) === undefined),
+  );
   for (const file of suspects) {
+    const earlierText = again(file);
+    if (earlierText !== undefined) texts.set(file.file, earlierText);
     const text = texts.get(file.file);
     if (text === undefined) continue; // removed while we walked: the next refresh sees it gone
     const known = state?.docs[file.file];
@@ -102,6 +129,13 @@ function pendingChanges(
   }
   for (const doc of Object.keys(state?.docs ?? {})) if (!seen.has(doc)) pending.removed.push(doc);
   return pending;
+}
+
+let documentsRead = 0;
+
+/** How many documents this process's index refreshes have read (tests: an unchanged base reads none). */
+export function countKnowledgeDocumentsRead(): number {
+  return documentsRead;
 }
 
 /** The texts of knowledge files, read folder by folder (a folder confined once, not once per file). */
@@ -115,6 +149,7 @@ function readKnowledgeTexts(ws: Workspace, files: KnowledgeFile[]): Map<string, 
     else byFolder.set(folder, [file.slice(slash + 1)]);
   }
   const texts = new Map<string, string>();
+  documentsRead += files.length;
   for (const [folder, names] of byFolder) {
     const read = readTextsIn(ws, join(ws.knowledgeDir, folder), names);
     for (const [name, text] of read) texts.set(folder ? `${folder}/${name}` : name, text);
@@ -129,28 +164,51 @@ const isEmpty = (p: Pending) => p.changed.length + p.touched.length + p.removed.
  * documents go into the overlay (or everything into a new base) under the index lock.
  */
 export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}): Promise<RefreshResult> {
-  const quick = options.full || options.verify ? undefined : readIndexState(ws);
+  const level: ScanLevel = options.full || options.verify ? 'walk' : (options.check ?? 'files');
+  const onDisk = level === 'walk' ? undefined : inspectIndexState(ws);
+  // An index of an older format is written anew, under the lock, even when nothing changed.
+  const quick = onDisk?.outdated ? undefined : onDisk?.state;
+  let outside: Pending | undefined;
   if (quick) {
     const recent = Date.now() - (checkedAt.get(ws.root) ?? 0) < (options.maxAgeMs ?? 0);
     if (recent) return { state: quick, changed: [], removed: [], rebuilt: false };
-    const pending = pendingChanges(ws, quick, walkKnowledge(ws), false);
-    if (isEmpty(pending)) {
-      checkedAt.set(ws.root, Date.now());
+    const recorded = readFolderStamps(ws, quick);
+    const columns = storedColumns(quick);
+    const unchanged =
+      level === 'folders'
+        ? foldersUnchanged(ws, recorded)
+        : columns !== undefined && columnsUnchanged(ws, columns, recorded);
+    if (unchanged) {
+      if (level === 'files') checkedAt.set(ws.root, Date.now());
+      return { state: quick, changed: [], removed: [], rebuilt: false };
+    }
+    const scan = scanKnowledge(ws, quick.docs, recorded, level);
+    outside = pendingChanges(ws, quick, scan.files, false);
+    if (isEmpty(outside)) {
+      // Folders that settled since (or stamps of an index written before stamps were): recorded
+      // outside the lock, which is safe: stamps of an older generation than the index are ignored.
+      if (!sameStamps(recorded, scan.folders)) writeFolderStamps(ws, quick, scan.folders);
+      if (level === 'files') checkedAt.set(ws.root, Date.now());
       return { state: quick, changed: [], removed: [], rebuilt: false };
     }
   }
   return withLocalLock(ws, 'knowledge', () => {
-    const files = walkKnowledge(ws);
-    const stored = options.full ? {} : inspectIndexState(ws);
+    const stored = options.full ? { outdated: false } : inspectIndexState(ws);
     let current = stored.state;
     let repaired = stored.damage;
     if (current && options.verify) {
       repaired = baseDamage(ws, current);
       if (repaired) current = undefined;
     }
-    const pending = pendingChanges(ws, current, files, Boolean(options.verify));
+    const recorded = current ? readFolderStamps(ws, current) : undefined;
+    const scan = scanKnowledge(ws, current?.docs ?? {}, recorded, level);
+    const files = scan.files;
+    const pending = pendingChanges(ws, current, files, Boolean(options.verify), outside);
     const changed = pending.changed.map((c) => c.file.file);
-    if (current && isEmpty(pending)) return { state: current, changed, removed: [], rebuilt: false };
+    if (current && isEmpty(pending) && !stored.outdated) {
+      if (!sameStamps(recorded, scan.folders)) writeFolderStamps(ws, current, scan.folders);
+      return { state: current, changed, removed: [], rebuilt: false };
+    }
     let state: IndexState;
     let rebuilt = false;
     if (current && !needsRebuild(current, pending)) {
@@ -161,8 +219,9 @@ export async function refreshIndex(ws: Workspace, options: RefreshOptions = {}):
     }
     state.generation = (current?.generation ?? 0) + 1;
     writeIndexState(ws, state);
+    writeFolderStamps(ws, state, scan.folders);
     if (rebuilt) removeOtherBases(ws, state.base);
-    checkedAt.set(ws.root, Date.now());
+    if (level !== 'folders') checkedAt.set(ws.root, Date.now());
     return { state, changed, removed: pending.removed, rebuilt, ...(repaired ? { repaired } : {}) };
   });
 }
@@ -238,7 +297,11 @@ function buildBase(
   const docs: Record<string, IndexedDocument> = {};
   let totalLength = 0;
   files.forEach((file, i) => {
-    const text = texts.get(file.file) ?? readText(ws, join(ws.knowledgeDir, file.file));
+    let text = texts.get(file.file);
+    if (text === undefined) {
+      documentsRead++;
+      text = readText(ws, join(ws.knowledgeDir, file.file));
+    }
     if (text === undefined) return; // removed meanwhile
     const analysed = analyseDocument(file.file, text);
     const first = chunks.length;
@@ -303,8 +366,18 @@ export interface ScoredChunk {
   score: number;
 }
 
-/** BM25 over live chunks of base and overlay (see rankBm25); best first, at most `limit`. */
-export function searchIndex(ws: Workspace, state: IndexState, query: string, limit: number): ScoredChunk[] {
+/**
+ * BM25 over live chunks of base and overlay (see rankBm25); best first, at most `limit`. With `lazy`,
+ * a chunk is placed in its document when first read (a search that stops at its fifth document reads
+ * those, not the fifty `limit` asks for); a damaged chunk table is then an IndexDamage at that read.
+ */
+export function searchIndex(
+  ws: Workspace,
+  state: IndexState,
+  query: string,
+  limit: number,
+  options: { lazy?: boolean } = {},
+): ScoredChunk[] {
   const queryTerms = [...new Set(terms(query))];
   if (queryTerms.length === 0) return [];
   const base = state.base ? baseFiles(ws, state as IndexState & { base: string }) : undefined;
@@ -318,12 +391,21 @@ export function searchIndex(ws: Workspace, state: IndexState, query: string, lim
     limit,
   );
   const placeOf = base ? basePlaces(ws, state, base) : undefined;
+  const place = (key: number): ChunkRef => {
+    if (key >= 0) return placeOf!(key);
+    const { tf: _tf, ...chunk } = state.overlay[-key - 1]!;
+    return chunk;
+  };
+  if (!options.lazy) return ranked.map(({ key, score }) => ({ chunk: place(key), score }));
   return ranked.map(({ key, score }) => {
-    if (key < 0) {
-      const { tf: _tf, ...chunk } = state.overlay[-key - 1]!;
-      return { chunk, score };
-    }
-    return { chunk: placeOf!(key), score };
+    let chunk: ChunkRef | undefined;
+    return {
+      get chunk() {
+        chunk ??= place(key);
+        return chunk;
+      },
+      score,
+    };
   });
 }
 
@@ -337,10 +419,7 @@ function basePlaces(
   state: IndexState,
   base: ReturnType<typeof baseFiles>,
 ): (key: number) => ChunkRef {
-  const ranges: [first: number, count: number, doc: string][] = [];
-  for (const [doc, entry] of Object.entries(state.docs))
-    if (entry.base) ranges.push([entry.base[0], entry.base[1], doc]);
-  ranges.sort((a, b) => a[0] - b[0]);
+  const ranges = baseRanges(state);
   const byDoc = new Map<string, ChunkRef[] | undefined>();
   const fromTable = (key: number): ChunkRef => {
     const [doc, heading, from, to, len, hash] = base.chunks()[key]!;
@@ -359,13 +438,42 @@ function basePlaces(
     const [first, count, doc] = range;
     if (!byDoc.has(doc)) {
       const text = readText(ws, join(ws.knowledgeDir, doc));
-      const same = text !== undefined && contentHash(text) === state.docs[doc]!.hash;
+      const same = text !== undefined && contentHash(text) === indexedDoc(state, doc)?.hash;
       const places = same ? chunkPlaces(doc, text) : undefined;
       byDoc.set(doc, places?.length === count ? places : undefined);
     }
     const place = byDoc.get(doc)?.[key - first];
     return place ? { ...place, len: base.lengths()[key]! } : fromTable(key);
   };
+}
+
+// The base ranges of each index state read (a search asks once per query; 10,000 documents a state).
+const rangesOf = new WeakMap<IndexState, [first: number, count: number, doc: string][]>();
+
+/** The documents' base chunk ranges, by first chunk: in the order buildBase gave them, mostly. */
+function baseRanges(state: IndexState): [first: number, count: number, doc: string][] {
+  let ranges = rangesOf.get(state);
+  if (ranges) return ranges;
+  ranges = [];
+  let sorted = true;
+  const add = (first: number, count: number, doc: string) => {
+    if (ranges!.length > 0 && ranges![ranges!.length - 1]![0] > first) sorted = false;
+    ranges!.push([first, count, doc]);
+  };
+  const columns = storedColumns(state);
+  if (columns) {
+    // From the stored columns: no object per document built for a query.
+    const { file, base } = columns;
+    for (let i = 0; i < file.length; i++)
+      if (base[3 * i] !== -1) add(base[3 * i]!, base[3 * i + 1]!, file[i]!);
+  } else
+    for (const doc in state.docs) {
+      const base = state.docs[doc]!.base;
+      if (base) add(base[0], base[1], doc);
+    }
+  if (!sorted) ranges.sort((a, b) => a[0] - b[0]);
+  rangesOf.set(state, ranges);
+  return ranges;
 }
 
 /** Every live chunk (for embedding): base chunks not replaced, then the overlay. */

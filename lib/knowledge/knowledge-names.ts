@@ -35,7 +35,8 @@ export function checkKnowledgeName(value: unknown): string {
 }
 
 /** The name shown to people: the relative path without `.md`. */
-export const displayName = (file: string) => file.replace(/\.md$/i, '');
+export const displayName = (file: string) =>
+  file.length >= 3 && file.slice(-3).toLowerCase() === '.md' ? file.slice(0, -3) : file;
 
 /**
  * The absolute path of a checked name, refused (naming the path) when knowledge/ or any existing part

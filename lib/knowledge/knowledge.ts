@@ -5,6 +5,7 @@ import { chunkPlaces } from './knowledge-analysis.js';
 import { contentHash } from './knowledge-files.js';
 import type { ChunkRef } from './knowledge-records.js';
 import {
+  IndexDamage,
   type IndexState,
   type ScoredChunk,
   invalidateFreshness,
@@ -12,6 +13,7 @@ import {
   searchIndex,
   withIndexRepair,
 } from './knowledge-index.js';
+import { type DocColumns, indexedDoc, storedColumns } from './knowledge-index-docs.js';
 import { checkKnowledgeName, displayName, knowledgePath } from './knowledge-names.js';
 import { type KnowledgeSettings, SEARCH_MODES, type SearchMode } from '../config/index.js';
 import { loadKnowledgeSettings } from '../config/index.js';
@@ -134,23 +136,49 @@ export interface KnowledgeProgress {
   onWarning?: (message: string) => void;
 }
 
-/** Every document (not archive/), sorted by name, from the index (refreshed first). */
+/**
+ * Every document (not archive/), sorted by name, from the index, refreshed first by its folders: a
+ * document added, removed, renamed or written atomically (orc, git, most editors) is listed as it is
+ * now without a stat of every document; one rewritten in place shows its new fields once its folder
+ * changes or a search or `kb reindex` has seen it (see knowledge-scan.ts).
+ */
 export async function listKnowledge(
   ws: Workspace,
   options: KnowledgeProgress = {},
 ): Promise<KnowledgeEntry[]> {
-  const { state } = await refreshIndex(ws, { onProgress: progressOf(options, 'index') });
-  return Object.entries(state.docs)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([file, doc]) => ({
-      name: displayName(file),
-      title: doc.title,
-      tags: doc.tags,
-      ...(doc.author ? { author: doc.author } : {}),
-      ...(doc.updated ? { updated: doc.updated } : {}),
-      size: doc.size,
-      ...(doc.problem ? { problem: doc.problem } : {}),
-    }));
+  const { state } = await refreshIndex(ws, { check: 'folders', onProgress: progressOf(options, 'index') });
+  const columns = storedColumns(state);
+  if (columns) return listFromColumns(columns);
+  // 10,000 entries a list: built field by field (object spreads cost several times more).
+  const files = Object.keys(state.docs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return files.map((file) => {
+    const doc = state.docs[file]!;
+    // Keys in the order the JSON has always printed them.
+    const entry = { name: displayName(file), title: doc.title, tags: doc.tags } as KnowledgeEntry;
+    if (doc.author) entry.author = doc.author;
+    if (doc.updated) entry.updated = doc.updated;
+    entry.size = doc.size;
+    if (doc.problem) entry.problem = doc.problem;
+    return entry;
+  });
+}
+
+/** The list straight from the columns index.json stores (no object per document built first). */
+function listFromColumns(columns: DocColumns): KnowledgeEntry[] {
+  const { file, title, tags, author, updated, size, problem } = columns;
+  let order = file.map((_, i) => i);
+  let sorted = true;
+  for (let i = 1; i < file.length && sorted; i++) if (file[i - 1]! > file[i]!) sorted = false;
+  if (!sorted) order = order.sort((a, b) => (file[a]! < file[b]! ? -1 : file[a]! > file[b]! ? 1 : 0));
+  return order.map((i) => {
+    // Keys in the order the JSON has always printed them.
+    const entry = { name: displayName(file[i]!), title: title[i]!, tags: tags[i]! } as KnowledgeEntry;
+    if (author[i]) entry.author = author[i]!;
+    if (updated[i]) entry.updated = updated[i]!;
+    entry.size = size[i]!;
+    if (problem[i]) entry.problem = problem[i]!;
+    return entry;
+  });
 }
 
 export interface ReindexOptions extends KnowledgeProgress {
@@ -221,7 +249,24 @@ export interface SearchResult {
  * provider that fails is a warning and the answer is lexical.
  */
 export async function searchKnowledge(ws: Workspace, query: string, options: SearchOptions = {}) {
-  const { scored, state, mode, warnings } = await rankChunks(ws, query, options);
+  return withPlacesRepaired((lazy) => searchOnce(ws, query, options, lazy));
+}
+
+/**
+ * Runs a search whose hits are placed lazily (see searchIndex); when a hit's placing finds the index
+ * damaged, runs it again placing every hit first, where a damaged index is rebuilt (withIndexRepair).
+ */
+async function withPlacesRepaired<T>(search: (lazy: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await search(true);
+  } catch (error) {
+    if (!(error instanceof IndexDamage)) throw error;
+    return search(false);
+  }
+}
+
+async function searchOnce(ws: Workspace, query: string, options: SearchOptions, lazy: boolean) {
+  const { scored, state, mode, warnings } = await rankChunks(ws, query, options, lazy);
   const k = options.k ?? 5;
   const hits: KnowledgeHit[] = [];
   const seen = new Set<string>();
@@ -234,7 +279,7 @@ export async function searchKnowledge(ws: Workspace, query: string, options: Sea
     const lines = section.lines;
     hits.push({
       name: displayName(chunk.doc),
-      title: state.docs[chunk.doc]?.title ?? displayName(chunk.doc),
+      title: indexedDoc(state, chunk.doc)?.title ?? displayName(chunk.doc),
       heading: chunk.heading,
       snippet: snippetOf(lines, queryTerms),
       score: Math.round(score * 1000) / 1000,
@@ -259,7 +304,11 @@ export async function knowledgePassages(
   query: string,
   options: SearchOptions = {},
 ): Promise<{ passages: KnowledgePassage[]; warnings: string[] }> {
-  const { scored, warnings } = await rankChunks(ws, query, options);
+  return withPlacesRepaired((lazy) => passagesOnce(ws, query, options, lazy));
+}
+
+async function passagesOnce(ws: Workspace, query: string, options: SearchOptions, lazy: boolean) {
+  const { scored, warnings } = await rankChunks(ws, query, options, lazy);
   const passages: KnowledgePassage[] = [];
   for (const { chunk, score } of scored) {
     if (options.exclude?.(displayName(chunk.doc))) continue;
@@ -277,7 +326,7 @@ export async function knowledgePassages(
   return { passages, warnings };
 }
 
-async function rankChunks(ws: Workspace, query: string, options: SearchOptions) {
+async function rankChunks(ws: Workspace, query: string, options: SearchOptions, lazy: boolean) {
   if (typeof query !== 'string' || query.trim() === '') throw invalidInput('the query is empty');
   const k = Math.max(1, options.k ?? 5);
   if (!Number.isInteger(k) || k > 1000) throw invalidInput('-k must be a whole number from 1 to 1000');
@@ -303,7 +352,7 @@ async function rankChunks(ws: Workspace, query: string, options: SearchOptions) 
   // A damaged index file (or one a concurrent rebuild removed) is rebuilt and the query asked again.
   let lexical: ScoredChunk[];
   ({ state, value: lexical } = await withIndexRepair(ws, state, (s) =>
-    mode === 'semantic' ? [] : searchIndex(ws, s, query, depth),
+    mode === 'semantic' ? [] : searchIndex(ws, s, query, depth, { lazy: lazy && mode === 'lexical' }),
   ));
   let scored = lexical;
   if (mode !== 'lexical' && settings.embeddings) {
