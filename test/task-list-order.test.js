@@ -87,7 +87,7 @@ function assertSameAsFull(dir, variants, label) {
 test('t list from the order file prints the bytes the full path prints, for people and for --json', async (t) => {
   const { dir, ws, ids } = await mixedBoard(t);
   list(dir, ['--limit', '1']); // builds the order file
-  assert.ok(readFileSync(orderFile(dir), 'utf8').startsWith('orc-order\t1\t'));
+  assert.ok(readFileSync(orderFile(dir), 'utf8').startsWith('orc-order\t2\t'));
   assertSameAsFull(dir, [...HUMAN, ...JSON_ARGS], 'built');
   const shown = list(dir, ['--limit', '2']);
   assert.deepEqual(

@@ -15,7 +15,7 @@ import {
 } from '../output.js';
 import { perform } from '../operations.js';
 import { open } from './workspace.js';
-import type { Task } from '../../lib/cli.js';
+import type { ListRow, Task } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
 /*
@@ -95,7 +95,7 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
   if (ctx.json && !filter.ready && (limit === undefined || filter.search === undefined) && !isFieldSelected())
     return streamJson(ctx, filter, limit);
   if (ctx.json) return printJson(await perform(ctx, 'listTasks', { ...filter, limit }));
-  const { narrowTasks, checkLimit, pageTasks } = await subsystems.board();
+  const { narrowTasks, checkLimit, pageTaskRows } = await subsystems.board();
   const narrowingOf = () => ({
     hideFinished: !opts.all && opts.status === undefined,
     hideRuns: !opts.all && !opts.runs && !workstream?.startsWith('run-'),
@@ -104,9 +104,9 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
   if (!filter.ready && filter.search === undefined) {
     const { operations, parseInput } = await subsystems.operations();
     // Checked as the listTasks operation checks it, so that a bad filter reads the same.
-    const checked = parseInput(operations.listTasks, filter) as Parameters<typeof pageTasks>[1];
-    // Only the rows shown are read (see pageTasks); undefined when the task index cannot serve.
-    const page = await pageTasks(open(ctx), checked, narrowingOf(), { counted: true });
+    const checked = parseInput(operations.listTasks, filter) as Parameters<typeof pageTaskRows>[1];
+    // Only the rows shown are read (see pageTaskRows); undefined when the task index cannot serve.
+    const page = await pageTaskRows(open(ctx), checked, narrowingOf());
     if (page) return printList(page.tasks, page.total, page.hidden, (id) => page.depStatus.get(id));
   }
   const matched = await perform(ctx, 'listTasks', filter);
@@ -119,12 +119,13 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
     : narrowed
       ? byId(await perform(ctx, 'listTasks', {}))
       : byId(matched);
-  await printList(tasks, matched.length, hidden, (id) => everyTask.get(id)?.status);
+  const shown = tasks.map((t) => ({ ...t, agent: t.claim?.agent }));
+  await printList(shown, matched.length, hidden, (id) => everyTask.get(id)?.status);
 }
 
 /** The table of `t list` and its count line; `statusOf` a dependency's status (undefined: missing). */
 async function printList(
-  tasks: readonly Task[],
+  tasks: readonly ListRow[],
   total: number,
   hidden: { finished: number; runs: number; limit: number },
   statusOf: (id: string) => string | undefined,
@@ -143,7 +144,7 @@ async function printList(
       t.priority,
       statusColor(t.status),
       t.title,
-      printable(t.claim?.agent),
+      printable(t.agent),
       deps,
     ];
   });

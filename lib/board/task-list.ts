@@ -28,9 +28,14 @@ export interface EntryFilter {
   tag?: string;
 }
 
+/** What a table row of `t list` shows of a task. */
+export type ListRow = Pick<Task, 'id' | 'workstream' | 'priority' | 'status' | 'title' | 'deps'> & {
+  agent: string | undefined;
+};
+
 /** One page of a list for people: its rows, how many tasks matched, and what narrowing left out. */
-export interface TaskPage {
-  tasks: Task[];
+export interface TaskPage<R = Task> {
+  tasks: R[];
   total: number;
   hidden: { finished: number; runs: number; limit: number };
   /** The status of each dependency of a row that is open ('missing' when no such task). */
@@ -64,31 +69,63 @@ function countFromSummary(summary: TaskSummary, filter: EntryFilter, narrowing: 
 
 /**
  * The tasks `filter` matches, narrowed (ranked: open and claimed work first, as narrowTasks orders),
- * with the counts `t list` prints when `counted`; undefined when the task index cannot serve (the
- * caller takes the full path).
+ * claims at their effective expiry; undefined when the task index cannot serve (the caller takes the
+ * full path).
  */
 export async function pageTasks(
   ws: Workspace,
   filter: EntryFilter,
   narrowing: TaskNarrowing,
-  options: { counted: boolean },
 ): Promise<TaskPage | undefined> {
-  const limit = checkLimit(narrowing.limit);
-  // For people (counted), open work comes first always, as narrowTasks orders; for listTasks only
-  // when narrowed.
-  const ranked =
-    options.counted || narrowing.hideFinished === true || narrowing.hideRuns === true || limit !== undefined;
-  const summary = options.counted ? await loadSummary(ws) : undefined;
-  const counted = summary && countFromSummary(summary, filter, narrowing);
   const presence = loadPresence(ws);
-  const page: TaskPage = {
+  return readPage(ws, filter, narrowing, false, (_e, json) =>
+    withPresence(JSON.parse(json) as Task, presence),
+  );
+}
+
+/**
+ * `t list`'s table: the rows of the tasks `filter` matches, open and claimed work first, narrowed,
+ * with the counts its count line prints and the status of the open rows' dependencies. A row is made
+ * from the task's entry alone. Undefined when the task index cannot serve.
+ */
+export async function pageTaskRows(
+  ws: Workspace,
+  filter: EntryFilter,
+  narrowing: TaskNarrowing,
+): Promise<TaskPage<ListRow> | undefined> {
+  return readPage(ws, filter, narrowing, true, (e) => ({
+    id: e.id,
+    workstream: e.workstream,
+    priority: e.priority,
+    status: e.status,
+    title: JSON.parse(e.titleJson) as string,
+    deps: e.deps,
+    agent: e.agent,
+  }));
+}
+
+async function readPage<R extends Pick<Task, 'status' | 'deps'>>(
+  ws: Workspace,
+  filter: EntryFilter,
+  narrowing: TaskNarrowing,
+  withCounts: boolean,
+  toRow: (entry: OrderEntry, json: string) => R,
+): Promise<TaskPage<R> | undefined> {
+  const limit = checkLimit(narrowing.limit);
+  // For people (with counts), open work comes first always, as narrowTasks orders; for listTasks
+  // only when narrowed.
+  const ranked =
+    withCounts || narrowing.hideFinished === true || narrowing.hideRuns === true || limit !== undefined;
+  const summary = withCounts ? await loadSummary(ws) : undefined;
+  const fromSummary = summary && countFromSummary(summary, filter, narrowing);
+  const page: TaskPage<R> = {
     tasks: [],
     total: 0,
     hidden: { finished: 0, runs: 0, limit: 0 },
     depStatus: new Map(),
   };
   // With counts from the summary, or none asked for, the listing ends with its last row.
-  const stopAfterRows = !options.counted || counted !== undefined;
+  const stopAfterRows = !withCounts || fromSummary !== undefined;
   let kept = 0;
   const choose = (e: OrderEntry): OrderChoice => {
     if (!matchesEntry(e, filter)) return 'skip';
@@ -109,18 +146,18 @@ export async function pageTasks(
   const served = await visitTasksByOrder(ws, {
     ranked,
     choose,
-    row: (_e, json) => {
-      page.tasks.push(withPresence(JSON.parse(json) as Task, presence));
+    row: (e, json) => {
+      page.tasks.push(toRow(e, json));
     },
   });
   if (!served) return undefined;
   if (summary && summary.stamp !== tasksDirStamp(ws)) return undefined; // the board moved on meanwhile
-  if (counted) {
-    page.total = counted.total;
+  if (fromSummary) {
+    page.total = fromSummary.total;
     page.hidden = {
-      finished: counted.finished,
+      finished: fromSummary.finished,
       runs: 0,
-      limit: counted.total - counted.finished - page.tasks.length,
+      limit: fromSummary.total - fromSummary.finished - page.tasks.length,
     };
   }
   if (summary) {

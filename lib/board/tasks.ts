@@ -318,7 +318,7 @@ export async function listTasks(
   const { hideFinished, hideRuns, limit } = filter;
   if (!filter.ready && filter.search === undefined) {
     // Decided on the task index's short entries, only the tasks listed read (see task-list.ts).
-    const page = await pageTasks(ws, filter, { hideFinished, hideRuns, limit }, { counted: false });
+    const page = await pageTasks(ws, filter, { hideFinished, hideRuns, limit });
     if (page) return page.tasks;
   }
   const tasks = await loadTasks(ws);

@@ -22,8 +22,8 @@ import type { Workspace } from './workspace.js';
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const MAGIC = 'orc-order';
-// 1: the first format.
-const ORDER_VERSION = 1;
+// 2: the entry holds the deps and the title (1 was never released).
+const ORDER_VERSION = 2;
 /** Changed tasks merged in from the journal's tail before the order file is built again. */
 const REBUILD_LINES = 2_000;
 const CHUNK = 256 * 1024;
@@ -40,6 +40,9 @@ export interface OrderEntry {
   tags: string[];
   /** The claim's agent, if claimed. */
   agent: string | undefined;
+  deps: string[];
+  /** As JSON text: a table's row needs no more of the task than these fields. */
+  titleJson: string;
 }
 
 /** Open and claimed work first, then failed, then finished (as narrowTasks orders a list). */
@@ -64,6 +67,8 @@ export function toOrderEntry(task: Task): OrderEntry {
     status: task.status,
     tags: task.tags,
     agent: task.claim?.agent,
+    deps: task.deps,
+    titleJson: JSON.stringify(task.title),
   };
 }
 
@@ -102,11 +107,13 @@ function orderLine({ entry: e, json }: Located): string {
     e.status,
     e.tags.join(' '),
     e.agent ?? '',
+    e.deps.join(' '),
+    e.titleJson,
     json,
   ].join('\t');
 }
 
-const ENTRY_FIELDS = 8;
+const ENTRY_FIELDS = 10;
 
 function parseOrderLine(line: string): Located {
   const f: string[] = [];
@@ -127,6 +134,8 @@ function parseOrderLine(line: string): Located {
       status: f[5] as TaskStatus,
       tags: f[6] === '' ? NONE : f[6]!.split(' '),
       agent: f[7] === '' ? undefined : f[7],
+      deps: f[8] === '' ? NONE : f[8]!.split(' '),
+      titleJson: f[9]!,
     },
     json: line.slice(from),
   };
@@ -280,14 +289,42 @@ interface Source {
   next: () => void;
 }
 
+/** Bytes of the order file read at a time: whole lines, decoded and split natively. */
+const SECTION_CHUNK = 1024 * 1024;
+
 function sectionSource(fd: number, start: number, end: number, skip: ReadonlyMap<string, unknown>): Source {
-  const lines = linesIn(fd, start, end);
+  let pos = start;
+  let lines: string[] = [];
+  let at = 0;
+  // The next chunk's complete lines (a line never spans chunks: each ends at its last newline).
+  const refill = (): boolean => {
+    while (pos < end) {
+      let size = Math.min(SECTION_CHUNK, end - pos);
+      let buffer = Buffer.allocUnsafe(size);
+      let n = readSync(fd, buffer, 0, size, pos);
+      let last = buffer.lastIndexOf(10, n - 1);
+      while (last === -1 && pos + n < end) {
+        size *= 2; // a line longer than the chunk
+        buffer = Buffer.allocUnsafe(Math.min(size, end - pos));
+        n = readSync(fd, buffer, 0, buffer.length, pos);
+        last = buffer.lastIndexOf(10, n - 1);
+      }
+      const to = last === -1 ? n : last;
+      lines = buffer.toString('utf8', 0, to).split('\n');
+      at = 0;
+      pos += last === -1 ? n : last + 1;
+      if (lines.length > 0) return true;
+    }
+    return false;
+  };
   const source: Source = {
     head: undefined,
     next: () => {
-      for (let r = lines.next(); !r.done; r = lines.next()) {
-        if (r.value.length === 0) continue;
-        const located = parseOrderLine(r.value.text);
+      for (;;) {
+        if (at >= lines.length && !refill()) break;
+        const line = lines[at++]!;
+        if (line.length === 0) continue;
+        const located = parseOrderLine(line);
         if (!skip.has(located.entry.id)) {
           source.head = located;
           return;
