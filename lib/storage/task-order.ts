@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Task, TaskStatus } from '../records/index.js';
-import { compareText } from '../shared/index.js';
+import { OrcError, compareText } from '../shared/index.js';
 import { confine, fileStamp, readRange, writeText } from './files.js';
 import { fullEnd, type JsonLine } from './task-journals.js';
 import { fullJournalStamp, tasksDirStamp } from './task-index.js';
@@ -245,9 +245,18 @@ function buildOrder(ws: Workspace, fd: number, ino: string, size: number): Order
   }
   while (rank < 3) sections[++rank] = bytes;
   const head = [MAGIC, ORDER_VERSION, last, ino, through, first, ...sections].join('\t');
-  writeText(ws, orderFile(ws), `${head}\n${body}`);
-  const header = parseHeader(`${head}\n`)!;
-  return header;
+  try {
+    writeText(ws, orderFile(ws), `${head}\n${body}`);
+  } catch (error) {
+    // A cache: a workspace this process cannot write to (read-only, a full disk) is listed the full way.
+    if (
+      error instanceof OrcError ||
+      ['EACCES', 'EPERM', 'EROFS', 'ENOSPC'].includes((error as NodeJS.ErrnoException).code ?? '')
+    )
+      return undefined;
+    throw error;
+  }
+  return parseHeader(`${head}\n`);
 }
 
 /**
