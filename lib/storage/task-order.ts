@@ -298,8 +298,11 @@ interface Source {
   next: () => void;
 }
 
-/** Bytes of the order file read at a time: whole lines, decoded and split natively. */
-const SECTION_CHUNK = 1024 * 1024;
+/**
+ * Bytes of the order file read at a time: whole lines, decoded and split natively. Small enough that a
+ * chunk's strings die young: with a megabyte they outlived collections and the heap grew with the board.
+ */
+const SECTION_CHUNK = 64 * 1024;
 
 function sectionSource(fd: number, start: number, end: number, skip: ReadonlyMap<string, unknown>): Source {
   let pos = start;
