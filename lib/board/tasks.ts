@@ -282,14 +282,14 @@ export async function visitTasks(
   if (filter.status !== undefined && !TASK_STATUSES.includes(filter.status)) {
     throw invalidInput(`status ${quote(filter.status)} must be one of ${TASK_STATUSES.join(', ')}`);
   }
+  // In order from the task index's order file, each task read as it is printed (see task-list.ts).
+  if (filter.search === undefined && (await visitTaskRows(ws, filter, undefined, visit))) return;
   const presence = loadPresence(ws);
   // A claim renewed on this machine is written again with its effective expiry.
   const withRenewals = (json: string) =>
     presence.renewals.size > 0 && json.includes('"claim":{')
       ? JSON.stringify(withPresence(JSON.parse(json) as Task, presence))
       : json;
-  // In order from the task index's order file, each task read as it is printed (see task-list.ts).
-  if (filter.search === undefined && (await visitTaskRows(ws, filter, undefined, visit))) return;
   const keyOf = (task: Task) => {
     if (filter.workstream !== undefined && task.workstream !== filter.workstream) return undefined;
     if (filter.status !== undefined && task.status !== filter.status) return undefined;
