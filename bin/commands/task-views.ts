@@ -15,7 +15,7 @@ import {
 } from '../output.js';
 import { perform } from '../operations.js';
 import { open } from './workspace.js';
-import type { Task } from '../../lib/cli.js';
+import type { ListRow, Task } from '../../lib/cli.js';
 import { subsystems } from '../../lib/cli.js';
 
 /*
@@ -44,23 +44,34 @@ const byId = (tasks: readonly Task[]) => new Map(tasks.map((t) => [t.id, t]));
  * `t list --json` of the whole board: the same one JSON array printJson would print, written in pieces
  * as the tasks are read one at a time (see visitTasks), so memory does not grow with the board.
  */
-async function streamJson(ctx: Context, filter: Record<string, string | boolean | undefined>) {
-  const [{ visitTasks }, { operations, parseInput }] = await Promise.all([
+async function streamJson(
+  ctx: Context,
+  filter: Record<string, string | boolean | undefined>,
+  limit: number | string | undefined,
+): Promise<void> {
+  const [{ visitTasks, visitTaskRows }, { operations, parseInput }] = await Promise.all([
     subsystems.board(),
     subsystems.operations(),
   ]);
   // Checked as the listTasks operation checks it, so that a bad filter reads the same.
-  parseInput(operations.listTasks, filter);
+  const checked = parseInput(operations.listTasks, { ...filter, limit }) as Parameters<
+    typeof visitTasks
+  >[1] & { limit?: number };
   let text = '[';
   let first = true;
-  await visitTasks(open(ctx), filter as Parameters<typeof visitTasks>[1], (json) => {
+  const write = (json: string) => {
     text += first ? safeJsonText(json) : `,${safeJsonText(json)}`;
     first = false;
-    if (text.length >= 64 * 1024) {
-      process.stdout.write(text);
-      text = '';
-    }
-  });
+    if (text.length < 64 * 1024) return;
+    const flowing = process.stdout.write(text);
+    text = '';
+    // A pipe that is full: wait for it to drain, rather than hold the rest of the board in memory.
+    if (!flowing) return new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+  };
+  if (limit === undefined) await visitTasks(open(ctx), checked, write);
+  else if (!(await visitTaskRows(open(ctx), checked, checked.limit, write)))
+    // The task index could not serve: the page from the operation, printed the same way.
+    for (const task of await perform(ctx, 'listTasks', { ...filter, limit })) write(JSON.stringify(task));
   process.stdout.write(`${text}]\n`);
 }
 
@@ -80,15 +91,26 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
     search: opts.search,
   };
   const limit = numberOrText(opts.limit);
-  if (ctx.json && limit === undefined && !filter.ready && !isFieldSelected()) return streamJson(ctx, filter);
+  // Streamed unless `ready` or `search` (with a limit) want the full path, or a field is selected.
+  if (ctx.json && !filter.ready && (limit === undefined || filter.search === undefined) && !isFieldSelected())
+    return streamJson(ctx, filter, limit);
   if (ctx.json) return printJson(await perform(ctx, 'listTasks', { ...filter, limit }));
-  const { narrowTasks, blockingDeps, checkLimit } = await subsystems.board();
-  const matched = await perform(ctx, 'listTasks', filter);
-  const { tasks, hidden } = narrowTasks(matched, {
+  const { narrowTasks, checkLimit, pageTaskRows } = await subsystems.board();
+  const narrowingOf = () => ({
     hideFinished: !opts.all && opts.status === undefined,
     hideRuns: !opts.all && !opts.runs && !workstream?.startsWith('run-'),
     limit: checkLimit(limit),
   });
+  if (!filter.ready && filter.search === undefined) {
+    const { operations, parseInput } = await subsystems.operations();
+    // Checked as the listTasks operation checks it, so that a bad filter reads the same.
+    const checked = parseInput(operations.listTasks, filter) as Parameters<typeof pageTaskRows>[1];
+    // Only the rows shown are read (see pageTaskRows); undefined when the task index cannot serve.
+    const page = await pageTaskRows(open(ctx), checked, narrowingOf());
+    if (page) return printList(page.tasks, page.total, page.hidden, (id) => page.depStatus.get(id));
+  }
+  const matched = await perform(ctx, 'listTasks', filter);
+  const { tasks, hidden } = narrowTasks(matched, narrowingOf());
   const narrowed = Object.values(filter).some((v) => v !== undefined);
   // The tasks a shown row's deps name: none to look up when no row has deps (`--limit 50` of 100,000).
   const withDeps = tasks.some((t) => t.deps.length);
@@ -97,8 +119,19 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
     : narrowed
       ? byId(await perform(ctx, 'listTasks', {}))
       : byId(matched);
+  const shown = tasks.map((t) => ({ ...t, agent: t.claim?.agent }));
+  await printList(shown, matched.length, hidden, (id) => everyTask.get(id)?.status);
+}
+
+/** The table of `t list` and its count line; `statusOf` a dependency's status (undefined: missing). */
+async function printList(
+  tasks: readonly ListRow[],
+  total: number,
+  hidden: { finished: number; runs: number; limit: number },
+  statusOf: (id: string) => string | undefined,
+) {
   const rows = tasks.map((t) => {
-    const blocking = t.status === 'open' ? blockingDeps(t, everyTask) : [];
+    const blocking = t.status === 'open' ? t.deps.filter((dep) => statusOf(dep) !== 'done') : [];
     const deps =
       t.status !== 'open'
         ? t.deps.length || ''
@@ -111,7 +144,7 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
       t.priority,
       statusColor(t.status),
       t.title,
-      printable(t.claim?.agent),
+      printable(t.agent),
       deps,
     ];
   });
@@ -120,7 +153,7 @@ export async function list(ctx: Context, wsArg: string | undefined, opts: ListFl
   for (const row of rows) row[TITLE] = cell(String(row[TITLE]), titleMax);
   if (tasks.length > 0) print(await table(HEAD, rows, { cut: ['title'] }));
   else print('no tasks match');
-  countLine(tasks.length, matched.length, hidden);
+  countLine(tasks.length, total, hidden);
 }
 
 /**

@@ -11,3 +11,4 @@ export * from './task-notes.js';
 export * from './task-views.js';
 export * from './tasks.js';
 export * from './workstreams.js';
+export * from './task-list.js';

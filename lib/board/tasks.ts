@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { compareText } from '../shared/index.js';
 import { NO_PRESENCE, type Presence, claimExpiry, loadPresence, withPresence } from './presence.js';
 import { type TaskNarrowing, matchesSearch, narrowTasks } from './task-views.js';
+import { pageTasks, visitTaskRows } from './task-list.js';
 
 export type { Claim, Task, TaskStatus } from '../records/index.js';
 
@@ -271,16 +272,24 @@ export async function getTask(ws: Workspace, ref: string): Promise<Task> {
  * Like listTasks without `ready` or a narrowing, handing the JSON text of each task (as
  * JSON.stringify gives it) to `visit` in turn instead of returning them all: the board is read from
  * the task index one task at a time, so memory does not grow with it (`t list --json` at 100,000).
+ * A promise `visit` returns is awaited before the next task when the task index's order file serves.
  */
 export async function visitTasks(
   ws: Workspace,
   filter: Omit<TaskFilter, 'ready'>,
-  visit: (json: string) => void,
+  visit: (json: string) => void | Promise<void>,
 ): Promise<void> {
   if (filter.status !== undefined && !TASK_STATUSES.includes(filter.status)) {
     throw invalidInput(`status ${quote(filter.status)} must be one of ${TASK_STATUSES.join(', ')}`);
   }
+  // In order from the task index's order file, each task read as it is printed (see task-list.ts).
+  if (filter.search === undefined && (await visitTaskRows(ws, filter, undefined, visit))) return;
   const presence = loadPresence(ws);
+  // A claim renewed on this machine is written again with its effective expiry.
+  const withRenewals = (json: string) =>
+    presence.renewals.size > 0 && json.includes('"claim":{')
+      ? JSON.stringify(withPresence(JSON.parse(json) as Task, presence))
+      : json;
   const keyOf = (task: Task) => {
     if (filter.workstream !== undefined && task.workstream !== filter.workstream) return undefined;
     if (filter.status !== undefined && task.status !== filter.status) return undefined;
@@ -290,14 +299,7 @@ export async function visitTasks(
     // One string in compareTasks's order (priority 0-9, then age, then id): 100,000 of them are small.
     return `${task.priority}\u0000${task.createdAt}\u0000${task.id}`;
   };
-  // A claim renewed on this machine is written again with its effective expiry.
-  await visitTasksInOrder(ws, keyOf, compareText, (json) =>
-    visit(
-      presence.renewals.size > 0 && json.includes('"claim":{')
-        ? JSON.stringify(withPresence(JSON.parse(json) as Task, presence))
-        : json,
-    ),
-  );
+  await visitTasksInOrder(ws, keyOf, compareText, (json) => visit(withRenewals(json)));
 }
 
 /**
@@ -312,6 +314,12 @@ export async function listTasks(
 ): Promise<Task[]> {
   if (filter.status !== undefined && !TASK_STATUSES.includes(filter.status)) {
     throw invalidInput(`status ${quote(filter.status)} must be one of ${TASK_STATUSES.join(', ')}`);
+  }
+  const { hideFinished, hideRuns, limit } = filter;
+  if (!filter.ready && filter.search === undefined) {
+    // Decided on the task index's short entries, only the tasks listed read (see task-list.ts).
+    const page = await pageTasks(ws, filter, { hideFinished, hideRuns, limit });
+    if (page) return page.tasks;
   }
   const tasks = await loadTasks(ws);
   const active = filter.ready
@@ -335,7 +343,6 @@ export async function listTasks(
     out.push(task);
   }
   out.sort(compareTasks);
-  const { hideFinished, hideRuns, limit } = filter;
   if (!hideFinished && !hideRuns && limit === undefined) return out;
   return narrowTasks(out, { hideFinished, hideRuns, limit }).tasks;
 }

@@ -14,6 +14,7 @@ export * from './record-keys.js';
 export * from './task-index.js';
 export * from './task-summary.js';
 export * from './task-stream.js';
+export * from './task-order.js';
 export * from './folder-stamps.js';
 export * from './workspace-lock.js';
 export * from './workspace.js';

@@ -428,6 +428,11 @@ export function loadSummaryLocked(ws: Workspace): TaskSummary {
   return summary;
 }
 
+/** The stamp the full journal's last complete batch names (undefined: none), from the file's tail only. */
+export function fullJournalStamp(ws: Workspace): string | undefined {
+  return lastFullStamp(ws);
+}
+
 /** The stamp of the full journal's last line, read from the file's tail only (it grows to megabytes). */
 function lastFullStamp(ws: Workspace): string | undefined {
   return lastLine(ws, ws.taskIndexFile, (line) => {
