@@ -89,28 +89,31 @@ export function areDocColumns(stored: unknown): stored is DocColumns {
 /** One object per document, from columns that areDocColumns accepted. */
 export function decodeDocs(columns: DocColumns): Record<string, IndexedDocument> {
   const docs: Record<string, IndexedDocument> = {};
-  for (let i = 0; i < columns.file.length; i++) {
-    const doc: IndexedDocument = {
-      hash: columns.hash[i]!,
-      title: columns.title[i]!,
-      tags: columns.tags[i]!,
-      chunks: columns.chunks[i]!,
-      mtimeMs: columns.mtimeMs[i]!,
-      size: columns.size[i]!,
-    };
-    const author = columns.author[i];
-    const updated = columns.updated[i];
-    const recalls = columns.recalls[i];
-    const problem = columns.problem[i];
-    if (author !== null && author !== undefined) doc.author = author;
-    if (updated !== null && updated !== undefined) doc.updated = updated;
-    if (recalls !== null && recalls !== undefined) doc.recalls = recalls;
-    if (problem !== null && problem !== undefined) doc.problem = problem;
-    const first = columns.base[3 * i]!;
-    if (first !== -1) doc.base = [first, columns.base[3 * i + 1]!, columns.base[3 * i + 2]!];
-    docs[columns.file[i]!] = doc;
-  }
+  for (let i = 0; i < columns.file.length; i++) docs[columns.file[i]!] = docAt(columns, i);
   return docs;
+}
+
+/** The record of the document in row `i` of the columns. */
+function docAt(columns: DocColumns, i: number): IndexedDocument {
+  const doc: IndexedDocument = {
+    hash: columns.hash[i]!,
+    title: columns.title[i]!,
+    tags: columns.tags[i]!,
+    chunks: columns.chunks[i]!,
+    mtimeMs: columns.mtimeMs[i]!,
+    size: columns.size[i]!,
+  };
+  const author = columns.author[i];
+  const updated = columns.updated[i];
+  const recalls = columns.recalls[i];
+  const problem = columns.problem[i];
+  if (author !== null && author !== undefined) doc.author = author;
+  if (updated !== null && updated !== undefined) doc.updated = updated;
+  if (recalls !== null && recalls !== undefined) doc.recalls = recalls;
+  if (problem !== null && problem !== undefined) doc.problem = problem;
+  const first = columns.base[3 * i]!;
+  if (first !== -1) doc.base = [first, columns.base[3 * i + 1]!, columns.base[3 * i + 2]!];
+  return doc;
 }
 
 // The columns each index state was read from, while its documents are as read.
@@ -153,16 +156,5 @@ export function indexedDoc(
   const columns = columnsOf.get(state);
   if (!columns) return Object.hasOwn(state.docs, file) ? state.docs[file] : undefined;
   const i = columns.file.indexOf(file);
-  if (i < 0) return undefined;
-  const doc: IndexedDocument = {
-    hash: columns.hash[i]!,
-    title: columns.title[i]!,
-    tags: columns.tags[i]!,
-    chunks: columns.chunks[i]!,
-    mtimeMs: columns.mtimeMs[i]!,
-    size: columns.size[i]!,
-  };
-  if (columns.base[3 * i] !== -1)
-    doc.base = [columns.base[3 * i]!, columns.base[3 * i + 1]!, columns.base[3 * i + 2]!];
-  return doc;
+  return i < 0 ? undefined : docAt(columns, i);
 }

@@ -37,27 +37,7 @@ export function* readLinesBackward(
   to: number,
   chunk = BACKWARD_CHUNK,
 ): Generator<FileLine> {
-  // The pieces of the line whose start is not reached yet, in file order.
-  let pending: Buffer[] = [];
-  let pos = to;
-  while (pos > from) {
-    const start = Math.max(from, pos - chunk);
-    const buffer = readRange(ws, path, start, pos - start);
-    pos = start;
-    const last = buffer.lastIndexOf(NEWLINE);
-    if (last === -1) {
-      pending.unshift(buffer);
-      continue;
-    }
-    yield {
-      text: joined([buffer.subarray(last + 1), ...pending]).toString('utf8'),
-      offset: start + last + 1,
-    };
-    const first = buffer.indexOf(NEWLINE);
-    pending = [buffer.subarray(0, first)];
-    if (first < last) yield* wholeLinesBackward(buffer, start, first + 1, last);
-  }
-  yield { text: pending.length === 0 ? '' : joined(pending).toString('utf8'), offset: from };
+  for (const block of readLineBlocksBackward(ws, path, from, to, chunk)) yield* block.lines();
 }
 
 /** Some consecutive lines of a file: their text (joined by `\n`), and the lines themselves, last first. */
@@ -98,7 +78,10 @@ export function* readLineBlocksBackward(
     pending = [buffer.subarray(0, first)];
     if (first < last)
       yield {
-        text: buffer.toString('utf8', first + 1, last),
+        // Decoded when asked for: readLinesBackward only wants the lines.
+        get text() {
+          return buffer.toString('utf8', first + 1, last);
+        },
         lines: () => wholeLinesBackward(buffer, start, first + 1, last),
       };
   }
