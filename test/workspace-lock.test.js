@@ -171,11 +171,13 @@ function lockChild(spec, env = {}) {
       if (stdout.includes('\n')) resolve(JSON.parse(stdout.split('\n')[0]));
     });
   });
+  // False when the process ends without pausing: the test then fails saying so instead of hanging.
   const paused = new Promise((resolve) => {
     child.stderr.on('data', (d) => {
       stderr += d;
       if (/orc-test-paused /.test(stderr)) resolve(true);
     });
+    child.on('close', () => resolve(false));
   });
   const done = new Promise((resolve) => {
     child.on('close', (code) => {
