@@ -30,7 +30,8 @@ export async function gitSetup(ctx: Context) {
 export async function sync(ctx: Context, opts: { message?: string; retries?: string }) {
   const retries = optionalWholeNumber('--retries', opts.retries, 0, 50);
   const message = textOption('--message', opts.message);
-  const result = await syncWorkspace(open(ctx), {
+  // sync sets the merge driver up itself: a background setup too would collide on git's config lock.
+  const result = await syncWorkspace(open(ctx, { mergeSetup: false }), {
     message,
     retries,
     invocation: ctx.invocation,

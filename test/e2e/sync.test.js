@@ -81,7 +81,8 @@ test('a rejected push is retried with backoff; a vanished remote fails clearly a
   const sync = orc(['--dir', a, '--json', 'sync']);
   assert.equal(sync.code, 0, sync.stderr);
   assert.equal(sync.json().attempts, 3);
-  assert.equal(orc(['--dir', b, 'sync']).code, 0);
+  const pulled = orc(['--dir', b, 'sync']);
+  assert.equal(pulled.code, 0, pulled.stderr);
   assert.equal(orcJson(b, ['t', 'list'])[0].title, 'pushed at last');
   renameSync(remote, `${remote}.gone`);
   orcJson(a, ['t', 'add', 'build', 'offline work']);
