@@ -181,7 +181,7 @@ export class LockOwnership {
 
   /** Gives the lock back: removes the owner link; the folder stays for the next holder. */
   release(): void {
-    this.unlinkQuietly(this.ownerFile);
+    unlinkQuietly(this.ownerFile);
   }
 
   /**
@@ -253,7 +253,7 @@ export class LockOwnership {
       .some((n) => n.startsWith(PREFIX) && n !== `${PREFIX}${this.token}`);
     if (others) {
       // Another holder, or an acquirer racing this one: the judge decides.
-      this.unlinkQuietly(this.ownerFile);
+      unlinkQuietly(this.ownerFile);
       throw lockedError();
     }
     this.touchedAt = Date.now();
@@ -296,7 +296,7 @@ export class LockOwnership {
     if (verdict.kind === 'held' || verdict.kind === 'mine') throw lockedError();
     if (verdict.kind === 'free') return;
     if (verdict.kind === 'unknown' && this.oldest(verdict) <= this.staleMs) throw lockedError(); // refreshed meanwhile
-    for (const file of verdict.files) this.unlinkQuietly(join(this.dir, file));
+    for (const file of verdict.files) unlinkQuietly(join(this.dir, file));
     if (verdict.kept) return;
     // An older orc's folder: removed when empty, to be made anew (and marked) by the next create.
     try {
@@ -363,12 +363,13 @@ export class LockOwnership {
       throw error;
     }
   }
+}
 
-  private unlinkQuietly(path: string): void {
-    try {
-      nodeFs.unlinkSync(path);
-    } catch (error) {
-      if (errno(error) !== 'ENOENT') throw error;
-    }
+/** Removes a file of the lock or its line; one already gone is fine (another process got there first). */
+export function unlinkQuietly(path: string): void {
+  try {
+    nodeFs.unlinkSync(path);
+  } catch (error) {
+    if (errno(error) !== 'ENOENT') throw error;
   }
 }

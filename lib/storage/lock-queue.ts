@@ -1,7 +1,7 @@
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { newId } from '../shared/index.js';
-import { type LockOwner, isStopped, ownerState, selfOwner } from './lock-owner.js';
+import { type LockOwner, isStopped, ownerState, selfOwner, unlinkQuietly } from './lock-owner.js';
 
 /*
  * The waiting line of one lock, so that the lock goes to waiters in the order they came (polling at
@@ -172,14 +172,6 @@ export class LockQueue {
       if (errno(error) === 'ENOENT') return true;
       throw error;
     }
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    nodeFs.unlinkSync(path);
-  } catch (error) {
-    if (errno(error) !== 'ENOENT') throw error;
   }
 }
 

@@ -1,4 +1,5 @@
 import { appendText, fileIdentity, readRange, writeText } from './files.js';
+import { readLinesBackward } from './line-reader.js';
 import {
   type QueueEntry,
   type TaskSummary,
@@ -273,20 +274,14 @@ function deltaStart(line: string): number | undefined {
   }
 }
 
-/** The file's last line that ends with a newline and its offset, read from the tail (doubling the read). */
+/** The file's last line that ends with a newline, and its offset (what follows it is empty or torn). */
 function lastCompleteLine(
   ws: Workspace,
   file: string,
   size: number,
 ): { line: string; offset: number } | undefined {
-  for (let length = Math.min(size, 65_536); ; length = Math.min(size, length * 2)) {
-    const bytes = readRange(ws, file, size - length, length);
-    const end = bytes.lastIndexOf(0x0a);
-    if (end < 0 && length === size) return undefined;
-    const start = end < 0 ? -1 : bytes.lastIndexOf(0x0a, end - 1);
-    if (start >= 0 || length === size) {
-      if (end < 0) return undefined;
-      return { line: bytes.subarray(start + 1, end).toString('utf8'), offset: size - length + start + 1 };
-    }
-  }
+  const lines = readLinesBackward(ws, file, 0, size);
+  lines.next(); // after the last newline: nothing, or a line cut short
+  const last = lines.next().value;
+  return last === undefined ? undefined : { line: last.text, offset: last.offset };
 }

@@ -5,7 +5,6 @@ import {
   fileStamp,
   listFiles,
   readBytes,
-  readRange,
   readText,
   readTextsIn,
   removeFile,
@@ -14,19 +13,18 @@ import {
 import { stampsIn, taskFileStamps } from './folder-stamps.js';
 import { parseJson } from './json-file.js';
 import { type Task, type TaskStatus, validateTask } from '../records/index.js';
+import { readLinesBackward } from './line-reader.js';
 import {
-  DELETED,
   END,
   type JsonLine,
   type QueueJournal,
   entryAt,
-  fullEnd,
-  fullLine,
+  fullBatch,
   fullText,
   parseFull,
   parseQueue,
   parseQueueStamps,
-  queueLine,
+  queueBatch,
   sameFileStamp,
   queueText,
   toQueueEntry,
@@ -194,7 +192,7 @@ function refresh(ws: Workspace, stamp: string, fromFiles = false): Refreshed {
  * the journal's previous end (the common case after a pull: ten changes applied, not a rebuild that
  * sorts every open task); else rebuilt from the queue.
  */
-function summaryAfter(ws: Workspace, r: Refreshed, stamp: string, saved = readSummary(ws)): TaskSummary {
+function summaryAfter(ws: Workspace, r: Refreshed, stamp: string, saved = readSummaryLog(ws)): TaskSummary {
   if (r.all || !saved || r.from === undefined || saved.stamp !== r.from)
     return rebuildSummary(r.journal.entries, stamp);
   const statusOf = (id: string) => r.journal.entries.get(id)?.status ?? 'missing';
@@ -215,13 +213,12 @@ function saveQueue(ws: Workspace, r: Refreshed, stamp: string): void {
     return;
   }
   if (r.from === stamp && r.changed.length === 0 && r.deleted.length === 0) return;
-  const lines = [
-    ...r.changed.map((t) => queueLine(t, stamp, journal.files.get(t.id)!)),
-    ...r.deleted.map((id) => `${DELETED}\t${id}`),
-    `${END}\t${stamp}`,
-  ];
-  journal.lines += lines.length;
-  appendText(ws, ws.taskQueueFile, `${lines.join('\n')}\n`);
+  journal.lines += r.changed.length + r.deleted.length + 1;
+  appendText(
+    ws,
+    ws.taskQueueFile,
+    queueBatch(r.changed, r.deleted, stamp, (id) => journal.files.get(id)!),
+  );
 }
 
 /** Extends the full journal by what a refresh found if it ended where the queue did, else drops it. */
@@ -231,22 +228,14 @@ function followFull(ws: Workspace, r: Found, stamp: string): void {
     return;
   }
   if (r.from === stamp && r.changed.length === 0 && r.deleted.length === 0) return;
-  const last = lastFullStamp(ws);
+  const last = fullJournalStamp(ws);
   if (last === stamp) return; // another reader extended it meanwhile
   if (r.from === undefined || last !== r.from) {
     removeFile(ws, ws.taskIndexFile);
     return;
   }
-  const lines = [
-    ...r.changed.map((t) => fullLine(t, stamp)),
-    ...r.deleted.map((id) => JSON.stringify({ s: stamp, del: id })),
-    fullEnd(stamp),
-  ];
-  appendText(ws, ws.taskIndexFile, `${lines.join('\n')}\n`);
+  appendText(ws, ws.taskIndexFile, fullBatch(r.changed, r.deleted, stamp));
 }
-
-const readSummary = readSummaryLog;
-const saveSummary = (ws: Workspace, summary: TaskSummary) => saveSummaryLog(ws, summary);
 
 /** Saves a refresh made outside the lock, if the lock is free and nothing was written since `stamp`. */
 async function saveIfCurrent(ws: Workspace, stamp: string, save: () => void): Promise<void> {
@@ -279,7 +268,7 @@ export async function loadTasks(ws: Workspace): Promise<Map<string, Task>> {
     saveQueue(ws, r, stamp);
     if (rewrite || r.all) writeText(ws, ws.taskIndexFile, fullText(all, stamp));
     else followFull(ws, r, stamp);
-    saveSummary(ws, summaryAfter(ws, r, stamp));
+    saveSummaryLog(ws, summaryAfter(ws, r, stamp));
   });
   return tasks;
 }
@@ -292,7 +281,7 @@ export async function loadQueue(ws: Workspace): Promise<Map<string, QueueEntry>>
     await saveIfCurrent(ws, stamp, () => {
       saveQueue(ws, r, stamp);
       followFull(ws, r, stamp);
-      saveSummary(ws, summaryAfter(ws, r, stamp));
+      saveSummaryLog(ws, summaryAfter(ws, r, stamp));
     });
   }
   return r.journal.entries;
@@ -329,16 +318,14 @@ function followSummary(
   const found: Found = { changed: [...read.values()], deleted, from: q.end };
   const save = () => {
     // Another reader may have saved the same refresh since the journal was read.
-    if (lastQueueStamp(ws) !== stamp) {
-      const lines = [
-        ...found.changed.map((t) => queueLine(t, stamp, stamps.get(`${t.id}.json`)!)),
-        ...deleted.map((id) => `${DELETED}\t${id}`),
-        `${END}\t${stamp}`,
-      ];
-      appendText(ws, ws.taskQueueFile, `${lines.join('\n')}\n`);
-    }
+    if (lastQueueStamp(ws) !== stamp)
+      appendText(
+        ws,
+        ws.taskQueueFile,
+        queueBatch(found.changed, deleted, stamp, (id) => stamps.get(`${id}.json`)!),
+      );
     followFull(ws, found, stamp);
-    saveSummary(ws, saved);
+    saveSummaryLog(ws, saved);
   };
   return { summary: saved, save };
 }
@@ -349,7 +336,7 @@ function followSummary(
  */
 export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
   const stamp = tasksDirStamp(ws);
-  const cached = readSummary(ws);
+  const cached = readSummaryLog(ws);
   if (cached?.stamp === stamp) return cached;
   const followed = followSummary(ws, stamp, cached);
   if (followed) {
@@ -361,7 +348,7 @@ export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
   await saveIfCurrent(ws, stamp, () => {
     saveQueue(ws, r, stamp);
     followFull(ws, r, stamp);
-    saveSummary(ws, summary);
+    saveSummaryLog(ws, summary);
   });
   return summary;
 }
@@ -401,7 +388,7 @@ export function loadQueueLocked(ws: Workspace, fromFiles = false): Map<string, Q
   if (fromFiles || r.from !== stamp) {
     saveQueue(ws, r, stamp);
     followFull(ws, r, stamp);
-    saveSummary(ws, fromFiles ? rebuildSummary(r.journal.entries, stamp) : summaryAfter(ws, r, stamp));
+    saveSummaryLog(ws, fromFiles ? rebuildSummary(r.journal.entries, stamp) : summaryAfter(ws, r, stamp));
   } else if (r.journal.lines > 2 * r.journal.entries.size + 1000) {
     r.journal.torn = true;
     saveQueue(ws, r, stamp);
@@ -412,7 +399,7 @@ export function loadQueueLocked(ws: Workspace, fromFiles = false): Map<string, Q
 /** For a mutation that holds the lock: the summary, current (see loadSummary). */
 export function loadSummaryLocked(ws: Workspace): TaskSummary {
   const stamp = tasksDirStamp(ws);
-  const cached = readSummary(ws);
+  const cached = readSummaryLog(ws);
   if (cached?.stamp === stamp) return cached;
   const followed = followSummary(ws, stamp, cached);
   if (followed) {
@@ -421,20 +408,15 @@ export function loadSummaryLocked(ws: Workspace): TaskSummary {
   }
   const queue = loadQueueLocked(ws);
   // A refresh saves the summary with the journals; one already current needs a rebuild here.
-  const saved = readSummary(ws);
+  const saved = readSummaryLog(ws);
   if (saved?.stamp === stamp) return saved;
   const summary = rebuildSummary(queue, stamp);
-  saveSummary(ws, summary);
+  saveSummaryLog(ws, summary);
   return summary;
 }
 
-/** The stamp the full journal's last complete batch names (undefined: none), from the file's tail only. */
+/** The stamp the full journal's last complete batch names (undefined: none, or torn), from its tail only. */
 export function fullJournalStamp(ws: Workspace): string | undefined {
-  return lastFullStamp(ws);
-}
-
-/** The stamp of the full journal's last line, read from the file's tail only (it grows to megabytes). */
-function lastFullStamp(ws: Workspace): string | undefined {
   return lastLine(ws, ws.taskIndexFile, (line) => {
     try {
       const parsed = JSON.parse(line) as JsonLine;
@@ -452,15 +434,15 @@ function lastQueueStamp(ws: Workspace): string | undefined {
   });
 }
 
+/** What the journal's last line says, read from its tail; undefined when the file is empty or torn. */
 function lastLine(ws: Workspace, file: string, stampOf: (line: string) => string | undefined) {
   const size = fileStamp(ws, file)?.size;
   if (!size) return undefined;
-  // End lines are short: the tail holds the whole of the last one.
-  const length = Math.min(4_096, size);
-  const text = readRange(ws, file, size - length, length).toString('utf8');
-  if (!text.endsWith('\n')) return undefined; // torn
-  const lines = text.slice(0, -1).split('\n');
-  return lines.length > 1 || length === size ? stampOf(lines[lines.length - 1]!) : undefined;
+  // End lines are short: a small tail read holds the whole of the last one.
+  const lines = readLinesBackward(ws, file, 0, size, 4_096);
+  if (lines.next().value?.text !== '') return undefined; // torn: no newline at the end
+  const last = lines.next().value;
+  return last === undefined ? undefined : stampOf(last.text);
 }
 
 /** A task a mutation wrote: as it was before (undefined: new) and as written. */
@@ -488,18 +470,20 @@ export function recordTaskWrites(
     writes.map((w) => `${w.task.id}.json`),
   );
   // A writer killed mid-append leaves a batch without its end line: the next reader refreshes.
-  if (options.queueLoaded || lastQueueStamp(ws) === stampBefore) {
-    const lines = writes.map((w) => queueLine(w.task, stamp, files.get(`${w.task.id}.json`) ?? ''));
-    appendText(ws, ws.taskQueueFile, `${[...lines, `${END}\t${stamp}`].join('\n')}\n`);
-  } else removeFile(ws, ws.taskQueueFile);
-  if (lastFullStamp(ws) === stampBefore) {
-    const lines = writes.map((w) => fullLine(w.task, stamp));
-    appendText(ws, ws.taskIndexFile, `${[...lines, fullEnd(stamp)].join('\n')}\n`);
-  } else removeFile(ws, ws.taskIndexFile);
+  const tasks = writes.map((w) => w.task);
+  if (options.queueLoaded || lastQueueStamp(ws) === stampBefore)
+    appendText(
+      ws,
+      ws.taskQueueFile,
+      queueBatch(tasks, [], stamp, (id) => files.get(`${id}.json`) ?? ''),
+    );
+  else removeFile(ws, ws.taskQueueFile);
+  if (fullJournalStamp(ws) === stampBefore) appendText(ws, ws.taskIndexFile, fullBatch(tasks, [], stamp));
+  else removeFile(ws, ws.taskIndexFile);
   // A summary the mutation read has its writes applied already; one read here gets them now.
   let summary = options.summary;
   if (!summary) {
-    summary = readSummary(ws);
+    summary = readSummaryLog(ws);
     if (summary?.stamp === stampBefore)
       for (const w of writes) applyChange(summary, w.before, toQueueEntry(w.task), options.statusOf);
   }

@@ -191,6 +191,31 @@ export function parseFull(
 export const fullLine = (task: Task, batch: string) => JSON.stringify({ s: batch, t: task });
 export const fullEnd = (batch: string) => JSON.stringify({ s: batch, end: true });
 
+/** One batch of the queue journal: the tasks written, the ids removed, its end line (`fileOf`: a task's file stamp). */
+export function queueBatch(
+  tasks: readonly Task[],
+  deleted: readonly string[],
+  stamp: string,
+  fileOf: (id: string) => string,
+): string {
+  const lines = [
+    ...tasks.map((t) => queueLine(t, stamp, fileOf(t.id))),
+    ...deleted.map((id) => `${DELETED}\t${id}`),
+    `${END}\t${stamp}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** One batch of the full journal: the tasks written, the ids removed, its end line. */
+export function fullBatch(tasks: readonly Task[], deleted: readonly string[], stamp: string): string {
+  const lines = [
+    ...tasks.map((t) => fullLine(t, stamp)),
+    ...deleted.map((id) => JSON.stringify({ s: stamp, del: id })),
+    fullEnd(stamp),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 export function fullText(tasks: ReadonlyMap<string, Task>, stamp: string): string {
   const lines = [JSON.stringify({ v: HEADER_VERSION, s: stamp })];
   for (const task of tasks.values()) lines.push(fullLine(task, stamp));
