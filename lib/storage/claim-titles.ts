@@ -2,7 +2,7 @@ import { fileStamp, readRange, readText, writeText } from './files.js';
 import { readRecords } from './record-kinds.js';
 import { DELETED, END } from './task-journals.js';
 import type { TaskSummary } from './task-summary.js';
-import { tasksDirStamp } from './task-index.js';
+import { queueJournalStamp, tasksDirStamp } from './task-index.js';
 import type { Workspace } from './workspace.js';
 
 /*
@@ -51,13 +51,7 @@ function readTitlesFile(ws: Workspace): TitlesFile | undefined {
 
 /** Where the queue journal ends if its last line is the end line of `stamp`, else -1. */
 function journalEndAt(ws: Workspace, stamp: string): number {
-  const size = fileStamp(ws, ws.taskQueueFile)?.size ?? 0;
-  const line = `${END}\t${stamp}\n`;
-  if (size < line.length) return -1;
-  const tail = readRange(ws, ws.taskQueueFile, size - line.length, line.length).toString('utf8');
-  const before =
-    size === line.length ? '\n' : readRange(ws, ws.taskQueueFile, size - line.length - 1, 1).toString();
-  return tail === line && before === '\n' ? size : -1;
+  return queueJournalStamp(ws) === stamp ? (fileStamp(ws, ws.taskQueueFile)?.size ?? -1) : -1;
 }
 
 /** The ids of the tasks the queue journal says were written after `offset` (where `stamp` ended), or undefined. */

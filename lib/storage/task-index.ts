@@ -318,7 +318,7 @@ function followSummary(
   const found: Found = { changed: [...read.values()], deleted, from: q.end };
   const save = () => {
     // Another reader may have saved the same refresh since the journal was read.
-    if (lastQueueStamp(ws) !== stamp)
+    if (queueJournalStamp(ws) !== stamp)
       appendText(
         ws,
         ws.taskQueueFile,
@@ -361,7 +361,7 @@ export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
  */
 export async function queueLinesNaming(ws: Workspace, id: string): Promise<string[]> {
   // Current when its last end line names the folder's stamp (read from its tail, not by parsing it).
-  if (lastQueueStamp(ws) !== tasksDirStamp(ws)) await loadQueue(ws);
+  if (queueJournalStamp(ws) !== tasksDirStamp(ws)) await loadQueue(ws);
   // Searched as bytes: decoding the journal (13 MB at 100,000 tasks) to a string cost more than the search.
   const bytes = readBytes(ws, ws.taskQueueFile);
   if (bytes === undefined) return [];
@@ -427,7 +427,8 @@ export function fullJournalStamp(ws: Workspace): string | undefined {
   });
 }
 
-function lastQueueStamp(ws: Workspace): string | undefined {
+/** The stamp the queue journal's last complete batch names (undefined: none, or torn), from its tail only. */
+export function queueJournalStamp(ws: Workspace): string | undefined {
   return lastLine(ws, ws.taskQueueFile, (line) => {
     const fields = line.split('\t');
     return fields.length === 2 && fields[0] === END ? fields[1] : undefined;
@@ -471,7 +472,7 @@ export function recordTaskWrites(
   );
   // A writer killed mid-append leaves a batch without its end line: the next reader refreshes.
   const tasks = writes.map((w) => w.task);
-  if (options.queueLoaded || lastQueueStamp(ws) === stampBefore)
+  if (options.queueLoaded || queueJournalStamp(ws) === stampBefore)
     appendText(
       ws,
       ws.taskQueueFile,
