@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -8,21 +9,25 @@ import {
   createWorkstream,
   findWorkspace,
   nextTask,
+  listTasks,
   registerAgent,
+  runDoctor,
   statusSummary,
   updateTask,
 } from '../dist/lib/index.js';
 import {
   buildSummary,
+  countGitChangeQueries,
   countSummaryRebuilds,
   countTaskFilesRead,
+  countTaskFolderStamps,
   formatSummary,
   parseSummary,
   toQueueEntry,
 } from '../dist/lib/storage/index.js';
 import { parseFull, parseQueue } from '../dist/lib/storage/task-journals.js';
 import { commitAll, git, merge, repoWorkspace } from './git-helpers.js';
-import { tempWorkspace } from './helpers.js';
+import { orcPausedAt, tempWorkspace } from './helpers.js';
 import { forgetSummaryLog, readSummaryLog } from '../dist/lib/storage/summary-log.js';
 
 /*
@@ -85,11 +90,51 @@ function assertCachesMatch(dir, label) {
   assert.deepEqual(sortedEntries(full.entries), sortedEntries(tasks), `${label}: the full journal`);
 }
 
-/** Files the index reads while `fn` runs, and how many times it rebuilt the summary from every task. */
+/**
+ * Files the index reads while `fn` runs, how many times it rebuilt the summary from every task, how
+ * many times it stamped every file of the folder, and how many times it asked git what changed.
+ */
 async function reads(fn) {
-  const [files, rebuilds] = [countTaskFilesRead(), countSummaryRebuilds()];
+  const before = [
+    countTaskFilesRead(),
+    countSummaryRebuilds(),
+    countTaskFolderStamps(),
+    countGitChangeQueries(),
+  ];
   const result = await fn();
-  return { result, read: countTaskFilesRead() - files, rebuilt: countSummaryRebuilds() - rebuilds };
+  return {
+    result,
+    read: countTaskFilesRead() - before[0],
+    rebuilt: countSummaryRebuilds() - before[1],
+    stamped: countTaskFolderStamps() - before[2],
+    asked: countGitChangeQueries() - before[3],
+  };
+}
+
+/**
+ * A commit on top of HEAD that replaces the given tasks' files (made with a scratch index, as a
+ * fetch would bring it: the working tree untouched), then fast-forwarded into: a `git pull`.
+ */
+function pullTasks(dir, tasks) {
+  const env = { ...process.env, GIT_INDEX_FILE: join(dir, '.git', 'incoming.index') };
+  const run = (args, input) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      env,
+      input,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }).trim();
+  run(['read-tree', 'HEAD']);
+  const lines = tasks.map((task) => {
+    const blob = run(['hash-object', '-w', '--stdin'], `${JSON.stringify(task, null, 2)}\n`);
+    return `100644 ${blob}\tstate/tasks/${task.id}.json\n`;
+  });
+  run(['update-index', '--index-info'], lines.join(''));
+  const tree = run(['write-tree']);
+  const commit = git(dir, 'commit-tree', tree, '-p', 'HEAD', '-m', 'incoming');
+  rmSync(env.GIT_INDEX_FILE);
+  git(dir, 'merge', '--ff-only', '-q', commit);
 }
 
 /** A board with dependencies, a claim and a finished task, every cache built. */
@@ -120,14 +165,16 @@ test('a pull over local uncommitted edits: the summary is moved on by what chang
   git(dir, 'commit', '-q', '-m', 'upstream work');
   git(dir, 'reset', '-q', '--hard');
   git(dir, 'checkout', '-q', 'main');
-  await statusSummary(ws);
+  await statusSummary(ws); // after the checkout: every file stamped, and the reflog's place recorded
+  assert.ok(existsSync(join(dir, '.orc/tasks.head')));
   assertCachesMatch(dir, 'before the pull');
   // A local edit, not committed, then the fast-forward.
   await updateTask(ws, tasks[3].id, { title: 'edited here' });
   git(dir, 'merge', '--ff-only', '-q', 'upstream');
-  const { result, read, rebuilt } = await reads(() => statusSummary(ws));
+  const { result, read, rebuilt, stamped, asked } = await reads(() => statusSummary(ws));
   assert.equal(read, 3, 'the two changed files and the added one; the removed one is not read');
   assert.equal(rebuilt, 0, 'the summary was moved on, not rebuilt');
+  assert.deepEqual([asked, stamped], [1, 0], 'git named the files: the folder was not stamped');
   assert.equal(result.workstreams[0].counts.done, 2);
   assertCachesMatch(dir, 'after the pull');
   assert.equal(readTask(dir, tasks[3].id).title, 'edited here');
@@ -167,6 +214,67 @@ test('a checkout of another branch, a reset --hard and a merge: each first comma
   assert.equal(git(dir, 'reset', '-q', '--hard', 'HEAD~1'), '');
   await statusSummary(ws);
   assertCachesMatch(dir, 'reset --hard to before the merge');
+});
+
+test('what git cannot vouch for makes the next command stamp every file: a hand edit after the pull, a write cut short by a kill, a reset, a doctor repair', async (t) => {
+  const dir = repoWorkspace(t);
+  const { ws, tasks } = await board(dir);
+  commitAll(dir, 'tasks');
+  const edited = (task, change) => ({ ...readTask(dir, task.id), ...change });
+  pullTasks(dir, [edited(tasks[4], { title: 'first pull' })]);
+  await statusSummary(ws); // records where the reflog stands
+  pullTasks(dir, [edited(tasks[4], { title: 'second pull' })]);
+  const followed = await reads(() => statusSummary(ws));
+  assert.deepEqual([followed.asked, followed.stamped, followed.read], [1, 0, 1]);
+  assertCachesMatch(dir, 'a pull followed from git');
+
+  // A file replaced by hand after git's own writes: the folder changed after git last did.
+  pullTasks(dir, [edited(tasks[6], { priority: 0 })]);
+  replaceTask(dir, edited(tasks[8], { status: 'cancelled' }));
+  const byHand = await reads(() => statusSummary(ws));
+  assert.deepEqual([byHand.asked, byHand.stamped, byHand.read], [1, 1, 2]);
+  assert.equal(byHand.result.workstreams[0].counts.cancelled, 1);
+  assertCachesMatch(dir, 'replaced by hand after the pull');
+
+  // orc killed between writing a task's file and its journal line, then a pull of other tasks.
+  const killed = orcPausedAt(
+    ['--dir', dir, 't', 'complete', tasks[10].id, 'done', '--force'],
+    'commit:wrote-1',
+  );
+  assert.equal(await killed.paused, true);
+  killed.child.kill('SIGKILL');
+  await killed.done;
+  rmSync(join(dir, '.orc/workspace.lock'), { recursive: true, force: true });
+  assert.equal(readTask(dir, tasks[10].id).status, 'done', 'the file was written before the kill');
+  pullTasks(dir, [edited(tasks[7], { title: 'third pull' })]);
+  const afterKill = await reads(() => statusSummary(ws));
+  assert.equal(afterKill.stamped, 1, 'the journal ends with a batch cut short: every file is stamped');
+  assert.equal(afterKill.result.workstreams[0].counts.done, 2);
+  // That reader's save took the lock, whose first act rolled the killed commit forward (rewriting
+  // the file): the folder moved on, so nothing was saved, and the next command stamps it again.
+  assert.equal(existsSync(join(dir, '.orc/tasks.head')), false, 'the recovery dropped the reflog place');
+  assert.equal((await reads(() => statusSummary(ws))).stamped, 1);
+  assertCachesMatch(dir, 'a write cut short, then a pull');
+
+  // A reset in the reflog (git stash is one too): local changes it discarded are named by no diff.
+  await updateTask(ws, tasks[11].id, { title: 'local, not committed' });
+  commitAll(dir, 'local');
+  await updateTask(ws, tasks[12].id, { title: 'discarded by the reset' });
+  git(dir, 'reset', '-q', '--hard', 'HEAD~1');
+  const reset = await reads(() => statusSummary(ws));
+  assert.deepEqual([reset.asked, reset.stamped], [1, 1]);
+  assertCachesMatch(dir, 'reset --hard');
+
+  // A doctor repair writes behind the task index: the reflog's place is dropped with the index.
+  assert.ok(existsSync(join(dir, '.orc/tasks.head')));
+  writeFileSync(taskFile(dir, 't-0000000000zz'), '{ not json');
+  const report = await runDoctor(ws, { fix: true });
+  assert.ok(report.problems.some((p) => p.fixed));
+  assert.equal(existsSync(join(dir, '.orc/tasks.head')), false);
+  pullTasks(dir, [edited(tasks[4], { title: 'after the repair' })]);
+  assert.equal((await reads(() => statusSummary(ws))).stamped, 1);
+  await listTasks(ws); // rebuilds the full journal doctor removed
+  assertCachesMatch(dir, 'a pull after a doctor repair');
 });
 
 test('files replaced without git, and no git at all: the same', async (t) => {

@@ -19,7 +19,7 @@ import {
   scanEventLogFiles,
   stillCurrent,
 } from './event-checks.js';
-import { indexFile } from '../storage/index.js';
+import { forgetReflogPosition, indexFile } from '../storage/index.js';
 import { orderTask, validateTask } from '../records/index.js';
 import { type LockGuard, withWorkspaceLock } from '../storage/index.js';
 import { claimExpiry, loadPresence } from '../board/index.js';
@@ -148,6 +148,7 @@ function examine(ws: Workspace, options: ExamineOptions): Examined {
   if (repaired) {
     rememberEventLog(ws);
     removeFile(ws, indexFile(ws)); // the cache is rebuilt from the repaired files
+    forgetReflogPosition(ws); // by stamping every file: no git diff names what doctor wrote
   }
   return {
     report: { problems, remaining: problems.filter((p) => !p.fixed).length, quarantine },

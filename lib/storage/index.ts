@@ -20,3 +20,4 @@ export * from './workspace-lock.js';
 export * from './workspace.js';
 export * from './data-dir.js';
 export * from './claim-titles.js';
+export * from './git-changes.js';

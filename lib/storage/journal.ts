@@ -11,6 +11,7 @@ import {
   workspaceRelative,
   writeText,
 } from './files.js';
+import { forgetReflogPosition } from './git-changes.js';
 import { pauseForTest } from './test-pause.js';
 import type { Workspace } from './workspace.js';
 
@@ -154,7 +155,9 @@ export function rollForward(ws: Workspace, pending: PendingJournal): Recovery {
   let appended: number;
   try {
     // Rewriting task files changes the tasks folder's mtime, the stamp of the task index: whatever
-    // the killed commit had added to the index is then rebuilt from the files, never trusted.
+    // the killed commit had added to the index is then rebuilt from the files, never trusted; and
+    // not from a git diff, which would not name them.
+    forgetReflogPosition(ws);
     applyWrites(ws, journal.writes, 'recover');
     // Its id derives from the journal's, so a recovery killed after its append is not recorded twice.
     const recovered: OrcEvent = {

@@ -18,6 +18,7 @@ import {
   isTaskFileName,
   loadQueueLocked,
   loadSummaryLocked,
+  announceTaskWrites,
   recordTaskWrites,
   tasksDirStamp,
   toQueueEntry,
@@ -198,12 +199,18 @@ export class Mutation {
     guard?.assertHeld();
     const journalFile = needsJournal(journal) ? writeJournal(this.ws, journal) : undefined;
     pauseForTest('commit:journaled');
+    const queueCurrent = announceTaskWrites(
+      this.ws,
+      [...this.taskWrites.keys()],
+      stampBefore,
+      this.queueMap !== undefined,
+    );
     applyWrites(this.ws, writes, 'commit');
     recordTaskWrites(
       this.ws,
       [...this.taskWrites.values()].map((task) => ({ before: this.befores.get(task.id), task })),
       stampBefore,
-      { queueLoaded: this.queueMap !== undefined, summary: this.summaryView, statusOf: this.statusOf },
+      { queueCurrent, summary: this.summaryView, statusOf: this.statusOf },
     );
     pauseForTest('commit:applied');
     appendEvents(this.ws, this.events);

@@ -13,14 +13,27 @@ import {
 import { stampsIn, taskFileStamps } from './folder-stamps.js';
 import { parseJson } from './json-file.js';
 import { type Task, type TaskStatus, validateTask } from '../records/index.js';
+import {
+  type GitChanges,
+  type ReflogPosition,
+  gitChanges,
+  gitChangesMeanwhile,
+  saveReflogPosition,
+} from './git-changes.js';
 import { readLinesBackward } from './line-reader.js';
 import {
   END,
   type JsonLine,
   type QueueJournal,
+  type QueueLine,
   entryAt,
   fullBatch,
   fullText,
+  endsAt,
+  intentLine,
+  lastQueueLines,
+  type SearchedJournal,
+  searchedJournal,
   parseFull,
   parseQueue,
   parseQueueStamps,
@@ -73,6 +86,13 @@ export function countTaskFilesRead(): number {
   return taskFilesRead;
 }
 
+let folderStamps = 0;
+
+/** How many times this process stamped every file of the tasks folder (tests assert a pull avoids it). */
+export function countTaskFolderStamps(): number {
+  return folderStamps;
+}
+
 let summaryRebuilds = 0;
 
 /** How many times this process rebuilt the summary from the whole queue (tests assert a pull avoids it). */
@@ -114,6 +134,8 @@ interface Found {
   from: string | undefined;
   /** Every task, when there was no journal to start from. */
   all?: Map<string, Task>;
+  /** HEAD's reflog position when the folder was read (saved with the caches; see git-changes.ts). */
+  position?: ReflogPosition;
 }
 
 /** The queue journal brought up to `stamp`, and what had to be read for it. */
@@ -123,17 +145,36 @@ interface Refreshed extends Found {
   before: Map<string, QueueEntry>;
 }
 
+/** The task files that changed, read, and the recorded tasks whose files are gone. */
+interface ChangedFiles {
+  stamps: Map<string, string>;
+  deleted: string[];
+  read: Map<string, Task>;
+  /** HEAD's reflog position to record with the caches, when the workspace is in git. */
+  position?: ReflogPosition;
+}
+
 /**
  * The files of the tasks folder whose stamps differ from those recorded (`same`: undefined for a task
- * not recorded), read, and the recorded tasks whose files are gone (looked for only when fewer
- * recorded tasks were seen than there are).
+ * not recorded), read, and the recorded tasks whose files are gone. Only the files a git operation
+ * changed are stamped when git can name them (`git`, see git-changes.ts); else every file of the
+ * folder, and the removed ones are looked for when fewer recorded tasks were seen than there are.
  */
 function changedFiles(
   ws: Workspace,
-  recorded: ReadonlyMap<string, unknown>,
+  recorded: { has(id: string): boolean; readonly size: number; keys(): Iterable<string> },
   same: (id: string, stamp: string) => boolean | undefined,
-) {
+  git: GitChanges,
+): ChangedFiles {
+  const { position } = git;
+  if (git.names) {
+    const stamps = stampsIn(ws, ws.tasksDir, git.names);
+    const names = [...stamps].filter(([name, stamp]) => same(idOf(name), stamp) !== true).map(([n]) => n);
+    const deleted = git.names.filter((n) => !stamps.has(n) && recorded.has(idOf(n))).map(idOf);
+    return { stamps, deleted, read: readTaskFiles(ws, names), position };
+  }
   // Stamps first, reads after: a file changed in between is read again next time, never missed.
+  folderStamps++;
   const stamps = taskFileStamps(ws, ws.tasksDir, isTaskFileName);
   const names: string[] = [];
   let seen = 0;
@@ -144,7 +185,7 @@ function changedFiles(
   }
   const deleted: string[] = [];
   if (seen < recorded.size) for (const id of recorded.keys()) if (!stamps.has(`${id}.json`)) deleted.push(id);
-  return { stamps, deleted, read: readTaskFiles(ws, names) };
+  return { stamps, deleted, read: readTaskFiles(ws, names), position };
 }
 
 /**
@@ -164,10 +205,17 @@ function refresh(ws: Workspace, stamp: string, fromFiles = false): Refreshed {
     torn: true,
     lines: 0,
   };
-  const { stamps, deleted, read } = changedFiles(ws, journal.files, (id, stamp) => {
-    const recorded = journal.files.get(id);
-    return recorded === undefined ? undefined : recorded === stamp;
-  });
+  // Git's names are followed only from a whole journal: with none (or one cut short) every file is stamped.
+  const git = gitChanges(ws, isTaskFileName);
+  const { stamps, deleted, read, position } = changedFiles(
+    ws,
+    journal.files,
+    (id, stamp) => {
+      const recorded = journal.files.get(id);
+      return recorded === undefined ? undefined : recorded === stamp;
+    },
+    cached && !cached.torn ? git : { position: git.position },
+  );
   const before = new Map<string, QueueEntry>();
   for (const id of deleted) {
     before.set(id, journal.entries.get(id)!);
@@ -182,7 +230,7 @@ function refresh(ws: Workspace, stamp: string, fromFiles = false): Refreshed {
   }
   const from = journal.end;
   journal.end = stamp;
-  const refreshed: Refreshed = { journal, changed: [...read.values()], deleted, before, from };
+  const refreshed: Refreshed = { journal, changed: [...read.values()], deleted, before, from, position };
   if (!cached) refreshed.all = read;
   return refreshed;
 }
@@ -269,6 +317,7 @@ export async function loadTasks(ws: Workspace): Promise<Map<string, Task>> {
     if (rewrite || r.all) writeText(ws, ws.taskIndexFile, fullText(all, stamp));
     else followFull(ws, r, stamp);
     saveSummaryLog(ws, summaryAfter(ws, r, stamp));
+    saveReflogPosition(ws, r.position);
   });
   return tasks;
 }
@@ -282,40 +331,131 @@ export async function loadQueue(ws: Workspace): Promise<Map<string, QueueEntry>>
       saveQueue(ws, r, stamp);
       followFull(ws, r, stamp);
       saveSummaryLog(ws, summaryAfter(ws, r, stamp));
+      saveReflogPosition(ws, r.position);
     });
   }
   return r.journal.entries;
 }
 
+/** What following the summary needs of the queue journal: its end, and the tasks' lines by id. */
+interface JournalLookup {
+  end: string | undefined;
+  /** Recorded tasks (every one when parsed; those named by git when searched). */
+  recorded: ReadonlyMap<string, unknown>;
+  same: (id: string, stamp: string) => boolean | undefined;
+  entryOf: (id: string) => QueueEntry | undefined;
+}
+
+/** The queue journal parsed for line positions and file stamps only (parseQueueStamps). */
+function parsedLookup(ws: Workspace): JournalLookup | undefined {
+  const text = readText(ws, ws.taskQueueFile);
+  const q = text === undefined ? undefined : parseQueueStamps(text);
+  if (!q || q.lines > 2 * q.at.size + 1000) return undefined; // due for compaction: a full refresh does it
+  return {
+    end: q.end,
+    recorded: q.at,
+    same: (id, stamp) => sameFileStamp(q, id, stamp),
+    entryOf: (id) => {
+      const at = q.at.get(id);
+      return at === undefined ? undefined : entryAt(q.text, at);
+    },
+  };
+}
+
+/** The queue journal read for searching (lastQueueLines), or undefined when there is none. */
+function readSearched(ws: Workspace): SearchedJournal | undefined {
+  const bytes = readBytes(ws, ws.taskQueueFile);
+  return bytes === undefined ? undefined : searchedJournal(bytes);
+}
+
+/**
+ * The queue journal searched for the lines of the tasks git named (and, through `prefetch`, of the
+ * tasks their new versions depend on): no parse of 100,000 lines. Undefined unless the journal ends
+ * with a whole batch at `end`, or when a line found is not whole.
+ */
+function searchedLookup(
+  read: SearchedJournal | undefined,
+  end: string,
+  names: readonly string[],
+): (JournalLookup & { prefetch(ids: readonly string[]): void }) | undefined {
+  if (!read || !endsAt(read, end)) return undefined;
+  const lines = new Map<string, QueueLine | undefined>();
+  const prefetch = (ids: readonly string[]) => {
+    const missing = [...new Set(ids)].filter((id) => !lines.has(id));
+    for (const [id, line] of lastQueueLines(read, missing)) {
+      if (line === null) throw new GarbledLine();
+      lines.set(id, line);
+    }
+  };
+  const find = (id: string) => {
+    if (!lines.has(id)) prefetch([id]);
+    return lines.get(id);
+  };
+  try {
+    prefetch(names.map(idOf));
+  } catch (error) {
+    if (error instanceof GarbledLine) return undefined;
+    throw error;
+  }
+  const recorded = new Map([...lines].filter(([, line]) => line !== undefined));
+  return {
+    end,
+    recorded,
+    same: (id, stamp) => {
+      const line = find(id);
+      return line === undefined ? undefined : line.file === stamp;
+    },
+    entryOf: (id) => find(id)?.entry,
+    prefetch,
+  };
+}
+
+class GarbledLine extends Error {}
+
 /**
  * The summary brought up to `stamp` from the saved one at the queue journal's end, for the commands
- * that need only the summary (the first command after a pull, at 100,000 tasks): the journal is read
- * for file stamps and line positions only (parseQueueStamps), the changed files read, and only their
- * lines parsed, for applyChange. Undefined when that cannot be followed (no journal, torn, due for
- * compaction, or the summary at another end): the caller refreshes in full. `save` writes it all.
+ * that need only the summary (the first command after a pull, at 100,000 tasks): the changed files
+ * are found (by git, or by stamping the folder), read, and applied with applyChange, their previous
+ * lines looked up in the journal (searched by id when git named them, else parsed for positions).
+ * Undefined when that cannot be followed (no journal, torn, due for compaction, or the summary at
+ * another end): the caller refreshes in full. `save` writes it all.
  */
 function followSummary(
   ws: Workspace,
   stamp: string,
-  saved: TaskSummary | undefined,
+  saved: TaskSummary,
+  git: GitChanges,
+  journalRead: SearchedJournal | undefined,
 ): { summary: TaskSummary; save: () => void } | undefined {
-  if (!saved) return undefined;
-  const text = readText(ws, ws.taskQueueFile);
-  const q = text === undefined ? undefined : parseQueueStamps(text);
-  if (!q || q.end !== saved.stamp || q.lines > 2 * q.at.size + 1000) return undefined;
-  const { stamps, deleted, read } = changedFiles(ws, q.at, (id, stamp) => sameFileStamp(q, id, stamp));
+  const searched = git.names && searchedLookup(journalRead, saved.stamp, git.names);
+  const journal = searched || parsedLookup(ws);
+  if (!journal || journal.end !== saved.stamp) return undefined;
+  const { stamps, deleted, read, position } = changedFiles(
+    ws,
+    journal.recorded,
+    journal.same,
+    searched ? git : { position: git.position },
+  );
   const after = new Map<string, QueueEntry | undefined>();
   for (const id of deleted) after.set(id, undefined);
   for (const task of read.values()) after.set(task.id, toQueueEntry(task));
-  const entryOf = (id: string) => {
-    const at = q.at.get(id);
-    return at === undefined ? undefined : entryAt(q.text, at);
-  };
   const statusOf = (id: string) =>
-    (after.has(id) ? after.get(id)?.status : entryOf(id)?.status) ?? ('missing' as const);
-  for (const [id, entry] of after) applyChange(saved, entryOf(id), entry, statusOf);
+    (after.has(id) ? after.get(id)?.status : journal.entryOf(id)?.status) ?? ('missing' as const);
+  try {
+    // Every line applyChange may ask for, looked up (in one search) before the summary is changed.
+    const deps = [...after.values()].flatMap((e) => e?.deps ?? []).filter((d) => !saved.depStatus.has(d));
+    searched?.prefetch(deps.filter((d) => !after.has(d)));
+    for (const [id, entry] of after) {
+      journal.entryOf(id);
+      for (const dep of entry?.deps ?? []) if (!saved.depStatus.has(dep)) statusOf(dep);
+    }
+  } catch (error) {
+    if (error instanceof GarbledLine) return undefined;
+    throw error;
+  }
+  for (const [id, entry] of after) applyChange(saved, journal.entryOf(id), entry, statusOf);
   saved.stamp = stamp;
-  const found: Found = { changed: [...read.values()], deleted, from: q.end };
+  const found: Found = { changed: [...read.values()], deleted, from: journal.end, position };
   const save = () => {
     // Another reader may have saved the same refresh since the journal was read.
     if (queueJournalStamp(ws) !== stamp)
@@ -326,6 +466,7 @@ function followSummary(
       );
     followFull(ws, found, stamp);
     saveSummaryLog(ws, saved);
+    saveReflogPosition(ws, position);
   };
   return { summary: saved, save };
 }
@@ -338,7 +479,11 @@ export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
   const stamp = tasksDirStamp(ws);
   const cached = readSummaryLog(ws);
   if (cached?.stamp === stamp) return cached;
-  const followed = followSummary(ws, stamp, cached);
+  // The journal is read while git diffs: both are needed to follow a pull.
+  const { git, value: read } = cached
+    ? await gitChangesMeanwhile(ws, isTaskFileName, () => readSearched(ws))
+    : { git: {}, value: undefined };
+  const followed = cached && followSummary(ws, stamp, cached, git, read);
   if (followed) {
     await saveIfCurrent(ws, stamp, followed.save);
     return followed.summary;
@@ -349,6 +494,7 @@ export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
     saveQueue(ws, r, stamp);
     followFull(ws, r, stamp);
     saveSummaryLog(ws, summary);
+    saveReflogPosition(ws, r.position);
   });
   return summary;
 }
@@ -389,6 +535,7 @@ export function loadQueueLocked(ws: Workspace, fromFiles = false): Map<string, Q
     saveQueue(ws, r, stamp);
     followFull(ws, r, stamp);
     saveSummaryLog(ws, fromFiles ? rebuildSummary(r.journal.entries, stamp) : summaryAfter(ws, r, stamp));
+    saveReflogPosition(ws, r.position);
   } else if (r.journal.lines > 2 * r.journal.entries.size + 1000) {
     r.journal.torn = true;
     saveQueue(ws, r, stamp);
@@ -401,7 +548,8 @@ export function loadSummaryLocked(ws: Workspace): TaskSummary {
   const stamp = tasksDirStamp(ws);
   const cached = readSummaryLog(ws);
   if (cached?.stamp === stamp) return cached;
-  const followed = followSummary(ws, stamp, cached);
+  const git = cached ? gitChanges(ws, isTaskFileName) : {};
+  const followed = cached && followSummary(ws, stamp, cached, git, git.names && readSearched(ws));
   if (followed) {
     followed.save();
     return followed.summary;
@@ -453,6 +601,24 @@ export interface TaskWrite {
 }
 
 /**
+ * Called under the lock before a mutation replaces task files: whether the queue journal is current
+ * at `stampBefore` (the folder's stamp before the writes), in which case an intent line naming the
+ * tasks starts the batch that recordTaskWrites then completes. Should this process die in between,
+ * the journal ends with a batch cut short and the next reader stamps every file (see INTENT).
+ */
+export function announceTaskWrites(
+  ws: Workspace,
+  ids: readonly string[],
+  stampBefore: string,
+  queueLoaded: boolean,
+): boolean {
+  if (ids.length === 0) return false;
+  const current = queueLoaded || queueJournalStamp(ws) === stampBefore;
+  if (current) appendText(ws, ws.taskQueueFile, intentLine(ids));
+  return current;
+}
+
+/**
  * Called under the lock after a mutation's task writes: `stampBefore` is the folder's stamp before
  * them, `summary` the one the mutation read (if any). Each cache current at `stampBefore` is extended
  * by the writes; one that was not is dropped, to be refreshed from the files by the next reader.
@@ -461,7 +627,12 @@ export function recordTaskWrites(
   ws: Workspace,
   writes: readonly TaskWrite[],
   stampBefore: string,
-  options: { queueLoaded: boolean; summary?: TaskSummary; statusOf: (id: string) => TaskStatus | 'missing' },
+  options: {
+    /** What announceTaskWrites said: the queue journal was current, and its batch is started. */
+    queueCurrent: boolean;
+    summary?: TaskSummary;
+    statusOf: (id: string) => TaskStatus | 'missing';
+  },
 ): void {
   if (writes.length === 0) return;
   const stamp = tasksDirStamp(ws);
@@ -472,7 +643,7 @@ export function recordTaskWrites(
   );
   // A writer killed mid-append leaves a batch without its end line: the next reader refreshes.
   const tasks = writes.map((w) => w.task);
-  if (options.queueLoaded || queueJournalStamp(ws) === stampBefore)
+  if (options.queueCurrent)
     appendText(
       ws,
       ws.taskQueueFile,

@@ -70,6 +70,14 @@ export function toQueueEntry(task: Task): QueueEntry {
 export const QUEUE_MAGIC = 'orc-queue';
 export const END = 'orc-end';
 export const DELETED = 'orc-del';
+/**
+ * Written before a mutation replaces task files, in the batch its lines then complete: a process
+ * killed between the two leaves a batch without its end line, so the next reader knows the journal
+ * is behind the folder (a pull meanwhile would otherwise make git the only witness of the change).
+ */
+export const INTENT = 'orc-int';
+
+export const intentLine = (ids: readonly string[]) => `${INTENT}\t${ids.join(' ')}\n`;
 // The batch stamp, the 11 fields of the entry, the file's stamp.
 const QUEUE_FIELDS = 13;
 
@@ -97,6 +105,7 @@ export function parseQueue(text: string): QueueJournal | undefined {
     lines: 1,
   };
   let pending: Array<[string, QueueEntry | undefined, string]> = [];
+  let intents = 0;
   // The text after the last newline is '' when the journal ends where a line does.
   const complete = lines.length - 1;
   for (let i = 1; i < complete; i++) {
@@ -111,15 +120,17 @@ export function parseQueue(text: string): QueueJournal | undefined {
           journal.files.delete(id);
         }
       }
-      journal.lines += pending.length + 1;
+      journal.lines += pending.length + intents + 1;
       pending = [];
+      intents = 0;
       journal.end = fields[1];
     } else if (fields.length === 2 && fields[0] === DELETED) pending.push([fields[1]!, undefined, '']);
+    else if (fields.length === 2 && fields[0] === INTENT) intents++;
     else if (fields.length === QUEUE_FIELDS)
       pending.push([fields[1]!, fromQueueFields(fields, 1), fields[12]!]);
     else return { ...journal, torn: true }; // a line cut short: what came before it stands
   }
-  journal.torn = pending.length > 0 || lines[complete] !== '';
+  journal.torn = pending.length > 0 || intents > 0 || lines[complete] !== '';
   return journal;
 }
 
@@ -265,6 +276,8 @@ export function parseQueueStamps(text: string): QueueStamps | undefined {
       journal.lines += pending + 1;
       pending = 0;
       journal.end = text.slice(firstTab + 1, end);
+    } else if (tabs === 1 && lead === INTENT) {
+      pending++;
     } else if (tabs === 1 && lead === DELETED) {
       journal.at.delete(text.slice(firstTab + 1, end));
       pending++;
@@ -291,4 +304,65 @@ export function sameFileStamp(journal: QueueStamps, id: string, stamp: string): 
 export function entryAt(text: string, at: number): QueueEntry {
   const end = text.indexOf('\n', at);
   return fromQueueFields(text.slice(at, end === -1 ? undefined : end).split('\t'), 1);
+}
+
+/** A task's line in the queue journal: its entry and the stamp of its file when the line was written. */
+export interface QueueLine {
+  entry: QueueEntry;
+  file: string;
+}
+
+/** The queue journal's bytes, and the same as latin1 text (one character per byte: positions agree). */
+export interface SearchedJournal {
+  bytes: Buffer;
+  text: string;
+}
+
+export const searchedJournal = (bytes: Buffer): SearchedJournal => ({
+  bytes,
+  text: bytes.toString('latin1'),
+});
+
+/** Whether the journal ends with a whole batch whose end line names `stamp`. */
+export const endsAt = (journal: SearchedJournal, stamp: string): boolean =>
+  journal.text.endsWith(`\n${END}\t${stamp}\n`);
+
+/**
+ * The last line the queue journal has for each of `ids`, found in one search of its bytes: how the
+ * few tasks a pull changed are looked up without splitting 100,000 lines. Undefined for a task with no
+ * line, or whose last line says it was removed; null when that line is not a whole queue line. The
+ * journal must end with an end line (no batch being appended), so that every line of it applies.
+ */
+export function lastQueueLines(
+  journal: SearchedJournal,
+  ids: readonly string[],
+): Map<string, QueueLine | undefined | null> {
+  const { bytes, text } = journal;
+  const found = new Map<string, QueueLine | undefined | null>(ids.map((id) => [id, undefined]));
+  if (ids.length === 0) return found;
+  // A task's line is its batch, then `\t<id>\t`; a removal is `orc-del\t<id>\n`. The id may also
+  // stand last in another task's deps (`\t<id>\t` too): such a hit is not where its line's first tab is.
+  const pattern = new RegExp(
+    `\t(${ids.map((id) => id.replace(/[^\w-]/g, '\\$&')).join('|')})(?=[\t\n])`,
+    'g',
+  );
+  const last = new Map<string, number>();
+  for (const match of text.matchAll(pattern)) {
+    const at = match.index;
+    const start = text.lastIndexOf('\n', at) + 1;
+    const line = text[at + match[0].length] === '\t' && text.indexOf('\t', start) === at;
+    if (line || text.slice(start, at) === DELETED) last.set(match[1]!, line ? start : -1);
+  }
+  for (const [id, start] of last) {
+    if (start === -1) continue; // removed
+    const end = bytes.indexOf(10, start);
+    const fields = bytes.toString('utf8', start, end === -1 ? bytes.length : end).split('\t');
+    found.set(
+      id,
+      fields.length === QUEUE_FIELDS
+        ? { entry: fromQueueFields(fields, 1), file: fields[QUEUE_FIELDS - 1]! }
+        : null,
+    );
+  }
+  return found;
 }

@@ -58,6 +58,8 @@ export interface Workspace {
   readonly taskQueueFile: string;
   /** The board at a glance (counts, claims, the most urgent open tasks), kept with the task index. */
   readonly taskSummaryFile: string;
+  /** Where HEAD's reflog stood when the task index last caught up with the folder (git-changes.ts). */
+  readonly taskHeadFile: string;
   /** The titles of the claimed tasks, for status (see claim-titles.ts). */
   readonly claimTitlesFile: string;
   /** The board settings of orchestrator.yaml, parsed once per change of the file. */
@@ -111,6 +113,7 @@ export function workspaceAt(root: string): Workspace {
     taskIndexFile: join(localDir, 'tasks.index.jsonl'),
     taskQueueFile: join(localDir, 'tasks.queue.tsv'),
     taskSummaryFile: join(localDir, 'tasks.summary.json'),
+    taskHeadFile: join(localDir, 'tasks.head'),
     claimTitlesFile: join(localDir, 'tasks.titles.json'),
     boardCacheFile: join(localDir, 'board.cache.json'),
     eventsStampFile: join(localDir, 'events.stamp'),
