@@ -465,7 +465,8 @@ function followSummary(
         queueBatch(found.changed, deleted, stamp, (id) => stamps.get(`${id}.json`)!),
       );
     followFull(ws, found, stamp);
-    saveSummaryLog(ws, saved);
+    // A delta (the tasks changed and what they name), not a snapshot of every claim and count.
+    saveSummaryLog(ws, saved, { from: found.from!, changed: after.keys() });
     saveReflogPosition(ws, position);
   };
   return { summary: saved, save };
