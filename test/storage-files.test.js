@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   changeStamp,
+  confine,
   confineExisting,
   createText,
   listTree,
@@ -82,4 +83,40 @@ test('confineExisting goes by the real path: a link or a path out is refused, a 
   assert.throws(() => confineExisting(ws, 'out'), /out in the workspace is a symbolic link/);
   assert.throws(() => confineExisting(ws, outside), /is outside the workspace/);
   assert.throws(() => confineExisting(ws, 'sub/../../x'), /is outside the workspace/);
+});
+
+test('confine refuses a link anywhere below the root, dangling or pointing inside, and allows what is not there yet', (t) => {
+  const { ws, root, outside } = rooted(t);
+  mkdirSync(join(root, 'state', 'runs'), { recursive: true });
+  writeFileSync(join(root, 'state', 'runs', 'r.json'), '{}');
+  assert.equal(confine(ws, 'state/runs/r.json'), join(root, 'state', 'runs', 'r.json'));
+  assert.equal(
+    confine(ws, 'state/runs/new.json'),
+    join(root, 'state', 'runs', 'new.json'),
+    'a file not there yet',
+  );
+  assert.equal(confine(ws, 'state/none/deeper/x.json'), join(root, 'state', 'none', 'deeper', 'x.json'));
+  symlinkSync(join(root, 'state', 'runs'), join(root, 'state', 'alias')); // a folder link that stays inside
+  assert.throws(() => confine(ws, 'state/alias/r.json'), /state\/alias in the workspace is a symbolic link/);
+  assert.throws(
+    () => confine(ws, 'state/alias/missing.json'),
+    /state\/alias in the workspace is a symbolic link/,
+  );
+  symlinkSync(join(outside, 'gone.json'), join(root, 'state', 'runs', 'dangling.json')); // a link to nothing
+  assert.throws(
+    () => confine(ws, 'state/runs/dangling.json'),
+    /dangling.json in the workspace is a symbolic link/,
+  );
+  symlinkSync(join(outside, 'secret.md'), join(root, 'state', 'runs', 'to-secret.json'));
+  assert.throws(
+    () => confine(ws, 'state/runs/to-secret.json'),
+    /to-secret.json in the workspace is a symbolic link/,
+  );
+  writeFileSync(join(root, 'state', 'file'), 'x');
+  assert.throws(() => confine(ws, 'state/file/x.json'), /state\/file in the workspace is not a folder/);
+  // The root itself may be reached through a link: what lies below it is judged from there.
+  const via = join(tempDir(t, 'orc-via-'), 'ws');
+  symlinkSync(root, via);
+  assert.equal(confine({ root: via }, 'state/runs/r.json'), join(via, 'state', 'runs', 'r.json'));
+  assert.throws(() => confine({ root: via }, 'state/alias/r.json'), /is a symbolic link/);
 });

@@ -335,3 +335,23 @@ test('a pull that closes listed tasks of a summary listing only the most urgent 
   assert.equal(saved.top[0].id, last);
   assert.equal((await nextTask(ws, { agent: 'a1' })).id, last);
 });
+
+test('a refresh saves the summary as a delta of the few tasks that changed, and as a snapshot after many', async (t) => {
+  const dir = tempWorkspace(t);
+  const ws = findWorkspace({ dir });
+  await createWorkstream(ws, { name: 'build' });
+  const model = await addTask(ws, { workstream: 'build', title: 'model' });
+  await statusSummary(ws);
+  const lastLine = () =>
+    JSON.parse(readFileSync(join(dir, '.orc/tasks.summary.json'), 'utf8').trim().split('\n').at(-1));
+  // A delta naming every task of a large change would be larger than the summary it describes.
+  for (let i = 0; i < 1_001; i++)
+    replaceTask(dir, { ...model, id: `t-many${String(i).padStart(4, '0')}`, title: `many ${i}` });
+  await statusSummary(ws);
+  assert.equal(lastLine().d, undefined, 'a snapshot');
+  replaceTask(dir, { ...readTask(dir, 't-many0007'), priority: 0 });
+  await statusSummary(ws);
+  assert.equal(lastLine().d, 1, 'a delta');
+  assert.deepEqual(Object.keys(lastLine().waiting), ['t-many0007']);
+  assertCachesMatch(dir, 'after a large change, then a small one');
+});

@@ -12,6 +12,7 @@ export * from './git-driver-files.js';
 export * from './record-kinds.js';
 export * from './record-keys.js';
 export * from './task-index.js';
+export * from './task-files.js';
 export * from './task-summary.js';
 export * from './task-stream.js';
 export * from './task-order.js';

@@ -14,8 +14,8 @@ import {
   newJournal,
   writeJournal,
 } from './journal.js';
+import { isTaskFileName } from './task-files.js';
 import {
-  isTaskFileName,
   loadQueueLocked,
   loadSummaryLocked,
   announceTaskWrites,

@@ -1,18 +1,6 @@
-import { OrcError } from '../shared/index.js';
-import {
-  appendText,
-  changeStamp,
-  fileStamp,
-  listFiles,
-  readBytes,
-  readText,
-  readTextsIn,
-  removeFile,
-  writeText,
-} from './files.js';
-import { stampsIn, taskFileStamps } from './folder-stamps.js';
-import { parseJson } from './json-file.js';
-import { type Task, type TaskStatus, validateTask } from '../records/index.js';
+import { appendText, changeStamp, fileStamp, readBytes, removeFile, readText, writeText } from './files.js';
+import { stampsIn } from './folder-stamps.js';
+import type { Task, TaskStatus } from '../records/index.js';
 import {
   type GitChanges,
   type ReflogPosition,
@@ -21,27 +9,22 @@ import {
   saveReflogPosition,
 } from './git-changes.js';
 import { readLinesBackward } from './line-reader.js';
+import { changedFiles, isTaskFileName, readAllTaskFiles } from './task-files.js';
 import {
   END,
   type JsonLine,
   type QueueJournal,
-  type QueueLine,
-  entryAt,
+  type SearchedJournal,
   fullBatch,
   fullText,
-  endsAt,
   intentLine,
-  lastQueueLines,
-  type SearchedJournal,
-  searchedJournal,
   parseFull,
   parseQueue,
-  parseQueueStamps,
   queueBatch,
-  sameFileStamp,
   queueText,
   toQueueEntry,
 } from './task-journals.js';
+import { GarbledLine, parsedLookup, readSearched, searchedLookup } from './task-lookups.js';
 
 export { toQueueEntry };
 import { type QueueEntry, type TaskSummary, applyChange, buildSummary } from './task-summary.js';
@@ -58,9 +41,11 @@ import type { Workspace } from './workspace.js';
  * after it, so a journal cut short anywhere, or read while a batch is appended, is seen as such.
  *
  * The files in state/tasks remain the truth. When the folder's stamp differs from the journal's last
- * end line, someone else (git, a person) changed it: the folder is listed, each file's stamp (inode,
- * size, mtime) compared with the one recorded, and only the files that changed are read again (see
- * refresh). A journal cut short keeps what its last complete batch said and is refreshed the same way.
+ * end line, someone else (git, a person) changed it, and only the files that changed are read again
+ * (task-files.ts): those git names when a pull moved HEAD (git-changes.ts), else every file's stamp
+ * (inode, size, mtime) is compared with the one recorded. A journal cut short keeps what its last
+ * complete batch said and is refreshed the same way; a mutation starts each batch with an intent line,
+ * so one killed before its end line leaves the journal visibly cut short.
  */
 
 /** The file of the full journal (doctor removes it after a repair). */
@@ -71,26 +56,6 @@ export function indexFile(ws: Workspace): string {
 /** What the tasks folder looks like now; a journal is current when its last end line names this. */
 export function tasksDirStamp(ws: Workspace): string {
   return changeStamp(ws, ws.tasksDir) ?? 'none';
-}
-
-export function isTaskFileName(name: string): boolean {
-  return name.startsWith('t-') && name.endsWith('.json');
-}
-
-const idOf = (name: string) => name.slice(0, -'.json'.length);
-
-let taskFilesRead = 0;
-
-/** How many task files this process's task index has read (tests assert a refresh reads what changed). */
-export function countTaskFilesRead(): number {
-  return taskFilesRead;
-}
-
-let folderStamps = 0;
-
-/** How many times this process stamped every file of the tasks folder (tests assert a pull avoids it). */
-export function countTaskFolderStamps(): number {
-  return folderStamps;
 }
 
 let summaryRebuilds = 0;
@@ -104,26 +69,6 @@ export function countSummaryRebuilds(): number {
 function rebuildSummary(queue: ReadonlyMap<string, QueueEntry>, stamp: string): TaskSummary {
   summaryRebuilds++;
   return buildSummary(queue, stamp);
-}
-
-/** Reads and checks task files. A file that is not a valid task is named in a CORRUPT error. */
-function readTaskFiles(ws: Workspace, names: readonly string[]): Map<string, Task> {
-  const tasks = new Map<string, Task>();
-  taskFilesRead += names.length;
-  for (const [name, text] of readTextsIn(ws, ws.tasksDir, names)) {
-    const label = `state/tasks/${name}`;
-    const task = validateTask(parseJson(text, label), label);
-    if (`${task.id}.json` !== name) {
-      throw new OrcError('CORRUPT', `${label} holds task ${task.id}: the file name and the id differ`);
-    }
-    tasks.set(task.id, task);
-  }
-  return tasks;
-}
-
-/** Reads every task file. A file that is not a valid task is named in a CORRUPT error. */
-export function readAllTaskFiles(ws: Workspace): Map<string, Task> {
-  return readTaskFiles(ws, listFiles(ws, ws.tasksDir, isTaskFileName));
 }
 
 /** What a refresh found: the tasks read again and those removed since the journal's end `from`. */
@@ -143,49 +88,6 @@ interface Refreshed extends Found {
   journal: QueueJournal;
   /** The entry each changed or deleted task had before (none: a new task). */
   before: Map<string, QueueEntry>;
-}
-
-/** The task files that changed, read, and the recorded tasks whose files are gone. */
-interface ChangedFiles {
-  stamps: Map<string, string>;
-  deleted: string[];
-  read: Map<string, Task>;
-  /** HEAD's reflog position to record with the caches, when the workspace is in git. */
-  position?: ReflogPosition;
-}
-
-/**
- * The files of the tasks folder whose stamps differ from those recorded (`same`: undefined for a task
- * not recorded), read, and the recorded tasks whose files are gone. Only the files a git operation
- * changed are stamped when git can name them (`git`, see git-changes.ts); else every file of the
- * folder, and the removed ones are looked for when fewer recorded tasks were seen than there are.
- */
-function changedFiles(
-  ws: Workspace,
-  recorded: { has(id: string): boolean; readonly size: number; keys(): Iterable<string> },
-  same: (id: string, stamp: string) => boolean | undefined,
-  git: GitChanges,
-): ChangedFiles {
-  const { position } = git;
-  if (git.names) {
-    const stamps = stampsIn(ws, ws.tasksDir, git.names);
-    const names = [...stamps].filter(([name, stamp]) => same(idOf(name), stamp) !== true).map(([n]) => n);
-    const deleted = git.names.filter((n) => !stamps.has(n) && recorded.has(idOf(n))).map(idOf);
-    return { stamps, deleted, read: readTaskFiles(ws, names), position };
-  }
-  // Stamps first, reads after: a file changed in between is read again next time, never missed.
-  folderStamps++;
-  const stamps = taskFileStamps(ws, ws.tasksDir, isTaskFileName);
-  const names: string[] = [];
-  let seen = 0;
-  for (const [name, stamp] of stamps) {
-    const unchanged = same(idOf(name), stamp);
-    if (unchanged !== undefined) seen++;
-    if (unchanged !== true) names.push(name);
-  }
-  const deleted: string[] = [];
-  if (seen < recorded.size) for (const id of recorded.keys()) if (!stamps.has(`${id}.json`)) deleted.push(id);
-  return { stamps, deleted, read: readTaskFiles(ws, names), position };
 }
 
 /**
@@ -337,80 +239,8 @@ export async function loadQueue(ws: Workspace): Promise<Map<string, QueueEntry>>
   return r.journal.entries;
 }
 
-/** What following the summary needs of the queue journal: its end, and the tasks' lines by id. */
-interface JournalLookup {
-  end: string | undefined;
-  /** Recorded tasks (every one when parsed; those named by git when searched). */
-  recorded: ReadonlyMap<string, unknown>;
-  same: (id: string, stamp: string) => boolean | undefined;
-  entryOf: (id: string) => QueueEntry | undefined;
-}
-
-/** The queue journal parsed for line positions and file stamps only (parseQueueStamps). */
-function parsedLookup(ws: Workspace): JournalLookup | undefined {
-  const text = readText(ws, ws.taskQueueFile);
-  const q = text === undefined ? undefined : parseQueueStamps(text);
-  if (!q || q.lines > 2 * q.at.size + 1000) return undefined; // due for compaction: a full refresh does it
-  return {
-    end: q.end,
-    recorded: q.at,
-    same: (id, stamp) => sameFileStamp(q, id, stamp),
-    entryOf: (id) => {
-      const at = q.at.get(id);
-      return at === undefined ? undefined : entryAt(q.text, at);
-    },
-  };
-}
-
-/** The queue journal read for searching (lastQueueLines), or undefined when there is none. */
-function readSearched(ws: Workspace): SearchedJournal | undefined {
-  const bytes = readBytes(ws, ws.taskQueueFile);
-  return bytes === undefined ? undefined : searchedJournal(bytes);
-}
-
-/**
- * The queue journal searched for the lines of the tasks git named (and, through `prefetch`, of the
- * tasks their new versions depend on): no parse of 100,000 lines. Undefined unless the journal ends
- * with a whole batch at `end`, or when a line found is not whole.
- */
-function searchedLookup(
-  read: SearchedJournal | undefined,
-  end: string,
-  names: readonly string[],
-): (JournalLookup & { prefetch(ids: readonly string[]): void }) | undefined {
-  if (!read || !endsAt(read, end)) return undefined;
-  const lines = new Map<string, QueueLine | undefined>();
-  const prefetch = (ids: readonly string[]) => {
-    const missing = [...new Set(ids)].filter((id) => !lines.has(id));
-    for (const [id, line] of lastQueueLines(read, missing)) {
-      if (line === null) throw new GarbledLine();
-      lines.set(id, line);
-    }
-  };
-  const find = (id: string) => {
-    if (!lines.has(id)) prefetch([id]);
-    return lines.get(id);
-  };
-  try {
-    prefetch(names.map(idOf));
-  } catch (error) {
-    if (error instanceof GarbledLine) return undefined;
-    throw error;
-  }
-  const recorded = new Map([...lines].filter(([, line]) => line !== undefined));
-  return {
-    end,
-    recorded,
-    same: (id, stamp) => {
-      const line = find(id);
-      return line === undefined ? undefined : line.file === stamp;
-    },
-    entryOf: (id) => find(id)?.entry,
-    prefetch,
-  };
-}
-
-class GarbledLine extends Error {}
+/** The most tasks a refresh saves as a summary delta rather than a snapshot. */
+const DELTA_TASKS = 1_000;
 
 /**
  * The summary brought up to `stamp` from the saved one at the queue journal's end, for the commands
@@ -465,8 +295,13 @@ function followSummary(
         queueBatch(found.changed, deleted, stamp, (id) => stamps.get(`${id}.json`)!),
       );
     followFull(ws, found, stamp);
-    // A delta (the tasks changed and what they name), not a snapshot of every claim and count.
-    saveSummaryLog(ws, saved, { from: found.from!, changed: after.keys() });
+    // A delta (the tasks changed and what they name) after a pull of a few, not a snapshot of every
+    // claim and count; a snapshot after many (a delta naming 90,000 tasks is larger than one).
+    saveSummaryLog(
+      ws,
+      saved,
+      after.size <= DELTA_TASKS ? { from: found.from!, changed: after.keys() } : undefined,
+    );
     saveReflogPosition(ws, position);
   };
   return { summary: saved, save };
@@ -666,5 +501,6 @@ export function recordTaskWrites(
     return;
   }
   summary.stamp = stamp;
-  saveSummaryLog(ws, summary, { from: stampBefore, changed: writes.map((w) => w.task.id) });
+  const change = { from: stampBefore, changed: writes.map((w) => w.task.id) };
+  saveSummaryLog(ws, summary, writes.length <= DELTA_TASKS ? change : undefined);
 }
