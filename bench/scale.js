@@ -665,8 +665,9 @@ function pullRows(board) {
   }
   mustRun(dir, 'status'); // caches up to date before the first pull
   // A workspace that has seen a pull: orc records where HEAD's reflog stood when it last caught up
-  // with the folder (.orc/tasks.head), and follows later pulls from git's diff. The first outside
-  // change after a clone has no such place yet and stamps every task file: timed here, not a row.
+  // with the folder (.orc/tasks.head), and follows later pulls from git's diff. This board's caches
+  // were built before it was a repository, so they have no such place yet: the first pull stamps
+  // every task file (as caches an older orc built would), timed here, not a row.
   if (viaGit) {
     const ids = board.ids.slice(1_000, 1_000 + PULL_CHANGED);
     pullWithGit(dir, ids, 'warm-up');
