@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,11 +29,30 @@ delete CLEAN_ENV.ORCHESTRATOR_DIR;
 delete CLEAN_ENV.ORC_DIR;
 delete CLEAN_ENV.FORCE_COLOR;
 
+const stopsBeforeRemoval = new Map();
+
+/**
+ * Has `stop` (ending a process that writes in `dir`, such as `orc serve`) run before the temp folder
+ * holding `dir` is removed: a test's after-hooks run in the order they were registered, and the
+ * folder's was registered first, so its removal would otherwise race the process it outlives.
+ */
+export function stopBeforeRemoval(dir, stop) {
+  const at = resolve(dir);
+  stopsBeforeRemoval.set(at, [...(stopsBeforeRemoval.get(at) ?? []), stop]);
+}
+
 /** A fresh temp folder, removed when the test ends. */
 export function tempDir(t, prefix = 'orc-test-') {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  // Retried: a background process of the test (a detached run finishing) may still be writing there.
-  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 30, retryDelay: 100 }));
+  t.after(async () => {
+    for (const [inside, stops] of stopsBeforeRemoval) {
+      if (inside !== dir && !inside.startsWith(`${dir}${sep}`)) continue;
+      stopsBeforeRemoval.delete(inside);
+      for (const stop of stops) await stop();
+    }
+    // Retried: a background process of the test (a detached run finishing) may still be writing there.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 30, retryDelay: 100 });
+  });
   return dir;
 }
 

@@ -1,7 +1,7 @@
 // `orc serve` as a child process on 127.0.0.1 with a free port, for the HTTP and dashboard tests.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { BIN, ROOT, sleep } from './helpers.js';
+import { BIN, ROOT, sleep, stopBeforeRemoval } from './helpers.js';
 import { AGENTS } from './run-helpers.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -41,10 +41,12 @@ export async function startServe(t, dir, env = {}) {
     stderr += d;
   });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  t.after(async () => {
+  const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
-  });
+  };
+  stopBeforeRemoval(dir, stop);
+  t.after(stop);
   const deadline = Date.now() + 10_000;
   while (!stdout.includes('\n')) {
     if (child.exitCode !== null) throw new Error(`orc serve exited ${child.exitCode}: ${stderr}`);
