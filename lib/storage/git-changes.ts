@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { lstatSync } from 'node:fs';
 import { sep } from 'node:path';
-import { changeStamp, confine, readText, removeFile, writeText } from './files.js';
+import { confine, readText, removeFile, writeText } from './files.js';
 import type { Workspace } from './workspace.js';
 
 /*
@@ -55,18 +55,18 @@ export function countGitChangeQueries(): number {
   return gitAsked;
 }
 
-const GIT_OPTIONS = {
+/** Options of every git call: the environment as it is now, and never git's index lock, a pager or a prompt. */
+const gitOptions = () => ({
   encoding: 'utf8' as const,
   maxBuffer: 64 * 1024 * 1024,
   timeout: 30_000,
-  // Never take git's index lock for a read, and never page or prompt.
   env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat' },
-};
+});
 
 /** git's output; undefined when it fails (no git, not a repository, no reflog): the caller stamps every file. */
 function runGit(cwd: string, args: string[], input?: string): string | undefined {
   try {
-    return execFileSync('git', args, { ...GIT_OPTIONS, cwd, input, stdio: ['pipe', 'pipe', 'ignore'] });
+    return execFileSync('git', args, { ...gitOptions(), cwd, input, stdio: ['pipe', 'pipe', 'ignore'] });
   } catch {
     return undefined;
   }
@@ -75,7 +75,7 @@ function runGit(cwd: string, args: string[], input?: string): string | undefined
 /** The same, while this process goes on with other work. */
 function runGitAsync(cwd: string, args: string[], input: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = execFile('git', args, { ...GIT_OPTIONS, cwd }, (error, stdout) =>
+    const child = execFile('git', args, { ...gitOptions(), cwd }, (error, stdout) =>
       resolve(error ? undefined : stdout),
     );
     child.stdin?.on('error', () => {}); // git gone before reading its input: the callback says so
@@ -156,16 +156,11 @@ const DIFF_ARGS = [
   '.',
 ];
 
-function answer(
-  ws: Workspace,
-  q: Question,
-  diff: string | undefined,
-  isTaskFile: (name: string) => boolean,
-): GitChanges {
+function answer(q: Question, diff: string | undefined, isTaskFile: (name: string) => boolean): GitChanges {
   if (diff === undefined) return { position: q.position };
   // --stdin prints each pair's first commit before its names; only task files directly in the folder count.
   const names = [...new Set(diff.split('\0').filter((n) => !n.includes('/') && isTaskFile(n)))];
-  return lastChangeWasGits(ws, q.folder, names) ? { position: q.position, names } : { position: q.position };
+  return lastChangeWasGits(q.folder, names) ? { position: q.position, names } : { position: q.position };
 }
 
 /**
@@ -183,7 +178,12 @@ export function forgetReflogPosition(ws: Workspace): void {
  */
 export function gitChanges(ws: Workspace, isTaskFile: (name: string) => boolean): GitChanges {
   const q = question(ws);
-  return answer(ws, q, q.pairs && runGit(q.folder, DIFF_ARGS, q.pairs), isTaskFile);
+  return answer(q, q.pairs && runGit(q.folder, DIFF_ARGS, q.pairs), isTaskFile);
+}
+
+/** Where HEAD's reflog stands now, to record with caches built from every file (no diff asked for). */
+export function reflogPosition(ws: Workspace): ReflogPosition | undefined {
+  return question(ws).position;
 }
 
 /**
@@ -199,13 +199,12 @@ export async function gitChangesMeanwhile<T>(
   if (!q.pairs) return { git: { position: q.position }, value: undefined };
   const diffing = runGitAsync(q.folder, DIFF_ARGS, q.pairs);
   const value = meanwhile();
-  return { git: answer(ws, q, await diffing, isTaskFile), value };
+  return { git: answer(q, await diffing, isTaskFile), value };
 }
 
 /** Whether the folder's last change is no later than the newest of the named files git wrote. */
-function lastChangeWasGits(ws: Workspace, folder: string, names: readonly string[]): boolean {
-  const folderStamp = changeStamp(ws, ws.tasksDir);
-  const folderMtime = folderStamp === undefined ? undefined : BigInt(folderStamp.split(':')[2]!);
+function lastChangeWasGits(folder: string, names: readonly string[]): boolean {
+  const folderMtime = lstatSync(folder, { bigint: true, throwIfNoEntry: false })?.mtimeNs;
   if (folderMtime === undefined) return false;
   let newest = -1n;
   for (const name of names) {

@@ -6,6 +6,7 @@ import {
   type ReflogPosition,
   gitChanges,
   gitChangesMeanwhile,
+  reflogPosition,
   saveReflogPosition,
 } from './git-changes.js';
 import { readLinesBackward } from './line-reader.js';
@@ -24,7 +25,7 @@ import {
   queueText,
   toQueueEntry,
 } from './task-journals.js';
-import { GarbledLine, parsedLookup, readSearched, searchedLookup } from './task-lookups.js';
+import { parsedLookup, readSearched, searchedLookup } from './task-lookups.js';
 
 export { toQueueEntry };
 import { type QueueEntry, type TaskSummary, applyChange, buildSummary } from './task-summary.js';
@@ -107,8 +108,9 @@ function refresh(ws: Workspace, stamp: string, fromFiles = false): Refreshed {
     torn: true,
     lines: 0,
   };
-  // Git's names are followed only from a whole journal: with none (or one cut short) every file is stamped.
-  const git = gitChanges(ws, isTaskFileName);
+  // Git's names are followed only from a whole journal: with none (or one cut short) every file is
+  // stamped, and git is asked only where its reflog stands.
+  const git = cached && !cached.torn ? gitChanges(ws, isTaskFileName) : { position: reflogPosition(ws) };
   const { stamps, deleted, read, position } = changedFiles(
     ws,
     journal.files,
@@ -116,7 +118,7 @@ function refresh(ws: Workspace, stamp: string, fromFiles = false): Refreshed {
       const recorded = journal.files.get(id);
       return recorded === undefined ? undefined : recorded === stamp;
     },
-    cached && !cached.torn ? git : { position: git.position },
+    git,
   );
   const before = new Map<string, QueueEntry>();
   for (const id of deleted) {
@@ -169,6 +171,14 @@ function saveQueue(ws: Workspace, r: Refreshed, stamp: string): void {
     ws.taskQueueFile,
     queueBatch(r.changed, r.deleted, stamp, (id) => journal.files.get(id)!),
   );
+}
+
+/** Saves what a refresh found: the queue journal, the full one followed, the summary, the reflog place. */
+function saveRefreshed(ws: Workspace, r: Refreshed, stamp: string, summary: TaskSummary): void {
+  saveQueue(ws, r, stamp);
+  followFull(ws, r, stamp);
+  saveSummaryLog(ws, summary);
+  saveReflogPosition(ws, r.position);
 }
 
 /** Extends the full journal by what a refresh found if it ended where the queue did, else drops it. */
@@ -229,12 +239,7 @@ export async function loadQueue(ws: Workspace): Promise<Map<string, QueueEntry>>
   const stamp = tasksDirStamp(ws);
   const r = refresh(ws, stamp);
   if (r.from !== stamp || r.journal.torn) {
-    await saveIfCurrent(ws, stamp, () => {
-      saveQueue(ws, r, stamp);
-      followFull(ws, r, stamp);
-      saveSummaryLog(ws, summaryAfter(ws, r, stamp));
-      saveReflogPosition(ws, r.position);
-    });
+    await saveIfCurrent(ws, stamp, () => saveRefreshed(ws, r, stamp, summaryAfter(ws, r, stamp)));
   }
   return r.journal.entries;
 }
@@ -271,18 +276,10 @@ function followSummary(
   for (const task of read.values()) after.set(task.id, toQueueEntry(task));
   const statusOf = (id: string) =>
     (after.has(id) ? after.get(id)?.status : journal.entryOf(id)?.status) ?? ('missing' as const);
-  try {
-    // Every line applyChange may ask for, looked up (in one search) before the summary is changed.
-    const deps = [...after.values()].flatMap((e) => e?.deps ?? []).filter((d) => !saved.depStatus.has(d));
-    searched?.prefetch(deps.filter((d) => !after.has(d)));
-    for (const [id, entry] of after) {
-      journal.entryOf(id);
-      for (const dep of entry?.deps ?? []) if (!saved.depStatus.has(dep)) statusOf(dep);
-    }
-  } catch (error) {
-    if (error instanceof GarbledLine) return undefined;
-    throw error;
-  }
+  // Every line applyChange may ask for (the dependencies it has no status of), in one search.
+  const deps = [...after.values()].flatMap((e) => e?.deps ?? []);
+  if (searched && !searched.prefetch(deps.filter((d) => !saved.depStatus.has(d) && !after.has(d))))
+    return undefined;
   for (const [id, entry] of after) applyChange(saved, journal.entryOf(id), entry, statusOf);
   saved.stamp = stamp;
   const found: Found = { changed: [...read.values()], deleted, from: journal.end, position };
@@ -326,12 +323,7 @@ export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
   }
   const r = refresh(ws, stamp);
   const summary = summaryAfter(ws, r, stamp, cached);
-  await saveIfCurrent(ws, stamp, () => {
-    saveQueue(ws, r, stamp);
-    followFull(ws, r, stamp);
-    saveSummaryLog(ws, summary);
-    saveReflogPosition(ws, r.position);
-  });
+  await saveIfCurrent(ws, stamp, () => saveRefreshed(ws, r, stamp, summary));
   return summary;
 }
 
@@ -368,10 +360,12 @@ export function loadQueueLocked(ws: Workspace, fromFiles = false): Map<string, Q
   const stamp = tasksDirStamp(ws);
   const r = refresh(ws, stamp, fromFiles);
   if (fromFiles || r.from !== stamp) {
-    saveQueue(ws, r, stamp);
-    followFull(ws, r, stamp);
-    saveSummaryLog(ws, fromFiles ? rebuildSummary(r.journal.entries, stamp) : summaryAfter(ws, r, stamp));
-    saveReflogPosition(ws, r.position);
+    saveRefreshed(
+      ws,
+      r,
+      stamp,
+      fromFiles ? rebuildSummary(r.journal.entries, stamp) : summaryAfter(ws, r, stamp),
+    );
   } else if (r.journal.lines > 2 * r.journal.entries.size + 1000) {
     r.journal.torn = true;
     saveQueue(ws, r, stamp);

@@ -53,32 +53,26 @@ export function readSearched(ws: Workspace): SearchedJournal | undefined {
 /**
  * The queue journal searched for the lines of the tasks git named (and, through `prefetch`, of the
  * tasks their new versions depend on): no parse of 100,000 lines. Undefined unless the journal ends
- * with a whole batch at `end`, or when a line found is not whole.
+ * with a whole batch at `end` and every line found is whole; `prefetch` says false for one that is not.
  */
 export function searchedLookup(
   read: SearchedJournal | undefined,
   end: string,
   names: readonly string[],
-): (JournalLookup & { prefetch(ids: readonly string[]): void }) | undefined {
+): (JournalLookup & { prefetch(ids: readonly string[]): boolean }) | undefined {
   if (!read || !endsAt(read, end)) return undefined;
-  const lines = new Map<string, QueueLine | undefined>();
+  const lines = new Map<string, QueueLine | undefined | null>();
   const prefetch = (ids: readonly string[]) => {
     const missing = [...new Set(ids)].filter((id) => !lines.has(id));
-    for (const [id, line] of lastQueueLines(read, missing)) {
-      if (line === null) throw new GarbledLine();
-      lines.set(id, line);
-    }
+    for (const [id, line] of lastQueueLines(read, missing)) lines.set(id, line);
+    return ids.every((id) => lines.get(id) !== null);
   };
+  // A line not whole reads as none; callers prefetch first and give up on one (see prefetch).
   const find = (id: string) => {
     if (!lines.has(id)) prefetch([id]);
-    return lines.get(id);
+    return lines.get(id) ?? undefined;
   };
-  try {
-    prefetch(names.map(fileTaskId));
-  } catch (error) {
-    if (error instanceof GarbledLine) return undefined;
-    throw error;
-  }
+  if (!prefetch(names.map(fileTaskId))) return undefined;
   const recorded = new Map([...lines].filter(([, line]) => line !== undefined));
   return {
     end,
@@ -91,5 +85,3 @@ export function searchedLookup(
     prefetch,
   };
 }
-
-export class GarbledLine extends Error {}
