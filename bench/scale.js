@@ -665,9 +665,9 @@ function pullRows(board) {
   }
   mustRun(dir, 'status'); // caches up to date before the first pull
   // A workspace that has seen a pull: orc records where HEAD's reflog stood when it last caught up
-  // with the folder (.orc/tasks.head), and follows later pulls from git's diff. This board's caches
-  // were built before it was a repository, so they have no such place yet: the first pull stamps
-  // every task file (as caches an older orc built would), timed here, not a row.
+  // with the folder (.orc/tasks.head), and follows later pulls from git's diff. In a full run this
+  // board's caches caught up before it was a repository and have no such place yet: the first pull
+  // then stamps every task file (as after caches an older orc built), timed here, not a row.
   if (viaGit) {
     const ids = board.ids.slice(1_000, 1_000 + PULL_CHANGED);
     pullWithGit(dir, ids, 'warm-up');
