@@ -250,10 +250,11 @@ test('what git cannot vouch for makes the next command stamp every file: a hand 
   const afterKill = await reads(() => statusSummary(ws));
   assert.equal(afterKill.stamped, 1, 'the journal ends with a batch cut short: every file is stamped');
   assert.equal(afterKill.result.workstreams[0].counts.done, 2);
-  // That reader's save took the lock, whose first act rolled the killed commit forward (rewriting
-  // the file): the folder moved on, so nothing was saved, and the next command stamps it again.
-  assert.equal(existsSync(join(dir, '.orc/tasks.head')), false, 'the recovery dropped the reflog place');
-  assert.equal((await reads(() => statusSummary(ws))).stamped, 1);
+  // That reader caught up under the lock, whose first act rolled the killed commit forward (and
+  // dropped the reflog place): what it saved is current, so the next command reads nothing again.
+  assert.equal(existsSync(join(dir, '.orc/tasks.head')), true, 'recorded again by the catch-up');
+  const again = await reads(() => statusSummary(ws));
+  assert.deepEqual([again.asked, again.stamped], [0, 0]);
   assertCachesMatch(dir, 'a write cut short, then a pull');
 
   // A reset in the reflog (git stash is one too): local changes it discarded are named by no diff.

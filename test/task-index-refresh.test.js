@@ -13,9 +13,9 @@ import {
   statusSummary,
   updateTask,
 } from '../dist/lib/index.js';
-import { countTaskFilesRead } from '../dist/lib/storage/index.js';
+import { countTaskFilesRead, countTaskFolderStamps } from '../dist/lib/storage/index.js';
 import { commitAll, git, merge, repoWorkspace } from './git-helpers.js';
-import { orc, tempWorkspace } from './helpers.js';
+import { orc, orcPausedAt, tempWorkspace } from './helpers.js';
 
 /*
  * The task index follows changes made behind orc's back (a pull, a checkout, a person) by re-reading
@@ -192,4 +192,49 @@ test('status counts from the summary agree with a count over every task as tasks
   )[0];
   assert.equal((await nextTask(ws, { agent: 'a1' })).id, oldest.id);
   assert.ok(waiting.deps.length === 2);
+});
+
+/** Resolves once a waiter has put its ticket in the workspace lock's line. */
+async function lineJoined(dir) {
+  const line = join(dir, '.orc/workspace.lock.queue');
+  for (;;) {
+    const tickets = readdirSafe(line);
+    if (tickets.length > 0) return true;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+const readdirSafe = (dir) => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};
+
+test('readers behind a mutation wait in the lock line for its commit instead of reading the board again', async (t) => {
+  const { dir, ws } = await board(t);
+  // ada's claim stops after writing the task's file, before its journal lines and summary.
+  const ada = orcPausedAt(['--dir', dir, '--json', 't', 'next', 'a1'], 'commit:wrote-1');
+  t.after(() => ada.child.kill('SIGKILL'));
+  assert.equal(await ada.paused, true);
+  const before = [countTaskFilesRead(), countTaskFolderStamps()];
+  const status = statusSummary(ws);
+  const beat = heartbeatAgent(ws, 'a1');
+  const waited = await Promise.race([lineJoined(dir), Promise.all([status, beat]).then(() => false)]);
+  assert.equal(waited, true, 'the readers wait for the commit: they returned with it half done');
+  ada.child.kill('SIGCONT');
+  const claimed = JSON.parse((await ada.done).stdout);
+  assert.deepEqual(
+    (await status).claims.map((c) => c.task),
+    [claimed.id],
+  );
+  assert.deepEqual(
+    (await beat).renewed.map((r) => r.id),
+    [claimed.id],
+  );
+  assert.deepEqual(
+    [countTaskFilesRead() - before[0], countTaskFolderStamps() - before[1]],
+    [0, 0],
+    'no task file read again, the folder not stamped: the commit left the caches current',
+  );
 });

@@ -130,13 +130,13 @@ export async function visitTasksInOrder<K>(
         closeSync(fd);
       }
     }
-    // Not current: bring the journal up to date (saved when the lock is free), then scan it again.
+    // Not current: bring the journal up to date (caught up under the lock), then scan it again.
     if (attempt === 0) {
       loaded = await loadTasks(ws);
       if (tasksDirStamp(ws) !== stamp) break;
     }
   }
-  // The journal could not be saved (the lock was busy) or moved on: every task in memory.
+  // The folder moved on meanwhile (the catch-up was not saved): every task in memory.
   return visitAll(loaded ?? (await loadTasks(ws)), keyOf, compare, visit);
 }
 
