@@ -270,3 +270,28 @@ test('narrowTasks counts what each reason hid, and refuses a limit that is not a
   assert.deepEqual(hidden, { finished: 1, runs: 1, limit: 2 });
   assert.throws(() => narrowTasks(tasks, { limit: 1.5 }), /limit must be a whole number/);
 });
+
+test('status lists the 20 claims soonest to expire and counts the rest; --json lists every one', async (t) => {
+  const dir = board(t);
+  const { addTask, findWorkspace, nextTask, registerAgent } = await import('../dist/lib/index.js');
+  const ws = findWorkspace({ dir });
+  await registerAgent(ws, { id: 'a1' });
+  for (let i = 0; i < 23; i++) await addTask(ws, { workstream: 'build', title: `task ${i}` });
+  // Leases of 1 to 23 minutes, the last claimed expiring first.
+  for (let i = 0; i < 23; i++) await nextTask(ws, { agent: 'a1', another: true, ttlMs: (23 - i) * 60_000 });
+  const lines = ok(dir, ['status']).stdout.split('\n');
+  const held = lines.filter((l) => l.startsWith('  a1 holds '));
+  assert.equal(held.length, 20);
+  assert.match(
+    held[0],
+    /"task 22" lease ends in [0-9]+s|"task 22" lease ends in 1m/,
+    'soonest to expire first',
+  );
+  assert.ok(lines.includes('  … and 3 more claims: orc t list --status claimed'), lines.join('\n'));
+  const json = orcJson(dir, ['status']);
+  assert.deepEqual([json.claims.length, json.claimCount], [23, 23]);
+  assert.deepEqual(
+    json.claims.slice(0, 20).map((c) => c.title),
+    held.map((l) => JSON.parse(l.match(/(".*") lease/)[1])),
+  );
+});

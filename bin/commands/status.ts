@@ -11,8 +11,14 @@ import {
 } from '../output.js';
 import { perform } from '../operations.js';
 
+/**
+ * The claims a person sees at a glance, soonest to expire first; `--json` lists every one. Thousands
+ * of claims (agents that each hold many) were thousands of lines, and most of what `status` cost.
+ */
+const CLAIMS_SHOWN = 20;
+
 export async function statusCommand(ctx: Context) {
-  const s = await perform(ctx, 'getStatus', {});
+  const s = await perform(ctx, 'getStatus', ctx.json ? {} : { claims: CLAIMS_SHOWN });
   if (ctx.json) return printJson(s);
   // Printed as one write at the end: a line per claim, thousands of them, was a write each.
   const out: string[] = [];
@@ -45,6 +51,8 @@ export async function statusCommand(ctx: Context) {
       `  ${printable(cl.agent)} holds ${printable(cl.task)} ${JSON.stringify(cell(cl.title, 40))} ${cl.expired ? c.red('lease expired') : `lease ends ${ago(cl.expiresAt)}`}`,
     );
   }
+  if (s.claimCount > s.claims.length)
+    print(c.gray(`  … and ${s.claimCount - s.claims.length} more claims: orc t list --status claimed`));
   print(`locks: ${s.locks.length}`);
   for (const l of s.locks)
     print(`  ${JSON.stringify(l.resource)} held by ${printable(l.owner)}, expires ${ago(l.expiresAt)}`);

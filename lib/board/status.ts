@@ -1,7 +1,7 @@
 import { type AgentView, listAgents } from './agents.js';
 import { type OrcEvent, readEvents } from '../storage/index.js';
 import { type Lock, listLocks } from './locks.js';
-import { claimedTitles, loadSummary } from '../storage/index.js';
+import { claimedTitles, loadSummary, readRecords } from '../storage/index.js';
 import { TASK_STATUSES, type TaskStatus } from '../records/index.js';
 import { isClaimLive } from './tasks.js';
 import { loadPresence, withPresence } from './presence.js';
@@ -27,14 +27,17 @@ export interface StatusSummary {
   workstreams: WorkstreamSummary[];
   agents: AgentView[];
   locks: Lock[];
+  /** The claims, soonest to expire first: every one, or the first `claims` asked for. */
   claims: ClaimSummary[];
+  /** How many claims there are in all (more than `claims` lists when a limit was asked). */
+  claimCount: number;
   recentEvents: OrcEvent[];
   corruptEventLines: number;
 }
 
 export async function statusSummary(
   ws: Workspace,
-  options: { recent?: number; now?: Date } = {},
+  options: { recent?: number; now?: Date; claims?: number } = {},
 ): Promise<StatusSummary> {
   // The summary holds the counts, the claims and the dependencies that decide readiness: the board's
   // size does not matter, only the claimed tasks are read (for their titles).
@@ -58,8 +61,6 @@ export async function statusSummary(
   }
   const claims: ClaimSummary[] = [];
   const presence = loadPresence(ws);
-  // Every claim is shown with its task's title: kept in a cache, read again for the tasks written since.
-  const titles = claimedTitles(ws, summary);
   for (const entry of summary.claimed.values()) {
     const task = withPresence(entry, presence);
     const expired = !isClaimLive(task, now);
@@ -67,11 +68,27 @@ export async function statusSummary(
     if (c && expired && active.has(task.workstream) && depsDone(task.deps)) c.ready++;
     claims.push({
       task: task.id,
-      title: titles.get(task.id) ?? '',
+      title: '',
       agent: task.claim!.agent,
       expiresAt: task.claim!.expiresAt,
       expired,
     });
+  }
+  claims.sort((a, b) => compareText(a.expiresAt, b.expiresAt));
+  const listed = options.claims === undefined ? claims : claims.slice(0, options.claims);
+  // Every claim listed with its task's title: at thousands, from a cache (read again for the tasks
+  // written since); a few are read from their files.
+  const titles =
+    listed.length === claims.length
+      ? claimedTitles(ws, summary)
+      : readRecords(
+          ws,
+          'task',
+          listed.map((cl) => cl.task),
+        );
+  for (const cl of listed) {
+    const title = titles.get(cl.task);
+    cl.title = (typeof title === 'string' ? title : title?.title) ?? '';
   }
   const events = readEvents(ws, { last: options.recent ?? 10 });
   return {
@@ -79,7 +96,8 @@ export async function statusSummary(
     workstreams: streams.map((w) => ({ ...w, counts: counts.get(w.name)! })),
     agents: listAgents(ws, options),
     locks: listLocks(ws, options),
-    claims: claims.sort((a, b) => compareText(a.expiresAt, b.expiresAt)),
+    claims: listed,
+    claimCount: claims.length,
     recentEvents: events.events,
     corruptEventLines: events.corrupt.length,
   };

@@ -180,6 +180,15 @@ export const getStatus = defineOperation({
   name: 'getStatus',
   summary: 'Workstreams with task counts, agents, claims, locks and recent events.',
   readOnly: true,
-  fields: (z) => ({ recent: z.number().int().min(0).max(1000).optional().describe('recent events (20)') }),
-  run: async (ctx, input) => (await board()).statusSummary(ctx.ws, { recent: input.recent, now: ctx.now }),
+  fields: (z) => ({
+    recent: z.number().int().min(0).max(1000).optional().describe('recent events (10)'),
+    claims: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('list at most this many claims, soonest to expire first (all; claimCount counts them)'),
+  }),
+  run: async (ctx, input) =>
+    (await board()).statusSummary(ctx.ws, { recent: input.recent, claims: input.claims, now: ctx.now }),
 });
