@@ -157,9 +157,19 @@ export async function table(
   options: { cut?: string[] } = {},
 ): Promise<string> {
   if (process.stdout.isTTY !== true && !process.env.FORCE_COLOR) {
-    const line = (cells: Array<string | number>) =>
-      cells.map((x) => String(x).replace(/\t/g, ' ')).join('\t');
-    return [line(head), ...rows.map(line)].join('\n');
+    // 10,000 rows a table: a cell is replaced only when it holds a tab, and the lines are joined as built.
+    const line = (cells: Array<string | number>) => {
+      let text = '';
+      for (let i = 0; i < cells.length; i++) {
+        const x = cells[i];
+        const value = typeof x === 'string' ? x : String(x);
+        text += `${i === 0 ? '' : '\t'}${value.includes('\t') ? value.replace(/\t/g, ' ') : value}`;
+      }
+      return text;
+    };
+    let out = line(head);
+    for (const row of rows) out += `\n${line(row)}`;
+    return out;
   }
   const { renderTable } = await subsystems.shared();
   return renderTable(

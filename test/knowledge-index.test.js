@@ -131,3 +131,43 @@ test('passages for briefs: whole sections, several per document, best first', as
   assert.match(passages[0].text, /^## (Quarantine|Retries)/);
   assert.ok(passages[0].score >= passages[1].score);
 });
+
+test('stored document columns are accepted only whole and of their types (a damaged index.json is rebuilt)', async () => {
+  const { areDocColumns, encodeDocs } = await import('../dist/lib/knowledge/knowledge-index-docs.js');
+  const doc = (extra = {}) => ({
+    hash: 'h',
+    title: 'T',
+    tags: ['a'],
+    chunks: 1,
+    mtimeMs: 1.5,
+    size: 10,
+    ...extra,
+  });
+  const valid = () =>
+    encodeDocs({
+      'a.md': doc({ base: [0, 1, 10], author: 'ada', recalls: 2 }),
+      'b/C.MD': doc({ updated: '2026-01-01', problem: 'p' }),
+    });
+  assert.equal(areDocColumns(valid()), true);
+  const damaged = {
+    'a file not ending in .md': (c) => (c.file[0] = '__proto__'),
+    'a column shorter': (c) => c.title.pop(),
+    'a tag not text': (c) => (c.tags[1] = [3]),
+    'tags not a list': (c) => (c.tags[0] = 'a'),
+    'a negative size': (c) => (c.size[0] = -1),
+    'an mtime as text': (c) => (c.mtimeMs[1] = '1'),
+    'recalls below zero': (c) => (c.recalls[0] = -1),
+    'an author neither text nor null': (c) => (c.author[1] = 0),
+    'a base range half missing': (c) => (c.base[3] = 0),
+    'a base range of fractions': (c) => (c.base[1] = 0.5),
+    'a base column too short': (c) => c.base.pop(),
+    'no file column': (c) => delete c.file,
+  };
+  for (const [what, damage] of Object.entries(damaged)) {
+    const columns = valid();
+    damage(columns);
+    assert.equal(areDocColumns(columns), false, what);
+  }
+  assert.equal(areDocColumns([]), false);
+  assert.equal(areDocColumns(null), false);
+});

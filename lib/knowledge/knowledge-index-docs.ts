@@ -58,30 +58,60 @@ export function encodeDocs(docs: Record<string, IndexedDocument>): DocColumns {
 }
 
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-const isDocFile = (v: unknown) => typeof v === 'string' && /\.md$/i.test(v); // never __proto__
-const isTextOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
-const isTags = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');
 
-const COLUMNS = ['file', 'hash', 'mtimeMs', 'size', 'title', 'tags', 'author', 'updated', 'recalls'];
+// Each column is checked in a loop of its own: one check per value, the same check throughout (run
+// for every `kb list` at 10,000 documents, in a process whose code is not yet optimised).
+const every = (values: unknown[], ok: (v: unknown) => boolean) => {
+  for (let i = 0; i < values.length; i++) if (!ok(values[i])) return false;
+  return true;
+};
+const isText = (v: unknown) => typeof v === 'string';
+const isNumber = (v: unknown) => typeof v === 'number';
+const isTextOrNull = (v: unknown) => v === null || typeof v === 'string';
+const isCountOrNull = (v: unknown) => v === null || isCount(v);
+// A document's file name ends in .md (any case), so no name is __proto__ or another key of Object.
+const isDocFile = (v: unknown) => {
+  if (typeof v !== 'string' || v.length < 3) return false;
+  const end = v.charCodeAt(v.length - 1) | 32;
+  return end === 100 && (v.charCodeAt(v.length - 2) | 32) === 109 && v.charCodeAt(v.length - 3) === 46;
+};
+const isTags = (v: unknown) => Array.isArray(v) && every(v, isText);
+
+/** The columns and what each of their values must be (base is checked by threes). */
+const COLUMN_CHECKS: ReadonlyArray<readonly [keyof DocColumns, (v: unknown) => boolean]> = [
+  ['file', isDocFile],
+  ['hash', isText],
+  ['mtimeMs', isNumber],
+  ['size', isCount],
+  ['title', isText],
+  ['tags', isTags],
+  ['author', isTextOrNull],
+  ['updated', isTextOrNull],
+  ['recalls', isCountOrNull],
+  ['problem', isTextOrNull],
+  ['chunks', isCount],
+];
 
 /** Whether stored columns are what format 3 writes: every column as long, every value of its type. */
 export function areDocColumns(stored: unknown): stored is DocColumns {
   if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return false;
-  const c = stored as Record<string, unknown[]>;
+  const c = stored as Record<string, unknown>;
   const n = Array.isArray(c.file) ? c.file.length : -1;
-  for (const name of [...COLUMNS, 'problem', 'chunks'])
-    if (!Array.isArray(c[name]) || c[name].length !== n) return false;
-  if (!Array.isArray(c.base) || c.base.length !== 3 * n) return false;
-  const { file, hash, mtimeMs, size, title, tags, author, updated, recalls, problem, chunks, base } =
-    c as Record<keyof DocColumns, unknown[]>;
-  for (let i = 0; i < n; i++) {
-    if (!isDocFile(file[i]) || typeof hash[i] !== 'string' || typeof mtimeMs[i] !== 'number') return false;
-    if (!isCount(size[i]) || typeof title[i] !== 'string' || !isTags(tags[i]) || !isCount(chunks[i]))
+  for (const [name, ok] of COLUMN_CHECKS) {
+    const column = c[name];
+    if (!Array.isArray(column) || column.length !== n || !every(column, ok)) return false;
+  }
+  const base = c.base;
+  if (!Array.isArray(base) || base.length !== 3 * n) return false;
+  for (let i = 0; i < base.length; i += 3) {
+    const first = base[i];
+    const none = first === -1;
+    if (
+      !(none
+        ? base[i + 1] === -1 && base[i + 2] === -1
+        : isCount(first) && isCount(base[i + 1]) && isCount(base[i + 2]))
+    )
       return false;
-    if (!isTextOrNull(author[i]) || !isTextOrNull(updated[i]) || !isTextOrNull(problem[i])) return false;
-    if (!(recalls[i] === null || isCount(recalls[i]))) return false;
-    const range = [base[3 * i], base[3 * i + 1], base[3 * i + 2]];
-    if (!(range.every((v) => v === -1) || range.every(isCount))) return false;
   }
   return true;
 }

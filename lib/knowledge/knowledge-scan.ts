@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Workspace, changeStamp, fileStatsIn, listFolder } from '../storage/index.js';
+import { type Workspace, changeStamp, fileStatsIn, filesMatch, listFolder } from '../storage/index.js';
 import { type KnowledgeFile, UNINDEXED_FOLDERS } from './knowledge-files.js';
 import type { DocColumns } from './knowledge-index-docs.js';
 import type { IndexedDocument } from './knowledge-records.js';
@@ -154,14 +154,15 @@ export function columnsUnchanged(
     if (recorded![folder] === undefined) return false;
     const prefix = folder === '' ? 0 : folder.length + 1;
     const first = i;
-    const names: string[] = [];
-    while (i < file.length && folderOf(file[i]!) === folder) names.push(file[i++]!.slice(prefix));
-    const stats = fileStatsIn(ws, join(ws.knowledgeDir, folder), names);
-    if (stats.size !== names.length) return false;
-    for (let j = first; j < i; j++) {
-      const stat = stats.get(names[j - first]!)!;
-      if (stat.size !== size[j] || stat.mtimeMs !== mtimeMs[j]) return false;
-    }
+    while (i < file.length && folderOf(file[i]!) === folder) i++;
+    const same = filesMatch(
+      ws,
+      join(ws.knowledgeDir, folder),
+      i - first,
+      (k) => file[first + k]!.slice(prefix),
+      (k, bytes, mtime) => bytes === size[first + k] && mtime === mtimeMs[first + k],
+    );
+    if (!same) return false;
   }
   return true;
 }

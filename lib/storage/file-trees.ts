@@ -63,3 +63,27 @@ export function fileStatsIn(
   }
   return stats;
 }
+
+/**
+ * Whether the files `nameAt(0)` … `nameAt(count - 1)` of a confined folder are all regular files whose
+ * size and mtime `matches` accepts: one lstat each, stopping at the first that is not (gone, a link,
+ * not a plain name, or changed). fileStatsIn's check without the map: a search makes it for each of
+ * 10,000 documents.
+ */
+export function filesMatch(
+  ws: Rooted,
+  folder: string,
+  count: number,
+  nameAt: (i: number) => string,
+  matches: (i: number, size: number, mtimeMs: number) => boolean,
+): boolean {
+  const dir = confine(ws, folder);
+  for (let i = 0; i < count; i++) {
+    const name = nameAt(i);
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes(sep))
+      return false;
+    const stat = lstatSync(`${dir}${sep}${name}`, { throwIfNoEntry: false });
+    if (!stat?.isFile() || !matches(i, stat.size, stat.mtimeMs)) return false;
+  }
+  return true;
+}
