@@ -9,6 +9,7 @@ import {
   heartbeatAgent,
   listTasks,
   nextTask,
+  primeAgent,
   registerAgent,
   statusSummary,
   updateTask,
@@ -218,12 +219,17 @@ test('readers behind a mutation wait in the lock line for its commit instead of 
   t.after(() => ada.child.kill('SIGKILL'));
   assert.equal(await ada.paused, true);
   const before = [countTaskFilesRead(), countTaskFolderStamps()];
+  // The summary (status, a heartbeat), the full journal (t list --ready) and the queue view (prime).
   const status = statusSummary(ws);
   const beat = heartbeatAgent(ws, 'a1');
-  const waited = await Promise.race([lineJoined(dir), Promise.all([status, beat]).then(() => false)]);
+  const ready = listTasks(ws, { ready: true });
+  const primer = primeAgent(ws, { agent: 'a1' });
+  const all = Promise.all([status, beat, ready, primer]);
+  const waited = await Promise.race([lineJoined(dir), all.then(() => false)]);
   assert.equal(waited, true, 'the readers wait for the commit: they returned with it half done');
   ada.child.kill('SIGCONT');
   const claimed = JSON.parse((await ada.done).stdout);
+  await all;
   assert.deepEqual(
     (await status).claims.map((c) => c.task),
     [claimed.id],
@@ -232,6 +238,12 @@ test('readers behind a mutation wait in the lock line for its commit instead of 
     (await beat).renewed.map((r) => r.id),
     [claimed.id],
   );
+  assert.equal((await ready).length, 29, 'the claimed task is no longer ready');
+  assert.deepEqual(
+    (await primer).claims.map((c) => c.id),
+    [claimed.id],
+  );
+  assert.equal((await primer).readyCount, 29);
   assert.deepEqual(
     [countTaskFilesRead() - before[0], countTaskFolderStamps() - before[1]],
     [0, 0],
