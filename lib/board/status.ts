@@ -81,15 +81,16 @@ export async function statusSummary(
   const titles =
     listed.length === claims.length
       ? claimedTitles(ws, summary)
-      : readRecords(
-          ws,
-          'task',
-          listed.map((cl) => cl.task),
+      : new Map(
+          [
+            ...readRecords(
+              ws,
+              'task',
+              listed.map((cl) => cl.task),
+            ),
+          ].map(([id, task]) => [id, task.title]),
         );
-  for (const cl of listed) {
-    const title = titles.get(cl.task);
-    cl.title = (typeof title === 'string' ? title : title?.title) ?? '';
-  }
+  for (const cl of listed) cl.title = titles.get(cl.task) ?? '';
   const events = readEvents(ws, { last: options.recent ?? 10 });
   return {
     root: ws.root,

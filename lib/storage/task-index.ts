@@ -94,11 +94,11 @@ interface Refreshed extends Found {
 /**
  * The queue journal as of `stamp` (taken before calling): current as it is, or refreshed from the
  * files whose stamps differ from those recorded, or (`fromFiles`, or no usable journal) rebuilt from
- * every file. Saves nothing.
+ * every file. Saves nothing. `parsed`: the journal as the caller just read it, not read again.
  */
-function refresh(ws: Workspace, stamp: string, fromFiles = false): Refreshed {
-  const text = fromFiles ? undefined : readText(ws, ws.taskQueueFile);
-  const cached = text === undefined ? undefined : parseQueue(text);
+function refresh(ws: Workspace, stamp: string, fromFiles = false, parsed?: QueueJournal): Refreshed {
+  const text = fromFiles || parsed ? undefined : readText(ws, ws.taskQueueFile);
+  const cached = fromFiles ? undefined : (parsed ?? (text === undefined ? undefined : parseQueue(text)));
   if (cached && cached.end === stamp && !cached.torn)
     return { journal: cached, changed: [], deleted: [], before: new Map(), from: stamp };
   const journal: QueueJournal = cached ?? {
@@ -274,7 +274,9 @@ export async function loadQueue(ws: Workspace): Promise<Map<string, QueueEntry>>
   const journal = text === undefined ? undefined : parseQueue(text);
   if (journal && !journal.torn && journal.end === tasksDirStamp(ws)) return journal.entries;
   return catchUpLocked(ws, (stamp, save) => {
-    const r = refresh(ws, stamp);
+    // The journal read above, unless something was appended since (its last end line moved on).
+    const same = journal && !journal.torn && queueJournalStamp(ws) === journal.end;
+    const r = refresh(ws, stamp, false, same ? journal : undefined);
     if (r.from !== stamp || r.journal.torn)
       save(() => saveRefreshed(ws, r, stamp, summaryAfter(ws, r, stamp)));
     return r.journal.entries;
