@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -248,5 +248,30 @@ test('readers behind a mutation wait in the lock line for its commit instead of 
     [countTaskFilesRead() - before[0], countTaskFolderStamps() - before[1]],
     [0, 0],
     'no task file read again, the folder not stamped: the commit left the caches current',
+  );
+});
+
+test('a reader whose lock line is stuck answers from the files as they are and saves nothing', async (t) => {
+  const { dir, ws, tasks } = await board(t);
+  const { lockTestHooks } = await import('../dist/lib/storage/lock-owner.js');
+  // A holder stopped with the lock (alive, so never stale), and a task edited by hand meanwhile.
+  const holder = orcPausedAt(['--dir', dir, 't', 'add', 'build', 'late'], 'lock:acquired');
+  t.after(() => holder.child.kill('SIGKILL'));
+  assert.equal(await holder.paused, true);
+  // Replaced the way an editor or a sync tool does (a new file renamed over it): the folder changes.
+  const tmp = join(dir, 'state', 'edit.tmp');
+  writeFileSync(tmp, `${JSON.stringify({ ...readTask(dir, tasks[0].id), status: 'done' }, null, 2)}\n`);
+  renameSync(tmp, taskFile(dir, tasks[0].id));
+  const summaryBefore = readFileSync(join(dir, '.orc/tasks.summary.json'), 'utf8');
+  lockTestHooks.stuckMs = 300;
+  t.after(() => {
+    lockTestHooks.stuckMs = undefined;
+  });
+  const status = await statusSummary(ws);
+  assert.equal(status.workstreams[0].counts.done, 1, 'the hand edit is seen');
+  assert.equal(
+    readFileSync(join(dir, '.orc/tasks.summary.json'), 'utf8'),
+    summaryBefore,
+    'nothing saved without the lock',
   );
 });

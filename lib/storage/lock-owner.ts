@@ -101,9 +101,10 @@ export const selfOwner = () => {
 
 /**
  * TEST ONLY, set in process by a test's child before its first lock: `staleMs` shortens the stale
- * time, `host` makes this process's locks look held from another host (judged by age alone).
+ * time, `host` makes this process's locks look held from another host (judged by age alone), `stuckMs`
+ * shortens how long a waiter waits in a line that does not move before giving up (BUSY).
  */
-export const lockTestHooks: { staleMs?: number; host?: string } = {};
+export const lockTestHooks: { staleMs?: number; host?: string; stuckMs?: number } = {};
 
 /** Whether the process is stopped (SIGSTOP, ^Z; Linux): a queued waiter that is, is passed over. */
 export function isStopped(pid: number): boolean {

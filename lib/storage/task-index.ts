@@ -30,6 +30,7 @@ import { parsedLookup, readSearched, searchedLookup } from './task-lookups.js';
 export { toQueueEntry };
 import { type QueueEntry, type TaskSummary, applyChange, buildSummary } from './task-summary.js';
 import { forgetSummaryLog, readSummaryLog, saveSummaryLog } from './summary-log.js';
+import { OrcError } from '../shared/index.js';
 import { tryWithWorkspaceLock, withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -214,19 +215,26 @@ async function saveIfCurrent(ws: Workspace, stamp: string, save: () => void): Pr
  * were dropped whenever the lock was busy, so the next reader did it all again. `catchUp` gets the
  * folder's stamp as it is under the lock and a `save` that writes only while the folder still has it.
  */
-function catchUpLocked<T>(
+async function catchUpLocked<T>(
   ws: Workspace,
   catchUp: (stamp: string, save: (write: () => void) => void) => T | Promise<T>,
 ): Promise<T> {
-  return withWorkspaceLock(ws, (guard) => {
-    const stamp = tasksDirStamp(ws);
-    return catchUp(stamp, (write) => {
-      // An outside change (a pull) may land meanwhile: a cache is never saved as of a stamp it missed.
-      if (tasksDirStamp(ws) !== stamp) return;
-      guard.assertHeld();
-      write();
+  try {
+    return await withWorkspaceLock(ws, (guard) => {
+      const stamp = tasksDirStamp(ws);
+      return catchUp(stamp, (write) => {
+        // An outside change (a pull) may land meanwhile: a cache is never saved as of a stamp it missed.
+        if (tasksDirStamp(ws) !== stamp) return;
+        guard.assertHeld();
+        write();
+      });
     });
-  });
+  } catch (error) {
+    // The lock's line is stuck (a holder hung on the network, say): a reader still answers, from the
+    // files as they are, and saves nothing.
+    if (!(error instanceof OrcError) || error.code !== 'BUSY') throw error;
+    return catchUp(tasksDirStamp(ws), () => {});
+  }
 }
 
 /** For readers outside the lock: every task, from the full journal, refreshed from what changed. */

@@ -164,7 +164,7 @@ async function acquire(
       if (now !== seen) {
         seen = now;
         progressAt = Date.now();
-      } else if (Date.now() - progressAt > STUCK_MS) {
+      } else if (Date.now() - progressAt > (lockTestHooks.stuckMs ?? STUCK_MS)) {
         throw busy(ownership, what);
       }
       await queue.wait(between(head.mine ? HEAD_POLL_MS : LINE_POLL_MS));
