@@ -21,7 +21,7 @@ import {
   tasksDirStamp,
   toQueueEntry,
 } from '../dist/lib/storage/index.js';
-import { forgetSummaryLog, readSummaryLog } from '../dist/lib/storage/summary-log.js';
+import { forgetSummaryLog, readSummaryLog, rereadSummaryLog } from '../dist/lib/storage/summary-log.js';
 import { LIB, nodeScript, tempWorkspace } from './helpers.js';
 
 /** The parts of a summary that say something (dependency statuses only where a waiting task needs them). */
@@ -121,4 +121,21 @@ test('a delta carries what changed, not the summary: its size does not grow with
   assert.deepEqual(meaning(read), meaning(rebuilt(ws)));
   assert.equal(read.claimed.size, 120);
   assert.equal((await loadSummary(ws)).claimed.size, 120);
+});
+
+test('a summary given back unchanged is reused while the file is as it was, read again once it moved on', async (t) => {
+  const ws = findWorkspace({ dir: tempWorkspace(t) });
+  await createWorkstream(ws, { name: 'build' });
+  await addTask(ws, { workstream: 'build', title: 'one' });
+  await loadSummary(ws);
+  forgetSummaryLog();
+  const lent = readSummaryLog(ws);
+  assert.equal(rereadSummaryLog(ws, lent), lent, 'the file is as that read left it');
+  await addTask(ws, { workstream: 'build', title: 'two' });
+  forgetSummaryLog();
+  const older = lent;
+  const now = readSummaryLog(ws);
+  assert.notEqual(rereadSummaryLog(ws, older), older, 'a summary of an older stamp is never given back');
+  assert.equal(now.counts.get('build').open, 2);
+  assert.equal(rereadSummaryLog(ws, undefined)?.counts.get('build').open, 2);
 });

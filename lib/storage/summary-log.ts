@@ -114,6 +114,26 @@ export function readSummaryLog(ws: Workspace): TaskSummary | undefined {
 }
 
 /**
+ * The summary `readSummaryLog` last lent out, given back unchanged by its caller: returned as it is
+ * while the file is as that read left it (the same file, size and stamp), else the file is read again.
+ * A reader that must look again under the lock does not parse a snapshot of thousands of claims twice.
+ */
+export function rereadSummaryLog(ws: Workspace, lent: TaskSummary | undefined): TaskSummary | undefined {
+  const file = ws.taskSummaryFile;
+  const identity = fileIdentity(ws, file);
+  const unchanged =
+    lent !== undefined &&
+    known !== undefined &&
+    identity !== undefined &&
+    known.summary === undefined &&
+    known.file === file &&
+    known.ino === identity.ino &&
+    known.size === identity.size &&
+    known.stamp === lent.stamp;
+  return unchanged ? lent : readSummaryLog(ws);
+}
+
+/**
  * Saves `summary`: as a delta after the state the last read lent out when it still is the file's last
  * one and `changed` names every task changed since (their entries and dependency statuses are what a
  * delta carries besides counts and the top list), else as a snapshot.

@@ -29,7 +29,7 @@ import { parsedLookup, readSearched, searchedLookup } from './task-lookups.js';
 
 export { toQueueEntry };
 import { type QueueEntry, type TaskSummary, applyChange, buildSummary } from './task-summary.js';
-import { forgetSummaryLog, readSummaryLog, saveSummaryLog } from './summary-log.js';
+import { forgetSummaryLog, readSummaryLog, rereadSummaryLog, saveSummaryLog } from './summary-log.js';
 import { OrcError } from '../shared/index.js';
 import { tryWithWorkspaceLock, withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
@@ -359,7 +359,7 @@ export async function loadSummary(ws: Workspace): Promise<TaskSummary> {
   const cached = readSummaryLog(ws);
   if (cached && cached.stamp === tasksDirStamp(ws)) return cached;
   return catchUpLocked(ws, async (stamp, save) => {
-    const saved = readSummaryLog(ws);
+    const saved = rereadSummaryLog(ws, cached);
     if (saved?.stamp === stamp) return saved;
     // The journal is read while git diffs: both are needed to follow a pull.
     const { git, value: read } = saved
