@@ -352,6 +352,7 @@ function boardBig(board) {
   const tag = `[${label(N.bigBoard)} tasks, ${label(board.events)} events]`;
   log(`## scale: the board at ${label(N.bigBoard)} tasks (${ROUNDS.big} rounds)`);
   coldList(tag, board);
+  logClaims(tag, dir);
   const shown = board.ids[5];
   return measureRounds(
     tag,
@@ -370,6 +371,13 @@ function boardBig(board) {
     ],
     ROUNDS.big,
   );
+}
+
+/** How many live claims the board holds (the claims section leaves thousands): `status` reads each. */
+function logClaims(tag, dir) {
+  const status = orc(dir, '--json', 'status');
+  const count = status.failure ? '?' : JSON.parse(status.stdout).claimCount;
+  log(`${tag} the board holds ${count} claims, each read by status (the claims section leaves thousands)`);
 }
 
 function boardRows(small, big) {
@@ -664,6 +672,7 @@ function pullRows(board) {
     commitWorkspace(dir, tag);
   }
   mustRun(dir, 'status'); // caches up to date before the first pull
+  logClaims(tag, dir);
   // A workspace that has seen a pull: orc records where HEAD's reflog stood when it last caught up
   // with the folder (.orc/tasks.head), and follows later pulls from git's diff. In a full run this
   // board's caches caught up before it was a repository and have no such place yet: the first pull
