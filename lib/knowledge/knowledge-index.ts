@@ -378,6 +378,8 @@ export function searchIndex(
   limit: number,
   options: { lazy?: boolean } = {},
 ): ScoredChunk[] {
+  // An empty knowledge base (every brief searches it) answers before the query is stemmed.
+  if (state.baseChunks === 0 && state.overlay.length === 0) return [];
   const queryTerms = [...new Set(terms(query))];
   if (queryTerms.length === 0) return [];
   const base = state.base ? baseFiles(ws, state as IndexState & { base: string }) : undefined;
