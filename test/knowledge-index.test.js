@@ -171,3 +171,32 @@ test('stored document columns are accepted only whole and of their types (a dama
   assert.equal(areDocColumns([]), false);
   assert.equal(areDocColumns(null), false);
 });
+
+test('a damaged term shard is rebuilt on use, never an error: a section past the base, an odd list, a negative count', async (t) => {
+  const ws = fixtureWorkspace(t);
+  const query = 'flaky tests quarantine';
+  const { state } = await refreshIndex(ws);
+  const base = join(ws.localDir, 'knowledge', `base-${state.base}`);
+  // The shard that holds the query's most telling term, found by what it lists.
+  const shards = readdirSync(base).filter((name) => name.startsWith('terms-'));
+  const holding = shards.find((name) =>
+    Object.hasOwn(JSON.parse(readFileSync(join(base, name), 'utf8')), 'quarantin'),
+  );
+  assert.ok(holding, 'a shard lists the stem of "quarantine"');
+  const damages = [
+    (list) => [state.baseChunks, 1, ...list.slice(2)],
+    (list) => [...list, 0],
+    (list) => [list[0], -1, ...list.slice(2)],
+  ];
+  for (const damage of damages) {
+    await refreshIndex(ws, { full: true });
+    const { state: now } = await refreshIndex(ws);
+    const dir = join(ws.localDir, 'knowledge', `base-${now.base}`);
+    const shard = JSON.parse(readFileSync(join(dir, holding), 'utf8'));
+    shard.quarantin = damage(shard.quarantin);
+    writeFileSync(join(dir, holding), JSON.stringify(shard));
+    assert.equal((await searchKnowledge(ws, query)).hits[0].name, 'flaky-tests', String(damage));
+    const { state: after } = await refreshIndex(ws);
+    assert.notEqual(after.base, now.base, `the damage was found and the base rebuilt: ${damage}`);
+  }
+});

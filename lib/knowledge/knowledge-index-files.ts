@@ -341,11 +341,13 @@ export function baseFiles(ws: Workspace, state: IndexState & { base: string }) {
 
 /** A term's postings: chunk number (below the base's count) and term count, alternately. */
 function isPostings(list: unknown, baseChunks: number): boolean {
-  return (
-    Array.isArray(list) &&
-    list.length % 2 === 0 &&
-    list.every((n, j) => isCount(n) && (j % 2 === 1 || n < baseChunks))
-  );
+  if (!Array.isArray(list) || list.length % 2 !== 0) return false;
+  // A loop, not `every`: a common term's list holds tens of thousands of numbers.
+  for (let j = 0; j < list.length; j += 2) {
+    const chunk = list[j];
+    if (!isCount(chunk) || chunk >= baseChunks || !isCount(list[j + 1])) return false;
+  }
+  return true;
 }
 
 /**

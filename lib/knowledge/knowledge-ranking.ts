@@ -91,6 +91,14 @@ class TopRanked {
 
   offer(key: number, score: number): void {
     const { heap } = this;
+    // Most offers of a common term lose to the worst kept: they are turned away before any allocation.
+    const worst = heap[0];
+    if (
+      heap.length >= this.limit &&
+      worst &&
+      !(score > worst.score || (score === worst.score && key < worst.key))
+    )
+      return;
     const item = { key, score };
     if (heap.length < this.limit) {
       heap.push(item);
