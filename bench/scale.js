@@ -60,7 +60,7 @@ const N = {
   docs: 10_000 / DIV,
   listLimit: 1_000 / DIV, // the rows of `t list --json --limit` in the linearity check
 };
-const ROUNDS = { small: 7, big: 5, pull: 3, segments: 5, kb: 5 };
+const ROUNDS = { small: 7, big: 5, pull: 5, segments: 5, kb: 5 };
 const BUDGET_MS = SMALL ? 5_000 : 15_000; // a command stops repeating once its samples add up to this
 const CLAIM_SECONDS = SMALL ? 4 : 10;
 // Beside the heartbeating agents, longer than a waiter's patience for the workspace lock (500 retries
