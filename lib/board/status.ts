@@ -78,19 +78,17 @@ export async function statusSummary(
   const listed = options.claims === undefined ? claims : claims.slice(0, options.claims);
   // Every claim listed with its task's title: at thousands, from a cache (read again for the tasks
   // written since); a few are read from their files.
-  const titles =
-    listed.length === claims.length
-      ? claimedTitles(ws, summary)
-      : new Map(
-          [
-            ...readRecords(
-              ws,
-              'task',
-              listed.map((cl) => cl.task),
-            ),
-          ].map(([id, task]) => [id, task.title]),
-        );
-  for (const cl of listed) cl.title = titles.get(cl.task) ?? '';
+  if (listed.length === claims.length) {
+    const titles = claimedTitles(ws, summary);
+    for (const cl of listed) cl.title = titles.get(cl.task) ?? '';
+  } else {
+    const tasks = readRecords(
+      ws,
+      'task',
+      listed.map((cl) => cl.task),
+    );
+    for (const cl of listed) cl.title = tasks.get(cl.task)?.title ?? '';
+  }
   const events = readEvents(ws, { last: options.recent ?? 10 });
   return {
     root: ws.root,

@@ -79,7 +79,9 @@ export function rankBm25(data: RankingData, queryTerms: readonly string[], limit
 }
 
 /** Whether `a` ranks before `b`: higher score, then lower key. */
-const before = (a: RankedKey, b: RankedKey) => a.score > b.score || (a.score === b.score && a.key < b.key);
+const beats = (score: number, key: number, b: RankedKey) =>
+  score > b.score || (score === b.score && key < b.key);
+const before = (a: RankedKey, b: RankedKey) => beats(a.score, a.key, b);
 
 /**
  * The `limit` best of many offered keys, in a heap whose root is the worst kept: a common term
@@ -91,17 +93,8 @@ class TopRanked {
 
   offer(key: number, score: number): void {
     const { heap } = this;
-    // Most offers of a common term lose to the worst kept: they are turned away before any allocation.
-    const worst = heap[0];
-    if (
-      heap.length >= this.limit &&
-      worst &&
-      !(score > worst.score || (score === worst.score && key < worst.key))
-    )
-      return;
-    const item = { key, score };
     if (heap.length < this.limit) {
-      heap.push(item);
+      heap.push({ key, score });
       let i = heap.length - 1;
       while (i > 0) {
         const parent = (i - 1) >> 1;
@@ -111,8 +104,9 @@ class TopRanked {
       }
       return;
     }
-    if (heap.length === 0 || !before(item, heap[0]!)) return;
-    heap[0] = item;
+    // Full: most offers of a common term lose to the worst kept, turned away before any allocation.
+    if (heap.length === 0 || !beats(score, key, heap[0]!)) return;
+    heap[0] = { key, score };
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;

@@ -1,6 +1,6 @@
 import { lstatSync, rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { type Rooted, confine, listFolder } from './files.js';
+import { type Rooted, confine, isPlainName, listFolder } from './files.js';
 
 /** A regular file found by listTree. */
 export interface TreeFile {
@@ -57,7 +57,7 @@ export function fileStatsIn(
   const dir = confine(ws, folder);
   const stats = new Map<string, { size: number; mtimeMs: number }>();
   for (const name of names) {
-    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes(sep)) continue;
+    if (!isPlainName(name)) continue;
     const stat = lstatSync(`${dir}${sep}${name}`, { throwIfNoEntry: false });
     if (stat?.isFile()) stats.set(name, { size: stat.size, mtimeMs: stat.mtimeMs });
   }
@@ -80,8 +80,7 @@ export function filesMatch(
   const dir = confine(ws, folder);
   for (let i = 0; i < count; i++) {
     const name = nameAt(i);
-    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes(sep))
-      return false;
+    if (!isPlainName(name)) return false;
     const stat = lstatSync(`${dir}${sep}${name}`, { throwIfNoEntry: false });
     if (!stat?.isFile() || !matches(i, stat.size, stat.mtimeMs)) return false;
   }

@@ -170,6 +170,10 @@ export function readBytes(ws: Rooted, path: string): Buffer | undefined {
   }
 }
 
+/** Whether `name` names an entry of a folder itself: not empty, not `.` or `..`, no separator. */
+export const isPlainName = (name: string) =>
+  name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes(sep);
+
 /**
  * The texts of files of one folder (names as listFiles gives them), with the folder confined once
  * rather than once per file, so that reading 10,000 task files costs an open and a read each. Each
@@ -179,8 +183,7 @@ export function readTextsIn(ws: Rooted, folder: string, names: readonly string[]
   const dir = confine(ws, folder);
   const texts = new Map<string, string>();
   for (const name of names) {
-    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes(sep))
-      throw outside(ws.root, join(folder, name));
+    if (!isPlainName(name)) throw outside(ws.root, join(folder, name));
     const path = join(dir, name);
     let fd: number;
     try {

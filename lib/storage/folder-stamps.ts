@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { confine, listFolder, workspaceRelative } from './files.js';
+import { confine, isPlainName, listFolder, workspaceRelative } from './files.js';
 import type { Rooted } from './files.js';
 import { OrcError } from '../shared/index.js';
 
@@ -67,7 +67,7 @@ export function stampsIn(ws: Rooted, folder: string, names: readonly string[]): 
   const dir = confine(ws, folder);
   const stamps = new Map<string, string>();
   for (const name of names) {
-    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes(sep))
+    if (!isPlainName(name))
       throw new OrcError('INVALID_INPUT', `${name} is not a file name of ${workspaceRelative(ws, dir)}`);
     const stamp = stampOf(join(dir, name));
     if (stamp === 'link') throw linkRefused(ws, join(dir, name));
